@@ -1,0 +1,297 @@
+//! `taizhang ingest PATH…`: read ledger files and folders into the archive and
+//! the lake, and tell the clerk what was accepted and what is wrong where.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{Globals, Outcome};
+use crate::ingest::{self, Options, Report, Source};
+use crate::ledger::Kind;
+use crate::normalize::Period;
+use crate::normalize::time::parse_time;
+use crate::workspace::Workspace;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 台账文件或文件夹 / ledger files or folders (folders are walked recursively).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// 台账类型 / ledger kind: tasks, rectifications, pilots, plans, satisfaction.
+    #[arg(long, value_parser = parse_kind)]
+    pub kind: Option<Kind>,
+
+    /// 报送单位（代码或名称）/ the submitting unit, as a code or a name.
+    #[arg(long)]
+    pub region: Option<String>,
+
+    /// 报送周期 / the period, e.g. 2024Q2, 2024-06, 2024.
+    #[arg(long, value_parser = parse_period)]
+    pub period: Option<Period>,
+
+    /// 接收时间 / when the files were received (RFC 3339; no offset = UTC+8).
+    #[arg(long, value_parser = parse_received_at)]
+    pub received_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+
+    /// 只校验不写入 / validate and report, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn parse_kind(s: &str) -> Result<Kind, String> {
+    s.parse()
+}
+
+pub fn parse_period(s: &str) -> Result<Period, String> {
+    s.parse()
+        .map_err(|e: crate::normalize::period::PeriodError| e.to_string())
+}
+
+fn parse_received_at(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    parse_time(s).ok_or_else(|| {
+        format!("无法识别的时间 / not a time: {s:?} (e.g. 2024-07-05T09:30:00+08:00)")
+    })
+}
+
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+    let ws = Workspace::open(&globals.root())?;
+    let opts = Options {
+        kind: args.kind,
+        region: args.region,
+        period: args.period,
+        received_at: args.received_at,
+        dry_run: args.dry_run,
+        source: Source::Cli,
+    };
+    let _lock = if opts.dry_run { None } else { Some(ws.lock()?) };
+    let report = ingest_with_progress(&ws, &args.paths, &opts, globals.json)?;
+    print_report(
+        &report,
+        opts.dry_run,
+        globals.json,
+        &mut std::io::stdout().lock(),
+    )?;
+    Ok(outcome(&report))
+}
+
+/// Runs an ingest with a progress bar on a terminal (none in pipes or cron).
+pub fn ingest_with_progress(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    opts: &Options,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    let inputs = ingest::collect(paths)?;
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(inputs.len() as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} 读取 reading {pos}/{len} {wide_bar} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = ingest::run(ws, &inputs, opts, &|done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+pub fn outcome(report: &Report) -> Outcome {
+    if report.rejected() > 0 || report.rows_rejected() > 0 {
+        Outcome::Partial
+    } else {
+        Outcome::Done
+    }
+}
+
+/// How many issues the summary lists before it says how many more there are.
+const LISTED_ISSUES: usize = 20;
+
+/// The import summary: files and rows, then the first issues with their cells.
+pub fn print_report(
+    report: &Report,
+    dry_run: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if json {
+        return writeln!(out, "{}", summary_json(report, dry_run));
+    }
+    let title = if dry_run {
+        "校验摘要（未写入）/ dry run, nothing written"
+    } else {
+        "导入摘要 / import summary"
+    };
+    writeln!(out, "{title}")?;
+    writeln!(
+        out,
+        "  文件 files: {} 接收 accepted, {} 拒收 rejected, {} 跳过 skipped",
+        report.accepted(),
+        report.rejected(),
+        report.skipped()
+    )?;
+    writeln!(
+        out,
+        "  数据行 rows: {} 导入 ok, {} 拒收 rejected; 警告 warnings: {}",
+        report.rows_ok(),
+        report.rows_rejected(),
+        report.warnings()
+    )?;
+    if report.recovered_parts > 0 {
+        writeln!(
+            out,
+            "  已清理上次中断导入留下的 {} 个文件 / removed {} parts of an interrupted ingest",
+            report.recovered_parts, report.recovered_parts
+        )?;
+    }
+    for f in &report.files {
+        let name = f.path.display();
+        match &f.outcome {
+            ingest::Outcome::Read {
+                parsed,
+                submissions,
+            } => {
+                let status = if parsed.accepted() {
+                    "接收 accepted"
+                } else {
+                    "拒收 rejected"
+                };
+                let ledgers: Vec<String> = submissions
+                    .iter()
+                    .filter_map(|s| s.kind.map(|k| format!("{k} {} 行 rows", s.rows_ok)))
+                    .collect();
+                let region = parsed.region_code.as_deref().unwrap_or("?");
+                let period = parsed.period.map_or("?".to_string(), |p| p.to_string());
+                writeln!(
+                    out,
+                    "  [{status}] {name} ({region} {period}) {}",
+                    ledgers.join(", ")
+                )?;
+                for (sheet, why) in &parsed.skipped_sheets {
+                    writeln!(out, "      跳过工作表 skipped sheet {sheet:?}: {why}")?;
+                }
+                if !parsed.ignored_columns.is_empty() {
+                    writeln!(
+                        out,
+                        "      未识别的列（已忽略）/ ignored columns: {}",
+                        parsed.ignored_columns.join("、")
+                    )?;
+                }
+            }
+            ingest::Outcome::Skipped { reason } => {
+                writeln!(out, "  [跳过 skipped] {name}: {reason}")?
+            }
+            ingest::Outcome::Failed { error } => writeln!(out, "  [失败 failed] {name}: {error}")?,
+        }
+    }
+    let issues: Vec<_> = report.issues().collect();
+    if !issues.is_empty() {
+        writeln!(out, "问题 issues ({}):", issues.len())?;
+        for (path, issue) in issues.iter().take(LISTED_ISSUES) {
+            let file = path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let value = issue
+                .value
+                .as_deref()
+                .map(|v| format!(" [{}]", truncate(v, 60)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:<7} {:<16} {file}!{}  {}{value}\n{:>27}{}",
+                issue.severity.as_str(),
+                issue.code.as_str(),
+                issue.location(),
+                issue.message_zh,
+                "",
+                issue.message_en
+            )?;
+        }
+        if issues.len() > LISTED_ISSUES {
+            writeln!(
+                out,
+                "  … 另有 {} 条 / {} more (all are in lake/issues)",
+                issues.len() - LISTED_ISSUES,
+                issues.len() - LISTED_ISSUES
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max).collect::<String>() + "…"
+    }
+}
+
+/// The summary as JSON: counts, then each file with its ledgers and issues.
+pub fn summary_json(report: &Report, dry_run: bool) -> serde_json::Value {
+    use serde_json::json;
+    let files: Vec<serde_json::Value> = report
+        .files
+        .iter()
+        .map(|f| {
+            let base = json!({ "path": f.path.display().to_string(), "sha256": f.sha256 });
+            match &f.outcome {
+                ingest::Outcome::Read { parsed, submissions } => {
+                    let ledgers: Vec<_> = submissions
+                        .iter()
+                        .map(|s| {
+                            json!({
+                                "submission_id": s.submission_id, "kind": s.kind.map(|k| k.as_str()), "sheets": s.sheets,
+                                "status": if s.accepted { "accepted" } else { "rejected" },
+                                "rows_ok": s.rows_ok, "rows_rejected": s.rows_rejected, "warnings": s.warnings,
+                            })
+                        })
+                        .collect();
+                    let issues: Vec<_> = parsed
+                        .issues
+                        .iter()
+                        .map(|i| {
+                            json!({
+                                "sheet": i.sheet, "cell": i.cell, "row": i.row, "col": i.col, "severity": i.severity.as_str(),
+                                "code": i.code.as_str(), "message_zh": i.message_zh, "message_en": i.message_en, "value": i.value,
+                            })
+                        })
+                        .collect();
+                    let mut v = base;
+                    v["status"] = json!(if parsed.accepted() { "accepted" } else { "rejected" });
+                    v["region_code"] = json!(parsed.region_code);
+                    v["period"] = json!(parsed.period.map(|p| p.to_string()));
+                    v["ledgers"] = json!(ledgers);
+                    v["issues"] = json!(issues);
+                    v
+                }
+                ingest::Outcome::Skipped { reason } => {
+                    let mut v = base;
+                    v["status"] = json!("skipped");
+                    v["reason"] = json!(reason);
+                    v
+                }
+                ingest::Outcome::Failed { error } => {
+                    let mut v = base;
+                    v["status"] = json!("failed");
+                    v["reason"] = json!(error);
+                    v
+                }
+            }
+        })
+        .collect();
+    json!({
+        "dry_run": dry_run,
+        "files_accepted": report.accepted(),
+        "files_rejected": report.rejected(),
+        "files_skipped": report.skipped(),
+        "rows_ok": report.rows_ok(),
+        "rows_rejected": report.rows_rejected(),
+        "warnings": report.warnings(),
+        "batch_id": report.batch_id,
+        "files": files,
+    })
+}

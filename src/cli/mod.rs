@@ -1,0 +1,100 @@
+//! Command-line interface: one file per subcommand, each with its clap
+//! arguments and a `run` function.
+
+pub mod build;
+pub mod ingest;
+pub mod init;
+pub mod output;
+pub mod query;
+pub mod run;
+pub mod sample;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// How a command ended, for the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything done.
+    Done,
+    /// Done, but rows or files were rejected or a data test failed.
+    Partial,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Partial => 1,
+        }
+    }
+
+    pub fn worst(self, other: Outcome) -> Outcome {
+        if self == Outcome::Partial || other == Outcome::Partial {
+            Outcome::Partial
+        } else {
+            Outcome::Done
+        }
+    }
+}
+
+/// taizhang：改革落实台账的数据管道与分析仓库 / the reform-ledger pipeline and warehouse.
+#[derive(Debug, Parser)]
+#[command(name = "taizhang", version, about, long_about = None)]
+pub struct Cli {
+    /// 工作区目录 / workspace folder (default: the current folder).
+    #[arg(long, global = true, env = "TAIZHANG_WORKSPACE", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    /// 以 JSON 输出摘要 / print machine-readable JSON summaries.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 创建工作区 / write a default workspace (config, roster, folders); never overwrites.
+    Init(init::Args),
+    /// 导入台账 / read ledger files or folders into the archive and the lake.
+    Ingest(ingest::Args),
+    /// 构建仓库 / rebuild warehouse.duckdb from the lake and run the data tests.
+    Build(build::Args),
+    /// 查询仓库 / run read-only SQL against the warehouse.
+    Query(query::Args),
+    /// 生成样例台账 / write deterministic synthetic ledgers.
+    Sample(sample::Args),
+    /// 运行流水线 / run a pipeline file (pipelines/*.toml).
+    Run(run::Args),
+}
+
+/// Global settings every command sees.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// `--workspace` as given; `None` means the current folder.
+    pub workspace: Option<PathBuf>,
+    pub json: bool,
+}
+
+impl Globals {
+    pub fn root(&self) -> PathBuf {
+        self.workspace.clone().unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let globals = Globals {
+        workspace: cli.workspace,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Init(args) => init::run(&globals, args),
+        Command::Ingest(args) => ingest::run(&globals, args),
+        Command::Build(args) => build::run(&globals, args),
+        Command::Query(args) => query::run(&globals, args),
+        Command::Sample(args) => sample::run(&globals, args),
+        Command::Run(args) => run::run(&globals, args),
+    }
+}

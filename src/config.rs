@@ -1,0 +1,280 @@
+//! `taizhang.toml` (DESIGN §9). Every key has a default; unknown keys are an
+//! error that names the key, so a typo never silently does nothing.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::error::{Error, Result};
+use crate::ledger::{Kind, Rules};
+use crate::normalize::{Level, Status, StatusVocab};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Days after the period's end a submission still counts as on time.
+    pub grace_days: u32,
+    pub scorecard: Scorecard,
+    pub satisfaction: Satisfaction,
+    pub vocab: Vocab,
+    /// `<kind>.<column> = [...]`: more header synonyms.
+    pub synonyms: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// `<kind> = [levels]`: who is expected to submit each kind.
+    pub expect: BTreeMap<String, Vec<String>>,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            grace_days: 10,
+            scorecard: Scorecard::default(),
+            satisfaction: Satisfaction::default(),
+            vocab: Vocab::default(),
+            synonyms: BTreeMap::new(),
+            expect: BTreeMap::from([(
+                "tasks".to_string(),
+                vec!["city".to_string(), "county".to_string()],
+            )]),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scorecard {
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl Default for Scorecard {
+    fn default() -> Self {
+        let weights = [
+            ("submission", 10.0),
+            ("completion", 35.0),
+            ("on_time", 10.0),
+            ("ownership", 5.0),
+            ("rectification", 15.0),
+            ("pilots", 5.0),
+            ("satisfaction", 20.0),
+        ];
+        Scorecard {
+            weights: weights
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Satisfaction {
+    /// `standard` = (satisfied + basically)/valid; `strict` = satisfied/valid.
+    pub rate: String,
+    pub weights: SatisfactionWeights,
+    pub low_sample: u32,
+}
+
+impl Default for Satisfaction {
+    fn default() -> Self {
+        Satisfaction {
+            rate: "standard".into(),
+            weights: SatisfactionWeights::default(),
+            low_sample: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SatisfactionWeights {
+    pub satisfied: f64,
+    pub basically_satisfied: f64,
+    pub unsatisfied: f64,
+}
+
+impl Default for SatisfactionWeights {
+    fn default() -> Self {
+        SatisfactionWeights {
+            satisfied: 1.0,
+            basically_satisfied: 0.6,
+            unsatisfied: 0.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Vocab {
+    /// `<state> = [...]`: more status words.
+    pub status: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub max_file_mb: u64,
+    pub max_cells: u64,
+    pub max_sheets: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_mb: 50,
+            max_cells: 5_000_000,
+            max_sheets: 100,
+        }
+    }
+}
+
+impl Config {
+    /// Parses and validates a config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config {
+            path: origin.into(),
+            message: e.to_string(),
+        })?;
+        config.validate().map_err(|message| Error::Config {
+            path: origin.into(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        for kind in self.expect.keys().chain(self.synonyms.keys()) {
+            kind.parse::<Kind>()?;
+        }
+        for levels in self.expect.values() {
+            for level in levels {
+                Level::parse(level).ok_or_else(|| {
+                    format!("unknown level {level:?} in [expect]; use province, city or county")
+                })?;
+            }
+        }
+        for (kind, columns) in &self.synonyms {
+            let kind: Kind = kind.parse()?;
+            for column in columns.keys() {
+                if !kind.columns().iter().any(|c| c.name == *column) {
+                    let known: Vec<&str> = kind.columns().iter().map(|c| c.name).collect();
+                    return Err(format!(
+                        "unknown column synonyms.{kind}.{column}; {kind} has {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        for state in self.vocab.status.keys() {
+            Status::from_name(state)
+                .ok_or_else(|| format!("unknown status vocab.status.{state}"))?;
+        }
+        if !matches!(self.satisfaction.rate.as_str(), "standard" | "strict") {
+            return Err(format!(
+                "satisfaction.rate must be \"standard\" or \"strict\", not {:?}",
+                self.satisfaction.rate
+            ));
+        }
+        const INDICATORS: [&str; 7] = [
+            "submission",
+            "completion",
+            "on_time",
+            "ownership",
+            "rectification",
+            "pilots",
+            "satisfaction",
+        ];
+        for (name, w) in &self.scorecard.weights {
+            if !INDICATORS.contains(&name.as_str()) {
+                return Err(format!(
+                    "unknown indicator scorecard.weights.{name}; use {}",
+                    INDICATORS.join(", ")
+                ));
+            }
+            if !w.is_finite() || *w < 0.0 {
+                return Err(format!("scorecard.weights.{name} must be a number ≥ 0"));
+            }
+        }
+        if self.scorecard.weights.values().sum::<f64>() <= 0.0 {
+            return Err("scorecard weights must sum to a positive number".into());
+        }
+        Ok(())
+    }
+
+    /// Header synonyms and status words for the ledger reader.
+    pub fn rules(&self) -> Rules {
+        let mut extra = HashMap::new();
+        for (kind, columns) in &self.synonyms {
+            let kind: Kind = kind.parse().expect("validated");
+            for (column, words) in columns {
+                extra.insert((kind, column.clone()), words.clone());
+            }
+        }
+        let status = self
+            .vocab
+            .status
+            .iter()
+            .map(|(state, words)| (Status::from_name(state).expect("validated"), words.clone()))
+            .collect();
+        Rules::new(&extra, StatusVocab::with_extra(&status))
+    }
+
+    /// (kind, level) pairs of `[expect]`.
+    pub fn expectations(&self) -> Vec<(String, String)> {
+        self.expect
+            .iter()
+            .flat_map(|(k, levels)| levels.iter().map(move |l| (k.clone(), l.clone())))
+            .collect()
+    }
+}
+
+/// The commented default written by `taizhang init`.
+pub const DEFAULT_TOML: &str = include_str!("../data/taizhang.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_commented_default_parses_to_the_defaults() {
+        let c = Config::parse(DEFAULT_TOML, "default").unwrap();
+        assert_eq!(c.grace_days, 10);
+        assert_eq!(c.limits.max_file_mb, 50);
+        assert_eq!(c.scorecard.weights["completion"], 35.0);
+        assert_eq!(
+            c.expectations(),
+            vec![
+                ("tasks".to_string(), "city".to_string()),
+                ("tasks".to_string(), "county".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::parse("grace_dayz = 3", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("grace_dayz"), "{err}");
+        let err = Config::parse("[synonyms.tasks]\ntaks = [\"x\"]", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("taks"), "{err}");
+        let err = Config::parse("[expect]\ntasks = [\"town\"]", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("town"), "{err}");
+    }
+
+    #[test]
+    fn extra_words_reach_the_rules() {
+        let c = Config::parse(
+            "[vocab.status]\ndone = [\"已落地\"]\n[synonyms.tasks]\ntask = [\"事项名称\"]",
+            "t",
+        )
+        .unwrap();
+        let rules = c.rules();
+        assert_eq!(rules.vocab.classify("已落地"), Some(Status::Done));
+        assert!(rules.synonyms(Kind::Tasks)[2].contains(&"事项名称".to_string()));
+    }
+}

@@ -1,0 +1,126 @@
+//! Crash-safe file writes: every file is written under a hidden temporary name
+//! in its final folder, flushed, then renamed into place, so a crash leaves
+//! the old file or the new one, never half of one.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Marks temporary files: `.name.tmp-<pid>-<n>`. Readers that glob `*.parquet`
+/// never see them, and [`remove_stale_temporaries`] clears those a crash left.
+const TMP_MARK: &str = ".tmp-";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}{TMP_MARK}{}-{n}", std::process::id()))
+}
+
+/// Writes `path` atomically with `write`, creating its folder. If `write`
+/// fails, the temporary file is removed and `path` is untouched.
+pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
+where
+    F: FnOnce(&mut File) -> io::Result<()>,
+{
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        write(&mut file)?;
+        file.flush()?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
+/// [`write_atomic`] for bytes already in memory.
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, |f| f.write_all(bytes))
+}
+
+/// Removes the temporary files that a crashed writer left below `dir`.
+/// Returns how many were removed.
+pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry.map_err(Error::io(dir))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().map_err(Error::io(&path))?.is_dir() {
+            removed += remove_stale_temporaries(&path)?;
+        } else if name.starts_with('.') && name.contains(TMP_MARK) {
+            fs::remove_file(&path).map_err(Error::io(&path))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/file.txt");
+        write_bytes_atomic(&path, b"one").unwrap();
+        write_bytes_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(
+            fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1,
+            "no temporary file is left"
+        );
+    }
+
+    #[test]
+    fn an_injected_failure_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.txt");
+        write_bytes_atomic(&path, b"old").unwrap();
+        let err = write_atomic(&path, |f| {
+            f.write_all(b"half of the new")?;
+            Err(io::Error::other("injected failure"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("injected failure"), "{err}");
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temporaries_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("x")).unwrap();
+        fs::write(dir.path().join("x/.part.parquet.tmp-1-0"), b"half").unwrap();
+        fs::write(dir.path().join("x/part.parquet"), b"whole").unwrap();
+        assert_eq!(remove_stale_temporaries(dir.path()).unwrap(), 1);
+        assert!(dir.path().join("x/part.parquet").exists());
+    }
+}

@@ -1,0 +1,714 @@
+//! Ingest: files in, archive and lake out (DESIGN §6, §8).
+//!
+//! Order of writes, for crash safety: each new file's bytes and receipt go to
+//! `archive/` first, then the lake parts, then the batch marker that commits
+//! them. Known files (same sha256) are recognised from the markers and are
+//! not parsed again.
+
+pub mod file;
+pub mod issue;
+pub mod sheet;
+pub mod workbook;
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::lake::schema::{self, IssueRow, KindRows, SubmissionRow};
+use crate::lake::{Lake, UNKNOWN_PERIOD};
+use crate::ledger::Kind;
+use crate::normalize::Period;
+use crate::normalize::time::parse_time;
+use crate::workspace::Workspace;
+pub use file::{Context, Hints, ParsedFile};
+pub use issue::{Code, Issue, Severity};
+
+/// How a file reached taizhang (`source` in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Cli,
+    Upload,
+    Pipeline,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cli => "cli",
+            Source::Upload => "upload",
+            Source::Pipeline => "pipeline",
+        }
+    }
+}
+
+/// Options of one ingest.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kind: Option<Kind>,
+    pub region: Option<String>,
+    pub period: Option<Period>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub dry_run: bool,
+    pub source: Source,
+}
+
+/// A file to ingest and the argument it was found under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    /// The folder `received.csv` files are looked for up to.
+    pub root: PathBuf,
+}
+
+/// Expands files and folders into inputs. Folders are walked recursively in
+/// name order; `received.csv`, `roster.csv`, dotfiles and `~$` lock files are
+/// skipped. Other files are kept: they are reported as unsupported.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = fs::metadata(path).map_err(Error::io(path))?;
+        if meta.is_dir() {
+            walk(path, path, &mut out)?;
+        } else {
+            let root = path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            out.push(Input {
+                path: path.clone(),
+                root,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, root: &Path, out: &mut Vec<Input>) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .map_err(Error::io(dir))?
+        .collect::<std::io::Result<_>>()
+        .map_err(Error::io(dir))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name.starts_with("~$") {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type().map_err(Error::io(&path))?.is_dir() {
+            walk(&path, root, out)?;
+        } else if !matches!(name.as_str(), "received.csv" | "roster.csv") {
+            out.push(Input {
+                path,
+                root: root.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Already in the lake, or the same bytes earlier in this batch.
+    Skipped { reason: String },
+    /// Read and recorded.
+    Read {
+        parsed: Box<ParsedFile>,
+        submissions: Vec<SubmissionRow>,
+    },
+    /// The file itself could not be read from disk.
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub sha256: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// The result of an ingest, for the import summary.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub batch_id: Option<String>,
+    pub recovered_parts: usize,
+}
+
+impl Report {
+    pub fn accepted(&self) -> usize {
+        self.read().filter(|(p, _)| p.accepted()).count()
+    }
+
+    pub fn rejected(&self) -> usize {
+        self.read().filter(|(p, _)| !p.accepted()).count()
+            + self
+                .files
+                .iter()
+                .filter(|f| matches!(f.outcome, Outcome::Failed { .. }))
+                .count()
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| matches!(f.outcome, Outcome::Skipped { .. }))
+            .count()
+    }
+
+    pub fn rows_ok(&self) -> usize {
+        self.read()
+            .flat_map(|(_, s)| s)
+            .filter(|s| s.accepted)
+            .map(|s| s.rows_ok)
+            .sum()
+    }
+
+    pub fn rows_rejected(&self) -> usize {
+        self.read()
+            .flat_map(|(_, s)| s)
+            .map(|s| s.rows_rejected)
+            .sum()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.read()
+            .flat_map(|(p, _)| &p.issues)
+            .filter(|i| i.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn issues(&self) -> impl Iterator<Item = (&Path, &Issue)> {
+        self.files
+            .iter()
+            .filter_map(|f| match &f.outcome {
+                Outcome::Read { parsed, .. } => {
+                    Some(parsed.issues.iter().map(move |i| (f.path.as_path(), i)))
+                }
+                _ => None,
+            })
+            .flatten()
+    }
+
+    fn read(&self) -> impl Iterator<Item = (&ParsedFile, &Vec<SubmissionRow>)> {
+        self.files.iter().filter_map(|f| match &f.outcome {
+            Outcome::Read {
+                parsed,
+                submissions,
+            } => Some((parsed.as_ref(), submissions)),
+            _ => None,
+        })
+    }
+}
+
+/// A file's receipt record, kept beside its bytes in the archive.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Receipt {
+    pub received_at: String,
+    pub source: Source,
+    pub file_name: String,
+    pub region: Option<String>,
+    pub period: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// Ingests `inputs` into the workspace. The caller holds the workspace lock
+/// unless this is a dry run.
+pub fn run(
+    ws: &Workspace,
+    inputs: &[Input],
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Report> {
+    let lake = Lake::new(ws.lake());
+    let mut report = Report::default();
+    if !opts.dry_run {
+        report.recovered_parts = lake.recover()?;
+    }
+    let known = lake.known_files()?;
+    let now = chrono::Utc::now().with_timezone(&crate::normalize::time::china());
+    let rules = ws.config.rules();
+    let ctx = Context {
+        roster: &ws.roster,
+        rules: &rules,
+        limits: ws.config.limits,
+    };
+    let mut receipts = ReceivedTimes::default();
+
+    // Hash and parse in parallel; everything after is in input order.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let hashed: Vec<(
+        Option<(String, u64)>,
+        Option<ParsedWithBytes>,
+        Option<String>,
+    )> = inputs
+        .par_iter()
+        .map(|input| {
+            let result = read_and_parse(input, opts, &known, ctx);
+            progress(
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                inputs.len(),
+            );
+            result
+        })
+        .collect();
+
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut new_files = Vec::new();
+    for (input, (hash, parsed, error)) in inputs.iter().zip(hashed) {
+        let sha = hash.as_ref().map(|(s, _)| s.clone());
+        let outcome = match (hash, parsed, error) {
+            (_, _, Some(error)) => Outcome::Failed { error },
+            (Some((sha, _)), _, None) if known.contains(&sha) => Outcome::Skipped {
+                reason: "已在数据湖中 / already in the lake".into(),
+            },
+            (Some((sha, _)), _, None) if seen.contains_key(&sha) => Outcome::Skipped {
+                reason: format!(
+                    "与本批 {} 内容相同 / same bytes as {}",
+                    seen[&sha].display(),
+                    seen[&sha].display()
+                ),
+            },
+            (Some((sha, bytes)), Some(p), None) => {
+                seen.insert(sha.clone(), input.path.clone());
+                let mut parsed = p.parsed;
+                let received_at = match opts.received_at {
+                    Some(t) => t,
+                    None => match receipts.lookup(&input.path, &input.root)? {
+                        Lookup::Found(t) => t,
+                        Lookup::Omitted(csv) => {
+                            parsed.issues.push(Issue::file(
+                                Severity::Warning,
+                                Code::MissingCell,
+                                format!("{} 未列出此文件，接收时间按导入时刻记录", csv.display()),
+                                format!("{} does not list this file; the moment of ingest was recorded as its receipt time", csv.display()),
+                            ));
+                            now
+                        }
+                        Lookup::NoCsv => now,
+                    },
+                };
+                let submissions =
+                    submission_rows(&input.path, &sha, bytes, &parsed, received_at, opts.source);
+                new_files.push((input.clone(), sha.clone(), p.ext, received_at));
+                Outcome::Read {
+                    parsed: Box::new(parsed),
+                    submissions,
+                }
+            }
+            _ => Outcome::Failed {
+                error: "内部错误 / internal: file neither read nor failed".into(),
+            },
+        };
+        report.files.push(FileReport {
+            path: input.path.clone(),
+            sha256: sha,
+            outcome,
+        });
+    }
+
+    if opts.dry_run || new_files.is_empty() {
+        return Ok(report);
+    }
+    // 1. The archive: bytes and receipt of every new file.
+    let by_sha: HashMap<&str, &FileReport> = report
+        .files
+        .iter()
+        .filter_map(|f| {
+            f.sha256
+                .as_deref()
+                .filter(|_| matches!(f.outcome, Outcome::Read { .. }))
+                .map(|s| (s, f))
+        })
+        .collect();
+    for (input, sha, ext, received_at) in &new_files {
+        let Outcome::Read { parsed, .. } = &by_sha[sha.as_str()].outcome else {
+            continue;
+        };
+        archive(ws, input, sha, ext, *received_at, opts, parsed)?;
+    }
+    // 2. The lake, committed by its batch marker.
+    let (groups, files) = lake_groups(&report)?;
+    let batch_id = batch_id(&files);
+    lake.commit(&batch_id, groups, files)?;
+    report.batch_id = Some(batch_id);
+    Ok(report)
+}
+
+struct ParsedWithBytes {
+    parsed: ParsedFile,
+    ext: String,
+}
+
+type ReadResult = (
+    Option<(String, u64)>,
+    Option<ParsedWithBytes>,
+    Option<String>,
+);
+
+/// Hashes a file and, when it is new, parses it. Files over the size limit
+/// are hashed as a stream and never held in memory.
+fn read_and_parse(
+    input: &Input,
+    opts: &Options,
+    known: &std::collections::BTreeSet<String>,
+    ctx: Context<'_>,
+) -> ReadResult {
+    let path = &input.path;
+    let fail = |e: std::io::Error| {
+        (
+            None,
+            None,
+            Some(format!(
+                "无法读取文件 / cannot read {}: {e}",
+                path.display()
+            )),
+        )
+    };
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
+    };
+    let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_else(|| "bin".into());
+    if meta.len() > limit {
+        let sha = match hash_stream(path) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        if known.contains(&sha) {
+            return (Some((sha, meta.len())), None, None);
+        }
+        let parsed = ParsedFile {
+            issues: vec![too_large(meta.len(), ctx.limits.max_file_mb)],
+            ..ParsedFile::default()
+        };
+        return (
+            Some((sha, meta.len())),
+            Some(ParsedWithBytes { parsed, ext }),
+            None,
+        );
+    }
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let sha = hex(&Sha256::digest(&bytes));
+    if known.contains(&sha) {
+        return (Some((sha, bytes.len() as u64)), None, None);
+    }
+    let hints = hints_for(input, opts);
+    let parsed = file::parse_file(&bytes, &file_name, &hints, ctx);
+    (
+        Some((sha, bytes.len() as u64)),
+        Some(ParsedWithBytes { parsed, ext }),
+        None,
+    )
+}
+
+fn too_large(bytes: u64, limit_mb: u64) -> Issue {
+    let mb = bytes as f64 / 1048576.0;
+    Issue::file(
+        Severity::Error,
+        Code::TooLarge,
+        format!("文件过大（{mb:.1} MB，上限 {limit_mb} MB），请拆分后报送"),
+        format!("file too large ({mb:.1} MB, limit {limit_mb} MB); split it"),
+    )
+}
+
+fn hash_stream(path: &Path) -> std::io::Result<String> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Flags first; the file's two parent folders as `<period>/<region>`.
+fn hints_for(input: &Input, opts: &Options) -> Hints {
+    let parent = input.path.parent();
+    let name_of = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    Hints {
+        kind: opts.kind,
+        region_flag: opts.region.clone(),
+        period_flag: opts.period,
+        folder_region: name_of(parent),
+        folder_period: name_of(parent.and_then(Path::parent)),
+    }
+}
+
+fn submission_rows(
+    path: &Path,
+    sha: &str,
+    bytes: u64,
+    parsed: &ParsedFile,
+    received_at: DateTime<FixedOffset>,
+    source: Source,
+) -> Vec<SubmissionRow> {
+    let base = SubmissionRow {
+        submission_id: sha[..16].to_string(),
+        sha256: sha.to_string(),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+        kind: None,
+        sheets: Vec::new(),
+        region_code: parsed.region_code.clone(),
+        period: parsed.period.map(|p| p.to_string()),
+        received_at,
+        source: source.as_str().to_string(),
+        rows_ok: 0,
+        rows_rejected: 0,
+        warnings: parsed
+            .issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning && i.sheet.is_none())
+            .count(),
+        accepted: false,
+    };
+    if parsed.ledgers.is_empty() {
+        return vec![base];
+    }
+    parsed
+        .ledgers
+        .iter()
+        .map(|(kind, ledger)| SubmissionRow {
+            kind: Some(*kind),
+            sheets: ledger.sheets.clone(),
+            rows_ok: if ledger.accepted {
+                ledger.records.len()
+            } else {
+                0
+            },
+            rows_rejected: ledger.rows_rejected
+                + if ledger.accepted {
+                    0
+                } else {
+                    ledger.records.len()
+                },
+            warnings: base.warnings + ledger.warnings,
+            accepted: ledger.accepted,
+            ..base.clone()
+        })
+        .collect()
+}
+
+fn archive(
+    ws: &Workspace,
+    input: &Input,
+    sha: &str,
+    ext: &str,
+    received_at: DateTime<FixedOffset>,
+    opts: &Options,
+    parsed: &ParsedFile,
+) -> Result<()> {
+    let dir = ws.archive();
+    let data = dir.join(format!("{sha}.{ext}"));
+    if !data.exists() {
+        let tmp_target = &data;
+        crate::fsutil::write_atomic(tmp_target, |f| {
+            let mut src = fs::File::open(&input.path)?;
+            std::io::copy(&mut src, f).map(|_| ())
+        })?;
+    }
+    let receipt = Receipt {
+        received_at: received_at.to_rfc3339(),
+        source: opts.source,
+        file_name: input
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        region: parsed.region_code.clone(),
+        period: parsed.period.map(|p| p.to_string()),
+        kind: opts.kind.map(|k| k.as_str().to_string()),
+    };
+    crate::fsutil::write_bytes_atomic(
+        &dir.join(format!("{sha}.json")),
+        &serde_json::to_vec_pretty(&receipt)?,
+    )
+}
+
+type Groups = BTreeMap<(String, String), arrow::array::RecordBatch>;
+
+/// One record batch per (table, period) for everything this ingest read.
+fn lake_groups(report: &Report) -> Result<(Groups, Vec<String>)> {
+    let mut groups = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut kind_rows: BTreeMap<(Kind, String), Vec<KindRows<'_>>> = BTreeMap::new();
+    let mut submissions: BTreeMap<String, Vec<&SubmissionRow>> = BTreeMap::new();
+    let mut issues: BTreeMap<String, Vec<IssueRow<'_>>> = BTreeMap::new();
+    for f in &report.files {
+        let Outcome::Read {
+            parsed,
+            submissions: subs,
+        } = &f.outcome
+        else {
+            continue;
+        };
+        let first = &subs[0];
+        files.push(first.sha256.clone());
+        let period = first
+            .period
+            .clone()
+            .unwrap_or_else(|| UNKNOWN_PERIOD.to_string());
+        for s in subs {
+            submissions.entry(period.clone()).or_default().push(s);
+        }
+        for (kind, ledger) in &parsed.ledgers {
+            if ledger.accepted {
+                kind_rows
+                    .entry((*kind, period.clone()))
+                    .or_default()
+                    .push(KindRows {
+                        submission_id: &first.submission_id,
+                        region_code: first.region_code.as_deref().unwrap_or_default(),
+                        period: first.period.as_deref().unwrap_or_default(),
+                        records: &ledger.records,
+                    });
+            }
+        }
+        for issue in &parsed.issues {
+            issues.entry(period.clone()).or_default().push(IssueRow {
+                submission_id: &first.submission_id,
+                region_code: first.region_code.as_deref(),
+                period: first.period.as_deref(),
+                issue,
+            });
+        }
+    }
+    for ((kind, period), rows) in kind_rows {
+        groups.insert(
+            (kind.as_str().to_string(), period),
+            schema::kind_batch(kind, &rows)?,
+        );
+    }
+    for (period, rows) in submissions {
+        groups.insert(
+            ("submissions".to_string(), period),
+            schema::submissions_batch(&rows)?,
+        );
+    }
+    for (period, rows) in issues {
+        groups.insert(("issues".to_string(), period), schema::issues_batch(&rows)?);
+    }
+    Ok((groups, files))
+}
+
+/// A batch is named by what it holds, so re-running the same batch after a
+/// crash rewrites the same part names.
+fn batch_id(files: &[String]) -> String {
+    let mut sorted = files.to_vec();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for f in &sorted {
+        hasher.update(f.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())[..16].to_string()
+}
+
+/// `received.csv` files, read once per folder.
+#[derive(Default)]
+struct ReceivedTimes {
+    by_dir: HashMap<PathBuf, Option<HashMap<PathBuf, DateTime<FixedOffset>>>>,
+}
+
+enum Lookup {
+    Found(DateTime<FixedOffset>),
+    /// The nearest `received.csv` does not list the file.
+    Omitted(PathBuf),
+    NoCsv,
+}
+
+impl ReceivedTimes {
+    /// The nearest `received.csv` at or above the file's folder, up to `root`.
+    fn lookup(&mut self, path: &Path, root: &Path) -> Result<Lookup> {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if let Some(map) = self.load(d)? {
+                let rel = path.strip_prefix(d).unwrap_or(path);
+                return Ok(match map.get(rel) {
+                    Some(t) => Lookup::Found(*t),
+                    None => Lookup::Omitted(d.join("received.csv")),
+                });
+            }
+            if d == root {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(Lookup::NoCsv)
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<Option<&HashMap<PathBuf, DateTime<FixedOffset>>>> {
+        if !self.by_dir.contains_key(dir) {
+            let csv_path = dir.join("received.csv");
+            let map = if csv_path.is_file() {
+                Some(read_received_csv(&csv_path)?)
+            } else {
+                None
+            };
+            self.by_dir.insert(dir.to_path_buf(), map);
+        }
+        Ok(self.by_dir[dir].as_ref())
+    }
+}
+
+/// `path,received_at` with paths relative to the csv's folder.
+fn read_received_csv(path: &Path) -> Result<HashMap<PathBuf, DateTime<FixedOffset>>> {
+    let text = fs::read_to_string(path).map_err(Error::io(path))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let bad = |line: usize, msg: String| Error::Usage(format!("{}:{line}: {msg}", path.display()));
+    let mut map = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(i + 2, e.to_string()))?;
+        let (Some(p), Some(t)) = (record.get(0), record.get(1)) else {
+            return Err(bad(
+                i + 2,
+                "需要 path,received_at 两列 / expected path,received_at".into(),
+            ));
+        };
+        let time = parse_time(t).ok_or_else(|| {
+            bad(
+                i + 2,
+                format!(
+                    "时间 {t:?} 无法识别 / bad time; use RFC 3339 such as 2024-07-05T09:30:00+08:00"
+                ),
+            )
+        })?;
+        map.insert(PathBuf::from(p.trim().replace('\\', "/")), time);
+    }
+    Ok(map)
+}

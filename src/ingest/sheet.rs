@@ -1,0 +1,761 @@
+//! One sheet → one ledger: find the header row under the title and 填报单位
+//! lines, map header cells to canonical columns, then read the data rows until
+//! the table ends (DESIGN §4 "Layout").
+
+use std::collections::{HashMap, HashSet};
+
+use super::issue::{Code, Issue, Severity};
+use super::workbook::{CellValue, SheetGrid};
+use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
+use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
+use crate::normalize::header::{MatchQuality, best_match, normalize_header};
+use crate::normalize::text::{clean_text, fold_width};
+use crate::normalize::units::split_units;
+use crate::normalize::{Status, parse_yes_no};
+
+/// How many rows from the top a header row is looked for in.
+const HEADER_SEARCH_ROWS: u32 = 30;
+
+/// A sheet column bound to a canonical column.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// 0-based absolute column.
+    pub col: u32,
+    /// Index into `kind.columns()`.
+    pub spec: usize,
+    pub quality: MatchQuality,
+    /// A 是否完成 column: 是 means done.
+    pub yes_no: bool,
+}
+
+/// The header of a ledger sheet.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub kind: Kind,
+    /// 0-based rows the header occupies (one or two).
+    pub first_row: u32,
+    pub last_row: u32,
+    pub bindings: Vec<Binding>,
+    /// Header cells that matched no column, as (col, text).
+    pub unmatched: Vec<(u32, String)>,
+    /// Header cells that matched a column another cell already holds.
+    pub duplicates: Vec<(u32, String, &'static str)>,
+}
+
+impl Header {
+    /// Distinct canonical columns found: how well the sheet fits the kind.
+    pub fn score(&self) -> usize {
+        self.bindings
+            .iter()
+            .map(|b| b.spec)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| self.kind.columns()[b.spec].name == name)
+    }
+}
+
+/// Finds the header row of `kind` in a sheet whose merges are filled: the row
+/// within the first rows that matches the most distinct columns, including the
+/// kind's required one; a second row below merged parents adds its children.
+pub fn find_header(grid: &SheetGrid, kind: Kind, rules: &Rules) -> Option<Header> {
+    let top = grid.origin.0;
+    let bottom = grid.row_count().min(top + HEADER_SEARCH_ROWS);
+    let mut best: Option<Header> = None;
+    for row in top..bottom {
+        let texts: Vec<(u32, String)> = row_texts(grid, row);
+        let header = bind(kind, rules, row, row, &texts);
+        if header.score() >= 2
+            && header.has(kind.required())
+            && best.as_ref().is_none_or(|b| header.score() > b.score())
+        {
+            best = Some(header);
+        }
+    }
+    let single = best?;
+    // A two-row header: children under merged parents (or under blanks, in
+    // formats without merge information) add the columns the parent row lacks.
+    let parent = single.first_row;
+    let child = parent + 1;
+    if child >= grid.row_count() {
+        return Some(single);
+    }
+    let under_parent = |col: u32| {
+        grid.merges.iter().any(|m| {
+            m.first.0 == parent
+                && m.last.0 == parent
+                && m.last.1 > m.first.1
+                && (m.first.1..=m.last.1).contains(&col)
+        })
+    };
+    let parent_texts = row_texts(grid, parent);
+    let child_texts = row_texts(grid, child);
+    let parent_bound: HashSet<u32> = single.bindings.iter().map(|b| b.col).collect();
+    let mut combined: HashMap<u32, String> = parent_texts.into_iter().collect();
+    for (col, text) in child_texts {
+        let child_matches = best_match(
+            &normalize_header(&text),
+            rules.synonyms(kind).iter().map(Vec::as_slice),
+        )
+        .is_some();
+        if child_matches && (under_parent(col) || !parent_bound.contains(&col)) {
+            combined.insert(col, text);
+        }
+    }
+    let mut combined: Vec<(u32, String)> = combined.into_iter().collect();
+    combined.sort_by_key(|(c, _)| *c);
+    let two_rows = bind(kind, rules, parent, child, &combined);
+    Some(if two_rows.score() > single.score() {
+        two_rows
+    } else {
+        single
+    })
+}
+
+fn row_texts(grid: &SheetGrid, row: u32) -> Vec<(u32, String)> {
+    (grid.origin.1..grid.col_count())
+        .filter_map(|col| match grid.cell(row, col) {
+            CellValue::Text(s) if !s.trim().is_empty() => Some((col, s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn bind(
+    kind: Kind,
+    rules: &Rules,
+    first_row: u32,
+    last_row: u32,
+    texts: &[(u32, String)],
+) -> Header {
+    let specs = kind.columns();
+    let mut header = Header {
+        kind,
+        first_row,
+        last_row,
+        bindings: Vec::new(),
+        unmatched: Vec::new(),
+        duplicates: Vec::new(),
+    };
+    for (col, text) in texts {
+        let norm = normalize_header(text);
+        if kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&norm.as_str()) {
+            continue;
+        }
+        let Some((spec, quality)) =
+            best_match(&norm, rules.synonyms(kind).iter().map(Vec::as_slice))
+        else {
+            header.unmatched.push((*col, text.clone()));
+            continue;
+        };
+        let yes_no = norm.contains("是否");
+        match header.bindings.iter_mut().find(|b| b.spec == spec) {
+            // Vote counts of 4- and 5-level forms add into one column.
+            Some(_) if specs[spec].ty == ColType::Count => header.bindings.push(Binding {
+                col: *col,
+                spec,
+                quality,
+                yes_no,
+            }),
+            Some(existing) if quality > existing.quality => {
+                header
+                    .duplicates
+                    .push((existing.col, text.clone(), specs[spec].name));
+                *existing = Binding {
+                    col: *col,
+                    spec,
+                    quality,
+                    yes_no,
+                };
+            }
+            Some(_) => header
+                .duplicates
+                .push((*col, text.clone(), specs[spec].name)),
+            None => header.bindings.push(Binding {
+                col: *col,
+                spec,
+                quality,
+                yes_no,
+            }),
+        }
+    }
+    header
+}
+
+/// What one ledger sheet yielded.
+#[derive(Debug, Clone, Default)]
+pub struct SheetResult {
+    pub records: Vec<Record>,
+    /// Rows rejected with an error (each also has an issue).
+    pub rows_rejected: usize,
+    pub issues: Vec<Issue>,
+    /// Header texts of ignored columns, for the import summary.
+    pub ignored_columns: Vec<String>,
+}
+
+/// Reads the data rows below `header`. `default_year` dates year-less deadlines.
+pub fn read_rows(
+    grid: &SheetGrid,
+    header: &Header,
+    rules: &Rules,
+    default_year: Option<i32>,
+) -> SheetResult {
+    let kind = header.kind;
+    let specs = kind.columns();
+    let sheet = grid.name.as_str();
+    let mut out = SheetResult::default();
+    for (col, text, column) in &header.duplicates {
+        out.issues.push(
+            Issue::file(
+                Severity::Warning,
+                Code::DuplicateHeader,
+                format!("表头“{}”与另一列同为 {column}，此列已忽略；请删除或改名", text.trim()),
+                format!("header {:?} duplicates column {column}; this column was ignored — remove or rename it", text.trim()),
+            )
+            .in_sheet(sheet)
+            .at(header.last_row, *col)
+            .column(column)
+            .value(text.trim()),
+        );
+    }
+    out.ignored_columns = header
+        .unmatched
+        .iter()
+        .map(|(_, t)| t.trim().to_string())
+        .collect();
+
+    let first_col = grid.origin.1;
+    let last_col = grid.col_count();
+    let required = specs
+        .iter()
+        .position(|s| s.name == kind.required())
+        .expect("every kind has its required column");
+    let domain_spec = specs.iter().position(|s| s.name == "domain");
+    let seq_col = header
+        .bindings
+        .iter()
+        .find(|b| specs[b.spec].name == "seq")
+        .map(|b| b.col);
+    let mut domain: Option<String> = None;
+    let mut empty_run = 0;
+    let mut seen: HashMap<Vec<Value>, u32> = HashMap::new();
+
+    for row in header.last_row + 1..grid.row_count() {
+        let cells: Vec<(u32, &CellValue)> = (first_col..last_col)
+            .map(|c| (c, grid.cell(row, c)))
+            .filter(|(_, v)| !is_blank(v))
+            .collect();
+        if cells.is_empty() {
+            empty_run += 1;
+            if empty_run >= 2 {
+                break;
+            }
+            continue;
+        }
+        empty_run = 0;
+        let first_text = fold_width(&cells[0].1.as_text(), true).trim().to_string();
+        if is_end_of_table(&first_text) {
+            break;
+        }
+        if let Some(section) = section_title(&cells, seq_col) {
+            domain = Some(section);
+            continue;
+        }
+
+        let mut values = Vec::new();
+        let mut row_issues = Vec::new();
+        let mut units_lead: Option<String> = None;
+        for (i, spec) in specs.iter().enumerate() {
+            let bound: Vec<&Binding> = header.bindings.iter().filter(|b| b.spec == i).collect();
+            let cell = bound.first().map(|b| (b.col, grid.cell(row, b.col)));
+            let issue = |code: Code, zh: String, en: String, col: u32, value: String| {
+                Issue::file(Severity::Warning, code, zh, en)
+                    .in_sheet(sheet)
+                    .at(row, col)
+                    .column(spec.name)
+                    .value(value)
+            };
+            match spec.ty {
+                ColType::Text => {
+                    let text = cell.and_then(|(_, v)| text_of(v));
+                    let text = match (text, domain_spec == Some(i)) {
+                        (None, true) => domain.clone(),
+                        (t, _) => t,
+                    };
+                    values.push(text.map_or(Value::Null, Value::Text));
+                }
+                ColType::Units => {
+                    let units = cell
+                        .and_then(|(_, v)| text_of(v))
+                        .map(|t| split_units(&t))
+                        .unwrap_or_default();
+                    units_lead = units.lead;
+                    values.push(if units.units.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::TextList(units.units)
+                    });
+                }
+                ColType::Date => {
+                    let (value, bad) = read_date(cell.map(|(_, v)| v), default_year);
+                    if let (Some(raw), Some((col, _))) = (bad, cell) {
+                        row_issues.push(issue(
+                            Code::BadDate,
+                            format!("日期“{raw}”无法识别，请填写如 2024-06-30 的日期"),
+                            format!(
+                                "cannot read the date {raw:?}; write a date such as 2024-06-30"
+                            ),
+                            col,
+                            raw,
+                        ));
+                    }
+                    values.push(value.map_or(Value::Null, Value::Date));
+                }
+                ColType::Deadline => {
+                    let raw = cell.and_then(|(_, v)| text_of(v));
+                    let deadline = match cell.map(|(_, v)| v) {
+                        Some(CellValue::Date(d)) => Deadline {
+                            on: Some(*d),
+                            kind: DeadlineKind::Date,
+                        },
+                        Some(CellValue::Number(x)) => parse_deadline_number(*x),
+                        _ => raw.as_deref().map_or(
+                            Deadline {
+                                on: None,
+                                kind: DeadlineKind::Unknown,
+                            },
+                            |t| parse_deadline_text(t, default_year),
+                        ),
+                    };
+                    if let (Some(raw), Some((col, _)), DeadlineKind::Unknown) =
+                        (&raw, cell, deadline.kind)
+                    {
+                        row_issues.push(issue(
+                            Code::BadDate,
+                            format!("完成时限“{raw}”无法识别，请写成 2024年6月底前、2024-06-30 或 长期坚持"),
+                            format!("cannot read the deadline {raw:?}; write e.g. 2024年6月底前, 2024-06-30 or 长期坚持"),
+                            col,
+                            raw.clone(),
+                        ));
+                    }
+                    values.push(raw.map_or(Value::Null, Value::Text));
+                    values.push(deadline.on.map_or(Value::Null, Value::Date));
+                    values.push(Value::Text(deadline.kind.as_str().to_string()));
+                }
+                ColType::Status => {
+                    let raw = cell.and_then(|(_, v)| text_of(v));
+                    let yes_no = bound.first().is_some_and(|b| b.yes_no);
+                    let status = match &raw {
+                        Some(t) if yes_no => rules.vocab.classify_yes_no(t),
+                        Some(t) => rules.vocab.classify(t),
+                        None => None,
+                    };
+                    if let (Some(t), Some((col, _)), None) = (&raw, cell, status) {
+                        row_issues.push(issue(
+                            Code::UnknownStatus,
+                            format!("完成状态“{t}”不在词表中，请填写 已完成/推进中/未启动/滞后/长期坚持"),
+                            format!("status {t:?} is not a known word; use 已完成, 推进中, 未启动, 滞后 or 长期坚持"),
+                            col,
+                            t.clone(),
+                        ));
+                    }
+                    values.push(Value::Text(
+                        status.unwrap_or(Status::Unknown).as_str().to_string(),
+                    ));
+                    values.push(raw.map_or(Value::Null, Value::Text));
+                }
+                ColType::Bool => {
+                    let raw = cell.and_then(|(_, v)| text_of(v));
+                    let parsed = match cell.map(|(_, v)| v) {
+                        Some(CellValue::Bool(b)) => Some(*b),
+                        _ => parse_yes_no(raw.as_deref().unwrap_or("")),
+                    };
+                    if let (None, Some(raw), Some((col, _))) = (parsed, &raw, cell) {
+                        row_issues.push(issue(
+                            Code::TypeError,
+                            format!("“{raw}”不是 是/否，请填写 是 或 否"),
+                            format!("{raw:?} is not yes/no; write 是 or 否"),
+                            col,
+                            raw.clone(),
+                        ));
+                    }
+                    values.push(parsed.map_or(Value::Null, Value::Bool));
+                }
+                ColType::Int | ColType::Count => {
+                    let mut total: Option<i64> = None;
+                    for b in &bound {
+                        let v = grid.cell(row, b.col);
+                        match read_int(v) {
+                            Ok(Some(n)) if n < 0 => row_issues.push(issue(
+                                Code::OutOfRange,
+                                format!("数值 {n} 不能为负数"),
+                                format!("{n} cannot be negative"),
+                                b.col,
+                                n.to_string(),
+                            )),
+                            Ok(Some(n)) => total = Some(total.unwrap_or(0).saturating_add(n)),
+                            Ok(None) => {}
+                            Err(raw) => row_issues.push(issue(
+                                Code::TypeError,
+                                format!("“{raw}”不是整数，请填写数字"),
+                                format!("{raw:?} is not a whole number; write a number"),
+                                b.col,
+                                raw,
+                            )),
+                        }
+                    }
+                    // A blank vote count is 0 (DESIGN §4); other blank numbers are unknown.
+                    let total = if spec.ty == ColType::Count {
+                        Some(total.unwrap_or(0))
+                    } else {
+                        total
+                    };
+                    values.push(total.map_or(Value::Null, Value::Int));
+                }
+                ColType::Enum(words) => {
+                    let raw = cell.and_then(|(_, v)| text_of(v));
+                    let value = raw.as_deref().and_then(|t| {
+                        words
+                            .iter()
+                            .find(|(w, _)| t.contains(w))
+                            .map(|(_, v)| v.to_string())
+                    });
+                    if let (Some(raw), None, Some((col, _))) = (&raw, &value, cell) {
+                        let allowed: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+                        row_issues.push(issue(
+                            Code::TypeError,
+                            format!("“{raw}”不是可识别的取值（{}）", allowed.join("/")),
+                            format!(
+                                "{raw:?} is not one of the known values ({})",
+                                allowed.join(", ")
+                            ),
+                            col,
+                            raw.clone(),
+                        ));
+                    }
+                    values.push(value.map_or(Value::Null, Value::Text));
+                }
+            }
+        }
+        // A unit tagged （牵头） leads when the lead column is empty.
+        if let (Some(lead), Some(lead_ix)) = (units_lead, field_index(kind, "lead_unit")) {
+            if values[lead_ix] == Value::Null {
+                values[lead_ix] = Value::Text(lead);
+            }
+        }
+
+        let required_ix =
+            field_index(kind, specs[required].name).expect("required column is a field");
+        if values[required_ix] == Value::Null {
+            let col = header
+                .bindings
+                .iter()
+                .find(|b| b.spec == required)
+                .map_or(first_col, |b| b.col);
+            let row_text: Vec<String> = cells
+                .iter()
+                .map(|(c, v)| format!("{}={}", super::workbook::a1(row, *c), v.as_text()))
+                .collect();
+            let (zh, en) = match kind {
+                Kind::Satisfaction => (
+                    "测评项目为空，此行未导入；请填写测评项目",
+                    "the item is empty; this row was not imported — fill in the item",
+                ),
+                _ => (
+                    "必填列为空，此行未导入；请补全后重新报送",
+                    "the required column is empty; this row was not imported — fill it in and resubmit",
+                ),
+            };
+            out.issues.push(
+                Issue::file(Severity::Error, Code::MissingCell, zh, en)
+                    .in_sheet(sheet)
+                    .at(row, col)
+                    .column(specs[required].name)
+                    .value(row_text.join("; ")),
+            );
+            out.issues.extend(row_issues);
+            out.rows_rejected += 1;
+            continue;
+        }
+        out.issues.extend(row_issues);
+        let source_row = row + 1;
+        if let Some(first) = seen.get(&values) {
+            out.issues.push(
+                Issue::file(
+                    Severity::Warning,
+                    Code::DuplicateRow,
+                    format!("此行与第 {first} 行完全相同，两行均已保留；如为重复填报请删除一行"),
+                    format!("this row repeats row {first}; both were kept — delete one if it is a mistake"),
+                )
+                .in_sheet(sheet)
+                .at(row, first_col),
+            );
+        } else {
+            seen.insert(values.clone(), source_row);
+        }
+        out.records.push(Record {
+            source_sheet: sheet.to_string(),
+            source_row,
+            values,
+        });
+    }
+    out
+}
+
+fn field_index(kind: Kind, name: &str) -> Option<usize> {
+    crate::ledger::fields(kind)
+        .iter()
+        .position(|f| f.name == name)
+}
+
+fn is_blank(v: &CellValue) -> bool {
+    match v {
+        CellValue::Text(s) => clean_text(s).is_none(),
+        other => other.is_empty(),
+    }
+}
+
+fn text_of(v: &CellValue) -> Option<String> {
+    match v {
+        CellValue::Error(_) => None,
+        other => clean_text(&other.as_text()),
+    }
+}
+
+/// A date cell: a real date, a serial number, or text in any §4 form.
+/// Returns the date and, when text could not be read, that text.
+fn read_date(
+    v: Option<&CellValue>,
+    default_year: Option<i32>,
+) -> (Option<chrono::NaiveDate>, Option<String>) {
+    match v {
+        None => (None, None),
+        Some(CellValue::Date(d)) => (Some(*d), None),
+        Some(CellValue::Number(x)) => match parse_deadline_number(*x).on {
+            Some(d) => (Some(d), None),
+            None => (
+                None,
+                Some(super::super::normalize::text::number_to_text(*x)),
+            ),
+        },
+        Some(other) => match text_of(other) {
+            None => (None, None),
+            Some(t) => match parse_deadline_text(&t, default_year).on {
+                Some(d) => (Some(d), None),
+                None => (None, Some(t)),
+            },
+        },
+    }
+}
+
+/// A whole number from a number cell or text such as `12` or `12票`.
+fn read_int(v: &CellValue) -> Result<Option<i64>, String> {
+    match v {
+        CellValue::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Some(*x as i64)),
+        CellValue::Number(x) => Err(super::super::normalize::text::number_to_text(*x)),
+        other => match text_of(other) {
+            None => Ok(None),
+            Some(t) => {
+                let digits = t.trim_end_matches(['票', '人', '个', '项', '份']);
+                digits.trim().parse::<i64>().map(Some).map_err(|_| t)
+            }
+        },
+    }
+}
+
+/// A footer or totals row ends the table.
+fn is_end_of_table(first_text: &str) -> bool {
+    const FOOTERS: &[&str] = &[
+        "注:",
+        "注：",
+        "说明:",
+        "说明：",
+        "填表说明",
+        "填报说明",
+        "填报人",
+        "填报单位",
+        "填报时间",
+        "审核人",
+        "联系电话",
+        "制表",
+        "备注:",
+        "备注：",
+    ];
+    let s: String = first_text.chars().filter(|c| !c.is_whitespace()).collect();
+    FOOTERS.iter().any(|f| s.starts_with(f))
+        || s == "合计"
+        || s == "总计"
+        || s.starts_with("合计")
+        || (s.starts_with('共')
+            && s.ends_with('项')
+            && s[3..s.len() - 3].chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A section row (一、经济体制改革（12项）) carries the domain for the rows below.
+/// Its cells hold one text (often merged across the row), or a Chinese numeral
+/// in the 序号 column and one text beside it.
+fn section_title(cells: &[(u32, &CellValue)], seq_col: Option<u32>) -> Option<String> {
+    let texts: Vec<String> = cells
+        .iter()
+        .map(|(_, v)| v.as_text().trim().to_string())
+        .collect();
+    let distinct: HashSet<&String> = texts.iter().collect();
+    let candidate = match distinct.len() {
+        1 => texts[0].clone(),
+        2 if seq_col == Some(cells[0].0) && is_chinese_numeral(&texts[0]) => {
+            format!("{}、{}", texts[0], texts[1])
+        }
+        _ => return None,
+    };
+    let numbered = strip_section_number(&candidate);
+    // One distinct text across a merged row, or a numbered heading.
+    let merged_across = cells.len() >= 3 && distinct.len() == 1;
+    match numbered {
+        Some(title) => Some(strip_count_suffix(title)),
+        None if merged_across => Some(strip_count_suffix(candidate.trim())),
+        None => None,
+    }
+}
+
+fn is_chinese_numeral(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| "一二三四五六七八九十".contains(c))
+}
+
+/// `一、经济体制改革` → `经济体制改革`; `（一）` and `(一)` prefixes too.
+fn strip_section_number(s: &str) -> Option<&str> {
+    let s = s.trim();
+    let after_numeral = s.trim_start_matches(|c| "一二三四五六七八九十".contains(c));
+    if after_numeral.len() < s.len() {
+        for sep in ["、", ".", "．", " ", "　"] {
+            if let Some(rest) = after_numeral.strip_prefix(sep) {
+                return Some(rest.trim());
+            }
+        }
+    }
+    for (open, close) in [("（", "）"), ("(", ")")] {
+        if let Some(rest) = s.strip_prefix(open) {
+            let numeral_end = rest.trim_start_matches(|c| "一二三四五六七八九十".contains(c));
+            if numeral_end.len() < rest.len() {
+                if let Some(title) = numeral_end.strip_prefix(close) {
+                    return Some(title.trim());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `经济体制改革（12项）` → `经济体制改革`.
+fn strip_count_suffix(s: &str) -> String {
+    let s = s.trim();
+    for (open, close) in [("（", "）"), ("(", ")")] {
+        if let Some(body) = s.strip_suffix(close) {
+            if let Some(at) = body.rfind(open) {
+                let inner = &body[at + open.len()..];
+                if inner.ends_with('项') || inner.ends_with('个') || inner.ends_with('条') {
+                    return body[..at].trim().to_string();
+                }
+            }
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footers_and_totals_end_the_table() {
+        for s in [
+            "注：1.成果形式指…",
+            "说明:",
+            "填表说明",
+            "填报人：张三",
+            "合计",
+            "合 计",
+            "共12项",
+            "制表人：",
+            "审核人（签字）",
+        ] {
+            let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(is_end_of_table(&s), "{s}");
+        }
+        for s in ["1", "深化改革", "共同富裕试点", "注重实效"] {
+            assert!(!is_end_of_table(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn section_rows_give_the_domain() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let merged = [t("一、经济体制改革（12项）"), t("一、经济体制改革（12项）")];
+        let cells: Vec<(u32, &CellValue)> = merged
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("经济体制改革")
+        );
+
+        let split = [t("二"), t("生态文明体制改革")];
+        let cells: Vec<(u32, &CellValue)> = split
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("生态文明体制改革")
+        );
+
+        let single = [t("（三）民主法制领域改革")];
+        let cells: Vec<(u32, &CellValue)> = single
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("民主法制领域改革")
+        );
+
+        let data = [t("1"), t("深化国企改革")];
+        let cells: Vec<(u32, &CellValue)> = data
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(section_title(&cells, Some(0)), None);
+
+        let lone_task = [t("深化国企改革")];
+        let cells: Vec<(u32, &CellValue)> = lone_task
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)),
+            None,
+            "one unnumbered cell is a data row"
+        );
+    }
+
+    #[test]
+    fn ints_from_numbers_and_text() {
+        assert_eq!(read_int(&CellValue::Number(12.0)), Ok(Some(12)));
+        assert_eq!(read_int(&CellValue::Text(" 12票 ".into())), Ok(Some(12)));
+        assert_eq!(read_int(&CellValue::Text("/".into())), Ok(None));
+        assert_eq!(read_int(&CellValue::Number(1.5)), Err("1.5".into()));
+        assert_eq!(
+            read_int(&CellValue::Text("十二".into())),
+            Err("十二".into())
+        );
+    }
+}

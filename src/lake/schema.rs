@@ -1,0 +1,329 @@
+//! Arrow schemas of the lake tables and the builders that fill them. Types are
+//! plain Parquet types: UTF-8 strings, DATE, BOOLEAN, INT64, lists of strings,
+//! and timestamps in UTC.
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::ingest::issue::Issue;
+use crate::ledger::{self, FieldType, Kind, Record, Value};
+
+/// Columns every kind table starts with.
+pub const COMMON: [&str; 5] = [
+    "submission_id",
+    "region_code",
+    "period",
+    "source_sheet",
+    "source_row",
+];
+
+fn utf8(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true)
+}
+
+fn text_list() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+}
+
+fn arrow_type(ty: FieldType) -> DataType {
+    match ty {
+        FieldType::Text => DataType::Utf8,
+        FieldType::TextList => text_list(),
+        FieldType::Date => DataType::Date32,
+        FieldType::Bool => DataType::Boolean,
+        FieldType::Int => DataType::Int64,
+    }
+}
+
+/// The schema of a kind's table.
+pub fn kind_schema(kind: Kind) -> SchemaRef {
+    let mut fields = vec![
+        Field::new("submission_id", DataType::Utf8, false),
+        Field::new("region_code", DataType::Utf8, false),
+        Field::new("period", DataType::Utf8, false),
+        Field::new("source_sheet", DataType::Utf8, false),
+        Field::new("source_row", DataType::Int64, false),
+    ];
+    fields.extend(
+        ledger::fields(kind)
+            .into_iter()
+            .map(|f| Field::new(f.name, arrow_type(f.ty), true)),
+    );
+    Arc::new(Schema::new(fields))
+}
+
+/// The rows of one submission of one kind.
+pub struct KindRows<'a> {
+    pub submission_id: &'a str,
+    pub region_code: &'a str,
+    pub period: &'a str,
+    pub records: &'a [Record],
+}
+
+fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32
+}
+
+/// Builds a kind table's batch from the rows of one or more submissions.
+pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
+    let schema = kind_schema(kind);
+    let fields = ledger::fields(kind);
+    let n: usize = groups.iter().map(|g| g.records.len()).sum();
+    let mut common: Vec<StringBuilder> = (0..4)
+        .map(|_| StringBuilder::with_capacity(n, n * 16))
+        .collect();
+    let mut source_row = Int64Builder::with_capacity(n);
+    for g in groups {
+        for r in g.records {
+            common[0].append_value(g.submission_id);
+            common[1].append_value(g.region_code);
+            common[2].append_value(g.period);
+            common[3].append_value(&r.source_sheet);
+            source_row.append_value(i64::from(r.source_row));
+        }
+    }
+    let mut columns: Vec<ArrayRef> = common
+        .into_iter()
+        .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+        .collect();
+    columns.push(Arc::new(source_row.finish()));
+    for (i, field) in fields.iter().enumerate() {
+        let values = groups
+            .iter()
+            .flat_map(|g| g.records.iter().map(move |r| &r.values[i]));
+        columns.push(build_column(field.ty, values, n));
+    }
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+fn build_column<'a>(ty: FieldType, values: impl Iterator<Item = &'a Value>, n: usize) -> ArrayRef {
+    match ty {
+        FieldType::Text => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for v in values {
+                match v {
+                    Value::Text(s) => b.append_value(s),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        FieldType::TextList => {
+            let mut b = ListBuilder::new(StringBuilder::new()).with_field(Field::new(
+                "item",
+                DataType::Utf8,
+                true,
+            ));
+            for v in values {
+                match v {
+                    Value::TextList(items) => {
+                        for item in items {
+                            b.values().append_value(item);
+                        }
+                        b.append(true);
+                    }
+                    _ => b.append(false),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        FieldType::Date => {
+            let mut b = Date32Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Date(d) => b.append_value(days_since_epoch(*d)),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        FieldType::Bool => {
+            let mut b = BooleanBuilder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Bool(x) => b.append_value(*x),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+        FieldType::Int => {
+            let mut b = Int64Builder::with_capacity(n);
+            for v in values {
+                match v {
+                    Value::Int(x) => b.append_value(*x),
+                    _ => b.append_null(),
+                }
+            }
+            Arc::new(b.finish())
+        }
+    }
+}
+
+/// One manifest row (DESIGN §6): a received file and one kind it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionRow {
+    pub submission_id: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub bytes: u64,
+    pub kind: Option<Kind>,
+    pub sheets: Vec<String>,
+    pub region_code: Option<String>,
+    pub period: Option<String>,
+    pub received_at: DateTime<FixedOffset>,
+    pub source: String,
+    pub rows_ok: usize,
+    pub rows_rejected: usize,
+    pub warnings: usize,
+    pub accepted: bool,
+}
+
+pub fn submissions_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("submission_id", DataType::Utf8, false),
+        Field::new("sha256", DataType::Utf8, false),
+        Field::new("file_name", DataType::Utf8, false),
+        Field::new("bytes", DataType::Int64, false),
+        utf8("kind"),
+        Field::new("sheets", text_list(), true),
+        utf8("region_code"),
+        utf8("period"),
+        Field::new(
+            "received_at",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("rows_ok", DataType::Int64, false),
+        Field::new("rows_rejected", DataType::Int64, false),
+        Field::new("warnings", DataType::Int64, false),
+        Field::new("status", DataType::Utf8, false),
+    ]))
+}
+
+pub fn submissions_batch(rows: &[&SubmissionRow]) -> Result<RecordBatch> {
+    let text = |f: &dyn Fn(&SubmissionRow) -> Option<&str>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for r in rows {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
+    let int = |f: &dyn Fn(&SubmissionRow) -> i64| -> ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|r| f(r))
+                .collect::<arrow::array::Int64Array>(),
+        )
+    };
+    let mut sheets =
+        ListBuilder::new(StringBuilder::new()).with_field(Field::new("item", DataType::Utf8, true));
+    let mut received = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    for r in rows {
+        for s in &r.sheets {
+            sheets.values().append_value(s);
+        }
+        sheets.append(true);
+        received.append_value(r.received_at.timestamp_micros());
+    }
+    let columns: Vec<ArrayRef> = vec![
+        text(&|r| Some(&r.submission_id)),
+        text(&|r| Some(&r.sha256)),
+        text(&|r| Some(&r.file_name)),
+        int(&|r| r.bytes as i64),
+        text(&|r| r.kind.map(Kind::as_str)),
+        Arc::new(sheets.finish()),
+        text(&|r| r.region_code.as_deref()),
+        text(&|r| r.period.as_deref()),
+        Arc::new(received.finish()),
+        text(&|r| Some(&r.source)),
+        int(&|r| r.rows_ok as i64),
+        int(&|r| r.rows_rejected as i64),
+        int(&|r| r.warnings as i64),
+        text(&|r| Some(if r.accepted { "accepted" } else { "rejected" })),
+    ];
+    Ok(RecordBatch::try_new(submissions_schema(), columns)?)
+}
+
+/// One issue with the submission it belongs to.
+pub struct IssueRow<'a> {
+    pub submission_id: &'a str,
+    pub region_code: Option<&'a str>,
+    pub period: Option<&'a str>,
+    pub issue: &'a Issue,
+}
+
+pub fn issues_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("submission_id", DataType::Utf8, false),
+        utf8("region_code"),
+        utf8("period"),
+        utf8("sheet"),
+        Field::new("row", DataType::Int64, true),
+        utf8("col"),
+        utf8("cell"),
+        Field::new("severity", DataType::Utf8, false),
+        Field::new("code", DataType::Utf8, false),
+        Field::new("message_zh", DataType::Utf8, false),
+        Field::new("message_en", DataType::Utf8, false),
+        utf8("value"),
+    ]))
+}
+
+pub fn issues_batch<'a>(rows: &[IssueRow<'a>]) -> Result<RecordBatch> {
+    let text = |f: &dyn for<'r> Fn(&'r IssueRow<'a>) -> Option<&'r str>| -> ArrayRef {
+        let mut b = StringBuilder::new();
+        for r in rows {
+            b.append_option(f(r));
+        }
+        Arc::new(b.finish())
+    };
+    let columns: Vec<ArrayRef> = vec![
+        text(&|r| Some(r.submission_id)),
+        text(&|r| r.region_code),
+        text(&|r| r.period),
+        text(&|r| r.issue.sheet.as_deref()),
+        Arc::new(
+            rows.iter()
+                .map(|r| r.issue.row.map(i64::from))
+                .collect::<arrow::array::Int64Array>(),
+        ),
+        text(&|r| r.issue.col.as_deref()),
+        text(&|r| r.issue.cell.as_deref()),
+        text(&|r| Some(r.issue.severity.as_str())),
+        text(&|r| Some(r.issue.code.as_str())),
+        text(&|r| Some(&r.issue.message_zh)),
+        text(&|r| Some(&r.issue.message_en)),
+        text(&|r| r.issue.value.as_deref()),
+    ];
+    Ok(RecordBatch::try_new(issues_schema(), columns)?)
+}
+
+/// DuckDB DDL for an Arrow schema, used to create empty raw tables when the
+/// lake has no part yet, so models always find their inputs.
+pub fn duckdb_columns(schema: &Schema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let ty = match f.data_type() {
+                DataType::Utf8 => "VARCHAR",
+                DataType::Int64 => "BIGINT",
+                DataType::Date32 => "DATE",
+                DataType::Boolean => "BOOLEAN",
+                DataType::Timestamp(_, Some(_)) => "TIMESTAMPTZ",
+                DataType::List(_) => "VARCHAR[]",
+                other => unreachable!("the lake uses no {other} column"),
+            };
+            format!("\"{}\" {ty}", f.name())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,400 @@
+//! The five ledger kinds and their canonical columns (DESIGN §4 and appendix).
+//!
+//! Everything kind-specific is data here: which header synonyms map to which
+//! column and how a cell is typed. The sheet reader and the lake writer are
+//! generic over it.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A ledger kind; its name is also the lake table's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Tasks,
+    Rectifications,
+    Pilots,
+    Plans,
+    Satisfaction,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Tasks,
+        Kind::Rectifications,
+        Kind::Pilots,
+        Kind::Plans,
+        Kind::Satisfaction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tasks => "tasks",
+            Kind::Rectifications => "rectifications",
+            Kind::Pilots => "pilots",
+            Kind::Plans => "plans",
+            Kind::Satisfaction => "satisfaction",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Kind::Tasks => "改革任务台账",
+            Kind::Rectifications => "督察整改台账",
+            Kind::Pilots => "改革试点台账",
+            Kind::Plans => "专项改革方案台账",
+            Kind::Satisfaction => "群众满意度测评",
+        }
+    }
+
+    /// The kind named by a sheet name or title, by keyword; first match wins.
+    pub fn from_keyword(text: &str) -> Option<Kind> {
+        const KEYWORDS: &[(&str, Kind)] = &[
+            ("满意度", Kind::Satisfaction),
+            ("试点", Kind::Pilots),
+            ("方案", Kind::Plans),
+            ("整改", Kind::Rectifications),
+            ("问题清单", Kind::Rectifications),
+            ("任务", Kind::Tasks),
+            ("台账", Kind::Tasks),
+        ];
+        KEYWORDS
+            .iter()
+            .find(|(k, _)| text.contains(k))
+            .map(|(_, kind)| *kind)
+    }
+
+    pub fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            Kind::Tasks => TASKS,
+            Kind::Rectifications => RECTIFICATIONS,
+            Kind::Pilots => PILOTS,
+            Kind::Plans => PLANS,
+            Kind::Satisfaction => SATISFACTION,
+        }
+    }
+
+    /// The column a row cannot be without (the task, the problem, …).
+    pub fn required(self) -> &'static str {
+        match self {
+            Kind::Tasks => "task",
+            Kind::Rectifications => "problem",
+            Kind::Pilots => "pilot",
+            Kind::Plans => "plan",
+            Kind::Satisfaction => "item",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction"))
+    }
+}
+
+/// How a column's cells are read, and which lake columns they become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// Trimmed text.
+    Text,
+    /// Several units in one cell → `list<text>`; a （牵头） unit may fill `lead_unit`.
+    Units,
+    /// A date → `date`.
+    Date,
+    /// Deadline text → `deadline_text`, `deadline_on`, `deadline_kind`.
+    Deadline,
+    /// A status word → `status`, `status_text`.
+    Status,
+    /// Yes/no → `bool`.
+    Bool,
+    /// A whole number → `int64`.
+    Int,
+    /// A vote count; several headers may add into it (4- and 5-level forms).
+    Count,
+    /// One of a fixed set of values, given by (word, value) pairs.
+    Enum(&'static [(&'static str, &'static str)]),
+}
+
+/// A canonical column of a kind.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    /// The lake name; for `Deadline` and `Status` the name of the text column.
+    pub name: &'static str,
+    pub ty: ColType,
+    pub synonyms: &'static [&'static str],
+}
+
+const fn col(name: &'static str, ty: ColType, synonyms: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec { name, ty, synonyms }
+}
+
+use ColType::*;
+
+const SEQ: &[&str] = &["序号", "编号", "序", "No."];
+const REMARKS: &[&str] = &["备注", "说明"];
+
+static TASKS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "domain",
+        Text,
+        &[
+            "改革领域",
+            "领域",
+            "类别",
+            "专项小组",
+            "所属专项小组",
+            "板块",
+        ],
+    ),
+    col(
+        "task",
+        Text,
+        &[
+            "改革任务",
+            "改革事项",
+            "重点改革任务",
+            "改革项目",
+            "任务名称",
+            "工作任务",
+            "重点任务",
+            "具体改革事项",
+            "改革内容",
+        ],
+    ),
+    col(
+        "measures",
+        Text,
+        &[
+            "具体举措",
+            "主要举措",
+            "工作措施",
+            "具体措施",
+            "推进措施",
+            "工作举措",
+            "任务分解",
+            "具体工作",
+        ],
+    ),
+    col(
+        "lead_unit",
+        Text,
+        &["牵头单位", "牵头部门", "主责单位", "主办单位"],
+    ),
+    col(
+        "responsible_units",
+        Units,
+        &[
+            "责任单位",
+            "配合单位",
+            "参与单位",
+            "协办单位",
+            "协同单位",
+            "责任部门",
+        ],
+    ),
+    col(
+        "leader",
+        Text,
+        &[
+            "牵头领导",
+            "责任领导",
+            "分管领导",
+            "领衔领导",
+            "牵头市领导",
+            "牵头县领导",
+        ],
+    ),
+    col(
+        "target",
+        Text,
+        &["预期目标", "目标任务", "工作目标", "预期成效", "改革目标"],
+    ),
+    col("output_form", Text, &["成果形式", "预期成果", "成果体现"]),
+    col(
+        "deadline_text",
+        Deadline,
+        &[
+            "完成时限",
+            "完成时间",
+            "时间节点",
+            "完成期限",
+            "时限要求",
+            "出台时间",
+        ],
+    ),
+    col(
+        "status_text",
+        Status,
+        &["完成状态", "推进状态", "状态", "是否完成"],
+    ),
+    col(
+        "progress",
+        Text,
+        &["进展情况", "推进情况", "工作进展", "落实情况", "目前进展"],
+    ),
+    col(
+        "completed_on",
+        Date,
+        &["实际完成时间", "实际完成日期", "完成日期"],
+    ),
+    col(
+        "is_major",
+        Bool,
+        &[
+            "是否重大改革任务",
+            "是否重大改革",
+            "是否重大",
+            "重大改革任务",
+        ],
+    ),
+    col("remarks", Text, REMARKS),
+];
+
+static RECTIFICATIONS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("source", Text, &["问题来源", "督察类型", "反馈来源"]),
+    col(
+        "problem",
+        Text,
+        &["问题描述", "反馈问题", "问题表现", "存在问题"],
+    ),
+    col("measures", Text, &["整改措施", "整改举措"]),
+    col(
+        "responsible_unit",
+        Text,
+        &["责任单位", "整改责任单位", "牵头单位"],
+    ),
+    col("leader", Text, &["责任领导", "牵头领导"]),
+    col(
+        "deadline_text",
+        Deadline,
+        &["整改时限", "整改期限", "完成时限"],
+    ),
+    col(
+        "status_text",
+        Status,
+        &["整改状态", "整改情况", "状态", "完成状态"],
+    ),
+    col("closed_on", Date, &["销号时间", "销号日期"]),
+    col("reviewed_on", Date, &["复查时间", "复查日期"]),
+    col("remarks", Text, REMARKS),
+];
+
+const PILOT_LEVELS: &[(&str, &str)] = &[
+    ("国家", "national"),
+    ("省", "provincial"),
+    ("市", "city"),
+    ("州", "city"),
+    ("县", "county"),
+    ("区", "county"),
+];
+const PILOT_STATES: &[(&str, &str)] = &[
+    ("试点中", "running"),
+    ("正在试点", "running"),
+    ("进行中", "running"),
+    ("推进中", "running"),
+    ("已完成", "completed"),
+    ("已结束", "completed"),
+    ("已验收", "completed"),
+    ("已退出", "exited"),
+    ("已调出", "exited"),
+];
+
+static PILOTS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("pilot", Text, &["试点名称", "试点项目", "改革试点名称"]),
+    col(
+        "pilot_level",
+        Enum(PILOT_LEVELS),
+        &["试点层级", "批准层级", "试点级别"],
+    ),
+    col("lead_leader", Text, &["牵头领导", "责任领导"]),
+    col("lead_unit", Text, &["牵头单位", "试点单位"]),
+    col("has_team", Bool, &["是否成立工作班子", "工作班子"]),
+    col("has_plan", Bool, &["是否制定试点方案", "试点方案"]),
+    col("filed_on", Date, &["备案时间", "备案日期"]),
+    col("started_on", Date, &["启动时间", "开始时间"]),
+    col("term_months", Int, &["试点期限（月）", "试点期限"]),
+    col("status", Enum(PILOT_STATES), &["试点状态", "进展状态"]),
+    col("ended_on", Date, &["结束时间", "终止时间"]),
+    col("remarks", Text, REMARKS),
+];
+
+static PLANS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("plan", Text, &["方案名称", "专项改革方案", "改革方案名称"]),
+    col("docks_central", Bool, &["是否对接中央方案", "对接中央方案"]),
+    col("lead_group", Text, &["牵头专项小组", "所属专项小组"]),
+    col("reviewed_on", Date, &["上会审议时间", "审议时间"]),
+    col("issued_on", Date, &["出台时间", "印发时间"]),
+    col("evaluated_on", Date, &["督察评估时间", "最近督察时间"]),
+    col("closed_on", Date, &["销账时间", "销账日期"]),
+    col("items_total", Int, &["改革事项总数", "事项总数"]),
+    col("items_done", Int, &["已完成事项数", "已完成事项"]),
+    col("remarks", Text, REMARKS),
+];
+
+static SATISFACTION: &[ColumnSpec] = &[
+    col("item", Text, &["测评项目", "测评对象", "测评内容"]),
+    col("satisfied", Count, &["满意", "非常满意"]),
+    col(
+        "basically_satisfied",
+        Count,
+        &["基本满意", "比较满意", "较满意", "一般"],
+    ),
+    col("unsatisfied", Count, &["不满意", "较不满意", "非常不满意"]),
+    col("unknown", Count, &["不了解", "说不清"]),
+];
+
+/// Headers recognised in satisfaction sheets and deliberately not stored.
+pub const SATISFACTION_IGNORED: &[&str] = &[
+    "有效票",
+    "满意率",
+    "满意度",
+    "得分",
+    "意见建议",
+    "序号",
+    "合计",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_pick_the_first_matching_kind() {
+        assert_eq!(
+            Kind::from_keyword("2024年群众满意度测评"),
+            Some(Kind::Satisfaction)
+        );
+        assert_eq!(Kind::from_keyword("改革试点台账"), Some(Kind::Pilots));
+        assert_eq!(Kind::from_keyword("专项改革方案台账"), Some(Kind::Plans));
+        assert_eq!(
+            Kind::from_keyword("巡视整改问题清单"),
+            Some(Kind::Rectifications)
+        );
+        assert_eq!(Kind::from_keyword("重点改革任务台账"), Some(Kind::Tasks));
+        assert_eq!(Kind::from_keyword("Sheet1"), None);
+    }
+
+    #[test]
+    fn every_kind_has_its_required_column() {
+        for kind in Kind::ALL {
+            assert!(
+                kind.columns().iter().any(|c| c.name == kind.required()),
+                "{kind}"
+            );
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+        }
+    }
+}

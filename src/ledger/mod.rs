@@ -1,0 +1,167 @@
+//! Ledger kinds, their canonical columns and the typed rows read from them.
+
+pub mod kinds;
+
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+pub use kinds::{ColType, ColumnSpec, Kind};
+
+use crate::normalize::header::normalize_header;
+use crate::normalize::status::StatusVocab;
+
+/// The type of a lake column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    TextList,
+    Date,
+    Bool,
+    Int,
+}
+
+/// A kind-specific lake column, in table order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: FieldType,
+}
+
+/// The lake columns a kind's specs expand into (after the common columns
+/// `submission_id, region_code, period, source_sheet, source_row`).
+pub fn fields(kind: Kind) -> Vec<Field> {
+    let f = |name, ty| Field { name, ty };
+    kind.columns()
+        .iter()
+        .flat_map(|spec| match spec.ty {
+            ColType::Text | ColType::Enum(_) => vec![f(spec.name, FieldType::Text)],
+            ColType::Units => vec![f(spec.name, FieldType::TextList)],
+            ColType::Date => vec![f(spec.name, FieldType::Date)],
+            ColType::Bool => vec![f(spec.name, FieldType::Bool)],
+            ColType::Int | ColType::Count => vec![f(spec.name, FieldType::Int)],
+            ColType::Deadline => vec![
+                f("deadline_text", FieldType::Text),
+                f("deadline_on", FieldType::Date),
+                f("deadline_kind", FieldType::Text),
+            ],
+            ColType::Status => vec![
+                f("status", FieldType::Text),
+                f("status_text", FieldType::Text),
+            ],
+        })
+        .collect()
+}
+
+/// A typed lake value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Null,
+    Text(String),
+    TextList(Vec<String>),
+    Date(NaiveDate),
+    Bool(bool),
+    Int(i64),
+}
+
+/// One data row of a ledger, its values aligned with [`fields`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub source_sheet: String,
+    /// 1-based Excel row.
+    pub source_row: u32,
+    pub values: Vec<Value>,
+}
+
+/// What the reader needs to know beyond the contract's defaults: extra header
+/// synonyms and status words from `taizhang.toml`.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Per kind, per column spec: the normalised synonyms.
+    synonyms: HashMap<Kind, Vec<Vec<String>>>,
+    pub vocab: StatusVocab,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::new(&HashMap::new(), StatusVocab::default())
+    }
+}
+
+impl Rules {
+    /// `extra` maps (kind, column) to more synonyms.
+    pub fn new(extra: &HashMap<(Kind, String), Vec<String>>, vocab: StatusVocab) -> Rules {
+        let synonyms = Kind::ALL
+            .into_iter()
+            .map(|kind| {
+                let per_column = kind
+                    .columns()
+                    .iter()
+                    .map(|spec| {
+                        let added = extra
+                            .get(&(kind, spec.name.to_string()))
+                            .into_iter()
+                            .flatten();
+                        let mut all: Vec<String> = spec
+                            .synonyms
+                            .iter()
+                            .map(|s| normalize_header(s))
+                            .chain(added.map(|s| normalize_header(s)))
+                            .collect();
+                        all.dedup();
+                        all
+                    })
+                    .collect();
+                (kind, per_column)
+            })
+            .collect();
+        Rules { synonyms, vocab }
+    }
+
+    pub fn synonyms(&self, kind: Kind) -> &[Vec<String>] {
+        &self.synonyms[&kind]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_fields_follow_the_contract_order() {
+        let names: Vec<&str> = fields(Kind::Tasks).iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            [
+                "seq",
+                "domain",
+                "task",
+                "measures",
+                "lead_unit",
+                "responsible_units",
+                "leader",
+                "target",
+                "output_form",
+                "deadline_text",
+                "deadline_on",
+                "deadline_kind",
+                "status",
+                "status_text",
+                "progress",
+                "completed_on",
+                "is_major",
+                "remarks"
+            ]
+        );
+    }
+
+    #[test]
+    fn config_synonyms_are_added_normalised() {
+        let extra = HashMap::from([(
+            (Kind::Tasks, "task".to_string()),
+            vec!["任务 内容（必填）".to_string()],
+        )]);
+        let rules = Rules::new(&extra, StatusVocab::default());
+        let task = &rules.synonyms(Kind::Tasks)[2];
+        assert!(task.contains(&"任务内容".to_string()));
+    }
+}

@@ -1,0 +1,27 @@
+//! The `taizhang` binary: parses arguments, runs the command, owns the exit
+//! status (0 done, 1 done but something was rejected, 2 could not run).
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = taizhang::cli::Cli::parse();
+    match taizhang::cli::run(cli) {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("taizhang: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `taizhang query … | head` closing the pipe early is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

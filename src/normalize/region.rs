@@ -1,0 +1,403 @@
+//! The roster (报送单位名册) and region resolution: codes, names, old names,
+//! short forms (DESIGN §3).
+
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+use super::period::Period;
+use super::text::{fold_width, strip_whitespace};
+
+/// Administrative level of a roster unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    Province,
+    City,
+    County,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim() {
+            "province" => Some(Level::Province),
+            "city" => Some(Level::City),
+            "county" => Some(Level::County),
+            _ => None,
+        }
+    }
+}
+
+/// One expected submitter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub aliases: Vec<String>,
+}
+
+impl Unit {
+    /// A unit is expected in a period that overlaps `[valid_from, valid_to]`.
+    pub fn is_valid_in(&self, period: Period) -> bool {
+        self.valid_from.is_none_or(|from| from <= period.end())
+            && self.valid_to.is_none_or(|to| to >= period.start())
+    }
+}
+
+/// Why a roster file or a region could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RegionError {
+    #[error("名册第 {line} 行有误 / roster line {line}: {message}")]
+    BadRoster { line: usize, message: String },
+    #[error("名册中没有此地区 / region {0:?} is not in the roster")]
+    NotFound(String),
+    #[error("地区 {name:?} 有多个可能 / region {name:?} is ambiguous: {}", candidates.join("、"))]
+    Ambiguous {
+        name: String,
+        candidates: Vec<String>,
+    },
+}
+
+/// The roster: every unit with lookup by code, name, alias and short form.
+#[derive(Debug, Clone, Default)]
+pub struct Roster {
+    units: Vec<Unit>,
+    exact: HashMap<String, Vec<usize>>,
+    loose: HashMap<String, Vec<usize>>,
+}
+
+impl Roster {
+    /// Reads `code,name,level,parent_code,valid_from,valid_to[,aliases]`.
+    pub fn from_csv(text: &str) -> Result<Roster, RegionError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+        let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let (Some(code_i), Some(name_i), Some(level_i)) =
+            (find("code"), find("name"), find("level"))
+        else {
+            return Err(bad(
+                1,
+                "需要 code,name,level 列 / columns code, name and level are required".into(),
+            ));
+        };
+        let [parent_i, from_i, to_i, aliases_i] =
+            ["parent_code", "valid_from", "valid_to", "aliases"].map(find);
+        let mut units = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 2;
+            let record = record.map_err(|e| bad(line, e.to_string()))?;
+            let get = |idx: Option<usize>| {
+                idx.and_then(|i| record.get(i))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+            };
+            let code =
+                get(Some(code_i)).ok_or_else(|| bad(line, "code 为空 / empty code".into()))?;
+            if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(
+                    line,
+                    format!("code {code:?} 不是六位数字 / is not a six-digit code"),
+                ));
+            }
+            let name =
+                get(Some(name_i)).ok_or_else(|| bad(line, "name 为空 / empty name".into()))?;
+            let level = get(Some(level_i)).and_then(Level::parse).ok_or_else(|| {
+                bad(
+                    line,
+                    "level 应为 province|city|county / level must be province, city or county"
+                        .into(),
+                )
+            })?;
+            let date = |idx, end: bool| -> Result<Option<NaiveDate>, RegionError> {
+                get(idx)
+                    .map(|s| {
+                        parse_bound(s, end)
+                            .ok_or_else(|| bad(line, format!("日期 {s:?} 无法识别 / bad date")))
+                    })
+                    .transpose()
+            };
+            units.push(Unit {
+                code: code.to_string(),
+                name: name.to_string(),
+                level,
+                parent_code: get(parent_i).map(str::to_string),
+                valid_from: date(from_i, false)?,
+                valid_to: date(to_i, true)?,
+                aliases: get(aliases_i)
+                    .map(|a| {
+                        a.split('|')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(Roster::new(units))
+    }
+
+    pub fn new(units: Vec<Unit>) -> Roster {
+        let mut roster = Roster {
+            units,
+            ..Roster::default()
+        };
+        for (i, unit) in roster.units.iter().enumerate() {
+            let mut exact = vec![unit.code.clone(), key(&unit.name)];
+            exact.extend(unit.aliases.iter().map(|a| key(a)));
+            for k in exact {
+                push_unique(roster.exact.entry(k).or_default(), i);
+            }
+            let names = std::iter::once(&unit.name).chain(unit.aliases.iter());
+            for name in names {
+                for k in loose_keys(&key(name)) {
+                    push_unique(roster.loose.entry(k).or_default(), i);
+                }
+            }
+        }
+        roster
+    }
+
+    pub fn units(&self) -> &[Unit] {
+        &self.units
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Unit> {
+        self.exact
+            .get(code)
+            .and_then(|ix| ix.iter().map(|&i| &self.units[i]).find(|u| u.code == code))
+    }
+
+    /// Resolves a code, name, old name or short form to one unit.
+    pub fn resolve(&self, text: &str) -> Result<&Unit, RegionError> {
+        let k = key(text);
+        for map in [&self.exact, &self.loose] {
+            if let Some(ix) = map.get(&k) {
+                return match ix.as_slice() {
+                    [i] => Ok(&self.units[*i]),
+                    many => Err(RegionError::Ambiguous {
+                        name: text.to_string(),
+                        candidates: many
+                            .iter()
+                            .map(|&i| format!("{} {}", self.units[i].code, self.units[i].name))
+                            .collect(),
+                    }),
+                };
+            }
+        }
+        Err(RegionError::NotFound(text.to_string()))
+    }
+
+    /// Finds the unit named inside a longer text such as a title row
+    /// (`凉山州西昌市2025年…台账`): of the units whose name, alias or short form
+    /// occurs in it, the one the others contain (a county beats its city).
+    /// `None` unless exactly one such unit remains.
+    pub fn find_in(&self, text: &str) -> Option<&Unit> {
+        let t = key(text);
+        let mut found: Vec<usize> = Vec::new();
+        for (k, ix) in self.exact.iter().chain(self.loose.iter()) {
+            if k.chars().count() >= 2
+                && !k.chars().all(|c| c.is_ascii_digit())
+                && t.contains(k.as_str())
+            {
+                for &i in ix {
+                    push_unique(&mut found, i);
+                }
+            }
+        }
+        let is_ancestor_of_another = |i: usize| {
+            found.iter().any(|&j| {
+                j != i
+                    && self
+                        .ancestors(&self.units[j])
+                        .any(|code| code == self.units[i].code)
+            })
+        };
+        let remaining: Vec<usize> = found
+            .iter()
+            .copied()
+            .filter(|&i| !is_ancestor_of_another(i))
+            .collect();
+        match remaining.as_slice() {
+            [i] => Some(&self.units[*i]),
+            _ => None,
+        }
+    }
+
+    /// The codes above a unit, nearest first.
+    fn ancestors<'a>(&'a self, unit: &'a Unit) -> impl Iterator<Item = &'a str> + 'a {
+        std::iter::successors(unit.parent_code.as_deref(), |code| {
+            self.get(code).and_then(|u| u.parent_code.as_deref())
+        })
+        .take(8)
+    }
+}
+
+fn bad(line: usize, message: String) -> RegionError {
+    RegionError::BadRoster { line, message }
+}
+
+fn push_unique(v: &mut Vec<usize>, i: usize) {
+    if !v.contains(&i) {
+        v.push(i);
+    }
+}
+
+fn key(s: &str) -> String {
+    strip_whitespace(&fold_width(s, true))
+}
+
+/// The looser forms a name is also known by: without its 市/州/县/区 suffix, and
+/// an autonomous prefecture's short form (凉山彝族自治州 → 凉山州, 凉山).
+fn loose_keys(name: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(stem) = name.strip_suffix("自治州") {
+        let place: String = stem.chars().take(2).collect();
+        keys.push(format!("{place}州"));
+        keys.push(place);
+    } else if let Some(stem) = name.strip_suffix("自治县") {
+        keys.push(stem.chars().take(2).collect());
+    } else {
+        for suffix in ["市", "州", "县", "区"] {
+            if let Some(stem) = name.strip_suffix(suffix).filter(|s| s.chars().count() >= 2) {
+                keys.push(stem.to_string());
+            }
+        }
+    }
+    keys
+}
+
+/// A roster validity bound: a date, or a period (its start for `valid_from`,
+/// its end for `valid_to`).
+fn parse_bound(s: &str, end: bool) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| {
+        s.parse::<Period>()
+            .ok()
+            .map(|p| if end { p.end() } else { p.start() })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROSTER: &str = "code,name,level,parent_code,valid_from,valid_to,aliases
+510000,四川省,province,,,,
+510100,成都市,city,510000,,,
+510117,郫都区,county,510100,,,郫县|510124
+510185,简阳市,county,510100,,,512081
+513200,阿坝藏族羌族自治州,city,510000,,,
+513231,阿坝县,county,513200,,,
+513400,凉山彝族自治州,city,510000,,,
+513401,西昌市,county,513400,,,
+513402,会理市,county,513400,2021-06-01,,会理县|513425
+";
+
+    fn roster() -> Roster {
+        Roster::from_csv(ROSTER).unwrap()
+    }
+
+    #[test]
+    fn resolves_codes_names_aliases_and_short_forms() {
+        let r = roster();
+        let code = |t: &str| r.resolve(t).map(|u| u.code.clone());
+        assert_eq!(code("510117").unwrap(), "510117");
+        assert_eq!(code("郫都区").unwrap(), "510117");
+        assert_eq!(code("郫县").unwrap(), "510117");
+        assert_eq!(code("510124").unwrap(), "510117");
+        assert_eq!(code("成都").unwrap(), "510100");
+        assert_eq!(code("凉山州").unwrap(), "513400");
+        assert_eq!(code("凉山").unwrap(), "513400");
+        assert_eq!(code("西昌").unwrap(), "513401");
+        assert_eq!(code(" 会理县 ").unwrap(), "513402");
+        assert_eq!(code("阿坝州").unwrap(), "513200");
+        assert_eq!(code("阿坝县").unwrap(), "513231");
+    }
+
+    #[test]
+    fn ambiguity_lists_the_candidates() {
+        match roster().resolve("阿坝") {
+            Err(RegionError::Ambiguous { candidates, .. }) => {
+                assert_eq!(
+                    candidates,
+                    vec!["513200 阿坝藏族羌族自治州", "513231 阿坝县"]
+                );
+            }
+            other => panic!("expected ambiguity, got {other:?}"),
+        }
+        assert!(matches!(
+            roster().resolve("北京"),
+            Err(RegionError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn validity_follows_the_period() {
+        let r = roster();
+        let huili = r.get("513402").unwrap();
+        assert!(!huili.is_valid_in(Period::Quarter(2021, 1)));
+        assert!(huili.is_valid_in(Period::Quarter(2021, 2)));
+        assert!(huili.is_valid_in(Period::Year(2021)));
+        assert!(
+            r.get("510100")
+                .unwrap()
+                .is_valid_in(Period::Quarter(1999, 1))
+        );
+    }
+
+    #[test]
+    fn finds_the_unit_named_in_a_title() {
+        let r = roster();
+        assert_eq!(
+            r.find_in("凉山州西昌市2025年第二季度改革任务台账")
+                .map(|u| u.code.as_str()),
+            Some("513401")
+        );
+        assert_eq!(
+            r.find_in("成都市2024年全面深化改革工作台账")
+                .map(|u| u.code.as_str()),
+            Some("510100")
+        );
+        assert_eq!(r.find_in("改革任务台账"), None);
+    }
+
+    #[test]
+    fn bad_roster_lines_are_reported() {
+        let err = Roster::from_csv("code,name,level\n5101,成都市,city\n").unwrap_err();
+        assert!(
+            matches!(err, RegionError::BadRoster { line: 2, .. }),
+            "{err}"
+        );
+        let err = Roster::from_csv("code,name,level\n510100,成都市,town\n").unwrap_err();
+        assert!(
+            matches!(err, RegionError::BadRoster { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_roster_reads() {
+        let r = Roster::from_csv(include_str!("../../data/roster.csv")).unwrap();
+        assert_eq!(r.units().len(), 205);
+        assert_eq!(
+            r.units()
+                .iter()
+                .filter(|u| u.level == Level::County)
+                .count(),
+            183
+        );
+        assert_eq!(r.resolve("会理县").unwrap().code, "513402");
+        assert_eq!(r.resolve("凉山州").unwrap().code, "513400");
+    }
+}

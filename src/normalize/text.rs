@@ -1,0 +1,100 @@
+//! Cell text: width folding, trimming, blank markers and number formatting.
+//!
+//! Ledgers are typed by hand in Chinese input methods, so full-width digits and
+//! letters (２０２４, Ｑ２) and ideographic spaces are common; they are folded to
+//! ASCII before anything else looks at the text.
+
+/// Folds full-width ASCII variants (U+FF01–U+FF5E) and the ideographic space to
+/// their ASCII forms. With `punctuation = false` only digits, letters and spaces
+/// are folded, so data text keeps its Chinese punctuation （）：.
+pub fn fold_width(s: &str, punctuation: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => {
+                let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+                if punctuation || ascii.is_ascii_alphanumeric() {
+                    ascii
+                } else {
+                    c
+                }
+            }
+            _ => c,
+        })
+        .collect()
+}
+
+/// Data text as stored in the lake: digits, letters and spaces folded, trimmed.
+/// `None` for blank cells and for the blank markers `/` and `无` (DESIGN §4).
+pub fn clean_text(s: &str) -> Option<String> {
+    let folded = fold_width(s, false);
+    let trimmed = folded.trim();
+    if trimmed.is_empty() || is_blank_marker(trimmed) {
+        None
+    } else {
+        Some(trimmed.to_string())
+    }
+}
+
+/// A cell of only `/` or `无` means "nothing here" in Chinese ledgers.
+pub fn is_blank_marker(s: &str) -> bool {
+    matches!(s.trim(), "/" | "／" | "无")
+}
+
+/// Removes every whitespace character, including line breaks inside a cell.
+pub fn strip_whitespace(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A number as text: the shortest decimal that round-trips at 15 significant
+/// digits, Excel's own display precision, so binary noise such as
+/// `0.30000000000000004` reads `0.3` and integers have no `.0`.
+pub fn number_to_text(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
+    if rounded == rounded.trunc() && rounded.abs() < 1e15 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_digits_letters_and_spaces() {
+        assert_eq!(fold_width("２０２４年Ｑ２\u{3000}", false), "2024年Q2 ");
+        assert_eq!(fold_width("（牵头）：", false), "（牵头）：");
+        assert_eq!(fold_width("（牵头）：", true), "(牵头):");
+    }
+
+    #[test]
+    fn blank_markers_are_empty() {
+        for s in ["", "  ", "/", "无", " 无 ", "／", "\u{3000}"] {
+            assert_eq!(clean_text(s), None, "{s:?}");
+        }
+        assert_eq!(clean_text(" 无锡 ").as_deref(), Some("无锡"));
+        assert_eq!(clean_text("０１２").as_deref(), Some("012"));
+    }
+
+    #[test]
+    fn numbers_become_short_text() {
+        let cases = [
+            (1.0, "1"),
+            (42735.0, "42735"),
+            (0.1 + 0.2, "0.3"),
+            (1.000_000_000_000_000_2, "1"),
+            (2.5, "2.5"),
+            (-3.0, "-3"),
+            (1.0000000002, "1.0000000002"),
+            (123456789012.0, "123456789012"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(number_to_text(x), want, "{x}");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Pipelines (DESIGN §10): a TOML list of steps run in order under one
+//! workspace lock. Paths resolve against the pipeline file's folder, and
+//! `{workspace}` stands for the workspace in use.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::ledger::Kind;
+use crate::normalize::Period;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// The workspace, relative to the pipeline file, when `--workspace` is not given.
+    pub workspace: Option<String>,
+    #[serde(rename = "step", default)]
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "run", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Step {
+    /// Write a default workspace, only when it has no `taizhang.toml` yet.
+    Init {
+        /// A roster to install instead of the default one.
+        roster: Option<String>,
+    },
+    /// Ingest files or folders.
+    Ingest {
+        paths: Vec<String>,
+        kind: Option<String>,
+        region: Option<String>,
+        period: Option<String>,
+    },
+    /// Rebuild the warehouse.
+    Build {},
+    /// Print a SQL result.
+    Query { sql: String, title: Option<String> },
+}
+
+impl Step {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Init { .. } => "init",
+            Step::Ingest { .. } => "ingest",
+            Step::Build {} => "build",
+            Step::Query { .. } => "query",
+        }
+    }
+}
+
+/// A pipeline file read and checked, with its folder.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub pipeline: Pipeline,
+}
+
+impl Loaded {
+    pub fn read(path: &Path) -> Result<Loaded> {
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+        let pipeline: Pipeline = toml::from_str(&text).map_err(|e| Error::Pipeline {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if pipeline.steps.is_empty() {
+            return Err(Error::Pipeline {
+                path: path.to_path_buf(),
+                message: "no [[step]] to run".into(),
+            });
+        }
+        for step in &pipeline.steps {
+            if let Step::Ingest { kind, period, .. } = step {
+                let bad = |message: String| Error::Pipeline {
+                    path: path.to_path_buf(),
+                    message,
+                };
+                if let Some(k) = kind {
+                    k.parse::<Kind>().map_err(bad)?;
+                }
+                if let Some(p) = period {
+                    p.parse::<Period>().map_err(|e| bad(e.to_string()))?;
+                }
+            }
+        }
+        let dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(Loaded {
+            path: path.to_path_buf(),
+            dir,
+            pipeline,
+        })
+    }
+
+    /// The workspace: `--workspace`, else the pipeline's `workspace` key, else
+    /// the current folder.
+    pub fn workspace(&self, flag: Option<&Path>) -> PathBuf {
+        match (flag, &self.pipeline.workspace) {
+            (Some(w), _) => w.to_path_buf(),
+            (None, Some(w)) => self.dir.join(w),
+            (None, None) => PathBuf::from("."),
+        }
+    }
+
+    /// A path of a step: `{workspace}` substituted, then resolved against the
+    /// pipeline file's folder.
+    pub fn resolve(&self, path: &str, workspace: &Path) -> PathBuf {
+        let substituted = path.replace("{workspace}", &workspace.display().to_string());
+        let p = PathBuf::from(substituted);
+        if p.is_absolute() { p } else { self.dir.join(p) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_parse_and_paths_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "workspace = \"work\"\n[[step]]\nrun = \"init\"\n[[step]]\nrun = \"ingest\"\npaths = [\"{workspace}/inbox\", \"data\"]\n[[step]]\nrun = \"build\"\n",
+        )
+        .unwrap();
+        let loaded = Loaded::read(&path).unwrap();
+        let names: Vec<&str> = loaded.pipeline.steps.iter().map(Step::name).collect();
+        assert_eq!(names, ["init", "ingest", "build"]);
+        let ws = loaded.workspace(None);
+        assert_eq!(ws, dir.path().join("work"));
+        assert_eq!(
+            loaded.resolve("{workspace}/inbox", Path::new("/srv/ws")),
+            PathBuf::from("/srv/ws/inbox")
+        );
+        assert_eq!(loaded.resolve("data", &ws), dir.path().join("data"));
+        assert_eq!(
+            loaded.workspace(Some(Path::new("/other"))),
+            PathBuf::from("/other")
+        );
+    }
+
+    #[test]
+    fn unknown_steps_and_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "[[step]]\nrun = \"deploy\"\n").unwrap();
+        assert!(Loaded::read(&path).is_err());
+        std::fs::write(&path, "[[step]]\nrun = \"build\"\nfast = true\n").unwrap();
+        assert!(Loaded::read(&path).is_err());
+        std::fs::write(
+            &path,
+            "[[step]]\nrun = \"ingest\"\npaths = []\nperiod = \"Q9\"\n",
+        )
+        .unwrap();
+        assert!(Loaded::read(&path).is_err());
+    }
+}

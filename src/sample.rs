@@ -1,0 +1,625 @@
+//! Deterministic synthetic task ledgers with the quirks of real ones
+//! (`taizhang sample`): title and 填报单位 rows, varied header synonyms,
+//! section rows, merged cells, a notes footer, a bad row, a late unit, a
+//! missing unit and a resubmission, laid out as `<period>/<region_code>/`.
+
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
+};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsutil::write_bytes_atomic;
+use crate::normalize::Period;
+
+/// How much data to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// 德阳市 and its six counties over two quarters.
+    Small,
+}
+
+/// What `generate` wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub files: Vec<PathBuf>,
+    pub units: usize,
+    pub periods: Vec<Period>,
+}
+
+/// A small, fast, seedable generator (SplitMix64): the same seed gives the
+/// same files on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+struct SampleUnit {
+    code: &'static str,
+    name: &'static str,
+    level: &'static str,
+    parent: &'static str,
+}
+
+const UNITS: &[SampleUnit] = &[
+    SampleUnit {
+        code: "510600",
+        name: "德阳市",
+        level: "city",
+        parent: "510000",
+    },
+    SampleUnit {
+        code: "510603",
+        name: "旌阳区",
+        level: "county",
+        parent: "510600",
+    },
+    SampleUnit {
+        code: "510604",
+        name: "罗江区",
+        level: "county",
+        parent: "510600",
+    },
+    SampleUnit {
+        code: "510623",
+        name: "中江县",
+        level: "county",
+        parent: "510600",
+    },
+    SampleUnit {
+        code: "510681",
+        name: "广汉市",
+        level: "county",
+        parent: "510600",
+    },
+    SampleUnit {
+        code: "510682",
+        name: "什邡市",
+        level: "county",
+        parent: "510600",
+    },
+    SampleUnit {
+        code: "510683",
+        name: "绵竹市",
+        level: "county",
+        parent: "510600",
+    },
+];
+
+/// Reform domains and tasks, as section rows and task rows.
+const CATALOGUE: &[(&str, &[&str])] = &[
+    (
+        "经济体制改革",
+        &[
+            "深化国有企业改革",
+            "持续优化营商环境",
+            "推进要素市场化配置改革",
+            "深化财税体制改革",
+            "推进农村集体产权制度改革",
+            "深化投融资体制改革",
+        ],
+    ),
+    (
+        "民主法制领域改革",
+        &[
+            "推进综合行政执法体制改革",
+            "深化“放管服”改革",
+            "推进基层治理现代化",
+            "完善矛盾纠纷多元化解机制",
+        ],
+    ),
+    (
+        "生态文明体制改革",
+        &[
+            "全面推行河湖长制",
+            "深化生态环境保护综合行政执法改革",
+            "推进自然资源资产产权制度改革",
+            "建立生态保护补偿机制",
+        ],
+    ),
+    (
+        "社会民生领域改革",
+        &[
+            "深化医药卫生体制改革",
+            "推进义务教育优质均衡发展",
+            "深化养老服务体系改革",
+            "推进社会保险制度改革",
+        ],
+    ),
+];
+
+const DEPARTMENTS: &[&str] = &[
+    "发改局",
+    "财政局",
+    "经信局",
+    "司法局",
+    "生态环境局",
+    "卫健局",
+    "教育局",
+    "民政局",
+    "人社局",
+    "农业农村局",
+    "自然资源局",
+    "水利局",
+];
+const LEADERS: &[&str] = &[
+    "张明", "李华", "王强", "刘洋", "陈静", "杨帆", "赵磊", "黄蓉",
+];
+
+/// Three header layouts with different synonyms; layout 2 has no lead-unit
+/// column and tags the lead with （牵头） inside 责任单位 instead.
+const HEADERS: [&[&str]; 3] = [
+    &[
+        "序号",
+        "改革任务",
+        "具体举措",
+        "牵头单位",
+        "责任单位",
+        "牵头领导",
+        "完成时限",
+        "完成状态",
+        "进展情况",
+        "实际完成时间",
+        "是否重大改革任务",
+        "备注",
+    ],
+    &[
+        "编号",
+        "重点改革任务",
+        "工作措施",
+        "牵头部门",
+        "配合单位",
+        "责任领导",
+        "时间节点\n（完成时限）",
+        "推进状态",
+        "工作进展",
+        "完成日期",
+        "是否重大",
+        "说明",
+    ],
+    &[
+        "序号",
+        "改革事项",
+        "主要举措",
+        "责任单位",
+        "分管领导",
+        "完成时间",
+        "是否完成",
+        "落实情况",
+        "实际完成日期",
+        "重大改革任务",
+        "备注",
+    ],
+];
+
+/// Writes the small sample set under `out`.
+pub fn generate(out: &Path, seed: u64, scale: Scale) -> Result<Summary> {
+    match scale {
+        Scale::Small => generate_small(out, seed),
+    }
+}
+
+struct Plan {
+    period: Period,
+    unit: usize,
+    file_name: String,
+    received: (i32, u32, u32, u32, u32),
+    /// How far along the unit is: later files report more tasks done.
+    progress: u64,
+}
+
+fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
+    let periods = [Period::Quarter(2024, 1), Period::Quarter(2024, 2)];
+    let mut plans = Vec::new();
+    for (pi, period) in periods.iter().enumerate() {
+        let end = period.end();
+        for (ui, unit) in UNITS.iter().enumerate() {
+            // 什邡市 sends nothing for the first quarter: the missing unit.
+            if pi == 0 && unit.code == "510682" {
+                continue;
+            }
+            // 中江县 is late in the first quarter (E + 25 days > E + grace_days).
+            let delay = if pi == 0 && unit.code == "510623" {
+                25
+            } else {
+                2 + ui as i64 % 5
+            };
+            let day = end + chrono::Duration::days(delay);
+            let received = (
+                chrono::Datelike::year(&day),
+                chrono::Datelike::month(&day),
+                chrono::Datelike::day(&day),
+                9 + ui as u32,
+                30,
+            );
+            let base = format!(
+                "{}{}年第{}季度改革任务台账",
+                unit.name,
+                period.year(),
+                quarter_zh(*period)
+            );
+            if pi == 1 && unit.code == "510681" {
+                // 广汉市 resubmits the second quarter: a first version, then a corrected one.
+                let first_day = end + chrono::Duration::days(3);
+                plans.push(Plan {
+                    period: *period,
+                    unit: ui,
+                    file_name: format!("{base}（初报）.xlsx"),
+                    received: (
+                        chrono::Datelike::year(&first_day),
+                        chrono::Datelike::month(&first_day),
+                        chrono::Datelike::day(&first_day),
+                        10,
+                        0,
+                    ),
+                    progress: 40,
+                });
+                plans.push(Plan {
+                    period: *period,
+                    unit: ui,
+                    file_name: format!("{base}（更正）.xlsx"),
+                    received,
+                    progress: 75,
+                });
+                continue;
+            }
+            plans.push(Plan {
+                period: *period,
+                unit: ui,
+                file_name: format!("{base}.xlsx"),
+                received,
+                progress: 30 + 30 * pi as u64,
+            });
+        }
+    }
+
+    let mut summary = Summary {
+        units: UNITS.len(),
+        periods: periods.to_vec(),
+        ..Summary::default()
+    };
+    let mut received_csv = String::from("path,received_at\n");
+    for (i, plan) in plans.iter().enumerate() {
+        let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
+        let unit = &UNITS[plan.unit];
+        let bytes =
+            task_ledger(unit, plan, &mut rng).map_err(|e| xlsx_error(&plan.file_name, e))?;
+        let rel = format!("{}/{}/{}", plan.period, unit.code, plan.file_name);
+        let path = out.join(&rel);
+        write_bytes_atomic(&path, &bytes)?;
+        let (y, mo, d, h, mi) = plan.received;
+        let _ = writeln!(
+            received_csv,
+            "{rel},{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+08:00"
+        );
+        summary.files.push(path);
+    }
+    write_bytes_atomic(&out.join("received.csv"), received_csv.as_bytes())?;
+    let mut roster = String::from(
+        "code,name,level,parent_code,valid_from,valid_to,aliases\n510000,四川省,province,,,,\n",
+    );
+    for u in UNITS {
+        let aliases = if u.code == "510604" {
+            "罗江县|510626"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            roster,
+            "{},{},{},{},,,{aliases}",
+            u.code, u.name, u.level, u.parent
+        );
+    }
+    write_bytes_atomic(&out.join("roster.csv"), roster.as_bytes())?;
+    Ok(summary)
+}
+
+fn xlsx_error(name: &str, e: XlsxError) -> Error {
+    Error::Io {
+        path: name.into(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+fn quarter_zh(p: Period) -> &'static str {
+    match p {
+        Period::Quarter(_, 1) => "一",
+        Period::Quarter(_, 2) => "二",
+        Period::Quarter(_, 3) => "三",
+        _ => "四",
+    }
+}
+
+/// One task ledger workbook, as bytes.
+fn task_ledger(
+    unit: &SampleUnit,
+    plan: &Plan,
+    rng: &mut Rng,
+) -> std::result::Result<Vec<u8>, XlsxError> {
+    let layout = (plan.unit + plan.period.year() as usize) % HEADERS.len();
+    let headers = HEADERS[layout];
+    let ncols = headers.len() as u16;
+    let mut wb = Workbook::new();
+    // A fixed creation time keeps the bytes, and so the sha256, reproducible.
+    wb.set_properties(
+        &DocProperties::new().set_creation_datetime(&ExcelDateTime::from_ymd(2024, 1, 1)?),
+    );
+    let ws = wb.add_worksheet().set_name(&format!(
+        "{}年{}季度",
+        plan.period.year(),
+        quarter_zh(plan.period)
+    ))?;
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+
+    ws.merge_range(
+        0,
+        0,
+        0,
+        ncols - 1,
+        &format!(
+            "{}{}年第{}季度全面深化改革任务台账",
+            unit.name,
+            plan.period.year(),
+            quarter_zh(plan.period)
+        ),
+        &title,
+    )?;
+    let half = ncols / 2;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        half - 1,
+        &format!(
+            "填报单位（盖章）：中共{}委全面深化改革委员会办公室",
+            unit.name
+        ),
+        &wrap,
+    )?;
+    let (y, m, d, _, _) = plan.received;
+    ws.merge_range(
+        1,
+        half,
+        1,
+        ncols - 1,
+        &format!("填报时间：{y}年{m}月{d}日"),
+        &wrap,
+    )?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &head)?;
+    }
+    ws.set_row_height(2, 32)?;
+    for (c, width) in [6, 26, 30, 14, 24, 10, 16, 12, 30, 14, 10, 10]
+        .iter()
+        .enumerate()
+        .take(headers.len())
+    {
+        ws.set_column_width(c as u16, *width)?;
+    }
+
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.replace('\n', "").contains(name))
+            .map(|c| c as u16)
+    };
+    let lead_col = col("牵头单位").or(col("牵头部门"));
+    let units_col = col("责任单位")
+        .or(col("配合单位"))
+        .expect("every layout has a units column");
+    let leader_col = col("领导").expect("every layout has a leader column");
+    let deadline_col = col("完成时限")
+        .or(col("完成时间"))
+        .expect("every layout has a deadline column");
+    let status_col = col("状态")
+        .or(col("是否完成"))
+        .expect("every layout has a status column");
+    let progress_col = col("进展")
+        .or(col("落实情况"))
+        .expect("every layout has a progress column");
+    let done_col = col("完成日期")
+        .or(col("实际完成"))
+        .expect("every layout has a completion column");
+    let major_col = col("重大").expect("every layout has a major column");
+    let yes_no_status = headers[status_col as usize] == "是否完成";
+
+    let mut row: u32 = 3;
+    let mut seq = 0;
+    let prefix = if unit.level == "city" {
+        "市"
+    } else if unit.name.ends_with('区') {
+        "区"
+    } else {
+        "县"
+    };
+    let year = plan.period.year();
+    let end = plan.period.end();
+    let domains = CATALOGUE.len() - usize::from(rng.chance(40));
+    for (di, (domain, tasks)) in CATALOGUE.iter().take(domains).enumerate() {
+        let count = tasks.len() - rng.below(2);
+        ws.merge_range(
+            row,
+            0,
+            row,
+            ncols - 1,
+            &format!("{}、{domain}（{count}项）", ["一", "二", "三", "四"][di]),
+            &wrap,
+        )?;
+        row += 1;
+        for task in tasks.iter().take(count) {
+            seq += 1;
+            let lead = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);
+            let partner = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);
+            let leader = LEADERS[rng.below(LEADERS.len())];
+            // The deadline form varies as it does in real ledgers.
+            let (deadline_text, deadline) = match rng.below(8) {
+                0 => (None, chrono::NaiveDate::from_ymd_opt(year, 3, 31)),
+                1 => (
+                    Some(format!("{year}年6月底前")),
+                    chrono::NaiveDate::from_ymd_opt(year, 6, 30),
+                ),
+                2 => (
+                    Some(format!("{year}.9.30")),
+                    chrono::NaiveDate::from_ymd_opt(year, 9, 30),
+                ),
+                3 => (Some("长期坚持".to_string()), None),
+                4 => (
+                    Some("年底前".to_string()),
+                    chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+                ),
+                5 => (
+                    Some(format!("{year}年第一季度")),
+                    chrono::NaiveDate::from_ymd_opt(year, 3, 31),
+                ),
+                6 => (
+                    Some("3月底前出台方案，6月底前完成".to_string()),
+                    chrono::NaiveDate::from_ymd_opt(year, 6, 30),
+                ),
+                _ => (
+                    Some(format!("{year}年上半年")),
+                    chrono::NaiveDate::from_ymd_opt(year, 6, 30),
+                ),
+            };
+            let due = deadline.is_some_and(|d| d <= end);
+            let done = due && rng.chance(plan.progress) || rng.chance(plan.progress / 4);
+            let status = if done {
+                if yes_no_status {
+                    "是"
+                } else {
+                    ["已完成", "已完成", "已出台", "完成"][rng.below(4)]
+                }
+            } else if yes_no_status {
+                "否"
+            } else if deadline.is_none() {
+                "长期坚持"
+            } else if due && rng.chance(50) {
+                ["未按期完成", "滞后", "进度滞后"][rng.below(3)]
+            } else {
+                ["推进中", "已启动未完成", "正在推进", "未启动"][rng.below(4)]
+            };
+            // Two measures rows for some tasks, with the task, units and deadline merged down.
+            let rows = if rng.chance(15) { 2 } else { 1 };
+            let last = row + rows - 1;
+            let put =
+                |ws: &mut Worksheet, c: u16, text: &str| -> std::result::Result<(), XlsxError> {
+                    if rows > 1 {
+                        ws.merge_range(row, c, last, c, text, &wrap)?;
+                    } else {
+                        ws.write_string(row, c, text)?;
+                    }
+                    Ok(())
+                };
+            put(ws, 0, &seq.to_string())?;
+            put(ws, 1, task)?;
+            for r in 0..rows {
+                ws.write_string(
+                    row + r,
+                    2,
+                    &format!("制定{task}实施方案并推进第{}阶段工作", r + 1),
+                )?;
+            }
+            match lead_col {
+                Some(c) => {
+                    put(ws, c, &lead)?;
+                    put(ws, units_col, &format!("{lead}、{partner}"))?;
+                }
+                None => put(ws, units_col, &format!("{lead}（牵头）、{partner}"))?,
+            }
+            put(ws, leader_col, leader)?;
+            match (&deadline_text, deadline) {
+                (Some(t), _) => put(ws, deadline_col, t)?,
+                (None, Some(d)) => {
+                    let dt = ExcelDateTime::from_ymd(
+                        chrono::Datelike::year(&d) as u16,
+                        m_of(d),
+                        d_of(d),
+                    )?;
+                    ws.write_date_with_format(row, deadline_col, &dt, &date)?;
+                }
+                (None, None) => {}
+            }
+            put(ws, status_col, status)?;
+            ws.write_string(
+                row,
+                progress_col,
+                if done {
+                    "已按要求完成"
+                } else {
+                    "正在有序推进"
+                },
+            )?;
+            if done {
+                let on = deadline.unwrap_or(end) - chrono::Duration::days(rng.below(40) as i64 - 8);
+                let on = on.min(end);
+                ws.write_date_with_format(
+                    row,
+                    done_col,
+                    &ExcelDateTime::from_ymd(
+                        chrono::Datelike::year(&on) as u16,
+                        m_of(on),
+                        d_of(on),
+                    )?,
+                    &date,
+                )?;
+            }
+            ws.write_string(row, major_col, if rng.chance(30) { "是" } else { "否" })?;
+            row = last + 1;
+        }
+    }
+    // A bad row: measures and units but no task — it must be reported, not dropped.
+    if plan.unit == 2 {
+        seq += 1;
+        ws.write_string(row, 0, &seq.to_string())?;
+        ws.write_string(row, 2, "完善配套制度")?;
+        ws.write_string(row, units_col, &format!("{prefix}司法局"))?;
+        row += 1;
+    }
+    // One empty row does not end the table; the notes row does.
+    row += 1;
+    ws.merge_range(
+        row,
+        0,
+        row,
+        ncols - 1,
+        "注：1.完成时限以改革方案印发的时限为准；2.已完成的任务请填写实际完成时间。",
+        &wrap,
+    )?;
+    ws.write_string(row + 1, 0, "填报人：王芳    联系电话：0838-2200000")?;
+    wb.save_to_buffer()
+}
+
+fn m_of(d: chrono::NaiveDate) -> u8 {
+    chrono::Datelike::month(&d) as u8
+}
+
+fn d_of(d: chrono::NaiveDate) -> u8 {
+    chrono::Datelike::day(&d) as u8
+}

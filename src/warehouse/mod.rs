@@ -1,0 +1,241 @@
+//! The DuckDB warehouse (DESIGN §7): raw tables loaded from the lake, then the
+//! SQL models in layer order, then the data tests. A build writes a new file
+//! and renames it over `warehouse.duckdb`, so readers never see half a build.
+
+pub mod models;
+
+use duckdb::{Connection, params};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::lake::Lake;
+use crate::lake::schema::{self, duckdb_columns};
+use crate::ledger::Kind;
+use crate::workspace::Workspace;
+pub use models::{Layer, Model};
+
+/// One data test's outcome.
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub name: String,
+    pub failing_rows: usize,
+    /// The first failing rows, formatted for a terminal.
+    pub sample: String,
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub path: PathBuf,
+    pub raw_rows: Vec<(String, usize)>,
+    pub models: Vec<String>,
+    pub tests: Vec<TestResult>,
+}
+
+impl BuildReport {
+    pub fn failed_tests(&self) -> impl Iterator<Item = &TestResult> {
+        self.tests.iter().filter(|t| t.failing_rows > 0)
+    }
+}
+
+/// Rebuilds the warehouse from the lake. The caller holds the workspace lock.
+pub fn build(ws: &Workspace) -> Result<BuildReport> {
+    let target = ws.warehouse();
+    let tmp = target.with_file_name(format!(".warehouse.duckdb.tmp-{}", std::process::id()));
+    remove_db(&tmp)?;
+    let result = build_into(ws, &tmp);
+    let mut report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = remove_db(&tmp);
+            return Err(e);
+        }
+    };
+    fs::rename(&tmp, &target).map_err(Error::io(&target))?;
+    report.path = target;
+    Ok(report)
+}
+
+fn remove_db(path: &Path) -> Result<()> {
+    for p in [
+        path.to_path_buf(),
+        PathBuf::from(format!("{}.wal", path.display())),
+    ] {
+        match fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::Io { path: p, source: e }),
+        }
+    }
+    Ok(())
+}
+
+fn build_into(ws: &Workspace, path: &Path) -> Result<BuildReport> {
+    let conn = Connection::open(path)?;
+    let lake = Lake::new(ws.lake());
+    let mut raw_rows = Vec::new();
+
+    let tables: Vec<(String, arrow::datatypes::SchemaRef)> = Kind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), schema::kind_schema(*k)))
+        .chain([
+            ("submissions".to_string(), schema::submissions_schema()),
+            ("issues".to_string(), schema::issues_schema()),
+        ])
+        .collect();
+    for (table, schema) in &tables {
+        let raw = format!("raw_{table}");
+        conn.execute_batch(&format!("create table {raw} ({});", duckdb_columns(schema)))?;
+        let parts = lake.parts(table)?;
+        if !parts.is_empty() {
+            let list = parts
+                .iter()
+                .map(|p| sql_string(&p.display().to_string()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            conn.execute_batch(&format!("insert into {raw} by name select * from read_parquet([{list}], union_by_name = true);"))?;
+        }
+        let n: i64 = conn.query_row(&format!("select count(*) from {raw}"), [], |r| r.get(0))?;
+        raw_rows.push((raw, n as usize));
+    }
+    load_roster(&conn, ws)?;
+    load_config(&conn, ws)?;
+
+    let mut built = Vec::new();
+    for model in models::ordered(&models::shipped())? {
+        let ddl = match model.layer {
+            Layer::Staging | Layer::Intermediate => {
+                format!("create view {} as\n{}", model.name, model.sql)
+            }
+            Layer::Marts => format!("create table {} as\n{}", model.name, model.sql),
+            Layer::Tests => continue,
+        };
+        conn.execute_batch(&ddl).map_err(|e| Error::Model {
+            model: model.name.clone(),
+            message: e.to_string(),
+        })?;
+        built.push(model.name.clone());
+    }
+    let mut tests = Vec::new();
+    for model in models::shipped()
+        .into_iter()
+        .filter(|m| m.layer == Layer::Tests)
+    {
+        tests.push(run_test(&conn, &model)?);
+    }
+    conn.execute_batch("checkpoint;")?;
+    drop(conn);
+    Ok(BuildReport {
+        path: path.to_path_buf(),
+        raw_rows,
+        models: built,
+        tests,
+    })
+}
+
+fn run_test(conn: &Connection, model: &Model) -> Result<TestResult> {
+    let sql = format!(
+        "select * from (\n{}\n) limit 1000",
+        model.sql.trim().trim_end_matches(';')
+    );
+    let mut stmt = conn.prepare(&sql).map_err(|e| Error::Model {
+        model: model.name.clone(),
+        message: e.to_string(),
+    })?;
+    let batches: Vec<_> = stmt.query_arrow([])?.collect();
+    let failing_rows = batches.iter().map(|b| b.num_rows()).sum();
+    let sample = if failing_rows > 0 {
+        let first: Vec<_> = batches
+            .iter()
+            .map(|b| b.slice(0, b.num_rows().min(5)))
+            .collect();
+        arrow::util::pretty::pretty_format_batches(&first)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(TestResult {
+        name: model.name.clone(),
+        failing_rows,
+        sample,
+    })
+}
+
+fn load_roster(conn: &Connection, ws: &Workspace) -> Result<()> {
+    conn.execute_batch(
+        "create table raw_roster (code varchar primary key, name varchar not null, level varchar not null, \
+         parent_code varchar, valid_from date, valid_to date, aliases varchar[]);",
+    )?;
+    let mut stmt = conn.prepare(
+        "insert into raw_roster values (?, ?, ?, ?, cast(? as date), cast(? as date), \
+         case when ? = '' then []::varchar[] else string_split(?, '|') end)",
+    )?;
+    for u in ws.roster.units() {
+        let aliases = u.aliases.join("|");
+        stmt.execute(params![
+            u.code,
+            u.name,
+            u.level.as_str(),
+            u.parent_code,
+            u.valid_from.map(|d| d.to_string()),
+            u.valid_to.map(|d| d.to_string()),
+            aliases,
+            aliases
+        ])?;
+    }
+    Ok(())
+}
+
+/// The config values the models read, as tables, so the SQL stays plain SQL
+/// and an analyst can see which settings a warehouse was built with.
+fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
+    let c = &ws.config;
+    conn.execute_batch(
+        "create table raw_config (grace_days integer, satisfaction_rate varchar, w_satisfied double, \
+         w_basically_satisfied double, w_unsatisfied double, low_sample integer);
+         create table raw_config_expect (kind varchar, level varchar);
+         create table raw_config_weights (indicator varchar, weight double);",
+    )?;
+    conn.execute(
+        "insert into raw_config values (?, ?, ?, ?, ?, ?)",
+        params![
+            c.grace_days,
+            c.satisfaction.rate,
+            c.satisfaction.weights.satisfied,
+            c.satisfaction.weights.basically_satisfied,
+            c.satisfaction.weights.unsatisfied,
+            c.satisfaction.low_sample
+        ],
+    )?;
+    for (kind, level) in c.expectations() {
+        conn.execute(
+            "insert into raw_config_expect values (?, ?)",
+            params![kind, level],
+        )?;
+    }
+    for (indicator, weight) in &c.scorecard.weights {
+        conn.execute(
+            "insert into raw_config_weights values (?, ?)",
+            params![indicator, weight],
+        )?;
+    }
+    Ok(())
+}
+
+/// A SQL string literal.
+pub fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Opens the published warehouse read-only: analysts' queries never block a
+/// build, and a build's rename never disturbs an open reader.
+pub fn open_read_only(ws_root: &Path) -> Result<Connection> {
+    let path = ws_root.join("warehouse.duckdb");
+    if !path.is_file() {
+        return Err(Error::NoWarehouse(path));
+    }
+    let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
+    Ok(Connection::open_with_flags(&path, config)?)
+}

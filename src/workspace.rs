@@ -1,0 +1,140 @@
+//! The workspace folder (DESIGN §2): paths, config, roster and the writer lock.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, DEFAULT_TOML};
+use crate::error::{Error, Result};
+use crate::normalize::Roster;
+
+/// The default roster: Sichuan's cities and counties (2023 codes) with the
+/// old names of 2016–2021 as aliases.
+pub const DEFAULT_ROSTER: &str = include_str!("../data/roster.csv");
+
+/// A resolved workspace with its config and roster loaded.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    pub roster: Roster,
+}
+
+impl Workspace {
+    /// Opens an initialised workspace.
+    pub fn open(root: &Path) -> Result<Workspace> {
+        let config_path = root.join("taizhang.toml");
+        if !config_path.is_file() {
+            return Err(Error::NotAWorkspace(root.to_path_buf()));
+        }
+        let text = fs::read_to_string(&config_path).map_err(Error::io(&config_path))?;
+        let config = Config::parse(&text, &config_path.display().to_string())?;
+        let roster_path = root.join("roster.csv");
+        let roster_text = fs::read_to_string(&roster_path).map_err(Error::io(&roster_path))?;
+        let roster = Roster::from_csv(&roster_text)?;
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+            roster,
+        })
+    }
+
+    /// Writes a default workspace; existing files are kept as they are.
+    /// Returns the paths it created.
+    pub fn init(root: &Path) -> Result<Vec<PathBuf>> {
+        let mut created = Vec::new();
+        for dir in ["inbox", "archive", "lake", "runs"] {
+            let path = root.join(dir);
+            if !path.exists() {
+                fs::create_dir_all(&path).map_err(Error::io(&path))?;
+                created.push(path);
+            }
+        }
+        for (name, text) in [
+            ("taizhang.toml", DEFAULT_TOML),
+            ("roster.csv", DEFAULT_ROSTER),
+        ] {
+            let path = root.join(name);
+            if !path.exists() {
+                crate::fsutil::write_bytes_atomic(&path, text.as_bytes())?;
+                created.push(path);
+            }
+        }
+        Ok(created)
+    }
+
+    pub fn lake(&self) -> PathBuf {
+        self.root.join("lake")
+    }
+
+    pub fn archive(&self) -> PathBuf {
+        self.root.join("archive")
+    }
+
+    pub fn runs(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    pub fn warehouse(&self) -> PathBuf {
+        self.root.join("warehouse.duckdb")
+    }
+
+    /// Takes the workspace's writer lock. The operating system releases it
+    /// when the holder exits or dies, so a crash leaves no stale lock.
+    pub fn lock(&self) -> Result<WorkspaceLock> {
+        let path = self.root.join("workspace.lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WorkspaceLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::LockHeld(path)),
+            Err(fs::TryLockError::Error(e)) => Err(Error::Io { path, source: e }),
+        }
+    }
+}
+
+/// Held while a command writes to the workspace; dropping it unlocks.
+#[derive(Debug)]
+pub struct WorkspaceLock {
+    _file: File,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let created = Workspace::init(dir.path()).unwrap();
+        assert_eq!(created.len(), 6);
+        fs::write(dir.path().join("taizhang.toml"), "grace_days = 3\n").unwrap();
+        assert!(Workspace::init(dir.path()).unwrap().is_empty());
+        let ws = Workspace::open(dir.path()).unwrap();
+        assert_eq!(ws.config.grace_days, 3);
+        assert_eq!(ws.roster.units().len(), 205);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        Workspace::init(dir.path()).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        let held = ws.lock().unwrap();
+        assert!(matches!(ws.lock(), Err(Error::LockHeld(_))));
+        drop(held);
+        assert!(ws.lock().is_ok());
+    }
+
+    #[test]
+    fn a_folder_without_config_is_not_a_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Workspace::open(dir.path()),
+            Err(Error::NotAWorkspace(_))
+        ));
+    }
+}

@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use chrono::{DateTime, FixedOffset};
+use std::path::{Path, PathBuf};
+use taizhang::ingest::{self, Options, Report, Source};
+use taizhang::workspace::Workspace;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// A fresh workspace in a temporary folder, with `roster` if given.
+pub fn workspace(roster: Option<&str>) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    Workspace::init(dir.path()).unwrap();
+    if let Some(r) = roster {
+        std::fs::write(dir.path().join("roster.csv"), r).unwrap();
+    }
+    let ws = Workspace::open(dir.path()).unwrap();
+    (dir, ws)
+}
+
+pub fn options() -> Options {
+    Options {
+        kind: None,
+        region: None,
+        period: None,
+        received_at: None,
+        dry_run: false,
+        source: Source::Cli,
+    }
+}
+
+pub fn time(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+/// Ingests paths with options, under the lock, as the CLI does.
+pub fn ingest(ws: &Workspace, paths: &[PathBuf], opts: &Options) -> Report {
+    let _lock = ws.lock().unwrap();
+    let inputs = ingest::collect(paths).unwrap();
+    ingest::run(ws, &inputs, opts, &|_, _| {}).unwrap()
+}
+
+pub fn build(ws: &Workspace) -> taizhang::warehouse::BuildReport {
+    let _lock = ws.lock().unwrap();
+    taizhang::warehouse::build(ws).unwrap()
+}
+
+/// Rows of a query as strings ("NULL" for null), for exact comparison.
+pub fn rows(ws_root: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = taizhang::warehouse::open_read_only(ws_root).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let mut out = Vec::new();
+    let mut rs = stmt.query([]).unwrap();
+    while let Some(row) = rs.next().unwrap() {
+        let mut vals = Vec::new();
+        for i in 0..n {
+            let v: duckdb::types::Value = row.get(i).unwrap();
+            vals.push(match v {
+                duckdb::types::Value::Null => "NULL".to_string(),
+                duckdb::types::Value::Text(s) => s,
+                duckdb::types::Value::Double(x) => format!("{x:.4}"),
+                other => format!("{other:?}"),
+            });
+        }
+        out.push(vals);
+    }
+    out
+}
+
+/// Writes a one-sheet task ledger: a title row, a header row, then `rows`
+/// (all text cells). Used by scenarios whose figures are worked out by hand.
+pub fn write_ledger(path: &Path, title: &str, header: &[&str], rows: &[Vec<&str>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, title).unwrap();
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(2 + r as u32, c as u16, *v).unwrap();
+            }
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    wb.save(path).unwrap();
+}
+
+pub const DEYANG_ROSTER: &str = "code,name,level,parent_code,valid_from,valid_to,aliases
+510000,四川省,province,,,,
+510600,德阳市,city,510000,,,
+510603,旌阳区,county,510600,,,
+510604,罗江区,county,510600,,,罗江县|510626
+";

@@ -1,0 +1,9 @@
+//! Integration tests, one binary with themed modules.
+
+mod common;
+
+mod cli;
+mod crash;
+mod ingest_fixtures;
+mod lake_history;
+mod scenario;
