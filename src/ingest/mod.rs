@@ -333,6 +333,7 @@ pub fn run(
             continue;
         };
         archive(ws, input, sha, ext, *received_at, opts, parsed)?;
+        crate::fsutil::crash_point("archive");
     }
     // 2. The lake, committed by its batch marker.
     let (groups, files) = lake_groups(&report)?;

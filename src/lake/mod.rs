@@ -127,6 +127,7 @@ impl Lake {
             let rel = format!("{table}/{period}/{batch_id}.parquet");
             let path = self.root.join(&rel);
             write_parquet(&path, &batch)?;
+            crate::fsutil::crash_point("lake-part");
             parts.push(rel);
         }
         let marker = BatchMarker {

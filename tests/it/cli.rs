@@ -1,1 +1,223 @@
-//! cli
+//! The binary end to end: exit codes, the demo pipeline, query formats.
+
+use super::common::*;
+use std::process::Command;
+
+fn taizhang() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_taizhang"))
+}
+
+#[test]
+fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let out = taizhang()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("run")
+        .arg(repo("pipelines/demo.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Exit 1: done, but the sample's bad rows were rejected (DESIGN §8).
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("数据测试 data tests: 4 通过 passed, 0 失败 failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| 2024Q2 | 德阳市 | 510600 |"), "{stdout}");
+    assert!(stdout.contains("6/7"), "Q1: 什邡市 is missing: {stdout}");
+    // Run again: everything is skipped and the figures are the same.
+    let again = taizhang()
+        .arg("--workspace")
+        .arg(&ws)
+        .arg("run")
+        .arg(repo("pipelines/demo.toml"))
+        .output()
+        .unwrap();
+    let again_out = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{again_out}");
+    assert!(again_out.contains("14 跳过 skipped"), "{again_out}");
+    let table = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("| 2024"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(table(&again_out), table(&stdout));
+}
+
+#[test]
+fn query_is_read_only_and_speaks_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    assert!(
+        taizhang()
+            .arg("--workspace")
+            .arg(ws)
+            .arg("init")
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::copy(repo("sample-data/roster.csv"), ws.join("roster.csv")).unwrap();
+    let out = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["query", "select 1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "no warehouse yet");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("taizhang build"));
+
+    taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .arg("ingest")
+        .arg(fixture("title_and_header_row.xlsx"))
+        .output()
+        .unwrap();
+    assert!(
+        taizhang()
+            .arg("--workspace")
+            .arg(ws)
+            .arg("build")
+            .status()
+            .unwrap()
+            .success()
+    );
+    let sql = "select scope_code, tasks_total, completion_rate from mart_task_completion where scope_code = '510603'";
+    let csv = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["query", sql, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout),
+        "scope_code,tasks_total,completion_rate\n510603,3,1.0\n"
+    );
+    let json = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["query", sql, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{ "scope_code": "510603", "tasks_total": 3, "completion_rate": 1.0 }])
+    );
+    let write = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["query", "create table x as select 1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        write.status.code(),
+        Some(2),
+        "the warehouse is opened read-only"
+    );
+}
+
+#[test]
+fn ingest_exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .arg("init")
+        .output()
+        .unwrap();
+    let ok = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .arg("ingest")
+        .arg(fixture("title_and_header_row.xlsx"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let rejected = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["ingest", "--region", "510604", "--period", "2024Q2"])
+        .arg(fixture("bad_rows.xlsx"))
+        .output()
+        .unwrap();
+    assert_eq!(rejected.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&rejected.stdout);
+    assert!(
+        stdout.contains("missing-cell") && stdout.contains("bad_rows.xlsx!台账!B3"),
+        "{stdout}"
+    );
+    let bad_flag = taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .args(["ingest", "--period", "2024Q9", "x.xlsx"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_flag.status.code(), Some(2));
+    let not_ws = taizhang()
+        .arg("--workspace")
+        .arg(ws.join("nowhere"))
+        .args(["build"])
+        .output()
+        .unwrap();
+    assert_eq!(not_ws.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_ws.stderr).contains("taizhang init"));
+}
+
+#[test]
+fn the_committed_sample_is_what_the_generator_makes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taizhang()
+        .args(["sample", "--seed", "1", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let list = |root: &std::path::Path| {
+        let mut files: Vec<_> = walk(root)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let made = list(dir.path());
+    assert_eq!(made.len(), 16);
+    assert!(
+        made == list(&repo("sample-data")),
+        "sample-data/ differs from `taizhang sample --seed 1`: regenerate it"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}

@@ -70,6 +70,10 @@ pub fn rows(ws_root: &Path, sql: &str) -> Vec<Vec<String>> {
                 duckdb::types::Value::Null => "NULL".to_string(),
                 duckdb::types::Value::Text(s) => s,
                 duckdb::types::Value::Double(x) => format!("{x:.4}"),
+                duckdb::types::Value::BigInt(n) => n.to_string(),
+                duckdb::types::Value::Int(n) => n.to_string(),
+                duckdb::types::Value::HugeInt(n) => n.to_string(),
+                duckdb::types::Value::Boolean(b) => b.to_string(),
                 other => format!("{other:?}"),
             });
         }

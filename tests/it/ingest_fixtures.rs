@@ -1,1 +1,313 @@
-//! ingest_fixtures
+//! Each committed fixture, read by the ledger reader: what it pins, asserted.
+
+use chrono::NaiveDate;
+use taizhang::config::Config;
+use taizhang::ingest::file::{Context, Hints, ParsedFile, parse_file};
+use taizhang::ingest::{Code, Severity};
+use taizhang::ledger::{Kind, Record, Value, fields};
+use taizhang::normalize::{Period, Roster};
+
+use super::common::fixture;
+
+fn parse_with(name: &str, hints: Hints) -> ParsedFile {
+    let bytes = std::fs::read(fixture(name)).unwrap();
+    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let config = Config::default();
+    let rules = config.rules();
+    parse_file(
+        &bytes,
+        name,
+        &hints,
+        Context {
+            roster: &roster,
+            rules: &rules,
+            limits: config.limits,
+        },
+    )
+}
+
+fn parse(name: &str, region: &str, period: &str) -> ParsedFile {
+    parse_with(
+        name,
+        Hints {
+            region_flag: Some(region.into()),
+            period_flag: Some(period.parse().unwrap()),
+            ..Hints::default()
+        },
+    )
+}
+
+fn tasks(parsed: &ParsedFile) -> &[Record] {
+    &parsed.ledgers[&Kind::Tasks].records
+}
+
+fn get<'a>(r: &'a Record, column: &str) -> &'a Value {
+    let i = fields(Kind::Tasks)
+        .iter()
+        .position(|f| f.name == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    &r.values[i]
+}
+
+fn text(r: &Record, column: &str) -> Option<String> {
+    match get(r, column) {
+        Value::Text(s) => Some(s.clone()),
+        Value::Null => None,
+        other => panic!("{column} is not text: {other:?}"),
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> Value {
+    Value::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+fn list(items: &[&str]) -> Value {
+    Value::TextList(items.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn title_and_header_row_gives_region_period_and_typed_rows() {
+    let parsed = parse_with("title_and_header_row.xlsx", Hints::default());
+    // Region and period come from the title row 德阳市旌阳区2024年第二季度…: the county, not its city.
+    assert_eq!(parsed.region_code.as_deref(), Some("510603"));
+    assert_eq!(parsed.period, Some(Period::Quarter(2024, 2)));
+    assert!(parsed.accepted());
+    let rows = tasks(&parsed);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows.iter().map(|r| r.source_row).collect::<Vec<_>>(),
+        [4, 5, 6]
+    );
+    assert_eq!(text(&rows[0], "seq").as_deref(), Some("1"));
+    assert_eq!(get(&rows[0], "deadline_on"), &date(2024, 6, 30));
+    assert_eq!(text(&rows[0], "deadline_kind").as_deref(), Some("date"));
+    assert_eq!(text(&rows[0], "status").as_deref(), Some("done"));
+    assert_eq!(get(&rows[0], "completed_on"), &date(2024, 6, 20));
+    assert_eq!(get(&rows[0], "is_major"), &Value::Bool(true));
+    assert_eq!(
+        get(&rows[0], "responsible_units"),
+        &list(&["区财政局", "区发改局"])
+    );
+    assert_eq!(get(&rows[1], "deadline_on"), &date(2024, 12, 31));
+    assert_eq!(
+        text(&rows[1], "deadline_text").as_deref(),
+        Some("2024年12月底前")
+    );
+    assert_eq!(text(&rows[1], "status").as_deref(), Some("in_progress"));
+    assert_eq!(get(&rows[2], "deadline_on"), &Value::Null);
+    assert_eq!(text(&rows[2], "deadline_kind").as_deref(), Some("ongoing"));
+    assert_eq!(text(&rows[2], "status").as_deref(), Some("ongoing"));
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+}
+
+#[test]
+fn merged_lead_unit_fills_down_every_row_it_covers() {
+    let parsed = parse("merged_lead_unit.xlsx", "德阳市", "2024Q3");
+    let rows = tasks(&parsed);
+    assert_eq!(rows.len(), 3);
+    for r in rows {
+        assert_eq!(text(r, "task").as_deref(), Some("深化医药卫生体制改革"));
+        assert_eq!(text(r, "lead_unit").as_deref(), Some("市卫健委"));
+        assert_eq!(text(r, "leader").as_deref(), Some("陈静"));
+        assert_eq!(get(r, "deadline_on"), &date(2024, 9, 30));
+    }
+    let statuses: Vec<_> = rows.iter().map(|r| text(r, "status").unwrap()).collect();
+    assert_eq!(statuses, ["in_progress", "done", "not_started"]);
+    assert_eq!(
+        get(&rows[2], "responsible_units"),
+        &list(&["市医保局", "市财政局"])
+    );
+}
+
+#[test]
+fn section_rows_set_the_domain_and_totals_and_notes_end_the_table() {
+    let parsed = parse("section_rows_and_notes.xlsx", "510600", "2024Q2");
+    let rows = tasks(&parsed);
+    let domains: Vec<_> = rows.iter().map(|r| text(r, "domain").unwrap()).collect();
+    // Four tasks: one empty row inside the table does not end it; the 合计 row does.
+    assert_eq!(
+        domains,
+        [
+            "经济体制改革",
+            "经济体制改革",
+            "生态文明体制改革",
+            "生态文明体制改革"
+        ]
+    );
+    assert_eq!(
+        get(&rows[2], "deadline_on"),
+        &date(2024, 12, 31),
+        "年底前 takes the period's year"
+    );
+    assert_eq!(get(&rows[3], "deadline_on"), &date(2024, 9, 30));
+    assert_eq!(parsed.ledgers[&Kind::Tasks].rows_rejected, 0);
+}
+
+#[test]
+fn header_synonyms_exact_beats_contained() {
+    let parsed = parse("header_synonyms.xlsx", "中江县", "2024Q1");
+    let rows = tasks(&parsed);
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(text(r, "task").as_deref(), Some("推进综合行政执法体制改革"));
+    assert_eq!(
+        get(r, "completed_on"),
+        &date(2024, 3, 15),
+        "实际完成时间 is completed_on, not the deadline"
+    );
+    assert_eq!(get(r, "deadline_on"), &date(2024, 3, 31));
+    assert_eq!(
+        text(r, "lead_unit").as_deref(),
+        Some("县司法局"),
+        "the lead column wins over a （牵头） tag"
+    );
+    assert_eq!(
+        get(r, "responsible_units"),
+        &list(&["县委编办", "县财政局"])
+    );
+    assert_eq!(text(r, "progress").as_deref(), Some("已印发实施方案"));
+    assert_eq!(parsed.ignored_columns, ["联系人"]);
+}
+
+#[test]
+fn bad_rows_are_reported_at_their_cells_and_nothing_is_dropped() {
+    let parsed = parse("bad_rows.xlsx", "510604", "2024Q2");
+    let ledger = &parsed.ledgers[&Kind::Tasks];
+    assert_eq!(ledger.records.len(), 4);
+    assert_eq!(ledger.rows_rejected, 1);
+    assert!(ledger.accepted);
+    let found: Vec<(Code, Severity, String)> = parsed
+        .issues
+        .iter()
+        .map(|i| (i.code, i.severity, i.cell.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Code::MissingCell, Severity::Error, "B3".to_string()),
+            (Code::BadDate, Severity::Warning, "F4".to_string()),
+            (Code::UnknownStatus, Severity::Warning, "G4".to_string()),
+            (Code::DuplicateRow, Severity::Warning, "A6".to_string()),
+        ]
+    );
+    let missing = &parsed.issues[0];
+    let kept = missing.value.as_deref().unwrap();
+    assert!(
+        kept.contains("C3=县发改局") && kept.contains("E3=杨帆"),
+        "the rejected row keeps its values: {kept}"
+    );
+    assert_eq!(parsed.issues[1].value.as_deref(), Some("尽快"));
+    assert!(
+        parsed.issues[1].message_zh.contains("尽快") && !parsed.issues[1].message_en.is_empty()
+    );
+    // The warned row is kept with its text, an unknown deadline and an unknown status.
+    let warned = &ledger.records[1];
+    assert_eq!(text(warned, "deadline_kind").as_deref(), Some("unknown"));
+    assert_eq!(text(warned, "status").as_deref(), Some("unknown"));
+    assert_eq!(text(warned, "status_text").as_deref(), Some("差不多了"));
+}
+
+#[test]
+fn a_lead_tagged_in_the_units_cell_fills_an_absent_lead_column() {
+    let parsed = parse("lead_tagged_in_units.xlsx", "旌阳区", "2024Q2");
+    let rows = tasks(&parsed);
+    assert_eq!(text(&rows[0], "lead_unit").as_deref(), Some("县教育局"));
+    assert_eq!(
+        get(&rows[0], "responsible_units"),
+        &list(&["县教育局", "县财政局", "县人社局"])
+    );
+    assert_eq!(text(&rows[1], "lead_unit").as_deref(), Some("县医保局"));
+    // 是否完成: 是 → done, 否 → in progress.
+    assert_eq!(text(&rows[0], "status").as_deref(), Some("done"));
+    assert_eq!(text(&rows[1], "status").as_deref(), Some("in_progress"));
+    assert_eq!(
+        get(&rows[0], "deadline_on"),
+        &date(2024, 6, 30),
+        "6月底前 takes the period's year"
+    );
+    assert_eq!(get(&rows[1], "deadline_on"), &date(2024, 12, 31));
+}
+
+#[test]
+fn a_workbook_without_a_ledger_is_rejected_whole() {
+    let parsed = parse("no_ledger.xlsx", "510600", "2024Q2");
+    assert!(!parsed.accepted());
+    assert!(parsed.ledgers.is_empty());
+    assert_eq!(
+        parsed.issues.iter().map(|i| i.code).collect::<Vec<_>>(),
+        [Code::NoLedgerSheet]
+    );
+    assert_eq!(parsed.skipped_sheets.len(), 1);
+}
+
+#[test]
+fn no_region_anywhere_rejects_with_how_to_give_it() {
+    // The title names a region but no period; the file name names neither.
+    let parsed = parse_with("merged_lead_unit.xlsx", Hints::default());
+    assert!(!parsed.accepted());
+    let codes: Vec<Code> = parsed.issues.iter().map(|i| i.code).collect();
+    assert!(
+        codes.contains(&Code::UnknownRegion) && codes.contains(&Code::UnknownPeriod),
+        "{codes:?}"
+    );
+    let region = parsed
+        .issues
+        .iter()
+        .find(|i| i.code == Code::UnknownRegion)
+        .unwrap();
+    assert!(region.message_zh.contains("--region") && region.message_en.contains("--region"));
+    assert_eq!(
+        parsed.ledgers[&Kind::Tasks].rows_rejected,
+        3,
+        "rows of an unplaceable file are counted as rejected"
+    );
+}
+
+#[test]
+fn disagreeing_sources_warn_and_the_earlier_wins() {
+    // --region says 罗江区; the title says 旌阳区.
+    let parsed = parse_with(
+        "title_and_header_row.xlsx",
+        Hints {
+            region_flag: Some("罗江县".into()),
+            ..Hints::default()
+        },
+    );
+    assert_eq!(
+        parsed.region_code.as_deref(),
+        Some("510604"),
+        "old name 罗江县 resolves to 罗江区"
+    );
+    let warning = parsed
+        .issues
+        .iter()
+        .find(|i| i.code == Code::UnknownRegion)
+        .unwrap();
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(
+        warning.message_zh.contains("510604") && warning.message_zh.contains("510603"),
+        "{}",
+        warning.message_zh
+    );
+}
+
+#[test]
+fn unsupported_and_unreadable_files_get_codes() {
+    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let config = Config::default();
+    let rules = config.rules();
+    let ctx = Context {
+        roster: &roster,
+        rules: &rules,
+        limits: config.limits,
+    };
+    let txt = parse_file(b"hello", "notes.txt", &Hints::default(), ctx);
+    assert_eq!(txt.issues[0].code, Code::UnsupportedFormat);
+    let broken = parse_file(
+        b"PK\x03\x04 truncated",
+        "broken.xlsx",
+        &Hints::default(),
+        ctx,
+    );
+    assert_eq!(broken.issues[0].code, Code::UnreadableFile);
+}

@@ -1,1 +1,156 @@
-//! lake_history
+//! Idempotence and history: ingest, ingest again, resubmit.
+
+use super::common::*;
+use taizhang::lake::Lake;
+
+fn lake_files(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in walk(&root.join("lake")) {
+        out.push(entry.strip_prefix(root).unwrap().display().to_string());
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+#[test]
+fn ingesting_twice_skips_known_files_and_changes_nothing() {
+    let (dir, ws) = workspace(Some(
+        &std::fs::read_to_string(repo("sample-data/roster.csv")).unwrap(),
+    ));
+    let first = ingest(&ws, &[repo("sample-data")], &options());
+    assert_eq!(first.accepted(), 14);
+    assert_eq!(first.rows_rejected(), 2, "the sample's two bad rows");
+    let files_after_first = lake_files(dir.path());
+    build(&ws);
+    let figures = rows(
+        dir.path(),
+        "select * from mart_task_completion order by period, scope_code",
+    );
+
+    let second = ingest(&ws, &[repo("sample-data")], &options());
+    assert_eq!(second.skipped(), 14);
+    assert_eq!(second.accepted(), 0);
+    assert_eq!(second.batch_id, None, "nothing new, nothing written");
+    assert_eq!(lake_files(dir.path()), files_after_first);
+    build(&ws);
+    assert_eq!(
+        rows(
+            dir.path(),
+            "select * from mart_task_completion order by period, scope_code"
+        ),
+        figures
+    );
+
+    // Every received file is archived with its receipt.
+    let archived = std::fs::read_dir(dir.path().join("archive"))
+        .unwrap()
+        .count();
+    assert_eq!(archived, 28);
+    let submissions = rows(
+        dir.path(),
+        "select count(*), count(*) filter (where is_current) from stg_submissions",
+    );
+    assert_eq!(
+        submissions,
+        vec![vec!["14".to_string(), "13".to_string()]],
+        "广汉市's first Q2 version is history"
+    );
+}
+
+#[test]
+fn the_same_bytes_twice_in_one_batch_are_stored_once() {
+    let (dir, ws) = workspace(None);
+    let a = dir.path().join("in/a.xlsx");
+    let b = dir.path().join("in/b.xlsx");
+    std::fs::create_dir_all(a.parent().unwrap()).unwrap();
+    std::fs::copy(fixture("title_and_header_row.xlsx"), &a).unwrap();
+    std::fs::copy(fixture("title_and_header_row.xlsx"), &b).unwrap();
+    let report = ingest(&ws, &[dir.path().join("in")], &options());
+    assert_eq!((report.accepted(), report.skipped()), (1, 1));
+    assert_eq!(Lake::new(ws.lake()).known_files().unwrap().len(), 1);
+}
+
+#[test]
+fn a_dry_run_writes_nothing() {
+    let (dir, ws) = workspace(None);
+    let mut opts = options();
+    opts.dry_run = true;
+    let inputs = taizhang::ingest::collect(&[fixture("title_and_header_row.xlsx")]).unwrap();
+    let report = taizhang::ingest::run(&ws, &inputs, &opts, &|_, _| {}).unwrap();
+    assert_eq!(report.accepted(), 1);
+    assert!(lake_files(dir.path()).is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("archive"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn received_csv_gives_receipt_times_and_warns_about_files_it_omits() {
+    let (dir, ws) = workspace(None);
+    let inbox = dir.path().join("inbox/2024Q2/510603");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::copy(
+        fixture("title_and_header_row.xlsx"),
+        inbox.join("listed.xlsx"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("lead_tagged_in_units.xlsx"),
+        inbox.join("unlisted.xlsx"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("inbox/received.csv"),
+        "path,received_at\n2024Q2/510603/listed.xlsx,2024-07-03 09:30\n",
+    )
+    .unwrap();
+    let report = ingest(&ws, &[dir.path().join("inbox")], &options());
+    assert_eq!(report.accepted(), 2);
+    let listed = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("listed.xlsx"))
+        .unwrap();
+    let taizhang::ingest::Outcome::Read { submissions, .. } = &listed.outcome else {
+        panic!()
+    };
+    assert_eq!(
+        submissions[0].received_at.to_rfc3339(),
+        "2024-07-03T09:30:00+08:00"
+    );
+    assert_eq!(
+        submissions[0].region_code.as_deref(),
+        Some("510603"),
+        "from the <period>/<region> folders"
+    );
+    let unlisted = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("unlisted.xlsx"))
+        .unwrap();
+    let taizhang::ingest::Outcome::Read { parsed, .. } = &unlisted.outcome else {
+        panic!()
+    };
+    assert!(
+        parsed
+            .issues
+            .iter()
+            .any(|i| i.message_en.contains("does not list this file"))
+    );
+}
