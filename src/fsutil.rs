@@ -81,6 +81,27 @@ pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
     Ok(removed)
 }
 
+/// Fault injection for crash tests: with `TAIZHANG_CRASH_AT=<point>:<n>` the
+/// process aborts — no destructors, no cleanup, like `kill -9` — the n-th
+/// time it passes `point`. Without the variable this is one cached lookup.
+pub fn crash_point(point: &str) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::AtomicUsize;
+    static TARGET: OnceLock<Option<(String, usize)>> = OnceLock::new();
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+    let target = TARGET.get_or_init(|| {
+        let spec = std::env::var("TAIZHANG_CRASH_AT").ok()?;
+        let (name, n) = spec.rsplit_once(':')?;
+        Some((name.to_string(), n.parse().ok()?))
+    });
+    if let Some((name, n)) = target
+        && name == point
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
+    {
+        std::process::abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,25 +143,5 @@ mod tests {
         fs::write(dir.path().join("x/part.parquet"), b"whole").unwrap();
         assert_eq!(remove_stale_temporaries(dir.path()).unwrap(), 1);
         assert!(dir.path().join("x/part.parquet").exists());
-    }
-}
-
-/// Fault injection for crash tests: with `TAIZHANG_CRASH_AT=<point>:<n>` the
-/// process aborts — no destructors, no cleanup, like `kill -9` — the n-th
-/// time it passes `point`. Without the variable this is one cached lookup.
-pub fn crash_point(point: &str) {
-    use std::sync::OnceLock;
-    use std::sync::atomic::AtomicUsize;
-    static TARGET: OnceLock<Option<(String, usize)>> = OnceLock::new();
-    static HITS: AtomicUsize = AtomicUsize::new(0);
-    let target = TARGET.get_or_init(|| {
-        let spec = std::env::var("TAIZHANG_CRASH_AT").ok()?;
-        let (name, n) = spec.rsplit_once(':')?;
-        Some((name.to_string(), n.parse().ok()?))
-    });
-    if let Some((name, n)) = target {
-        if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n {
-            std::process::abort();
-        }
     }
 }

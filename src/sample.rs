@@ -360,7 +360,7 @@ fn task_ledger(
     wb.set_properties(
         &DocProperties::new().set_creation_datetime(&ExcelDateTime::from_ymd(2024, 1, 1)?),
     );
-    let ws = wb.add_worksheet().set_name(&format!(
+    let ws = wb.add_worksheet().set_name(format!(
         "{}年{}季度",
         plan.period.year(),
         quarter_zh(plan.period)
@@ -543,7 +543,7 @@ fn task_ledger(
                 ws.write_string(
                     row + r,
                     2,
-                    &format!("制定{task}实施方案并推进第{}阶段工作", r + 1),
+                    format!("制定{task}实施方案并推进第{}阶段工作", r + 1),
                 )?;
             }
             match lead_col {
@@ -597,9 +597,9 @@ fn task_ledger(
     // A bad row: measures and units but no task — it must be reported, not dropped.
     if plan.unit == 2 {
         seq += 1;
-        ws.write_string(row, 0, &seq.to_string())?;
+        ws.write_string(row, 0, seq.to_string())?;
         ws.write_string(row, 2, "完善配套制度")?;
-        ws.write_string(row, units_col, &format!("{prefix}司法局"))?;
+        ws.write_string(row, units_col, format!("{prefix}司法局"))?;
         row += 1;
     }
     // One empty row does not end the table; the notes row does.

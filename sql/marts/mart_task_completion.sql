@@ -11,60 +11,24 @@
 --   on_time_rate 按期完成率 / on_time_done / tasks_due
 --   overdue_open 逾期未完成 / due and not done
 --   major_due, major_due_done, major_completion_rate 重大改革任务 / the same for is_major tasks
-with scope_units as (
-    select * from int_scope_units
-),
-
-periods as (
-    select * from int_periods
-),
-
-tasks as (
-    select * from stg_tasks
-),
-
-scopes as (
-    select distinct period, scope_code, scope_level
-    from scope_units
-),
-
-task_facts as (
-    select
-        tasks.period,
-        tasks.region_code,
-        tasks.deadline_on <= periods.period_end as is_due,
-        tasks.status = 'done' as is_done,
-        coalesce(tasks.completed_on <= tasks.deadline_on, false) as is_done_by_deadline,
-        coalesce(tasks.is_major, false) as is_major
-    from tasks
-    inner join periods
-        on periods.period = tasks.period
+with scope_tasks as (
+    select * from int_scope_tasks
 ),
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
-        count(task_facts.region_code) as tasks_total,
-        count(task_facts.region_code) filter (where task_facts.is_due) as tasks_due,
-        count(task_facts.region_code) filter (where task_facts.is_due and task_facts.is_done) as due_done,
-        count(task_facts.region_code) filter (
-            where task_facts.is_due and task_facts.is_done and task_facts.is_done_by_deadline
-        ) as on_time_done,
-        count(task_facts.region_code) filter (where task_facts.is_due and not task_facts.is_done) as overdue_open,
-        count(task_facts.region_code) filter (where task_facts.is_due and task_facts.is_major) as major_due,
-        count(task_facts.region_code) filter (
-            where task_facts.is_due and task_facts.is_major and task_facts.is_done
-        ) as major_due_done
-    from scopes
-    left join scope_units
-        on scope_units.period = scopes.period
-        and scope_units.scope_code = scopes.scope_code
-    left join task_facts
-        on task_facts.period = scope_units.period
-        and task_facts.region_code = scope_units.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+        period,
+        scope_code,
+        scope_level,
+        count(submission_id) as tasks_total,
+        count(submission_id) filter (where is_due) as tasks_due,
+        count(submission_id) filter (where is_due and is_done) as due_done,
+        count(submission_id) filter (where is_due and is_done and is_done_by_deadline) as on_time_done,
+        count(submission_id) filter (where is_due and not is_done) as overdue_open,
+        count(submission_id) filter (where is_due and is_major) as major_due,
+        count(submission_id) filter (where is_due and is_major and is_done) as major_due_done
+    from scope_tasks
+    group by period, scope_code, scope_level
 ),
 
 final as (

@@ -5,45 +5,19 @@
 --   fully_owned 责任完整任务数 / tasks with a lead_unit, at least one responsible unit, a leader,
 --     and deadline_kind date or ongoing
 --   ownership_rate 责任落实率 / fully_owned / tasks_total
-with scope_units as (
-    select * from int_scope_units
-),
-
-tasks as (
-    select * from stg_tasks
-),
-
-scopes as (
-    select distinct period, scope_code, scope_level
-    from scope_units
-),
-
-task_facts as (
-    select
-        period,
-        region_code,
-        lead_unit is not null
-        and coalesce(len(responsible_units), 0) >= 1
-        and leader is not null
-        and deadline_kind in ('date', 'ongoing') as is_fully_owned
-    from tasks
+with scope_tasks as (
+    select * from int_scope_tasks
 ),
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
-        count(task_facts.region_code) as tasks_total,
-        count(task_facts.region_code) filter (where task_facts.is_fully_owned) as fully_owned
-    from scopes
-    left join scope_units
-        on scope_units.period = scopes.period
-        and scope_units.scope_code = scopes.scope_code
-    left join task_facts
-        on task_facts.period = scope_units.period
-        and task_facts.region_code = scope_units.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+        period,
+        scope_code,
+        scope_level,
+        count(submission_id) as tasks_total,
+        count(submission_id) filter (where is_fully_owned) as fully_owned
+    from scope_tasks
+    group by period, scope_code, scope_level
 ),
 
 final as (

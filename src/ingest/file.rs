@@ -176,21 +176,21 @@ pub fn parse_grids(
     let period = resolve_period(hints, &title, file_name, &mut out.issues);
     out.region_code = region.clone();
     out.period = period;
-    if let (Some(code), Some(p)) = (&region, period) {
-        if let Some(unit) = ctx.roster.get(code).filter(|u| !u.is_valid_in(p)) {
-            out.issues.push(Issue::file(
-                Severity::Warning,
-                Code::UnknownRegion,
-                format!(
-                    "{} 在 {p} 不是有效的报送单位，此台账不计入任何统计",
-                    unit.name
-                ),
-                format!(
-                    "{} is not a valid unit in {p}; this ledger counts nowhere",
-                    unit.name
-                ),
-            ));
-        }
+    if let (Some(code), Some(p)) = (&region, period)
+        && let Some(unit) = ctx.roster.get(code).filter(|u| !u.is_valid_in(p))
+    {
+        out.issues.push(Issue::file(
+            Severity::Warning,
+            Code::UnknownRegion,
+            format!(
+                "{} 在 {p} 不是有效的报送单位，此台账不计入任何统计",
+                unit.name
+            ),
+            format!(
+                "{} is not a valid unit in {p}; this ledger counts nowhere",
+                unit.name
+            ),
+        ));
     }
 
     let usable = region.is_some() && period.is_some();
@@ -264,13 +264,12 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
         .collect();
     headers.sort_by_key(|h| std::cmp::Reverse(h.score()));
     let best_score = headers.first().map_or(0, Header::score);
-    if let Some(k) = keyword {
-        if let Some(pos) = headers
+    if let Some(k) = keyword
+        && let Some(pos) = headers
             .iter()
             .position(|h| h.kind == k && h.score() + 1 >= best_score)
-        {
-            return Detected::Ledger(headers.swap_remove(pos));
-        }
+    {
+        return Detected::Ledger(headers.swap_remove(pos));
     }
     match headers.into_iter().next() {
         Some(h) => Detected::Ledger(h),
@@ -367,10 +366,10 @@ fn resolve_region(
             ),
         }
     }
-    if let Some(folder) = &hints.folder_region {
-        if let Ok(u) = roster.resolve(folder) {
-            sources.push(("文件夹/folder", u.code.clone()));
-        }
+    if let Some(folder) = &hints.folder_region
+        && let Ok(u) = roster.resolve(folder)
+    {
+        sources.push(("文件夹/folder", u.code.clone()));
     }
     if let Some(u) = roster.find_in(title) {
         sources.push(("标题/title", u.code.clone()));

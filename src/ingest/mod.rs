@@ -244,11 +244,7 @@ pub fn run(
 
     // Hash and parse in parallel; everything after is in input order.
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let hashed: Vec<(
-        Option<(String, u64)>,
-        Option<ParsedWithBytes>,
-        Option<String>,
-    )> = inputs
+    let hashed: Vec<ReadResult> = inputs
         .par_iter()
         .map(|input| {
             let result = read_and_parse(input, opts, &known, ctx);

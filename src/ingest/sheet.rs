@@ -442,10 +442,10 @@ pub fn read_rows(
             }
         }
         // A unit tagged （牵头） leads when the lead column is empty.
-        if let (Some(lead), Some(lead_ix)) = (units_lead, field_index(kind, "lead_unit")) {
-            if values[lead_ix] == Value::Null {
-                values[lead_ix] = Value::Text(lead);
-            }
+        if let (Some(lead), Some(lead_ix)) = (units_lead, field_index(kind, "lead_unit"))
+            && values[lead_ix] == Value::Null
+        {
+            values[lead_ix] = Value::Text(lead);
         }
 
         let required_ix =
@@ -639,10 +639,10 @@ fn strip_section_number(s: &str) -> Option<&str> {
     for (open, close) in [("（", "）"), ("(", ")")] {
         if let Some(rest) = s.strip_prefix(open) {
             let numeral_end = rest.trim_start_matches(|c| "一二三四五六七八九十".contains(c));
-            if numeral_end.len() < rest.len() {
-                if let Some(title) = numeral_end.strip_prefix(close) {
-                    return Some(title.trim());
-                }
+            if numeral_end.len() < rest.len()
+                && let Some(title) = numeral_end.strip_prefix(close)
+            {
+                return Some(title.trim());
             }
         }
     }
@@ -653,12 +653,12 @@ fn strip_section_number(s: &str) -> Option<&str> {
 fn strip_count_suffix(s: &str) -> String {
     let s = s.trim();
     for (open, close) in [("（", "）"), ("(", ")")] {
-        if let Some(body) = s.strip_suffix(close) {
-            if let Some(at) = body.rfind(open) {
-                let inner = &body[at + open.len()..];
-                if inner.ends_with('项') || inner.ends_with('个') || inner.ends_with('条') {
-                    return body[..at].trim().to_string();
-                }
+        if let Some(body) = s.strip_suffix(close)
+            && let Some(at) = body.rfind(open)
+        {
+            let inner = &body[at + open.len()..];
+            if inner.ends_with('项') || inner.ends_with('个') || inner.ends_with('条') {
+                return body[..at].trim().to_string();
             }
         }
     }

@@ -95,10 +95,10 @@ pub fn parse_deadline_text(text: &str, default_year: Option<i32>) -> Deadline {
         return Deadline::UNKNOWN;
     }
     // A serial number typed as text (42735), but not `2016.12`, which is a month.
-    if let Ok(number) = s.parse::<f64>() {
-        if !s.contains('.') || number > 10_000.0 {
-            return parse_deadline_number(number);
-        }
+    if let Ok(number) = s.parse::<f64>()
+        && (!s.contains('.') || number > 10_000.0)
+    {
+        return parse_deadline_number(number);
     }
     let s = YEAR_SPAN.replace_all(&s, "$last");
     let mut year = default_year;

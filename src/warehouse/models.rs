@@ -50,6 +50,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Staging, "staging", "stg_tasks"),
     model!(Intermediate, "intermediate", "int_periods"),
     model!(Intermediate, "intermediate", "int_scope_units"),
+    model!(Intermediate, "intermediate", "int_scope_tasks"),
     model!(Marts, "marts", "mart_submission_coverage"),
     model!(Marts, "marts", "mart_task_completion"),
     model!(Marts, "marts", "mart_task_ownership"),

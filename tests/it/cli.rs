@@ -208,16 +208,3 @@ fn the_committed_sample_is_what_the_generator_makes() {
         "sample-data/ differs from `taizhang sample --seed 1`: regenerate it"
     );
 }
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
-    }
-    out
-}

@@ -108,3 +108,17 @@ pub const DEYANG_ROSTER: &str = "code,name,level,parent_code,valid_from,valid_to
 510603,旌阳区,county,510600,,,
 510604,罗江区,county,510600,,,罗江县|510626
 ";
+
+/// Every file below `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}

@@ -12,19 +12,6 @@ fn lake_files(root: &std::path::Path) -> Vec<String> {
     out
 }
 
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
-    }
-    out
-}
-
 #[test]
 fn ingesting_twice_skips_known_files_and_changes_nothing() {
     let (dir, ws) = workspace(Some(

@@ -6,4 +6,5 @@ mod cli;
 mod crash;
 mod ingest_fixtures;
 mod lake_history;
+mod realworld;
 mod scenario;

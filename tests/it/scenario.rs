@@ -16,6 +16,7 @@
 //! - 德阳市 510600 sends nothing for Q2.
 //!   City: total 8, due 5, done 4 (0.8), on time 2 (0.4), open 1, major 2/2, owned 6/8.
 //!   Coverage: expected 3 (city + 2 counties), submitted 2, on time 2.
+//!
 //! Q3 (E = 09-30): only 德阳市, received 2024-10-10T23:30+08:00 — the last
 //!   minute of the grace period, so on time — one task due 09-30 done 09-30.
 
