@@ -311,3 +311,77 @@ fn unsupported_and_unreadable_files_get_codes() {
     );
     assert_eq!(broken.issues[0].code, Code::UnreadableFile);
 }
+
+fn field<'a>(kind: Kind, r: &'a Record, column: &str) -> &'a Value {
+    let i = fields(kind)
+        .iter()
+        .position(|f| f.name == column)
+        .unwrap_or_else(|| panic!("{kind} has no {column}"));
+    &r.values[i]
+}
+
+#[test]
+fn one_sheet_of_each_kind_gives_one_ledger_per_kind() {
+    let parsed = parse("one_sheet_of_each_kind.xlsx", "中江县", "2024Q2");
+    let kinds: Vec<Kind> = parsed.ledgers.keys().copied().collect();
+    assert_eq!(kinds, Kind::ALL);
+    assert!(
+        parsed
+            .ledgers
+            .values()
+            .all(|l| l.accepted && l.sheets.len() == 1)
+    );
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+
+    let rect = &parsed.ledgers[&Kind::Rectifications].records;
+    let k = Kind::Rectifications;
+    assert_eq!(
+        field(k, &rect[0], "status"),
+        &Value::Text("done".into()),
+        "已销号 is done"
+    );
+    assert_eq!(field(k, &rect[0], "closed_on"), &date(2024, 5, 20));
+    assert_eq!(
+        field(k, &rect[1], "deadline_kind"),
+        &Value::Text("ongoing".into()),
+        "立即整改、长期坚持"
+    );
+
+    let pilot = &parsed.ledgers[&Kind::Pilots].records[0];
+    let k = Kind::Pilots;
+    assert_eq!(
+        field(k, pilot, "pilot_level"),
+        &Value::Text("national".into())
+    );
+    assert_eq!(field(k, pilot, "has_team"), &Value::Bool(true));
+    assert_eq!(field(k, pilot, "term_months"), &Value::Int(24));
+    assert_eq!(field(k, pilot, "status"), &Value::Text("running".into()));
+    assert_eq!(field(k, pilot, "started_on"), &date(2022, 1, 10));
+
+    let plan = &parsed.ledgers[&Kind::Plans].records[0];
+    let k = Kind::Plans;
+    assert_eq!(field(k, plan, "issued_on"), &date(2023, 10, 8));
+    assert_eq!(field(k, plan, "items_done"), &Value::Int(12));
+
+    // A two-row header under the merged parent 测评结果（票数）, 5-level labels folded:
+    // 非常满意 + 满意 → satisfied, 一般 → basically satisfied; a blank count is 0.
+    let votes = &parsed.ledgers[&Kind::Satisfaction].records;
+    let k = Kind::Satisfaction;
+    let counts = |r: &Record| {
+        ["satisfied", "basically_satisfied", "unsatisfied", "unknown"]
+            .map(|c| field(k, r, c).clone())
+    };
+    assert_eq!(
+        counts(&votes[0]),
+        [
+            Value::Int(70),
+            Value::Int(20),
+            Value::Int(10),
+            Value::Int(5)
+        ]
+    );
+    assert_eq!(
+        counts(&votes[1]),
+        [Value::Int(18), Value::Int(0), Value::Int(2), Value::Int(0)]
+    );
+}

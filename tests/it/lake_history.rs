@@ -141,3 +141,38 @@ fn received_csv_gives_receipt_times_and_warns_about_files_it_omits() {
             .any(|i| i.message_en.contains("does not list this file"))
     );
 }
+
+#[test]
+fn every_kind_reaches_its_lake_table_and_raw_table() {
+    let (dir, ws) = workspace(None);
+    let mut opts = options();
+    opts.region = Some("510623".into());
+    opts.period = Some("2024Q2".parse().unwrap());
+    let report = ingest(&ws, &[fixture("one_sheet_of_each_kind.xlsx")], &opts);
+    assert_eq!(report.accepted(), 1);
+    build(&ws);
+    let counts = rows(
+        dir.path(),
+        "select (select count(*) from raw_tasks), (select count(*) from raw_rectifications), (select count(*) from raw_pilots),
+                (select count(*) from raw_plans), (select count(*) from raw_satisfaction),
+                (select count(*) from raw_submissions where status = 'accepted')",
+    );
+    assert_eq!(
+        counts,
+        vec![["1", "2", "1", "1", "2", "5"].map(String::from).to_vec()],
+        "one manifest row per kind"
+    );
+    for table in [
+        "tasks",
+        "rectifications",
+        "pilots",
+        "plans",
+        "satisfaction",
+        "submissions",
+    ] {
+        assert!(
+            dir.path().join("lake").join(table).join("2024Q2").is_dir(),
+            "lake/{table}/2024Q2"
+        );
+    }
+}
