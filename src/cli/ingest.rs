@@ -164,11 +164,11 @@ pub fn print_report(
                     .collect();
                 let region = parsed.region_code.as_deref().unwrap_or("?");
                 let period = parsed.period.map_or("?".to_string(), |p| p.to_string());
-                writeln!(
-                    out,
+                let line = format!(
                     "  [{status}] {name} ({region} {period}) {}",
                     ledgers.join(", ")
-                )?;
+                );
+                writeln!(out, "{}", line.trim_end())?;
                 for (sheet, why) in &parsed.skipped_sheets {
                     writeln!(out, "      跳过工作表 skipped sheet {sheet:?}: {why}")?;
                 }
@@ -199,12 +199,15 @@ pub fn print_report(
                 .as_deref()
                 .map(|v| format!(" [{}]", truncate(v, 60)))
                 .unwrap_or_default();
+            let at = match issue.location().as_str() {
+                "-" => file.to_string(),
+                loc => format!("{file}!{loc}"),
+            };
             writeln!(
                 out,
-                "  {:<7} {:<16} {file}!{}  {}{value}\n{:>27}{}",
+                "  {:<7} {:<16} {at}  {}{value}\n{:>27}{}",
                 issue.severity.as_str(),
                 issue.code.as_str(),
-                issue.location(),
                 issue.message_zh,
                 "",
                 issue.message_en

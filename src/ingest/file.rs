@@ -153,18 +153,13 @@ pub fn parse_grids(
             }
         }
     }
-    if found.is_empty() {
-        out.issues.push(Issue::file(
-            Severity::Error,
-            Code::NoLedgerSheet,
-            "文件中没有可识别的台账工作表：请保留表头行（如 序号、改革任务、牵头单位、完成时限）",
-            "no sheet in the file is a ledger taizhang can read: keep the header row (e.g. 序号, 改革任务, 牵头单位, 完成时限)",
-        ));
-        return out;
-    }
-
-    // Region and period: flags, folders, title, file name, then 填报单位.
-    let (title, filer) = title_and_filer(found[0].0, found[0].1.first_row);
+    // Region and period: flags, folders, title, file name, then 填报单位 —
+    // resolved for a file without a ledger too, so its manifest row says whose it is.
+    let (title, filer) = match (found.first(), grids.first()) {
+        (Some((grid, header)), _) => title_and_filer(grid, header.first_row),
+        (None, Some(grid)) => title_and_filer(grid, grid.origin.0 + 3),
+        (None, None) => (String::new(), None),
+    };
     let region = resolve_region(
         hints,
         &title,
@@ -191,6 +186,16 @@ pub fn parse_grids(
                 unit.name
             ),
         ));
+    }
+
+    if found.is_empty() {
+        out.issues.push(Issue::file(
+            Severity::Error,
+            Code::NoLedgerSheet,
+            "文件中没有可识别的台账工作表：请保留表头行（如 序号、改革任务、牵头单位、完成时限）",
+            "no sheet in the file is a ledger taizhang can read: keep the header row (e.g. 序号, 改革任务, 牵头单位, 完成时限)",
+        ));
+        return out;
     }
 
     let usable = region.is_some() && period.is_some();

@@ -8,3 +8,4 @@ mod ingest_fixtures;
 mod lake_history;
 mod realworld;
 mod scenario;
+mod summary;
