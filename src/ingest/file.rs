@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::issue::{Code, Issue, Severity};
 use super::sheet::{Header, SheetResult, find_header, read_rows};
-use super::workbook::{CellValue, Format, SheetGrid, read_workbook};
+use super::workbook::{CellValue, Format, ReadLimits, SheetGrid, read_workbook};
 use crate::config::Limits;
 use crate::ledger::{Kind, Record, Rules};
 use crate::normalize::{Period, Roster};
@@ -94,16 +94,19 @@ pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>
             "unsupported file format; send .xlsx, .xls, .xlsb, .ods or .csv",
         ));
     };
-    let read = std::panic::catch_unwind(|| read_workbook(bytes, format, ctx.limits.max_sheets));
+    let limits = ReadLimits {
+        max_sheets: ctx.limits.max_sheets,
+        max_cells: ctx.limits.max_cells,
+        // A workbook is zip-compressed XML; real ledgers unpack to a few times their size.
+        max_unpacked_bytes: ctx.limits.max_file_mb.saturating_mul(20 << 20),
+    };
+    let read = std::panic::catch_unwind(|| read_workbook(bytes, format, limits));
     let mut grids = match read {
         Ok(Ok(grids)) => grids,
-        Ok(Err(e @ super::workbook::WorkbookError::TooManySheets { .. })) => {
-            return ParsedFile::reject(Issue::file(
-                Severity::Error,
-                Code::TooLarge,
-                e.to_string(),
-                e.to_string(),
-            ));
+        Ok(Err(e)) if e.is_too_large() => {
+            let text = e.to_string();
+            let (zh, en) = text.split_once(" / ").unwrap_or((&text, &text));
+            return ParsedFile::reject(Issue::file(Severity::Error, Code::TooLarge, zh, en));
         }
         Ok(Err(e)) => {
             return ParsedFile::reject(Issue::file(

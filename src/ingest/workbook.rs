@@ -5,7 +5,8 @@
 //! regions where the format has them (xlsx, xlsm, xls).
 
 use calamine::{
-    Data, Dimensions, Ods, Range, Reader, SheetType, Xls, Xlsb, Xlsx, open_workbook_from_rs,
+    Data, DataRef, Dimensions, Ods, Range, Reader, SheetType, Xls, Xlsb, Xlsx,
+    open_workbook_from_rs,
 };
 use chrono::NaiveDate;
 use std::io::Cursor;
@@ -151,6 +152,56 @@ pub enum WorkbookError {
     Unreadable(String),
     #[error("工作表过多（{count} 个，上限 {limit}）/ too many sheets ({count}, limit {limit})")]
     TooManySheets { count: usize, limit: usize },
+    #[error(
+        "工作表“{sheet}”单元格过多（上限 {limit}）/ sheet {sheet:?} has too many cells (limit {limit})"
+    )]
+    TooManyCells { sheet: String, limit: u64 },
+    #[error(
+        "压缩包解压后过大（声明 {declared_mb} MB，上限 {limit_mb} MB），疑似压缩炸弹 / the workbook would unpack to {declared_mb} MB (limit {limit_mb} MB): refused as a possible zip bomb"
+    )]
+    ZipBomb { declared_mb: u64, limit_mb: u64 },
+}
+
+impl WorkbookError {
+    /// Whether the file was refused for its size rather than its content.
+    pub fn is_too_large(&self) -> bool {
+        !matches!(self, WorkbookError::Unreadable(_))
+    }
+}
+
+/// Bounds on what one workbook may make the reader allocate.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    pub max_sheets: usize,
+    /// Non-empty cells per sheet.
+    pub max_cells: u64,
+    /// Declared uncompressed size of a zip-based workbook (xlsx, xlsb, ods).
+    pub max_unpacked_bytes: u64,
+}
+
+/// Refuses a zip whose entries declare more than `limit` bytes in all,
+/// before any entry is inflated.
+fn check_zip(bytes: &[u8], limit: u64) -> Result<(), WorkbookError> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    // A zip the crate cannot open is left to calamine, which reports it as unreadable.
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(i) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    if total > limit {
+        return Err(WorkbookError::ZipBomb {
+            declared_mb: total / 1_048_576,
+            limit_mb: limit / 1_048_576,
+        });
+    }
+    Ok(())
 }
 
 /// Reads every worksheet of a workbook. The claimed format is tried first,
@@ -158,11 +209,12 @@ pub enum WorkbookError {
 pub fn read_workbook(
     bytes: &[u8],
     claimed: Format,
-    max_sheets: usize,
+    limits: ReadLimits,
 ) -> Result<Vec<SheetGrid>, WorkbookError> {
     if claimed == Format::Csv {
         return Ok(vec![read_csv(bytes)]);
     }
+    check_zip(bytes, limits.max_unpacked_bytes)?;
     let mut order = vec![claimed];
     order.extend(
         [Format::Xlsx, Format::Xls, Format::Xlsb, Format::Ods]
@@ -171,9 +223,9 @@ pub fn read_workbook(
     );
     let mut first_error = None;
     for format in order {
-        match read_as(bytes, format, max_sheets) {
+        match read_as(bytes, format, limits) {
             Ok(sheets) => return Ok(sheets),
-            Err(e @ WorkbookError::TooManySheets { .. }) => return Err(e),
+            Err(e) if e.is_too_large() => return Err(e),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -185,31 +237,55 @@ pub fn read_workbook(
 fn read_as(
     bytes: &[u8],
     format: Format,
-    max_sheets: usize,
+    limits: ReadLimits,
 ) -> Result<Vec<SheetGrid>, WorkbookError> {
     let unreadable = |e: &dyn std::fmt::Display| WorkbookError::Unreadable(e.to_string());
     let cursor = Cursor::new(bytes);
+    // xlsx and xlsb are read cell by cell, so a hostile sheet is refused
+    // before it is held in memory; xls and ods are bounded by calamine itself.
     match format {
         Format::Xlsx => {
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, max_sheets, |wb, name| {
-                wb.merge_cells_by_sheet_name(name).unwrap_or_default()
-            })
+            let names = worksheet_names(&wb, limits.max_sheets)?;
+            let mut sheets = Vec::with_capacity(names.len());
+            for name in names {
+                let mut reader = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+                let cells = collect_cells(&name, limits.max_cells, || {
+                    reader.next_cell().map_err(|e| e.to_string())
+                })?;
+                drop(reader);
+                let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                sheets.push(grid_from_cells(name, cells, merges, limits.max_cells)?);
+            }
+            Ok(sheets)
         }
         Format::Xls => {
             let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, max_sheets, |wb, name| {
+            read_sheets(&mut wb, limits.max_sheets, |wb, name| {
                 wb.merge_cells_by_sheet_name(name).unwrap_or_default()
             })
         }
         // calamine gives no merged regions for xlsb and ods: blanks stay blank.
         Format::Xlsb => {
             let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, max_sheets, |_, _| Vec::new())
+            let names = worksheet_names(&wb, limits.max_sheets)?;
+            let mut sheets = Vec::with_capacity(names.len());
+            for name in names {
+                let mut reader = wb
+                    .worksheet_cells_reader(&name)
+                    .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+                let cells = collect_cells(&name, limits.max_cells, || {
+                    reader.next_cell().map_err(|e| e.to_string())
+                })?;
+                sheets.push(grid_from_cells(name, cells, Vec::new(), limits.max_cells)?);
+            }
+            Ok(sheets)
         }
         Format::Ods => {
             let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, max_sheets, |_, _| Vec::new())
+            read_sheets(&mut wb, limits.max_sheets, |_, _| Vec::new())
         }
         Format::Csv => Ok(vec![read_csv(bytes)]),
     }
@@ -224,18 +300,7 @@ where
     R: Reader<Cursor<&'a [u8]>>,
     R::Error: std::fmt::Display,
 {
-    let names: Vec<String> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect();
-    if names.len() > max_sheets {
-        return Err(WorkbookError::TooManySheets {
-            count: names.len(),
-            limit: max_sheets,
-        });
-    }
+    let names = worksheet_names(wb, max_sheets)?;
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let range = wb
@@ -251,6 +316,127 @@ where
         sheets.push(grid_from_range(name, &range, merges));
     }
     Ok(sheets)
+}
+
+fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &R,
+    max_sheets: usize,
+) -> Result<Vec<String>, WorkbookError> {
+    let names: Vec<String> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect();
+    if names.len() > max_sheets {
+        return Err(WorkbookError::TooManySheets {
+            count: names.len(),
+            limit: max_sheets,
+        });
+    }
+    Ok(names)
+}
+
+type SparseCell = (u32, u32, CellValue);
+
+/// Reads a sheet's used cells one by one, refusing more than `max_cells`, so a
+/// hostile sheet is stopped before it is held in memory.
+fn collect_cells<'a, F>(
+    sheet: &str,
+    max_cells: u64,
+    mut next: F,
+) -> Result<Vec<SparseCell>, WorkbookError>
+where
+    F: FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+{
+    let mut cells = Vec::new();
+    while let Some(cell) = next().map_err(|e| WorkbookError::Unreadable(format!("{sheet}: {e}")))? {
+        let value = convert_ref(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        if cells.len() as u64 >= max_cells {
+            return Err(WorkbookError::TooManyCells {
+                sheet: sheet.to_string(),
+                limit: max_cells,
+            });
+        }
+        let (row, col) = cell.get_position();
+        cells.push((row, col, value));
+    }
+    Ok(cells)
+}
+
+/// A grid from sparse cells. Rows are only as wide as their last cell, and the
+/// grid's total width is bounded, so a lone cell at `XFD1048576` costs little.
+fn grid_from_cells(
+    name: String,
+    mut cells: Vec<SparseCell>,
+    merges: Vec<Dimensions>,
+    max_cells: u64,
+) -> Result<SheetGrid, WorkbookError> {
+    let merges = merges
+        .into_iter()
+        .map(|d| Merge {
+            first: d.start,
+            last: d.end,
+        })
+        .collect();
+    if cells.is_empty() {
+        return Ok(SheetGrid {
+            name,
+            origin: (0, 0),
+            rows: Vec::new(),
+            merges,
+        });
+    }
+    cells.sort_by_key(|(r, c, _)| (*r, *c));
+    let first_row = cells[0].0;
+    let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
+    let last_row = cells[cells.len() - 1].0;
+    let mut widths: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    for (r, c, _) in &cells {
+        let w = widths.entry(*r).or_default();
+        *w = (*w).max(c - first_col + 1);
+    }
+    let area: u64 =
+        widths.values().map(|w| u64::from(*w)).sum::<u64>() + u64::from(last_row - first_row + 1);
+    if area > max_cells.saturating_mul(4) {
+        return Err(WorkbookError::TooManyCells {
+            sheet: name,
+            limit: max_cells,
+        });
+    }
+    let mut rows: Vec<Vec<CellValue>> = vec![Vec::new(); (last_row - first_row + 1) as usize];
+    for (r, c, value) in cells {
+        let row = &mut rows[(r - first_row) as usize];
+        let at = (c - first_col) as usize;
+        if row.len() <= at {
+            row.resize(at + 1, CellValue::Empty);
+        }
+        row[at] = value;
+    }
+    Ok(SheetGrid {
+        name,
+        origin: (first_row, first_col),
+        rows,
+        merges,
+    })
+}
+
+fn convert_ref(data: &DataRef<'_>) -> CellValue {
+    match data {
+        DataRef::SharedString(s) => CellValue::Text(s.to_string()),
+        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::Int(i) => convert(&Data::Int(*i)),
+        DataRef::Float(f) => convert(&Data::Float(*f)),
+        DataRef::Bool(b) => convert(&Data::Bool(*b)),
+        DataRef::DateTime(dt) => convert(&Data::DateTime(*dt)),
+        DataRef::DateTimeIso(s) => convert(&Data::DateTimeIso(s.clone())),
+        DataRef::DurationIso(s) => convert(&Data::DurationIso(s.clone())),
+        DataRef::Error(e) => convert(&Data::Error(e.clone())),
+        DataRef::Empty => CellValue::Empty,
+    }
 }
 
 fn grid_from_range(name: String, range: &Range<Data>, merges: Vec<Merge>) -> SheetGrid {
@@ -393,7 +579,12 @@ mod tests {
 
     #[test]
     fn garbage_is_unreadable_not_a_panic() {
-        let err = read_workbook(b"definitely not a workbook", Format::Xlsx, 100).unwrap_err();
+        let limits = ReadLimits {
+            max_sheets: 100,
+            max_cells: 1000,
+            max_unpacked_bytes: 1 << 20,
+        };
+        let err = read_workbook(b"definitely not a workbook", Format::Xlsx, limits).unwrap_err();
         assert!(matches!(err, WorkbookError::Unreadable(_)));
     }
 }

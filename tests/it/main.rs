@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod crash;
+mod hostile;
 mod ingest_fixtures;
 mod lake_history;
 mod realworld;

@@ -1,0 +1,136 @@
+//! Hostile workbooks: each gets a clear rejection or is read within bounds,
+//! and nothing panics.
+
+use std::io::Write;
+use taizhang::config::Config;
+use taizhang::ingest::Code;
+use taizhang::ingest::file::{Context, Hints, ParsedFile, parse_file};
+use taizhang::normalize::Roster;
+
+fn parse(bytes: &[u8], name: &str, config: &Config) -> ParsedFile {
+    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let rules = config.rules();
+    let hints = Hints {
+        region_flag: Some("510603".into()),
+        period_flag: Some("2024Q2".parse().unwrap()),
+        ..Hints::default()
+    };
+    parse_file(
+        bytes,
+        name,
+        &hints,
+        Context {
+            roster: &roster,
+            rules: &rules,
+            limits: config.limits,
+        },
+    )
+}
+
+fn codes(p: &ParsedFile) -> Vec<Code> {
+    p.issues.iter().map(|i| i.code).collect()
+}
+
+#[test]
+fn a_zip_bomb_disguised_as_xlsx_is_refused_before_it_is_inflated() {
+    // 30 MB of zeros deflate to a few kB; with a 1 MB file limit the reader
+    // allows 20 MB unpacked, so the declared size alone refuses it.
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut buf);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..30 {
+        zip.write_all(&zeros).unwrap();
+    }
+    zip.finish().unwrap();
+    let bytes = buf.into_inner();
+    assert!(
+        bytes.len() < 1 << 20,
+        "the bomb is small on disk: {} bytes",
+        bytes.len()
+    );
+    let config = Config::parse("[limits]\nmax_file_mb = 1\n", "t").unwrap();
+    let parsed = parse(&bytes, "bomb.xlsx", &config);
+    assert_eq!(codes(&parsed), [Code::TooLarge]);
+    assert!(
+        parsed.issues[0].message_en.contains("zip bomb"),
+        "{}",
+        parsed.issues[0].message_en
+    );
+}
+
+#[test]
+fn a_sheet_spanning_a1_to_xfd1048576_with_few_cells_is_read_sparsely() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["序号", "改革任务", "牵头单位"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "1").unwrap();
+    ws.write_string(1, 1, "深化改革").unwrap();
+    ws.write_string(1_048_575, 16_383, "角落").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let parsed = parse(&bytes, "corner.xlsx", &Config::default());
+    assert!(parsed.accepted(), "{:?}", parsed.issues);
+    assert_eq!(parsed.ledgers.values().next().unwrap().records.len(), 1);
+
+    // With a small cell budget the same sheet is refused by its area, not read.
+    let config = Config::parse("[limits]\nmax_cells = 1000\n", "t").unwrap();
+    assert_eq!(
+        codes(&parse(&bytes, "corner.xlsx", &config)),
+        [Code::TooLarge]
+    );
+}
+
+#[test]
+fn too_many_sheets_and_too_many_cells_are_refused() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for i in 0..300 {
+        wb.add_worksheet()
+            .write_string(0, 0, format!("sheet {i}"))
+            .unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let parsed = parse(&bytes, "many.xlsx", &Config::default());
+    assert_eq!(codes(&parsed), [Code::TooLarge]);
+    assert!(parsed.issues[0].message_en.contains("300"));
+
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for r in 0..50 {
+        for c in 0..50 {
+            ws.write_number(r, c, 1.0).unwrap();
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let config = Config::parse("[limits]\nmax_cells = 1000\n", "t").unwrap();
+    assert_eq!(
+        codes(&parse(&bytes, "dense.xlsx", &config)),
+        [Code::TooLarge]
+    );
+}
+
+#[test]
+fn a_50000_character_cell_is_kept_whole() {
+    // Excel stops at 32,767 characters a cell; a CSV export has no such limit.
+    let long = "改".repeat(50_000);
+    let csv = format!("序号,改革任务,牵头单位\n1,{long},县发改局\n");
+    let parsed = parse(csv.as_bytes(), "long.csv", &Config::default());
+    let record = &parsed.ledgers.values().next().unwrap().records[0];
+    assert!(record.values.contains(&taizhang::ledger::Value::Text(long)));
+}
+
+#[test]
+fn an_xls_renamed_xlsx_is_still_read() {
+    let bytes = std::fs::read(super::common::fixture("realworld/xlrd__profiles.xls")).unwrap();
+    let parsed = parse(&bytes, "profiles.xlsx", &Config::default());
+    // Not a ledger, but read: the rejection is about its content, not its format.
+    assert!(
+        codes(&parsed).contains(&Code::NoLedgerSheet),
+        "{:?}",
+        codes(&parsed)
+    );
+    assert!(!codes(&parsed).contains(&Code::UnreadableFile));
+}
