@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod normalize;
 pub mod pipeline;
 pub mod sample;
+pub mod template;
 pub mod warehouse;
 pub mod workspace;
 

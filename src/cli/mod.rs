@@ -8,6 +8,7 @@ pub mod output;
 pub mod query;
 pub mod run;
 pub mod sample;
+pub mod template;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ pub enum Command {
     Sample(sample::Args),
     /// 运行流水线 / run a pipeline file (pipelines/*.toml).
     Run(run::Args),
+    /// 生成空白台账模板 / write a blank ledger template for clerks.
+    Template(template::Args),
 }
 
 /// Global settings every command sees.
@@ -96,5 +99,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Query(args) => query::run(&globals, args),
         Command::Sample(args) => sample::run(&globals, args),
         Command::Run(args) => run::run(&globals, args),
+        Command::Template(args) => template::run(&globals, args),
     }
 }

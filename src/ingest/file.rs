@@ -251,6 +251,10 @@ enum Detected {
 /// The sheet's kind: `--kind`, else the sheet name or title keyword, unless the
 /// headers clearly match another kind better (DESIGN §4).
 fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
+    // Instructions sheets (填表说明) often show an example ledger: never data.
+    if grid.name.contains("说明") {
+        return Detected::Nothing;
+    }
     if let Some(kind) = forced {
         return match find_header(grid, kind, rules) {
             Some(h) => Detected::Ledger(h),
@@ -283,10 +287,7 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
         Some(h) => Detected::Ledger(h),
         None => match keyword {
             // A sheet named like a ledger whose headers are not found: tell the clerk.
-            Some(k)
-                if grid.rows.iter().any(|r| r.iter().any(|c| !c.is_empty()))
-                    && !grid.name.contains("说明") =>
-            {
+            Some(k) if grid.rows.iter().any(|r| r.iter().any(|c| !c.is_empty())) => {
                 Detected::MissingHeader(k)
             }
             _ => Detected::Nothing,

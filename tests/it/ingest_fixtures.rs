@@ -385,3 +385,45 @@ fn one_sheet_of_each_kind_gives_one_ledger_per_kind() {
         [Value::Int(18), Value::Int(0), Value::Int(2), Value::Int(0)]
     );
 }
+
+#[test]
+fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
+    for kind in Kind::ALL {
+        let example = taizhang::template::example_row(kind);
+        let bytes = taizhang::template::workbook(kind, &[example]).unwrap();
+        let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+        let config = Config::default();
+        let rules = config.rules();
+        let hints = Hints {
+            region_flag: Some("510603".into()),
+            period_flag: Some("2024Q2".parse().unwrap()),
+            ..Hints::default()
+        };
+        let parsed = parse_file(
+            &bytes,
+            "template.xlsx",
+            &hints,
+            Context {
+                roster: &roster,
+                rules: &rules,
+                limits: config.limits,
+            },
+        );
+        assert!(parsed.issues.is_empty(), "{kind}: {:?}", parsed.issues);
+        let kinds: Vec<Kind> = parsed.ledgers.keys().copied().collect();
+        assert_eq!(kinds, [kind], "{kind}: the instructions sheet is no ledger");
+        let ledger = &parsed.ledgers[&kind];
+        assert_eq!(ledger.records.len(), 1, "{kind}");
+        // Every column of the kind was recognised: none is left NULL by a missed header.
+        let nulls: Vec<&str> = fields(kind)
+            .iter()
+            .zip(&ledger.records[0].values)
+            .filter(|(f, v)| {
+                **v == Value::Null && f.name != "remarks" && f.name != "completed_on"
+                    || matches!(v, Value::Text(t) if t == "unknown")
+            })
+            .map(|(f, _)| f.name)
+            .collect();
+        assert!(nulls.is_empty(), "{kind}: unread columns {nulls:?}");
+    }
+}
