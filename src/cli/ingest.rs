@@ -36,6 +36,11 @@ pub struct Args {
     /// 只校验不写入 / validate and report, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// 问题报告 / write the issues back for the clerk: FILE.xlsx (faulty cells
+    /// highlighted, messages as notes) or FILE.json.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn parse_kind(s: &str) -> Result<Kind, String> {
@@ -71,6 +76,10 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         globals.json,
         &mut std::io::stdout().lock(),
     )?;
+    if let Some(path) = &args.report {
+        let summary = summary_json(&report, opts.dry_run);
+        crate::ingest::clerk_report::write(path, &report, ws.config.limits.into(), &summary)?;
+    }
     Ok(outcome(&report))
 }
 

@@ -94,12 +94,7 @@ pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>
             "unsupported file format; send .xlsx, .xls, .xlsb, .ods or .csv",
         ));
     };
-    let limits = ReadLimits {
-        max_sheets: ctx.limits.max_sheets,
-        max_cells: ctx.limits.max_cells,
-        // A workbook is zip-compressed XML; real ledgers unpack to a few times their size.
-        max_unpacked_bytes: ctx.limits.max_file_mb.saturating_mul(20 << 20),
-    };
+    let limits = ReadLimits::from(ctx.limits);
     let read = std::panic::catch_unwind(|| read_workbook(bytes, format, limits));
     let mut grids = match read {
         Ok(Ok(grids)) => grids,

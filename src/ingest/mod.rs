@@ -5,6 +5,7 @@
 //! them. Known files (same sha256) are recognised from the markers and are
 //! not parsed again.
 
+pub mod clerk_report;
 pub mod file;
 pub mod issue;
 pub mod sheet;

@@ -179,6 +179,17 @@ pub struct ReadLimits {
     pub max_unpacked_bytes: u64,
 }
 
+impl From<crate::config::Limits> for ReadLimits {
+    fn from(l: crate::config::Limits) -> Self {
+        ReadLimits {
+            max_sheets: l.max_sheets,
+            max_cells: l.max_cells,
+            // A workbook is zip-compressed XML; real ledgers unpack to a few times their size.
+            max_unpacked_bytes: l.max_file_mb.saturating_mul(20 << 20),
+        }
+    }
+}
+
 /// Refuses a zip whose entries declare more than `limit` bytes in all,
 /// before any entry is inflated.
 fn check_zip(bytes: &[u8], limit: u64) -> Result<(), WorkbookError> {

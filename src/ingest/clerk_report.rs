@@ -1,0 +1,223 @@
+//! `ingest --report FILE.xlsx|FILE.json`: what the clerk gets back. The Excel
+//! form holds the clerk's own sheets with every faulty cell highlighted and the
+//! message as a cell note, after a summary sheet; the JSON form holds the same
+//! as data.
+
+use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::workbook::{Format as FileFormat, ReadLimits, read_workbook};
+use super::{Issue, Outcome, Report, Severity};
+use crate::error::{Error, Result};
+
+/// Writes the report; the format follows the extension.
+pub fn write(
+    path: &Path,
+    report: &Report,
+    limits: ReadLimits,
+    summary_json: &serde_json::Value,
+) -> Result<()> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "json" => serde_json::to_vec_pretty(summary_json)?,
+        "xlsx" => excel(report, limits).map_err(|e| Error::Io {
+            path: path.into(),
+            source: std::io::Error::other(e.to_string()),
+        })?,
+        _ => {
+            return Err(Error::Usage(format!(
+                "报告须为 .xlsx 或 .json / --report must end in .xlsx or .json: {}",
+                path.display()
+            )));
+        }
+    };
+    crate::fsutil::write_bytes_atomic(path, &bytes)
+}
+
+fn excel(report: &Report, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let error_fill = Format::new().set_background_color(Color::RGB(0xFFC7CE));
+    let warning_fill = Format::new().set_background_color(Color::RGB(0xFFEB9C));
+
+    let summary = wb.add_worksheet().set_name("汇总 summary")?;
+    let header = [
+        "文件 file",
+        "工作表 sheet",
+        "单元格 cell",
+        "级别 severity",
+        "代码 code",
+        "说明",
+        "message",
+        "值 value",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        summary.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    summary.set_freeze_panes(1, 0)?;
+    let mut row = 1;
+    for f in &report.files {
+        let Outcome::Read { parsed, .. } = &f.outcome else {
+            continue;
+        };
+        let file = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for i in &parsed.issues {
+            let cells = [
+                file.as_str(),
+                i.sheet.as_deref().unwrap_or(""),
+                i.cell.as_deref().unwrap_or(""),
+                i.severity.as_str(),
+                i.code.as_str(),
+                &i.message_zh,
+                &i.message_en,
+                i.value.as_deref().unwrap_or(""),
+            ];
+            for (c, v) in cells.iter().enumerate() {
+                // Always as text: a ledger's "=..." must never run as a formula here.
+                summary.write_string(row, c as u16, *v)?;
+            }
+            row += 1;
+        }
+    }
+
+    // The clerk's own sheets, with the faulty cells marked.
+    let mut used_names = HashSet::new();
+    for f in &report.files {
+        let Outcome::Read { parsed, .. } = &f.outcome else {
+            continue;
+        };
+        if parsed.issues.iter().all(|i| i.cell.is_none()) {
+            continue;
+        }
+        let name = f
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (Ok(bytes), Some(format)) = (std::fs::read(&f.path), FileFormat::from_file_name(&name))
+        else {
+            continue;
+        };
+        let Ok(Ok(mut grids)) = std::panic::catch_unwind(|| read_workbook(&bytes, format, limits))
+        else {
+            continue;
+        };
+        let mut by_sheet: BTreeMap<&str, Vec<&Issue>> = BTreeMap::new();
+        for i in parsed.issues.iter().filter(|i| i.cell.is_some()) {
+            by_sheet
+                .entry(i.sheet.as_deref().unwrap_or(""))
+                .or_default()
+                .push(i);
+        }
+        for grid in &mut grids {
+            let Some(issues) = by_sheet.get(grid.name.as_str()) else {
+                continue;
+            };
+            grid.fill_merges();
+            let ws = wb
+                .add_worksheet()
+                .set_name(sheet_name(&name, &grid.name, &mut used_names))?;
+            for r in grid.origin.0..grid.row_count() {
+                for c in grid.origin.1..grid.col_count() {
+                    let text = grid.cell(r, c).as_text();
+                    if !text.is_empty() {
+                        ws.write_string(r, c as u16, &text)?;
+                    }
+                }
+            }
+            for issue in issues {
+                let (Some(row), Some(col)) = (
+                    issue.row.map(|r| r - 1),
+                    issue.cell.as_deref().and_then(column_of),
+                ) else {
+                    continue;
+                };
+                let fill = if issue.severity == Severity::Error {
+                    &error_fill
+                } else {
+                    &warning_fill
+                };
+                ws.write_string_with_format(
+                    row,
+                    col,
+                    grid.cell(row, u32::from(col)).as_text(),
+                    fill,
+                )?;
+                let note = Note::new(format!(
+                    "[{}] {}\n{}",
+                    issue.code.as_str(),
+                    issue.message_zh,
+                    issue.message_en
+                ))
+                .set_author("taizhang");
+                ws.insert_note(row, col, &note)?;
+            }
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// An Excel sheet name: at most 31 characters, none of `[]:*?/\`, unique.
+fn sheet_name(file: &str, sheet: &str, used: &mut HashSet<String>) -> String {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let clean = |s: &str| {
+        s.chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .collect::<String>()
+    };
+    let base: String = clean(&format!("{}-{}", stem, sheet))
+        .chars()
+        .take(28)
+        .collect();
+    let mut name = base.clone();
+    let mut n = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    name
+}
+
+/// The 0-based column of an A1 reference.
+fn column_of(cell: &str) -> Option<u16> {
+    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
+    if letters.is_empty() {
+        return None;
+    }
+    let n = letters.bytes().fold(0u32, |n, b| {
+        n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    u16::try_from(n - 1).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_and_sheet_names() {
+        assert_eq!(column_of("A1"), Some(0));
+        assert_eq!(column_of("AA10"), Some(26));
+        assert_eq!(column_of("12"), None);
+        let mut used = HashSet::new();
+        let a = sheet_name(
+            "德阳市2024年第一季度改革任务台账（更正）.xlsx",
+            "2024年一季度",
+            &mut used,
+        );
+        let b = sheet_name(
+            "德阳市2024年第一季度改革任务台账（更正）.xlsx",
+            "2024年一季度",
+            &mut used,
+        );
+        assert!(a.chars().count() <= 31 && b.chars().count() <= 31 && a != b);
+    }
+}
