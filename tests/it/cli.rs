@@ -214,28 +214,58 @@ fn ingest_report_gives_the_clerk_their_sheets_back_with_the_issues() {
     use calamine::{Reader, open_workbook_auto};
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
-    taizhang().arg("--workspace").arg(ws).arg("init").output().unwrap();
+    taizhang()
+        .arg("--workspace")
+        .arg(ws)
+        .arg("init")
+        .output()
+        .unwrap();
     let xlsx = ws.join("report.xlsx");
     let json = ws.join("report.json");
     for report in [&xlsx, &json] {
         let out = taizhang()
             .arg("--workspace")
             .arg(ws)
-            .args(["ingest", "--dry-run", "--region", "510604", "--period", "2024Q2", "--report"])
+            .args([
+                "ingest",
+                "--dry-run",
+                "--region",
+                "510604",
+                "--period",
+                "2024Q2",
+                "--report",
+            ])
             .arg(report)
             .arg(fixture("bad_rows.xlsx"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut wb = open_workbook_auto(&xlsx).unwrap();
     assert_eq!(wb.sheet_names(), ["汇总 summary", "bad_rows-台账"]);
     let summary = wb.worksheet_range("汇总 summary").unwrap();
     let codes: Vec<String> = summary.rows().skip(1).map(|r| r[4].to_string()).collect();
-    assert_eq!(codes, ["missing-cell", "bad-date", "unknown-status", "duplicate-row"]);
+    assert_eq!(
+        codes,
+        [
+            "missing-cell",
+            "bad-date",
+            "unknown-status",
+            "duplicate-row"
+        ]
+    );
     assert_eq!(summary.rows().nth(1).unwrap()[2].to_string(), "B3");
     let sheet = wb.worksheet_range("bad_rows-台账").unwrap();
-    assert_eq!(sheet.get_value((3, 5)).unwrap().to_string(), "尽快", "the clerk's own cell, at its place");
+    assert_eq!(
+        sheet.get_value((3, 5)).unwrap().to_string(),
+        "尽快",
+        "the clerk's own cell, at its place"
+    );
 
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(v["rows_rejected"], 1);

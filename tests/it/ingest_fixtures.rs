@@ -427,3 +427,42 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
         assert!(nulls.is_empty(), "{kind}: unread columns {nulls:?}");
     }
 }
+
+#[test]
+fn a_gbk_csv_named_after_its_unit_and_period_needs_no_flags() {
+    let csv = "序号,改革任务,牵头单位,完成时限,完成状态\n1,深化财税体制改革,区财政局,2024/9/30,已完成\n2,推进基层治理,区民政局,三季度末,未启动\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let config = Config::default();
+    let rules = config.rules();
+    let ctx = Context {
+        roster: &roster,
+        rules: &rules,
+        limits: config.limits,
+    };
+    let parsed = parse_file(
+        &gbk,
+        "旌阳区2024年第三季度改革任务台账.csv",
+        &Hints::default(),
+        ctx,
+    );
+    assert_eq!(
+        parsed.region_code.as_deref(),
+        Some("510603"),
+        "region from the file name"
+    );
+    assert_eq!(
+        parsed.period,
+        Some(Period::Quarter(2024, 3)),
+        "period from the file name"
+    );
+    let rows = tasks(&parsed);
+    assert_eq!(text(&rows[0], "task").as_deref(), Some("深化财税体制改革"));
+    assert_eq!(get(&rows[0], "deadline_on"), &date(2024, 9, 30));
+    assert_eq!(
+        get(&rows[1], "deadline_on"),
+        &date(2024, 9, 30),
+        "三季度末 in the period's year"
+    );
+    assert_eq!(text(&rows[1], "status").as_deref(), Some("not_started"));
+}
