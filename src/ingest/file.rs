@@ -202,9 +202,20 @@ pub fn parse_grids(
         let SheetResult {
             records,
             rows_rejected,
-            issues,
+            mut issues,
             ignored_columns,
         } = read_rows(grid, &header, ctx.rules, year);
+        // Formulas saved without a result (generated files, some WPS saves) read as empty.
+        issues.extend(grid.uncached_formulas.iter().map(|&(row, col)| {
+            Issue::file(
+                Severity::Warning,
+                Code::FormulaNoCache,
+                "此单元格是公式但没有保存计算结果，按空白处理；请在 Excel/WPS 中打开、保存后重新报送",
+                "this cell holds a formula saved without its result and was read as blank; open and save the file in Excel or WPS, then resend",
+            )
+            .in_sheet(&grid.name)
+            .at(row, col)
+        }));
         let ledger = out.ledgers.entry(header.kind).or_default();
         ledger.sheets.push(grid.name.clone());
         ledger.warnings += issues

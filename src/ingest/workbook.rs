@@ -62,6 +62,8 @@ pub struct SheetGrid {
     pub origin: (u32, u32),
     pub rows: Vec<Vec<CellValue>>,
     pub merges: Vec<Merge>,
+    /// Formula cells saved without a computed value (read as empty).
+    pub uncached_formulas: Vec<(u32, u32)>,
 }
 
 impl SheetGrid {
@@ -263,12 +265,17 @@ fn read_as(
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let cells = collect_cells(&name, limits.max_cells, || {
-                    reader.next_cell().map_err(|e| e.to_string())
+                let (cells, uncached) = collect_cells(&name, limits.max_cells, || {
+                    let record = reader
+                        .next_cell_with_formula_metadata()
+                        .map_err(|e| e.to_string())?;
+                    Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
                 })?;
                 drop(reader);
                 let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
-                sheets.push(grid_from_cells(name, cells, merges, limits.max_cells)?);
+                let mut grid = grid_from_cells(name, cells, merges, limits.max_cells)?;
+                grid.uncached_formulas = uncached;
+                sheets.push(grid);
             }
             Ok(sheets)
         }
@@ -287,8 +294,9 @@ fn read_as(
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let cells = collect_cells(&name, limits.max_cells, || {
-                    reader.next_cell().map_err(|e| e.to_string())
+                let (cells, _) = collect_cells(&name, limits.max_cells, || {
+                    let cell = reader.next_cell().map_err(|e| e.to_string())?;
+                    Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)))
                 })?;
                 sheets.push(grid_from_cells(name, cells, Vec::new(), limits.max_cells)?);
             }
@@ -356,14 +364,20 @@ fn collect_cells<'a, F>(
     sheet: &str,
     max_cells: u64,
     mut next: F,
-) -> Result<Vec<SparseCell>, WorkbookError>
+) -> Result<(Vec<SparseCell>, Vec<(u32, u32)>), WorkbookError>
 where
-    F: FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, String>,
+    F: FnMut() -> Result<Option<((u32, u32), DataRef<'a>, bool)>, String>,
 {
     let mut cells = Vec::new();
-    while let Some(cell) = next().map_err(|e| WorkbookError::Unreadable(format!("{sheet}: {e}")))? {
-        let value = convert_ref(cell.get_value());
+    let mut uncached = Vec::new();
+    while let Some((pos, data, has_formula)) =
+        next().map_err(|e| WorkbookError::Unreadable(format!("{sheet}: {e}")))?
+    {
+        let value = convert_ref(&data);
         if value.is_empty() {
+            if has_formula {
+                uncached.push(pos);
+            }
             continue;
         }
         if cells.len() as u64 >= max_cells {
@@ -372,10 +386,9 @@ where
                 limit: max_cells,
             });
         }
-        let (row, col) = cell.get_position();
-        cells.push((row, col, value));
+        cells.push((pos.0, pos.1, value));
     }
-    Ok(cells)
+    Ok((cells, uncached))
 }
 
 /// A grid from sparse cells. Rows are only as wide as their last cell, and the
@@ -399,6 +412,7 @@ fn grid_from_cells(
             origin: (0, 0),
             rows: Vec::new(),
             merges,
+            uncached_formulas: Vec::new(),
         });
     }
     cells.sort_by_key(|(r, c, _)| (*r, *c));
@@ -432,6 +446,7 @@ fn grid_from_cells(
         origin: (first_row, first_col),
         rows,
         merges,
+        uncached_formulas: Vec::new(),
     })
 }
 
@@ -461,6 +476,7 @@ fn grid_from_range(name: String, range: &Range<Data>, merges: Vec<Merge>) -> She
         origin,
         rows,
         merges,
+        uncached_formulas: Vec::new(),
     }
 }
 
@@ -517,6 +533,7 @@ fn read_csv(bytes: &[u8]) -> SheetGrid {
         origin: (0, 0),
         rows,
         merges: Vec::new(),
+        uncached_formulas: Vec::new(),
     }
 }
 

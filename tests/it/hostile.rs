@@ -134,3 +134,43 @@ fn an_xls_renamed_xlsx_is_still_read() {
     );
     assert!(!codes(&parsed).contains(&Code::UnreadableFile));
 }
+
+#[test]
+fn a_formula_saved_without_its_result_is_flagged_at_its_cell() {
+    // rust_xlsxwriter stores a cached 0; strip it to get what generators and
+    // some WPS saves produce: <f> without <v>.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["序号", "改革任务", "牵头单位"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 1, "深化改革").unwrap();
+    ws.write_formula(1, 2, "=A1&\"局\"").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut content = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(content).unwrap();
+            let stripped = xml.replace("<v>0</v>", "");
+            assert_ne!(xml, stripped, "the cached value was there to strip");
+            content = stripped.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&content).unwrap();
+    }
+    let bytes = out.finish().unwrap().into_inner();
+    let parsed = parse(&bytes, "formula.xlsx", &Config::default());
+    assert!(parsed.accepted());
+    let issue = parsed
+        .issues
+        .iter()
+        .find(|i| i.code == Code::FormulaNoCache)
+        .expect("flagged");
+    assert_eq!(issue.cell.as_deref(), Some("C2"));
+}
