@@ -357,6 +357,8 @@ fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
 }
 
 type SparseCell = (u32, u32, CellValue);
+/// A sheet's non-empty cells, and the formula cells that had no saved value.
+type SheetCells = (Vec<SparseCell>, Vec<(u32, u32)>);
 
 /// Reads a sheet's used cells one by one, refusing more than `max_cells`, so a
 /// hostile sheet is stopped before it is held in memory.
@@ -364,7 +366,7 @@ fn collect_cells<'a, F>(
     sheet: &str,
     max_cells: u64,
     mut next: F,
-) -> Result<(Vec<SparseCell>, Vec<(u32, u32)>), WorkbookError>
+) -> Result<SheetCells, WorkbookError>
 where
     F: FnMut() -> Result<Option<((u32, u32), DataRef<'a>, bool)>, String>,
 {
@@ -565,6 +567,7 @@ mod tests {
     fn merges_fill_down_and_across_within_the_sheet() {
         let t = |s: &str| CellValue::Text(s.into());
         let mut grid = SheetGrid {
+            uncached_formulas: Vec::new(),
             name: "s".into(),
             origin: (1, 0),
             rows: vec![
