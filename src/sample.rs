@@ -18,6 +18,8 @@ use crate::normalize::Period;
 pub enum Scale {
     /// 德阳市 and its six counties over two quarters.
     Small,
+    /// Every city and county of Sichuan for one quarter, every kind.
+    Province,
 }
 
 /// What `generate` wrote.
@@ -51,56 +53,38 @@ impl Rng {
 }
 
 struct SampleUnit {
-    code: &'static str,
-    name: &'static str,
-    level: &'static str,
-    parent: &'static str,
+    code: String,
+    name: String,
+    level: String,
+    parent: String,
 }
 
-const UNITS: &[SampleUnit] = &[
-    SampleUnit {
-        code: "510600",
-        name: "德阳市",
-        level: "city",
-        parent: "510000",
-    },
-    SampleUnit {
-        code: "510603",
-        name: "旌阳区",
-        level: "county",
-        parent: "510600",
-    },
-    SampleUnit {
-        code: "510604",
-        name: "罗江区",
-        level: "county",
-        parent: "510600",
-    },
-    SampleUnit {
-        code: "510623",
-        name: "中江县",
-        level: "county",
-        parent: "510600",
-    },
-    SampleUnit {
-        code: "510681",
-        name: "广汉市",
-        level: "county",
-        parent: "510600",
-    },
-    SampleUnit {
-        code: "510682",
-        name: "什邡市",
-        level: "county",
-        parent: "510600",
-    },
-    SampleUnit {
-        code: "510683",
-        name: "绵竹市",
-        level: "county",
-        parent: "510600",
-    },
-];
+impl SampleUnit {
+    fn new(code: &str, name: &str, level: &str, parent: &str) -> SampleUnit {
+        SampleUnit {
+            code: code.into(),
+            name: name.into(),
+            level: level.into(),
+            parent: parent.into(),
+        }
+    }
+}
+
+/// 德阳市 and its six counties.
+fn small_units() -> Vec<SampleUnit> {
+    [
+        ("510600", "德阳市", "city", "510000"),
+        ("510603", "旌阳区", "county", "510600"),
+        ("510604", "罗江区", "county", "510600"),
+        ("510623", "中江县", "county", "510600"),
+        ("510681", "广汉市", "county", "510600"),
+        ("510682", "什邡市", "county", "510600"),
+        ("510683", "绵竹市", "county", "510600"),
+    ]
+    .into_iter()
+    .map(|(c, n, l, p)| SampleUnit::new(c, n, l, p))
+    .collect()
+}
 
 /// Reform domains and tasks, as section rows and task rows.
 const CATALOGUE: &[(&str, &[&str])] = &[
@@ -212,6 +196,7 @@ const HEADERS: [&[&str]; 3] = [
 pub fn generate(out: &Path, seed: u64, scale: Scale) -> Result<Summary> {
     match scale {
         Scale::Small => generate_small(out, seed),
+        Scale::Province => generate_province(out, seed),
     }
 }
 
@@ -225,11 +210,12 @@ struct Plan {
 }
 
 fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
+    let units = small_units();
     let periods = [Period::Quarter(2024, 1), Period::Quarter(2024, 2)];
     let mut plans = Vec::new();
     for (pi, period) in periods.iter().enumerate() {
         let end = period.end();
-        for (ui, unit) in UNITS.iter().enumerate() {
+        for (ui, unit) in units.iter().enumerate() {
             // 什邡市 sends nothing for the first quarter: the missing unit.
             if pi == 0 && unit.code == "510682" {
                 continue;
@@ -289,32 +275,11 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
         }
     }
 
-    let mut summary = Summary {
-        units: UNITS.len(),
-        periods: periods.to_vec(),
-        ..Summary::default()
-    };
-    let mut received_csv = String::from("path,received_at\n");
-    for (i, plan) in plans.iter().enumerate() {
-        let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
-        let unit = &UNITS[plan.unit];
-        let bytes =
-            task_ledger(unit, plan, &mut rng).map_err(|e| xlsx_error(&plan.file_name, e))?;
-        let rel = format!("{}/{}/{}", plan.period, unit.code, plan.file_name);
-        let path = out.join(&rel);
-        write_bytes_atomic(&path, &bytes)?;
-        let (y, mo, d, h, mi) = plan.received;
-        let _ = writeln!(
-            received_csv,
-            "{rel},{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+08:00"
-        );
-        summary.files.push(path);
-    }
-    write_bytes_atomic(&out.join("received.csv"), received_csv.as_bytes())?;
+    let summary = write_plans(out, seed, &units, &plans, &periods, false)?;
     let mut roster = String::from(
         "code,name,level,parent_code,valid_from,valid_to,aliases\n510000,四川省,province,,,,\n",
     );
-    for u in UNITS {
+    for u in &units {
         let aliases = if u.code == "510604" {
             "罗江县|510626"
         } else {
@@ -327,6 +292,104 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
         );
     }
     write_bytes_atomic(&out.join("roster.csv"), roster.as_bytes())?;
+    Ok(summary)
+}
+
+/// Writes one workbook per plan under `<period>/<region_code>/`, and `received.csv`.
+fn write_plans(
+    out: &Path,
+    seed: u64,
+    units: &[SampleUnit],
+    plans: &[Plan],
+    periods: &[Period],
+    every_kind: bool,
+) -> Result<Summary> {
+    let mut summary = Summary {
+        units: units.len(),
+        periods: periods.to_vec(),
+        ..Summary::default()
+    };
+    let mut received_csv = String::from("path,received_at\n");
+    for (i, plan) in plans.iter().enumerate() {
+        let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
+        let unit = &units[plan.unit];
+        let bytes = task_ledger(unit, plan, &mut rng, every_kind)
+            .map_err(|e| xlsx_error(&plan.file_name, e))?;
+        let rel = format!("{}/{}/{}", plan.period, unit.code, plan.file_name);
+        let path = out.join(&rel);
+        write_bytes_atomic(&path, &bytes)?;
+        let (y, mo, d, h, mi) = plan.received;
+        let _ = writeln!(
+            received_csv,
+            "{rel},{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+08:00"
+        );
+        summary.files.push(path);
+    }
+    write_bytes_atomic(&out.join("received.csv"), received_csv.as_bytes())?;
+    Ok(summary)
+}
+
+/// Every city and county of the default roster for one quarter, each
+/// workbook holding a sheet of every kind. About one unit in twenty sends
+/// nothing, one in ten is late; 会理市 titles its ledger with its old name
+/// 会理县, and autonomous prefectures use their short form (凉山州).
+fn generate_province(out: &Path, seed: u64) -> Result<Summary> {
+    let roster = crate::normalize::Roster::from_csv(crate::workspace::DEFAULT_ROSTER)?;
+    let units: Vec<SampleUnit> = roster
+        .units()
+        .iter()
+        .filter(|u| u.level != crate::normalize::Level::Province)
+        .map(|u| {
+            SampleUnit::new(
+                &u.code,
+                &u.name,
+                u.level.as_str(),
+                u.parent_code.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let period = Period::Quarter(2024, 2);
+    let end = period.end();
+    let mut rng = Rng(seed);
+    let mut plans = Vec::new();
+    for (ui, unit) in units.iter().enumerate() {
+        if rng.chance(5) {
+            continue;
+        }
+        let delay = if rng.chance(10) {
+            20
+        } else {
+            1 + rng.below(9) as i64
+        };
+        let day = end + chrono::Duration::days(delay);
+        let shown = match unit.name.as_str() {
+            "会理市" => "会理县".to_string(),
+            n if n.ends_with("自治州") => format!("{}州", n.chars().take(2).collect::<String>()),
+            n => n.to_string(),
+        };
+        plans.push(Plan {
+            period,
+            unit: ui,
+            file_name: format!(
+                "{shown}{}年第{}季度改革工作台账.xlsx",
+                period.year(),
+                quarter_zh(period)
+            ),
+            received: (
+                chrono::Datelike::year(&day),
+                chrono::Datelike::month(&day),
+                chrono::Datelike::day(&day),
+                9 + (ui % 8) as u32,
+                0,
+            ),
+            progress: 30 + rng.below(50) as u64,
+        });
+    }
+    let summary = write_plans(out, seed, &units, &plans, &[period], true)?;
+    write_bytes_atomic(
+        &out.join("roster.csv"),
+        crate::workspace::DEFAULT_ROSTER.as_bytes(),
+    )?;
     Ok(summary)
 }
 
@@ -351,6 +414,7 @@ fn task_ledger(
     unit: &SampleUnit,
     plan: &Plan,
     rng: &mut Rng,
+    every_kind: bool,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let layout = (plan.unit + plan.period.year() as usize) % HEADERS.len();
     let headers = HEADERS[layout];
@@ -613,7 +677,195 @@ fn task_ledger(
         &wrap,
     )?;
     ws.write_string(row + 1, 0, "填报人：王芳    联系电话：0838-2200000")?;
+    if every_kind {
+        other_kinds(&mut wb, unit, plan, rng)?;
+    }
     wb.save_to_buffer()
+}
+
+/// A sheet each of rectifications, pilots, plans and satisfaction, with the
+/// satisfaction form (3-, 4- or 5-level) varying by unit.
+fn other_kinds(
+    wb: &mut Workbook,
+    unit: &SampleUnit,
+    plan: &Plan,
+    rng: &mut Rng,
+) -> std::result::Result<(), XlsxError> {
+    let year = plan.period.year() as u16;
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let prefix = if unit.level == "city" { "市" } else { "县" };
+
+    let ws = wb.add_worksheet().set_name("巡视整改问题清单")?;
+    let head = [
+        "序号",
+        "问题来源",
+        "问题描述",
+        "整改措施",
+        "责任单位",
+        "责任领导",
+        "整改时限",
+        "整改状态",
+        "销号时间",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let problems = [
+        "审批时限过长",
+        "基层减负不到位",
+        "惠民资金发放滞后",
+        "项目建设进度缓慢",
+        "信访积案化解不力",
+        "财政资金闲置",
+    ];
+    for i in 0..(3 + rng.below(4)) {
+        let r = 1 + i as u32;
+        let closed = rng.chance(plan.progress);
+        ws.write_number(r, 0, (i + 1) as f64)?;
+        ws.write_string(r, 1, ["省委巡视", "中央环保督察", "审计"][rng.below(3)])?;
+        ws.write_string(r, 2, problems[i % problems.len()])?;
+        ws.write_string(r, 3, "建立台账，逐项销号")?;
+        ws.write_string(
+            r,
+            4,
+            format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]),
+        )?;
+        ws.write_string(r, 5, LEADERS[rng.below(LEADERS.len())])?;
+        ws.write_string(
+            r,
+            6,
+            [
+                "2024年3月底前",
+                "2024年6月底前",
+                "立即整改、长期坚持",
+                "2024年12月底前",
+            ][rng.below(4)],
+        )?;
+        ws.write_string(r, 7, if closed { "已销号" } else { "正在整改" })?;
+        if closed {
+            ws.write_date_with_format(
+                r,
+                8,
+                &ExcelDateTime::from_ymd(year, 5, 1 + rng.below(28) as u8)?,
+                &date,
+            )?;
+        }
+    }
+
+    let ws = wb.add_worksheet().set_name("改革试点")?;
+    let head = [
+        "序号",
+        "试点名称",
+        "批准层级",
+        "牵头领导",
+        "牵头单位",
+        "是否成立工作班子",
+        "是否制定试点方案",
+        "备案时间",
+        "启动时间",
+        "试点期限（月）",
+        "试点状态",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for i in 0..(1 + rng.below(3)) {
+        let r = 1 + i as u32;
+        let start_year = year - rng.below(4) as u16;
+        ws.write_number(r, 0, (i + 1) as f64)?;
+        ws.write_string(
+            r,
+            1,
+            [
+                "农村宅基地制度改革试点",
+                "城乡融合发展试点",
+                "营商环境创新试点",
+            ][i % 3],
+        )?;
+        ws.write_string(r, 2, ["国家级", "省级", "市级"][rng.below(3)])?;
+        if rng.chance(85) {
+            ws.write_string(r, 3, LEADERS[rng.below(LEADERS.len())])?;
+        }
+        ws.write_string(r, 4, format!("{prefix}发改局"))?;
+        ws.write_string(r, 5, if rng.chance(80) { "是" } else { "否" })?;
+        ws.write_string(r, 6, if rng.chance(80) { "是" } else { "否" })?;
+        if rng.chance(70) {
+            ws.write_date_with_format(r, 7, &ExcelDateTime::from_ymd(start_year, 2, 1)?, &date)?;
+        }
+        ws.write_date_with_format(r, 8, &ExcelDateTime::from_ymd(start_year, 1, 10)?, &date)?;
+        ws.write_number(r, 9, 24.0)?;
+        ws.write_string(r, 10, "试点中")?;
+    }
+
+    let ws = wb.add_worksheet().set_name("专项改革方案")?;
+    let head = [
+        "序号",
+        "方案名称",
+        "是否对接中央方案",
+        "牵头专项小组",
+        "印发时间",
+        "督察评估时间",
+        "改革事项总数",
+        "已完成事项数",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for i in 0..(1 + rng.below(3)) {
+        let r = 1 + i as u32;
+        let total = 5 + rng.below(10);
+        ws.write_number(r, 0, (i + 1) as f64)?;
+        ws.write_string(
+            r,
+            1,
+            [
+                "关于深化医药卫生体制改革的实施方案",
+                "关于优化营商环境的若干措施",
+                "关于深化国资国企改革的实施意见",
+            ][i % 3],
+        )?;
+        ws.write_string(r, 2, if rng.chance(50) { "是" } else { "否" })?;
+        ws.write_string(r, 3, "经济体制改革专项小组")?;
+        ws.write_date_with_format(
+            r,
+            4,
+            &ExcelDateTime::from_ymd(year - 1, 1 + rng.below(12) as u8, 15)?,
+            &date,
+        )?;
+        if rng.chance(50) {
+            ws.write_date_with_format(r, 5, &ExcelDateTime::from_ymd(year, 4, 20)?, &date)?;
+        }
+        ws.write_number(r, 6, total as f64)?;
+        ws.write_number(r, 7, (total - rng.below(total + 1)) as f64)?;
+    }
+
+    let ws = wb.add_worksheet().set_name("群众满意度测评")?;
+    let labels: &[&str] = match plan.unit % 3 {
+        0 => &["满意", "基本满意", "不满意", "不了解"],
+        1 => &["满意", "较满意", "较不满意", "不满意"],
+        _ => &["非常满意", "满意", "一般", "不满意", "非常不满意"],
+    };
+    ws.write_string(0, 0, "序号")?;
+    ws.write_string(0, 1, "测评项目")?;
+    for (c, l) in labels.iter().enumerate() {
+        ws.write_string(0, 2 + c as u16, *l)?;
+    }
+    for (i, item) in ["政务服务改革", "医疗卫生改革", "教育改革"]
+        .iter()
+        .enumerate()
+    {
+        let r = 1 + i as u32;
+        ws.write_number(r, 0, (i + 1) as f64)?;
+        ws.write_string(r, 1, *item)?;
+        for c in 0..labels.len() {
+            ws.write_number(
+                r,
+                2 + c as u16,
+                (rng.below(40) + usize::from(c == 0) * 20) as f64,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn m_of(d: chrono::NaiveDate) -> u8 {

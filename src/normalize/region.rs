@@ -205,15 +205,28 @@ impl Roster {
     /// `None` unless exactly one such unit remains.
     pub fn find_in(&self, text: &str) -> Option<&Unit> {
         let t = key(text);
+        let matched: Vec<(&String, &Vec<usize>)> = self
+            .exact
+            .iter()
+            .chain(self.loose.iter())
+            .filter(|(k, _)| {
+                k.chars().count() >= 2
+                    && !k.chars().all(|c| c.is_ascii_digit())
+                    && t.contains(k.as_str())
+            })
+            .collect();
+        // A key inside a longer matched key is that key's part, not a name of
+        // its own: in 宜宾市 the short form 宜宾 (of 宜宾县, now 叙州区) does not count.
         let mut found: Vec<usize> = Vec::new();
-        for (k, ix) in self.exact.iter().chain(self.loose.iter()) {
-            if k.chars().count() >= 2
-                && !k.chars().all(|c| c.is_ascii_digit())
-                && t.contains(k.as_str())
+        for (k, ix) in &matched {
+            if matched
+                .iter()
+                .any(|(other, _)| other.len() > k.len() && other.contains(k.as_str()))
             {
-                for &i in ix {
-                    push_unique(&mut found, i);
-                }
+                continue;
+            }
+            for &i in *ix {
+                push_unique(&mut found, i);
             }
         }
         let is_ancestor_of_another = |i: usize| {
@@ -370,6 +383,26 @@ mod tests {
             Some("510100")
         );
         assert_eq!(r.find_in("改革任务台账"), None);
+    }
+
+    #[test]
+    fn a_city_title_is_not_taken_for_the_county_sharing_its_short_name() {
+        let r = Roster::from_csv(include_str!("../../data/roster.csv")).unwrap();
+        let code = |t: &str| r.find_in(t).map(|u| u.code.clone());
+        assert_eq!(
+            code("宜宾市2024年第二季度改革工作台账").as_deref(),
+            Some("511500")
+        );
+        assert_eq!(
+            code("广安市2024年第二季度改革工作台账").as_deref(),
+            Some("511600")
+        );
+        assert_eq!(code("广安市广安区2024年台账").as_deref(), Some("511602"));
+        assert_eq!(
+            code("宜宾县2018年台账").as_deref(),
+            Some("511504"),
+            "the old name still finds 叙州区"
+        );
     }
 
     #[test]

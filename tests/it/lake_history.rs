@@ -176,3 +176,27 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         );
     }
 }
+
+#[test]
+fn the_province_sample_ingests_with_no_flags_and_no_region_doubts() {
+    let (dir, ws) = workspace(None);
+    let data = dir.path().join("province");
+    let summary = taizhang::sample::generate(&data, 7, taizhang::sample::Scale::Province).unwrap();
+    assert_eq!(summary.units, 204);
+    let report = ingest(&ws, &[data], &options());
+    assert_eq!(report.accepted(), summary.files.len());
+    let doubts: Vec<String> = report
+        .issues()
+        .filter(|(_, i)| matches!(i.code, taizhang::ingest::Code::UnknownRegion | taizhang::ingest::Code::UnknownPeriod))
+        .map(|(p, i)| format!("{}: {}", p.display(), i.message_en))
+        .collect();
+    assert!(doubts.is_empty(), "titles with old names and short forms must agree with the folders: {doubts:#?}");
+    build(&ws);
+    let coverage = rows(
+        dir.path(),
+        "select expected_units, submitted_units from mart_submission_coverage where scope_code = '510000' and kind = 'tasks'",
+    );
+    assert_eq!(coverage, vec![vec!["204".to_string(), summary.files.len().to_string()]]);
+    let kinds = rows(dir.path(), "select count(distinct kind) from raw_submissions where status = 'accepted'");
+    assert_eq!(kinds, vec![vec!["5".to_string()]]);
+}
