@@ -37,6 +37,11 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// 重放归档 / the PATHs are `archive/` folders: re-read every archived file
+    /// as it was first received (its receipt's name, time, flags and folders).
+    #[arg(long, conflicts_with_all = ["kind", "region", "period", "received_at"])]
+    pub archive: bool,
+
     /// 问题报告 / write the issues back for the clerk: FILE.xlsx (faulty cells
     /// highlighted, messages as notes) or FILE.json.
     #[arg(long, value_name = "FILE")]
@@ -69,7 +74,16 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         source: Source::Cli,
     };
     let _lock = if opts.dry_run { None } else { Some(ws.lock()?) };
-    let report = ingest_with_progress(&ws, &args.paths, &opts, globals.json)?;
+    let inputs = if args.archive {
+        let mut all = Vec::new();
+        for dir in &args.paths {
+            all.extend(ingest::collect_archive(dir)?);
+        }
+        all
+    } else {
+        ingest::collect(&args.paths)?
+    };
+    let report = ingest_with_progress(&ws, &inputs, &opts, globals.json)?;
     print_report(
         &report,
         opts.dry_run,
@@ -86,11 +100,10 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
 /// Runs an ingest with a progress bar on a terminal (none in pipes or cron).
 pub fn ingest_with_progress(
     ws: &Workspace,
-    paths: &[PathBuf],
+    inputs: &[ingest::Input],
     opts: &Options,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let inputs = ingest::collect(paths)?;
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -102,7 +115,7 @@ pub fn ingest_with_progress(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let report = ingest::run(ws, &inputs, opts, &|done, _| bar.set_position(done as u64))?;
+    let report = ingest::run(ws, inputs, opts, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     Ok(report)
 }

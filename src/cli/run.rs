@@ -86,7 +86,8 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
                     source: Source::Pipeline,
                 };
                 let paths: Vec<PathBuf> = paths.iter().map(|p| loaded.resolve(p, &root)).collect();
-                let report = super::ingest::ingest_with_progress(ws, &paths, &opts, globals.json)?;
+                let inputs = crate::ingest::collect(&paths)?;
+                let report = super::ingest::ingest_with_progress(ws, &inputs, &opts, globals.json)?;
                 super::ingest::print_report(&report, false, globals.json, &mut out)?;
                 outcome = outcome.worst(super::ingest::outcome(&report));
             }

@@ -61,11 +61,80 @@ pub struct Options {
 }
 
 /// A file to ingest and the argument it was found under.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub path: PathBuf,
     /// The folder `received.csv` files are looked for up to.
     pub root: PathBuf,
+    /// When re-reading the archive: how the file was first received.
+    pub replay: Option<Receipt>,
+}
+
+impl Input {
+    pub fn new(path: PathBuf, root: PathBuf) -> Input {
+        Input {
+            path,
+            root,
+            replay: None,
+        }
+    }
+
+    /// The name the file was received under (an archived file's original name).
+    pub fn file_name(&self) -> String {
+        match &self.replay {
+            Some(r) => r.file_name.clone(),
+            None => self
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The archived files below `dir` (an `archive/` folder), each with its
+/// receipt, oldest receipt first: ingesting them reproduces the lake's rows.
+pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(Error::io(dir))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(Error::io(dir))?;
+    entries.sort();
+    for receipt_path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let Some(sha) = receipt_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+        else {
+            continue;
+        };
+        let text = fs::read_to_string(receipt_path).map_err(Error::io(receipt_path))?;
+        let receipt: Receipt = serde_json::from_str(&text)?;
+        let data = entries.iter().find(|p| {
+            p.file_stem().is_some_and(|s| s.to_string_lossy() == sha)
+                && p.extension().is_none_or(|e| e != "json")
+        });
+        let Some(data) = data else {
+            return Err(Error::Usage(format!(
+                "{} 没有对应的文件 / has no archived file",
+                receipt_path.display()
+            )));
+        };
+        out.push(Input {
+            path: data.clone(),
+            root: dir.to_path_buf(),
+            replay: Some(receipt),
+        });
+    }
+    out.sort_by(|a, b| {
+        let key = |i: &Input| i.replay.as_ref().map(|r| r.received_at.clone());
+        key(a).cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
+    });
+    Ok(out)
 }
 
 /// Expands files and folders into inputs. Folders are walked recursively in
@@ -81,10 +150,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Input>> {
             let root = path
                 .parent()
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            out.push(Input {
-                path: path.clone(),
-                root,
-            });
+            out.push(Input::new(path.clone(), root));
         }
     }
     Ok(out)
@@ -105,10 +171,7 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<Input>) -> Result<()> {
         if entry.file_type().map_err(Error::io(&path))?.is_dir() {
             walk(&path, root, out)?;
         } else if !matches!(name.as_str(), "received.csv" | "roster.csv") {
-            out.push(Input {
-                path,
-                root: root.to_path_buf(),
-            });
+            out.push(Input::new(path, root.to_path_buf()));
         }
     }
     Ok(())
@@ -218,6 +281,41 @@ pub struct Receipt {
     pub region: Option<String>,
     pub period: Option<String>,
     pub kind: Option<String>,
+    /// What was known before the file was opened (flags and folders), so a
+    /// replay of the archive reads the file exactly as it was first read.
+    #[serde(default)]
+    pub hints: Option<ReceiptHints>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ReceiptHints {
+    pub kind: Option<String>,
+    pub region_flag: Option<String>,
+    pub period_flag: Option<String>,
+    pub folder_region: Option<String>,
+    pub folder_period: Option<String>,
+}
+
+impl ReceiptHints {
+    fn from_hints(h: &Hints) -> ReceiptHints {
+        ReceiptHints {
+            kind: h.kind.map(|k| k.as_str().to_string()),
+            region_flag: h.region_flag.clone(),
+            period_flag: h.period_flag.map(|p| p.to_string()),
+            folder_region: h.folder_region.clone(),
+            folder_period: h.folder_period.clone(),
+        }
+    }
+
+    fn to_hints(&self) -> Hints {
+        Hints {
+            kind: self.kind.as_deref().and_then(|k| k.parse().ok()),
+            region_flag: self.region_flag.clone(),
+            period_flag: self.period_flag.as_deref().and_then(|p| p.parse().ok()),
+            folder_region: self.folder_region.clone(),
+            folder_period: self.folder_period.clone(),
+        }
+    }
 }
 
 /// Ingests `inputs` into the workspace. The caller holds the workspace lock
@@ -276,7 +374,11 @@ pub fn run(
             (Some((sha, bytes)), Some(p), None) => {
                 seen.insert(sha.clone(), input.path.clone());
                 let mut parsed = p.parsed;
-                let received_at = match opts.received_at {
+                let replayed_at = input
+                    .replay
+                    .as_ref()
+                    .and_then(|r| DateTime::parse_from_rfc3339(&r.received_at).ok());
+                let received_at = match replayed_at.or(opts.received_at) {
                     Some(t) => t,
                     None => match receipts.lookup(&input.path, &input.root)? {
                         Lookup::Found(t) => t,
@@ -292,8 +394,14 @@ pub fn run(
                         Lookup::NoCsv => now,
                     },
                 };
-                let submissions =
-                    submission_rows(&input.path, &sha, bytes, &parsed, received_at, opts.source);
+                let submissions = submission_rows(
+                    &input.file_name(),
+                    &sha,
+                    bytes,
+                    &parsed,
+                    received_at,
+                    source_of(input, opts),
+                );
                 new_files.push((input.clone(), sha.clone(), p.ext, received_at));
                 Outcome::Read {
                     parsed: Box::new(parsed),
@@ -375,11 +483,8 @@ fn read_and_parse(
         Err(e) => return fail(e),
     };
     let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
+    let file_name = input.file_name();
+    let ext = Path::new(&file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_else(|| "bin".into());
@@ -448,6 +553,18 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Flags first; the file's two parent folders as `<period>/<region>`.
 fn hints_for(input: &Input, opts: &Options) -> Hints {
+    if let Some(receipt) = &input.replay {
+        return match &receipt.hints {
+            Some(h) => h.to_hints(),
+            // A receipt without hints: replay with what was resolved.
+            None => Hints {
+                kind: receipt.kind.as_deref().and_then(|k| k.parse().ok()),
+                region_flag: receipt.region.clone(),
+                period_flag: receipt.period.as_deref().and_then(|p| p.parse().ok()),
+                ..Hints::default()
+            },
+        };
+    }
     let parent = input.path.parent();
     let name_of = |p: Option<&Path>| {
         p.and_then(Path::file_name)
@@ -462,8 +579,13 @@ fn hints_for(input: &Input, opts: &Options) -> Hints {
     }
 }
 
+/// A replayed file keeps the source it first came from.
+fn source_of(input: &Input, opts: &Options) -> Source {
+    input.replay.as_ref().map_or(opts.source, |r| r.source)
+}
+
 fn submission_rows(
-    path: &Path,
+    file_name: &str,
     sha: &str,
     bytes: u64,
     parsed: &ParsedFile,
@@ -473,10 +595,7 @@ fn submission_rows(
     let base = SubmissionRow {
         submission_id: sha[..16].to_string(),
         sha256: sha.to_string(),
-        file_name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file_name: file_name.to_string(),
         bytes,
         kind: None,
         sheets: Vec::new(),
@@ -538,17 +657,15 @@ fn archive(
             std::io::copy(&mut src, f).map(|_| ())
         })?;
     }
+    let hints = hints_for(input, opts);
     let receipt = Receipt {
         received_at: received_at.to_rfc3339(),
-        source: opts.source,
-        file_name: input
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        source: source_of(input, opts),
+        file_name: input.file_name(),
         region: parsed.region_code.clone(),
         period: parsed.period.map(|p| p.to_string()),
-        kind: opts.kind.map(|k| k.as_str().to_string()),
+        kind: hints.kind.map(|k| k.as_str().to_string()),
+        hints: Some(ReceiptHints::from_hints(&hints)),
     };
     crate::fsutil::write_bytes_atomic(
         &dir.join(format!("{sha}.json")),
