@@ -174,3 +174,56 @@ fn a_formula_saved_without_its_result_is_flagged_at_its_cell() {
         .expect("flagged");
     assert_eq!(issue.cell.as_deref(), Some("C2"));
 }
+
+/// A small deterministic mutation run (SplitMix64): flipped bytes, truncations
+/// and spliced garbage over real fixtures. Every mutant must end accepted, or
+/// rejected with an error code; the process must not panic or hang.
+#[test]
+fn mutated_workbooks_never_escape_as_panics() {
+    let mut state: u64 = 0x5EED;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let config = Config::default();
+    for name in [
+        "title_and_header_row.xlsx",
+        "merged_lead_unit.xlsx",
+        "realworld/xlrd__sample.ods",
+        "realworld/xlrd__profiles.xls",
+    ] {
+        let original = std::fs::read(super::common::fixture(name)).unwrap();
+        let ext = name.rsplit('.').next().unwrap();
+        for _ in 0..150 {
+            let mut bytes = original.clone();
+            match next() % 3 {
+                0 => {
+                    for _ in 0..1 + next() % 8 {
+                        let at = (next() as usize) % bytes.len();
+                        bytes[at] ^= 1 << (next() % 8);
+                    }
+                }
+                1 => bytes.truncate((next() as usize) % bytes.len()),
+                _ => {
+                    let at = (next() as usize) % bytes.len();
+                    let junk: Vec<u8> = (0..1 + next() % 64).map(|_| next() as u8).collect();
+                    bytes.splice(at..at, junk);
+                }
+            }
+            let parsed = parse(&bytes, &format!("mutant.{ext}"), &config);
+            if !parsed.accepted() {
+                assert!(
+                    parsed
+                        .issues
+                        .iter()
+                        .any(|i| i.severity == taizhang::ingest::Severity::Error),
+                    "{name}: {:?}",
+                    parsed.issues
+                );
+            }
+        }
+    }
+}
