@@ -1,6 +1,10 @@
 //! Writes the small workbooks in `tests/fixtures/`, each named after the
 //! behaviour it pins. The files are committed; run this only to change them:
 //! `cargo run --example make_fixtures`.
+//!
+//! The `.xls` and `.ods` copies of `title_and_header_row` and
+//! `merged_lead_unit` were converted from these by LibreOffice
+//! (`soffice --headless --convert-to xls|ods FILE.xlsx`).
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 

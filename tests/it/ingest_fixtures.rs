@@ -466,3 +466,25 @@ fn a_gbk_csv_named_after_its_unit_and_period_needs_no_flags() {
     );
     assert_eq!(text(&rows[1], "status").as_deref(), Some("not_started"));
 }
+
+/// `.xls` and `.ods` copies of the xlsx fixtures, converted by LibreOffice
+/// (`soffice --headless --convert-to xls|ods`), read to the same rows.
+#[test]
+fn xls_and_ods_read_like_xlsx() {
+    let xlsx = parse("title_and_header_row.xlsx", "510603", "2024Q2");
+    for copy in ["title_and_header_row.xls", "title_and_header_row.ods"] {
+        let other = parse(copy, "510603", "2024Q2");
+        assert_eq!(tasks(&other), tasks(&xlsx), "{copy}");
+        assert!(other.issues.is_empty(), "{copy}: {:?}", other.issues);
+    }
+    // Merged cells: xls carries them and fills down; calamine gives none for
+    // ods, so the covered cells stay blank and those rows lack their task.
+    let xls = parse("merged_lead_unit.xls", "德阳市", "2024Q3");
+    assert_eq!(
+        tasks(&xls),
+        tasks(&parse("merged_lead_unit.xlsx", "德阳市", "2024Q3"))
+    );
+    let ods = parse("merged_lead_unit.ods", "德阳市", "2024Q3");
+    let ledger = &ods.ledgers[&Kind::Tasks];
+    assert_eq!((ledger.records.len(), ledger.rows_rejected), (1, 2));
+}
