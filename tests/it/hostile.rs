@@ -227,3 +227,84 @@ fn mutated_workbooks_never_escape_as_panics() {
         }
     }
 }
+
+/// The hostile files again, through the real binary under an address-space
+/// limit (`ulimit -v`, 1 GiB) and `timeout`: the bound is enforced by the
+/// kernel, not measured, so a runaway allocation or loop fails the test.
+#[test]
+fn hostile_files_stay_within_a_kernel_enforced_memory_and_time_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let inbox = dir.path().join("inbox/2024Q2/510603");
+    std::fs::create_dir_all(&inbox).unwrap();
+    // A sheet spanning A1:XFD1048576 with three cells.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.write_string(0, 0, "序号").unwrap();
+    sheet.write_string(0, 1, "改革任务").unwrap();
+    sheet.write_string(1_048_575, 16_383, "角落").unwrap();
+    wb.save(inbox.join("corner.xlsx")).unwrap();
+    // 300 sheets.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for i in 0..300 {
+        wb.add_worksheet()
+            .write_string(0, 0, format!("sheet {i}"))
+            .unwrap();
+    }
+    wb.save(inbox.join("many.xlsx")).unwrap();
+    // A zip bomb: 150 MB of zeros in 150 kB (made with Python's zipfile);
+    // with max_file_mb = 5 the reader allows 100 MB unpacked.
+    std::fs::copy(
+        super::common::fixture("zip_bomb_150mb.xlsx"),
+        inbox.join("bomb.xlsx"),
+    )
+    .unwrap();
+    for name in ["too_small.xls", "issue_594_dos.ods", "OOM_alloc.xls"] {
+        std::fs::copy(
+            super::common::fixture(&format!("realworld/calamine__{name}")),
+            inbox.join(name),
+        )
+        .unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_taizhang");
+    let script = format!(
+        "ulimit -v 1048576; exec timeout 120 {bin} --workspace {ws} ingest --dry-run --json {inbox}",
+        ws = ws.display(),
+        inbox = dir.path().join("inbox").display()
+    );
+    assert!(
+        std::process::Command::new(bin)
+            .arg("--workspace")
+            .arg(&ws)
+            .arg("init")
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::write(ws.join("taizhang.toml"), "[limits]\nmax_file_mb = 5\n").unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rejected, not killed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for file in summary["files"].as_array().unwrap() {
+        let name = file["path"].as_str().unwrap();
+        let codes: Vec<&str> = file["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(file["status"], "rejected", "{name}");
+        if name.ends_with("bomb.xlsx") || name.ends_with("many.xlsx") {
+            assert_eq!(codes, ["too-large"], "{name}: {}", file["issues"]);
+        }
+    }
+}
