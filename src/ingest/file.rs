@@ -139,7 +139,23 @@ pub fn parse_grids(
     let mut found: Vec<(&SheetGrid, Header)> = Vec::new();
     for grid in grids {
         match detect(grid, hints.kind, ctx.rules) {
-            Detected::Ledger(header) => found.push((grid, header)),
+            Detected::Ledger(header) => {
+                // The sheet's name or title says one kind, its headers another.
+                if let Some(named) =
+                    kind_named_by(grid).filter(|k| *k != header.kind && hints.kind.is_none())
+                {
+                    out.issues.push(
+                        Issue::file(
+                            Severity::Warning,
+                            Code::UnknownKind,
+                            format!("工作表名称或标题像{}，但表头是{}，已按{}读取；如不对请用 --kind 指定", named.label_zh(), header.kind.label_zh(), header.kind.label_zh()),
+                            format!("the sheet's name or title says {named} but its headers are {}; read as {} — give --kind if that is wrong", header.kind, header.kind),
+                        )
+                        .in_sheet(&grid.name),
+                    );
+                }
+                found.push((grid, header))
+            }
             Detected::MissingHeader(kind) => {
                 out.issues.push(missing_header(grid, kind));
                 out.skipped_sheets
@@ -267,15 +283,7 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
             None => Detected::MissingHeader(kind),
         };
     }
-    let top: String = (grid.origin.0..grid.row_count().min(grid.origin.0 + 3))
-        .flat_map(|r| (grid.origin.1..grid.col_count()).map(move |c| (r, c)))
-        .filter_map(|(r, c)| match grid.cell(r, c) {
-            CellValue::Text(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .take(20)
-        .collect();
-    let keyword = Kind::from_keyword(&grid.name).or_else(|| Kind::from_keyword(&top));
+    let keyword = kind_named_by(grid);
     let mut headers: Vec<Header> = Kind::ALL
         .into_iter()
         .filter_map(|k| find_header(grid, k, rules))
@@ -299,6 +307,19 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
             _ => Detected::Nothing,
         },
     }
+}
+
+/// The kind a sheet's name, or else its first rows (the title), names by keyword.
+fn kind_named_by(grid: &SheetGrid) -> Option<Kind> {
+    let top: String = (grid.origin.0..grid.row_count().min(grid.origin.0 + 3))
+        .flat_map(|r| (grid.origin.1..grid.col_count()).map(move |c| (r, c)))
+        .filter_map(|(r, c)| match grid.cell(r, c) {
+            CellValue::Text(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .take(20)
+        .collect();
+    Kind::from_keyword(&grid.name).or_else(|| Kind::from_keyword(&top))
 }
 
 fn missing_header(grid: &SheetGrid, kind: Kind) -> Issue {

@@ -488,3 +488,52 @@ fn xls_and_ods_read_like_xlsx() {
     let ledger = &ods.ledgers[&Kind::Tasks];
     assert_eq!((ledger.records.len(), ledger.rows_rejected), (1, 2));
 }
+
+#[test]
+fn a_sheet_named_for_one_kind_with_headers_of_another_is_read_by_its_headers_with_a_warning() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("试点").unwrap();
+    for (c, h) in ["序号", "改革任务", "牵头单位", "完成时限"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["1", "深化改革", "县发改局", "2024年6月底前"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let config = Config::default();
+    let rules = config.rules();
+    let hints = Hints {
+        region_flag: Some("510603".into()),
+        period_flag: Some("2024Q2".parse().unwrap()),
+        ..Hints::default()
+    };
+    let parsed = parse_file(
+        &bytes,
+        "x.xlsx",
+        &hints,
+        Context {
+            roster: &roster,
+            rules: &rules,
+            limits: config.limits,
+        },
+    );
+    assert_eq!(
+        parsed.ledgers.keys().copied().collect::<Vec<_>>(),
+        [Kind::Tasks]
+    );
+    assert_eq!(
+        parsed
+            .issues
+            .iter()
+            .map(|i| (i.code, i.severity))
+            .collect::<Vec<_>>(),
+        [(Code::UnknownKind, Severity::Warning)]
+    );
+}
