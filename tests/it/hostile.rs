@@ -308,3 +308,13 @@ fn hostile_files_stay_within_a_kernel_enforced_memory_and_time_bound() {
         }
     }
 }
+
+/// Found by the `workbook` fuzz target in its first minutes: calamine 0.38
+/// panics in its OLE reader (cfb.rs: slice index out of order). The panic
+/// must stay inside the reader and the file end as unreadable.
+#[test]
+fn the_fuzzer_found_calamine_panic_is_contained() {
+    let bytes = std::fs::read(super::common::fixture("fuzz_cfb_slice_panic.xls")).unwrap();
+    let parsed = parse(&bytes, "found.xls", &Config::default());
+    assert_eq!(codes(&parsed), [Code::UnreadableFile]);
+}
