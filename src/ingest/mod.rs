@@ -651,8 +651,7 @@ fn archive(
     let dir = ws.archive();
     let data = dir.join(format!("{sha}.{ext}"));
     if !data.exists() {
-        let tmp_target = &data;
-        crate::fsutil::write_atomic(tmp_target, |f| {
+        crate::fsutil::write_atomic(&data, |f| {
             let mut src = fs::File::open(&input.path)?;
             std::io::copy(&mut src, f).map(|_| ())
         })?;

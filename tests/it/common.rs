@@ -122,3 +122,30 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Reads `bytes` as a received file named `name`, with the default roster and `config`.
+pub fn read_file(
+    bytes: &[u8],
+    name: &str,
+    hints: &taizhang::ingest::Hints,
+    config: &taizhang::config::Config,
+) -> taizhang::ingest::ParsedFile {
+    let roster =
+        taizhang::normalize::Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
+    let rules = config.rules();
+    let ctx = taizhang::ingest::Context {
+        roster: &roster,
+        rules: &rules,
+        limits: config.limits,
+    };
+    taizhang::ingest::file::parse_file(bytes, name, hints, ctx)
+}
+
+/// Hints that place a file at 旌阳区 (510603), 2024Q2, as flags would.
+pub fn jingyang_2024q2() -> taizhang::ingest::Hints {
+    taizhang::ingest::Hints {
+        region_flag: Some("510603".into()),
+        period_flag: Some("2024Q2".parse().unwrap()),
+        ..Default::default()
+    }
+}

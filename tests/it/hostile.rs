@@ -4,27 +4,10 @@
 use std::io::Write;
 use taizhang::config::Config;
 use taizhang::ingest::Code;
-use taizhang::ingest::file::{Context, Hints, ParsedFile, parse_file};
-use taizhang::normalize::Roster;
+use taizhang::ingest::file::ParsedFile;
 
 fn parse(bytes: &[u8], name: &str, config: &Config) -> ParsedFile {
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
-    let rules = config.rules();
-    let hints = Hints {
-        region_flag: Some("510603".into()),
-        period_flag: Some("2024Q2".parse().unwrap()),
-        ..Hints::default()
-    };
-    parse_file(
-        bytes,
-        name,
-        &hints,
-        Context {
-            roster: &roster,
-            rules: &rules,
-            limits: config.limits,
-        },
-    )
+    super::common::read_file(bytes, name, &super::common::jingyang_2024q2(), config)
 }
 
 fn codes(p: &ParsedFile) -> Vec<Code> {

@@ -2,28 +2,16 @@
 
 use chrono::NaiveDate;
 use taizhang::config::Config;
-use taizhang::ingest::file::{Context, Hints, ParsedFile, parse_file};
+use taizhang::ingest::file::{Hints, ParsedFile};
 use taizhang::ingest::{Code, Severity};
 use taizhang::ledger::{Kind, Record, Value, fields};
-use taizhang::normalize::{Period, Roster};
+use taizhang::normalize::Period;
 
-use super::common::fixture;
+use super::common::{fixture, jingyang_2024q2, read_file};
 
 fn parse_with(name: &str, hints: Hints) -> ParsedFile {
     let bytes = std::fs::read(fixture(name)).unwrap();
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
-    let config = Config::default();
-    let rules = config.rules();
-    parse_file(
-        &bytes,
-        name,
-        &hints,
-        Context {
-            roster: &roster,
-            rules: &rules,
-            limits: config.limits,
-        },
-    )
+    read_file(&bytes, name, &hints, &Config::default())
 }
 
 fn parse(name: &str, region: &str, period: &str) -> ParsedFile {
@@ -293,21 +281,14 @@ fn disagreeing_sources_warn_and_the_earlier_wins() {
 
 #[test]
 fn unsupported_and_unreadable_files_get_codes() {
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
     let config = Config::default();
-    let rules = config.rules();
-    let ctx = Context {
-        roster: &roster,
-        rules: &rules,
-        limits: config.limits,
-    };
-    let txt = parse_file(b"hello", "notes.txt", &Hints::default(), ctx);
+    let txt = read_file(b"hello", "notes.txt", &Hints::default(), &config);
     assert_eq!(txt.issues[0].code, Code::UnsupportedFormat);
-    let broken = parse_file(
+    let broken = read_file(
         b"PK\x03\x04 truncated",
         "broken.xlsx",
         &Hints::default(),
-        ctx,
+        &config,
     );
     assert_eq!(broken.issues[0].code, Code::UnreadableFile);
 }
@@ -391,24 +372,8 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
     for kind in Kind::ALL {
         let example = taizhang::template::example_row(kind);
         let bytes = taizhang::template::workbook(kind, &[example]).unwrap();
-        let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
-        let config = Config::default();
-        let rules = config.rules();
-        let hints = Hints {
-            region_flag: Some("510603".into()),
-            period_flag: Some("2024Q2".parse().unwrap()),
-            ..Hints::default()
-        };
-        let parsed = parse_file(
-            &bytes,
-            "template.xlsx",
-            &hints,
-            Context {
-                roster: &roster,
-                rules: &rules,
-                limits: config.limits,
-            },
-        );
+        let hints = jingyang_2024q2();
+        let parsed = read_file(&bytes, "template.xlsx", &hints, &Config::default());
         assert!(parsed.issues.is_empty(), "{kind}: {:?}", parsed.issues);
         let kinds: Vec<Kind> = parsed.ledgers.keys().copied().collect();
         assert_eq!(kinds, [kind], "{kind}: the instructions sheet is no ledger");
@@ -432,19 +397,12 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
 fn a_gbk_csv_named_after_its_unit_and_period_needs_no_flags() {
     let csv = "序号,改革任务,牵头单位,完成时限,完成状态\n1,深化财税体制改革,区财政局,2024/9/30,已完成\n2,推进基层治理,区民政局,三季度末,未启动\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(csv);
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
     let config = Config::default();
-    let rules = config.rules();
-    let ctx = Context {
-        roster: &roster,
-        rules: &rules,
-        limits: config.limits,
-    };
-    let parsed = parse_file(
+    let parsed = read_file(
         &gbk,
         "旌阳区2024年第三季度改革任务台账.csv",
         &Hints::default(),
-        ctx,
+        &config,
     );
     assert_eq!(
         parsed.region_code.as_deref(),
@@ -506,24 +464,8 @@ fn a_sheet_named_for_one_kind_with_headers_of_another_is_read_by_its_headers_wit
         ws.write_string(1, c as u16, *v).unwrap();
     }
     let bytes = wb.save_to_buffer().unwrap();
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
-    let config = Config::default();
-    let rules = config.rules();
-    let hints = Hints {
-        region_flag: Some("510603".into()),
-        period_flag: Some("2024Q2".parse().unwrap()),
-        ..Hints::default()
-    };
-    let parsed = parse_file(
-        &bytes,
-        "x.xlsx",
-        &hints,
-        Context {
-            roster: &roster,
-            rules: &rules,
-            limits: config.limits,
-        },
-    );
+    let hints = jingyang_2024q2();
+    let parsed = read_file(&bytes, "x.xlsx", &hints, &Config::default());
     assert_eq!(
         parsed.ledgers.keys().copied().collect::<Vec<_>>(),
         [Kind::Tasks]

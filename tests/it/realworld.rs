@@ -4,26 +4,13 @@
 
 use taizhang::config::Config;
 use taizhang::ingest::Severity;
-use taizhang::ingest::file::{Context, Hints, parse_file};
-use taizhang::normalize::Roster;
 
-use super::common::fixture;
+use super::common::{fixture, jingyang_2024q2, read_file};
 
 #[test]
 fn every_real_world_workbook_ends_accepted_or_rejected_with_a_code() {
-    let roster = Roster::from_csv(taizhang::workspace::DEFAULT_ROSTER).unwrap();
     let config = Config::default();
-    let rules = config.rules();
-    let ctx = Context {
-        roster: &roster,
-        rules: &rules,
-        limits: config.limits,
-    };
-    let hints = Hints {
-        region_flag: Some("510603".into()),
-        period_flag: Some("2024Q2".parse().unwrap()),
-        ..Hints::default()
-    };
+    let hints = jingyang_2024q2();
     let dir = fixture("realworld");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -35,7 +22,7 @@ fn every_real_world_workbook_ends_accepted_or_rejected_with_a_code() {
     let mut rejected = 0;
     for name in &names {
         let bytes = std::fs::read(dir.join(name)).unwrap();
-        let parsed = parse_file(&bytes, name, &hints, ctx);
+        let parsed = read_file(&bytes, name, &hints, &config);
         if !parsed.accepted() {
             rejected += 1;
             let error = parsed.issues.iter().find(|i| i.severity == Severity::Error);
