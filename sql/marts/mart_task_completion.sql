@@ -3,6 +3,9 @@
 -- Rows come from the current tasks submission of each pooled unit for that period. "Done" means
 -- status done only: ongoing or unknown on a due task counts as open.
 -- columns:
+--   period 周期 / the reporting period
+--   scope_code 口径代码 / county, city or province code
+--   scope_level 口径层级 / county, city or province
 --   tasks_total 任务总数 / task rows
 --   tasks_due 到期任务数 / tasks with deadline_on ≤ E
 --   due_done 到期已完成 / due and done
@@ -10,44 +13,56 @@
 --   on_time_done 按期完成 / due, done, completed_on present and ≤ deadline_on
 --   on_time_rate 按期完成率 / on_time_done / tasks_due
 --   overdue_open 逾期未完成 / due and not done
---   major_due, major_due_done, major_completion_rate 重大改革任务 / the same for is_major tasks
-with scope_tasks as (
-    select * from int_scope_tasks
+--   major_due 重大任务到期数 / due tasks marked is_major
+--   major_due_done 重大任务到期已完成 / due, major and done
+--   major_completion_rate 重大任务完成率 / major_due_done / major_due
+with scopes as (
+    select * from int_scopes
+),
+
+members as (
+    select * from int_scope_units
+),
+
+facts as (
+    select * from int_task_facts
 ),
 
 counted as (
     select
-        period,
-        scope_code,
-        scope_level,
-        count(submission_id) as tasks_total,
-        count(submission_id) filter (where is_due) as tasks_due,
-        count(submission_id) filter (where is_due and is_done) as due_done,
-        count(submission_id) filter (where is_due and is_done and is_done_by_deadline) as on_time_done,
-        count(submission_id) filter (where is_due and not is_done) as overdue_open,
-        count(submission_id) filter (where is_due and is_major) as major_due,
-        count(submission_id) filter (where is_due and is_major and is_done) as major_due_done
-    from scope_tasks
-    group by period, scope_code, scope_level
-),
-
-final as (
-    select
-        period,
-        scope_code,
-        scope_level,
-        tasks_total,
-        tasks_due,
-        due_done,
-        due_done / nullif(tasks_due, 0) as completion_rate,
-        on_time_done,
-        on_time_done / nullif(tasks_due, 0) as on_time_rate,
-        overdue_open,
-        major_due,
-        major_due_done,
-        major_due_done / nullif(major_due, 0) as major_completion_rate
-    from counted
+        scopes.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        count(facts.submission_id) as tasks_total,
+        count(facts.submission_id) filter (where facts.tasks_due) as tasks_due,
+        count(facts.submission_id) filter (where facts.due_done) as due_done,
+        count(facts.submission_id) filter (where facts.on_time_done) as on_time_done,
+        count(facts.submission_id) filter (where facts.overdue_open) as overdue_open,
+        count(facts.submission_id) filter (where facts.major_due) as major_due,
+        count(facts.submission_id) filter (where facts.major_due_done) as major_due_done
+    from scopes
+    left join members
+        on members.period = scopes.period
+        and members.scope_code = scopes.scope_code
+    left join facts
+        on facts.period = members.period
+        and facts.region_code = members.unit_code
+    group by scopes.period, scopes.scope_code, scopes.scope_level
 )
 
-select * from final
+select
+    period,
+    scope_code,
+    scope_level,
+    tasks_total,
+    tasks_due,
+    due_done,
+    due_done / nullif(tasks_due, 0) as completion_rate,
+    on_time_done,
+    on_time_done / nullif(tasks_due, 0) as on_time_rate,
+    overdue_open,
+    major_due,
+    major_due_done,
+    major_due_done / nullif(major_due, 0) as major_completion_rate
+from counted
 order by period, scope_level, scope_code

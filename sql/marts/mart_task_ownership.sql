@@ -1,35 +1,48 @@
 -- mart_task_ownership: whether each task has owners and a deadline (任务责任落实).
 -- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
 -- columns:
+--   period 周期 / the reporting period
+--   scope_code 口径代码 / county, city or province code
+--   scope_level 口径层级 / county, city or province
 --   tasks_total 任务总数 / task rows of the current submissions
 --   fully_owned 责任完整任务数 / tasks with a lead_unit, at least one responsible unit, a leader,
 --     and deadline_kind date or ongoing
 --   ownership_rate 责任落实率 / fully_owned / tasks_total
-with scope_tasks as (
-    select * from int_scope_tasks
+with scopes as (
+    select * from int_scopes
+),
+
+members as (
+    select * from int_scope_units
+),
+
+facts as (
+    select * from int_task_facts
 ),
 
 counted as (
     select
-        period,
-        scope_code,
-        scope_level,
-        count(submission_id) as tasks_total,
-        count(submission_id) filter (where is_fully_owned) as fully_owned
-    from scope_tasks
-    group by period, scope_code, scope_level
-),
-
-final as (
-    select
-        period,
-        scope_code,
-        scope_level,
-        tasks_total,
-        fully_owned,
-        fully_owned / nullif(tasks_total, 0) as ownership_rate
-    from counted
+        scopes.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        count(facts.submission_id) as tasks_total,
+        count(facts.submission_id) filter (where facts.fully_owned) as fully_owned
+    from scopes
+    left join members
+        on members.period = scopes.period
+        and members.scope_code = scopes.scope_code
+    left join facts
+        on facts.period = members.period
+        and facts.region_code = members.unit_code
+    group by scopes.period, scopes.scope_code, scopes.scope_level
 )
 
-select * from final
+select
+    period,
+    scope_code,
+    scope_level,
+    tasks_total,
+    fully_owned,
+    fully_owned / nullif(tasks_total, 0) as ownership_rate
+from counted
 order by period, scope_level, scope_code

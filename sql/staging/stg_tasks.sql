@@ -1,6 +1,6 @@
--- stg_tasks: task rows (改革任务) of the current submission of each unit and period.
+-- stg_tasks: 改革任务 task rows of the current submission of each unit and period.
 -- grain: one row per ledger row (submission_id, source_sheet, source_row).
--- columns: as lake/tasks; superseded submissions' rows stay in raw_tasks.
+-- columns: as raw_tasks; superseded submissions' rows stay in raw_tasks.
 with tasks as (
     select * from raw_tasks
 ),

@@ -1,4 +1,4 @@
--- Each mart has one row per its grain.
+-- Each mart has one row per its grain: (period, scope_code), and kind in coverage.
 select 'mart_submission_coverage' as model, period, scope_code, kind, count(*) as n
 from mart_submission_coverage
 group by period, scope_code, kind
@@ -11,5 +11,30 @@ having count(*) > 1
 union all
 select 'mart_task_ownership', period, scope_code, null, count(*)
 from mart_task_ownership
+group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_rectification', period, scope_code, null, count(*)
+from mart_rectification
+group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_pilots', period, scope_code, null, count(*)
+from mart_pilots
+group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_plan_supervision', period, scope_code, null, count(*)
+from mart_plan_supervision
+group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_satisfaction', period, scope_code, null, count(*)
+from mart_satisfaction
+group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_scorecard', period, scope_code, null, count(*)
+from mart_scorecard
 group by period, scope_code
 having count(*) > 1

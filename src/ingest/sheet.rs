@@ -450,12 +450,13 @@ pub fn read_rows(
 
         let required_ix =
             field_index(kind, specs[required].name).expect("required column is a field");
+        let required_col = header
+            .bindings
+            .iter()
+            .find(|b| b.spec == required)
+            .map_or(first_col, |b| b.col);
         if values[required_ix] == Value::Null {
-            let col = header
-                .bindings
-                .iter()
-                .find(|b| b.spec == required)
-                .map_or(first_col, |b| b.col);
+            let col = required_col;
             let row_text: Vec<String> = cells
                 .iter()
                 .map(|(c, v)| format!("{}={}", super::workbook::a1(row, *c), v.as_text()))
@@ -500,6 +501,7 @@ pub fn read_rows(
         out.records.push(Record {
             source_sheet: sheet.to_string(),
             source_row,
+            source_cell: super::workbook::a1(row, required_col),
             values,
         });
     }

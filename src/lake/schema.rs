@@ -15,12 +15,13 @@ use crate::ingest::issue::Issue;
 use crate::ledger::{self, FieldType, Kind, Record, Value};
 
 /// Columns every kind table starts with.
-pub const COMMON: [&str; 5] = [
+pub const COMMON: [&str; 6] = [
     "submission_id",
     "region_code",
     "period",
     "source_sheet",
     "source_row",
+    "source_cell",
 ];
 
 fn utf8(name: &str) -> Field {
@@ -49,6 +50,8 @@ pub fn kind_schema(kind: Kind) -> SchemaRef {
         Field::new("period", DataType::Utf8, false),
         Field::new("source_sheet", DataType::Utf8, false),
         Field::new("source_row", DataType::Int64, false),
+        // Added after the first lakes were written: nullable, so older parts still read.
+        Field::new("source_cell", DataType::Utf8, true),
     ];
     fields.extend(
         ledger::fields(kind)
@@ -79,6 +82,7 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
         .map(|_| StringBuilder::with_capacity(n, n * 16))
         .collect();
     let mut source_row = Int64Builder::with_capacity(n);
+    let mut source_cell = StringBuilder::with_capacity(n, n * 4);
     for g in groups {
         for r in g.records {
             common[0].append_value(g.submission_id);
@@ -86,6 +90,7 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
             common[2].append_value(g.period);
             common[3].append_value(&r.source_sheet);
             source_row.append_value(i64::from(r.source_row));
+            source_cell.append_value(&r.source_cell);
         }
     }
     let mut columns: Vec<ArrayRef> = common
@@ -93,6 +98,7 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
         .map(|mut b| Arc::new(b.finish()) as ArrayRef)
         .collect();
     columns.push(Arc::new(source_row.finish()));
+    columns.push(Arc::new(source_cell.finish()));
     for (i, field) in fields.iter().enumerate() {
         let values = groups
             .iter()

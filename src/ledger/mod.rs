@@ -69,6 +69,9 @@ pub struct Record {
     pub source_sheet: String,
     /// 1-based Excel row.
     pub source_row: u32,
+    /// A1 reference of the row's identifying cell (the task, problem, pilot,
+    /// plan or survey item), so a figure can point a clerk at the very cell.
+    pub source_cell: String,
     pub values: Vec<Value>,
 }
 

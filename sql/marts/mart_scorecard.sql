@@ -1,0 +1,101 @@
+-- mart_scorecard: the weighted assessment score and rank (综合考评得分与排名).
+-- grain: one row per (period, scope_code), for every county and city valid in the period (the
+--   province is not scored).
+-- An indicator that is NULL (nothing to measure) drops out, and its weight is spread over the
+-- present ones by dividing by the present weights only.
+-- columns:
+--   period 周期 / the reporting period
+--   scope_code 口径代码 / city or county code
+--   scope_level 口径层级 / city or county
+--   submission 按时报送 / mart_submission_coverage.on_time_rate for kind tasks
+--   completion 任务完成 / mart_task_completion.completion_rate
+--   on_time 按期完成 / mart_task_completion.on_time_rate
+--   ownership 责任落实 / mart_task_ownership.ownership_rate
+--   rectification 整改完成 / mart_rectification.closure_rate
+--   pilots 试点按期 / 1 − mart_pilots.overterm_rate
+--   satisfaction 群众满意 / mart_satisfaction.score / 100
+--   weight_used 有效权重 / Σ wᵢ over the indicators that are not NULL ([scorecard.weights])
+--   composite_score 综合得分 / 100 × Σ wᵢxᵢ / Σ wᵢ over the indicators that are not NULL (NULL when all are)
+--   rank 排名 / rank() within (period, scope_level) by composite_score descending; ties share a
+--     rank and the next is skipped (1, 1, 3); NULL when the score is NULL
+with scopes as (
+    select * from int_scopes
+    where scope_level in ('city', 'county')
+),
+
+indicators as (
+    select
+        scopes.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        coverage.on_time_rate as submission,
+        completion.completion_rate as completion,
+        completion.on_time_rate as on_time,
+        ownership.ownership_rate as ownership,
+        rectification.closure_rate as rectification,
+        1 - pilots.overterm_rate as pilots,
+        satisfaction.score / 100 as satisfaction
+    from scopes
+    left join mart_submission_coverage as coverage
+        on coverage.period = scopes.period
+        and coverage.scope_code = scopes.scope_code
+        and coverage.kind = 'tasks'
+    left join mart_task_completion as completion
+        on completion.period = scopes.period
+        and completion.scope_code = scopes.scope_code
+    left join mart_task_ownership as ownership
+        on ownership.period = scopes.period
+        and ownership.scope_code = scopes.scope_code
+    left join mart_rectification as rectification
+        on rectification.period = scopes.period
+        and rectification.scope_code = scopes.scope_code
+    left join mart_pilots as pilots
+        on pilots.period = scopes.period
+        and pilots.scope_code = scopes.scope_code
+    left join mart_satisfaction as satisfaction
+        on satisfaction.period = scopes.period
+        and satisfaction.scope_code = scopes.scope_code
+),
+
+long as (
+    unpivot indicators
+    on submission, completion, on_time, ownership, rectification, pilots, satisfaction
+    into name indicator value x
+),
+
+weighted as (
+    select
+        long.period,
+        long.scope_code,
+        sum(weights.weight) as weight_used,
+        sum(weights.weight * long.x) as weighted_sum
+    from long
+    inner join raw_config_weights as weights
+        on weights.indicator = long.indicator
+    -- UNPIVOT drops NULL values, so only present indicators are summed.
+    where long.x is not null
+    group by long.period, long.scope_code
+),
+
+scored as (
+    select
+        indicators.*,
+        coalesce(weighted.weight_used, 0) as weight_used,
+        100 * weighted.weighted_sum / nullif(weighted.weight_used, 0) as composite_score
+    from indicators
+    left join weighted
+        on weighted.period = indicators.period
+        and weighted.scope_code = indicators.scope_code
+)
+
+select
+    *,
+    case
+        when composite_score is not null
+            then rank() over (
+                partition by period, scope_level, composite_score is null
+                order by composite_score desc
+            )
+    end as rank
+from scored
+order by period, scope_level, rank nulls last, scope_code
