@@ -90,9 +90,10 @@ select
     unsatisfied,
     satisfaction_rate,
     score,
-    -- Clamped against rounding just outside [0, 1] at p = 0 or 1.
-    greatest(ci_centre - ci_half, 0) as ci_low,
-    least(ci_centre + ci_half, 1) as ci_high,
+    -- Clamped against rounding just outside [0, 1] at p = 0 or 1 (greatest and least would
+    -- skip a NULL, so the empty survey is kept NULL explicitly).
+    case when valid > 0 then greatest(ci_centre - ci_half, 0) end as ci_low,
+    case when valid > 0 then least(ci_centre + ci_half, 1) end as ci_high,
     low_sample
 from wilson
 order by period, scope_level, scope_code

@@ -310,16 +310,21 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
 }
 
 /// The kind a sheet's name, or else its first rows (the title), names by keyword.
+/// Rows are tried one at a time, top first: the title decides before a data
+/// row's text can (a problem described as 方案落实不到位 is not a plan).
 fn kind_named_by(grid: &SheetGrid) -> Option<Kind> {
-    let top: String = (grid.origin.0..grid.row_count().min(grid.origin.0 + 3))
-        .flat_map(|r| (grid.origin.1..grid.col_count()).map(move |c| (r, c)))
-        .filter_map(|(r, c)| match grid.cell(r, c) {
-            CellValue::Text(s) => Some(s.as_str()),
-            _ => None,
+    Kind::from_keyword(&grid.name).or_else(|| {
+        (grid.origin.0..grid.row_count().min(grid.origin.0 + 3)).find_map(|r| {
+            let text: String = (grid.origin.1..grid.col_count())
+                .filter_map(|c| match grid.cell(r, c) {
+                    CellValue::Text(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .take(20)
+                .collect();
+            Kind::from_keyword(&text)
         })
-        .take(20)
-        .collect();
-    Kind::from_keyword(&grid.name).or_else(|| Kind::from_keyword(&top))
+    })
 }
 
 fn missing_header(grid: &SheetGrid, kind: Kind) -> Issue {

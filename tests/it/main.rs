@@ -9,4 +9,5 @@ mod ingest_fixtures;
 mod lake_history;
 mod realworld;
 mod scenario;
+mod scenarios;
 mod summary;

@@ -1,0 +1,155 @@
+//! Scenario folders (`tests/fixtures/scenarios/<name>/`): `input/` is ingested
+//! into a fresh workspace with the scenario's `roster.csv` and `taizhang.toml`,
+//! the warehouse is built, and every `expected/<relation>.csv` must equal that
+//! relation — all rows, the listed columns, numbers to 6 decimals, empty for
+//! NULL. `expected/issues.csv` lists the validation issues (code, severity,
+//! file). Each scenario's README works the expected values out by hand.
+
+use super::common::*;
+use std::path::Path;
+
+/// How a value is compared: numbers to 6 decimals, the rest as text.
+fn canonical(value: &str) -> String {
+    match value.parse::<f64>() {
+        Ok(x) if value.contains('.') || value.contains('e') => {
+            let s = format!("{x:.6}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" { "0".into() } else { s.into() }
+        }
+        _ => value.to_string(),
+    }
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(canonical).collect())
+        .collect();
+    (header, rows)
+}
+
+fn actual(ws_root: &Path, relation: &str, columns: &[String]) -> Vec<Vec<String>> {
+    let sql = if relation == "issues" {
+        "select issues.code, issues.severity, submissions.file_name \
+         from raw_issues as issues \
+         inner join (select distinct submission_id, file_name from stg_submissions) as submissions \
+         using (submission_id)"
+            .to_string()
+    } else {
+        let list: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+        format!("select {} from {relation}", list.join(", "))
+    };
+    // As text, so doubles keep every digit until `canonical` rounds them.
+    rows(
+        ws_root,
+        &format!("select columns(*)::varchar from ({sql}) order by all"),
+    )
+    .into_iter()
+    .map(|r| {
+        r.into_iter()
+            .map(|v| if v == "NULL" { String::new() } else { v })
+            .collect()
+    })
+    .collect()
+}
+
+fn run_scenario(dir: &Path) -> Vec<String> {
+    let (tmp, _) = workspace(None);
+    for file in ["roster.csv", "taizhang.toml"] {
+        if dir.join(file).is_file() {
+            std::fs::copy(dir.join(file), tmp.path().join(file)).unwrap();
+        }
+    }
+    let ws = taizhang::workspace::Workspace::open(tmp.path()).unwrap();
+    ingest(&ws, &[dir.join("input")], &options());
+    let report = build(&ws);
+    let mut failures: Vec<String> = report
+        .failed_tests()
+        .map(|t| format!("data test {} failed:\n{}", t.name, t.sample))
+        .collect();
+    let mut expected_files: Vec<_> = std::fs::read_dir(dir.join("expected"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    expected_files.sort();
+    for file in expected_files {
+        let relation = file.file_stem().unwrap().to_string_lossy().to_string();
+        let (columns, mut want) = read_csv(&file);
+        want.sort();
+        let mut got: Vec<Vec<String>> = actual(tmp.path(), &relation, &columns)
+            .into_iter()
+            .map(|r| r.iter().map(|v| canonical(v)).collect())
+            .collect();
+        got.sort();
+        if got != want {
+            let show = |rows: &[Vec<String>]| {
+                rows.iter()
+                    .map(|r| r.join(","))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let missing: Vec<Vec<String>> =
+                want.iter().filter(|r| !got.contains(r)).cloned().collect();
+            let extra: Vec<Vec<String>> =
+                got.iter().filter(|r| !want.contains(r)).cloned().collect();
+            failures.push(format!(
+                "{relation} ({}):\n  expected but missing:\n{}\n  present but not expected:\n{}",
+                columns.join(","),
+                show(&missing),
+                show(&extra)
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn every_scenario_matches_its_hand_worked_marts() {
+    let root = fixture("scenarios");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty());
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        assert!(
+            dir.join("README.md").is_file(),
+            "{} needs a README with the hand-worked values",
+            dir.display()
+        );
+        for f in run_scenario(dir) {
+            failures.push(format!(
+                "[{}] {f}",
+                dir.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_comparison_sees_a_wrong_value() {
+    // Guard against a runner that passes whatever the marts say.
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("scenarios/assessment_edge_cases");
+    for entry in walk(&src) {
+        let rel = entry.strip_prefix(&src).unwrap();
+        let to = dir.path().join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
+    let scorecard = dir.path().join("expected/mart_scorecard.csv");
+    let text = std::fs::read_to_string(&scorecard).unwrap();
+    std::fs::write(&scorecard, text.replace("59.25", "59.26")).unwrap();
+    let failures = run_scenario(dir.path());
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("59.26"), "{}", failures[0]);
+}
