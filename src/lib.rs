@@ -17,6 +17,7 @@ pub mod lake;
 pub mod ledger;
 pub mod normalize;
 pub mod pipeline;
+pub mod runs;
 pub mod sample;
 pub mod template;
 pub mod warehouse;

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::{Globals, Outcome};
+use crate::runs::{self, RunRecord, StepRecord};
 use crate::warehouse::{self, BuildReport};
 use crate::workspace::Workspace;
 
@@ -13,9 +14,47 @@ pub struct Args {}
 pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
     let ws = Workspace::open(&globals.root())?;
     let _lock = ws.lock()?;
-    let report = warehouse::build(&ws)?;
+    let mut record = RunRecord::start("build");
+    let report = match warehouse::build(&ws, &record.run_id) {
+        Ok(report) => report,
+        Err(e) => {
+            record.exit_code = 2;
+            record.error = Some(e.to_string());
+            record.ended_at = runs::now();
+            record.write(&ws.runs())?;
+            return Err(e.into());
+        }
+    };
+    let outcome = outcome(&report);
+    record.steps.push(step_record(&report, record.started_at));
+    record.tests = report.test_records();
+    record.exit_code = outcome.exit_code();
+    record.ended_at = runs::now();
+    record.write(&ws.runs())?;
     print_report(&report, globals.json, &mut std::io::stdout().lock())?;
-    Ok(outcome(&report))
+    Ok(outcome)
+}
+
+/// The build step of a run record.
+pub fn step_record(
+    report: &BuildReport,
+    started_at: chrono::DateTime<chrono::FixedOffset>,
+) -> StepRecord {
+    let failed = report.failed_tests().count() as i64;
+    let mut counts: std::collections::BTreeMap<String, i64> = report
+        .raw_rows
+        .iter()
+        .map(|(t, n)| (t.clone(), *n as i64))
+        .collect();
+    counts.insert("models".into(), report.models.len() as i64);
+    counts.insert("tests_passed".into(), report.tests.len() as i64 - failed);
+    counts.insert("tests_failed".into(), failed);
+    StepRecord {
+        step: "build".into(),
+        started_at,
+        ended_at: runs::now(),
+        counts,
+    }
 }
 
 pub fn outcome(report: &BuildReport) -> Outcome {
@@ -41,7 +80,7 @@ pub fn print_report(report: &BuildReport, json: bool, out: &mut dyn Write) -> st
         return writeln!(
             out,
             "{}",
-            serde_json::json!({ "warehouse": report.path.display().to_string(), "raw_rows": raw, "models": report.models, "tests": tests })
+            serde_json::json!({ "warehouse": report.path.display().to_string(), "raw_rows": raw, "models": report.models, "overridden": report.overridden, "tests": tests })
         );
     }
     writeln!(
@@ -65,6 +104,13 @@ pub fn print_report(report: &BuildReport, json: bool, out: &mut dyn Write) -> st
         }
     )?;
     writeln!(out, "  模型 models: {}", report.models.len())?;
+    if !report.overridden.is_empty() {
+        writeln!(
+            out,
+            "  工作区覆盖 overridden by the workspace's sql/: {}",
+            report.overridden.join(", ")
+        )?;
+    }
     let failed: Vec<_> = report.failed_tests().collect();
     writeln!(
         out,
@@ -77,6 +123,13 @@ pub fn print_report(report: &BuildReport, json: bool, out: &mut dyn Write) -> st
             out,
             "  失败 FAIL {} ({} 行 rows):\n{}",
             t.name, t.failing_rows, t.sample
+        )?;
+    }
+    for (path, why) in &report.unreadable_runs {
+        writeln!(
+            out,
+            "  警告 运行记录无法读取，未载入 / warning: run record not loaded: {} ({why})",
+            path.display()
         )?;
     }
     Ok(())

@@ -83,7 +83,14 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
     } else {
         ingest::collect(&args.paths)?
     };
+    let mut record = crate::runs::RunRecord::start("ingest");
     let report = ingest_with_progress(&ws, &inputs, &opts, globals.json)?;
+    if !opts.dry_run {
+        record.steps.push(step_record(&report, record.started_at));
+        record.exit_code = outcome(&report).exit_code();
+        record.ended_at = crate::runs::now();
+        record.write(&ws.runs())?;
+    }
     print_report(
         &report,
         opts.dry_run,
@@ -118,6 +125,31 @@ pub fn ingest_with_progress(
     let report = ingest::run(ws, inputs, opts, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     Ok(report)
+}
+
+/// The ingest step of a run record.
+pub fn step_record(
+    report: &Report,
+    started_at: chrono::DateTime<chrono::FixedOffset>,
+) -> crate::runs::StepRecord {
+    let counts = [
+        ("files_accepted", report.accepted()),
+        ("files_rejected", report.rejected()),
+        ("files_skipped", report.skipped()),
+        ("rows_ok", report.rows_ok()),
+        ("rows_rejected", report.rows_rejected()),
+        ("warnings", report.warnings()),
+        ("issues", report.issues().count()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v as i64))
+    .collect();
+    crate::runs::StepRecord {
+        step: "ingest".into(),
+        started_at,
+        ended_at: crate::runs::now(),
+        counts,
+    }
 }
 
 pub fn outcome(report: &Report) -> Outcome {

@@ -13,6 +13,11 @@ pub enum Format {
 }
 
 pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    let batches: Vec<RecordBatch> = batches
+        .iter()
+        .map(in_china_time)
+        .collect::<Result<_, _>>()?;
+    let batches = batches.as_slice();
     match format {
         Format::Table => {
             writeln!(
@@ -61,6 +66,78 @@ pub fn write(batches: &[RecordBatch], format: Format, out: &mut dyn Write) -> an
         }
     }
     Ok(())
+}
+
+/// DuckDB hands TIMESTAMPTZ over as UTC, named "UTC"; arrow can only name
+/// offsets without the chrono-tz tables. Readers here are in China, so
+/// instants are shown at +08:00 (the same instant, DESIGN §3).
+fn in_china_time(batch: &RecordBatch) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{
+        TimestampMicrosecondArray, TimestampMillisecondArray, TimestampNanosecondArray,
+        TimestampSecondArray,
+    };
+    use arrow::datatypes::{Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let has_zone = |t: &DataType| matches!(t, DataType::Timestamp(_, Some(_)));
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| has_zone(f.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::new();
+    let mut columns = Vec::new();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let converted: Option<arrow::array::ArrayRef> = match column.data_type() {
+            DataType::Timestamp(unit, Some(_)) => {
+                let any = column.as_any();
+                Some(match unit {
+                    TimeUnit::Second => Arc::new(
+                        any.downcast_ref::<TimestampSecondArray>()
+                            .expect("type checked")
+                            .clone()
+                            .with_timezone("+08:00"),
+                    ),
+                    TimeUnit::Millisecond => Arc::new(
+                        any.downcast_ref::<TimestampMillisecondArray>()
+                            .expect("type checked")
+                            .clone()
+                            .with_timezone("+08:00"),
+                    ),
+                    TimeUnit::Microsecond => Arc::new(
+                        any.downcast_ref::<TimestampMicrosecondArray>()
+                            .expect("type checked")
+                            .clone()
+                            .with_timezone("+08:00"),
+                    ),
+                    TimeUnit::Nanosecond => Arc::new(
+                        any.downcast_ref::<TimestampNanosecondArray>()
+                            .expect("type checked")
+                            .clone()
+                            .with_timezone("+08:00"),
+                    ),
+                })
+            }
+            _ => None,
+        };
+        match converted {
+            Some(c) => {
+                fields.push(Field::new(
+                    field.name(),
+                    c.data_type().clone(),
+                    field.is_nullable(),
+                ));
+                columns.push(c);
+            }
+            None => {
+                fields.push(field.as_ref().clone());
+                columns.push(column.clone());
+            }
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
 }
 
 fn formatters(batch: &RecordBatch) -> anyhow::Result<Vec<ArrayFormatter<'_>>> {

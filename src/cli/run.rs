@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::{Globals, Outcome};
 use crate::ingest::{Options, Source};
 use crate::pipeline::{Loaded, Step};
+use crate::runs::{self, RunRecord};
 use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
@@ -20,6 +21,8 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
     let root = loaded.workspace(globals.workspace.as_deref());
     let mut out = std::io::stdout().lock();
     let mut outcome = Outcome::Done;
+    let mut record = RunRecord::start("pipeline");
+    record.pipeline = Some(loaded.path.display().to_string());
     let mut ws: Option<Workspace> = None;
     let mut lock = None;
     for (i, step) in loaded.pipeline.steps.iter().enumerate() {
@@ -65,6 +68,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             ws = Some(opened);
         }
         let ws = ws.as_ref().expect("opened above");
+        let step_started = runs::now();
         match step {
             Step::Init { .. } => unreachable!("handled above"),
             Step::Ingest {
@@ -90,11 +94,18 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
                 let report = super::ingest::ingest_with_progress(ws, &inputs, &opts, globals.json)?;
                 super::ingest::print_report(&report, false, globals.json, &mut out)?;
                 outcome = outcome.worst(super::ingest::outcome(&report));
+                record
+                    .steps
+                    .push(super::ingest::step_record(&report, step_started));
             }
             Step::Build {} => {
-                let report = crate::warehouse::build(ws)?;
+                let report = crate::warehouse::build(ws, &record.run_id)?;
                 super::build::print_report(&report, globals.json, &mut out)?;
                 outcome = outcome.worst(super::build::outcome(&report));
+                record
+                    .steps
+                    .push(super::build::step_record(&report, step_started));
+                record.tests = report.test_records();
             }
             Step::Query { sql, title } => {
                 if let Some(t) = title.as_ref().filter(|_| !globals.json) {
@@ -109,6 +120,11 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
                 super::output::write(&batches, format, &mut out)?;
             }
         }
+    }
+    if let Some(ws) = &ws {
+        record.exit_code = outcome.exit_code();
+        record.ended_at = runs::now();
+        record.write(&ws.runs())?;
     }
     drop(lock);
     Ok(outcome)

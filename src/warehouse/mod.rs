@@ -31,6 +31,11 @@ pub struct BuildReport {
     pub raw_rows: Vec<(String, usize)>,
     pub models: Vec<String>,
     pub tests: Vec<TestResult>,
+    /// Run records in `runs/` that could not be read, with the reason; they
+    /// are left in place and named, not loaded.
+    pub unreadable_runs: Vec<crate::runs::Unreadable>,
+    /// Shipped models replaced by the workspace's own `sql/` files.
+    pub overridden: Vec<String>,
 }
 
 impl BuildReport {
@@ -39,12 +44,13 @@ impl BuildReport {
     }
 }
 
-/// Rebuilds the warehouse from the lake. The caller holds the workspace lock.
-pub fn build(ws: &Workspace) -> Result<BuildReport> {
+/// Rebuilds the warehouse from the lake. The caller holds the workspace lock;
+/// `run_id` names the run whose data-test results this build records.
+pub fn build(ws: &Workspace, run_id: &str) -> Result<BuildReport> {
     let target = ws.warehouse();
     let tmp = target.with_file_name(format!(".warehouse.duckdb.tmp-{}", std::process::id()));
     remove_db(&tmp)?;
-    let result = build_into(ws, &tmp);
+    let result = build_into(ws, &tmp, run_id);
     let mut report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -71,7 +77,7 @@ fn remove_db(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn build_into(ws: &Workspace, path: &Path) -> Result<BuildReport> {
+fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> {
     let conn = Connection::open(path)?;
     let lake = Lake::new(ws.lake());
     let mut raw_rows = Vec::new();
@@ -101,29 +107,40 @@ fn build_into(ws: &Workspace, path: &Path) -> Result<BuildReport> {
     }
     load_roster(&conn, ws)?;
     load_config(&conn, ws)?;
+    let unreadable_runs = load_runs(&conn, ws)?;
 
+    let (all_models, overridden) = models::with_overrides(&ws.root)?;
     let mut built = Vec::new();
-    for model in models::ordered(&models::shipped())? {
+    for model in models::ordered(&all_models)? {
         let ddl = match model.layer {
-            Layer::Staging | Layer::Intermediate => {
-                format!("create view {} as\n{}", model.name, model.sql)
+            // Staging stays views over the raw tables (DESIGN §7). Intermediate
+            // models are read by several marts and tests, and DuckDB inlines a
+            // view at every use, so they are computed once, as tables.
+            Layer::Staging => format!("create view {} as\n{}", model.name, model.sql),
+            Layer::Intermediate | Layer::Marts => {
+                format!("create table {} as\n{}", model.name, model.sql)
             }
-            Layer::Marts => format!("create table {} as\n{}", model.name, model.sql),
             Layer::Tests => continue,
         };
         conn.execute_batch(&ddl).map_err(|e| Error::Model {
-            model: model.name.clone(),
+            model: model
+                .path
+                .as_ref()
+                .map_or(model.name.clone(), |p| p.display().to_string()),
             message: e.to_string(),
         })?;
         built.push(model.name.clone());
     }
     let mut tests = Vec::new();
-    for model in models::shipped()
-        .into_iter()
+    let mut test_models: Vec<&Model> = all_models
+        .iter()
         .filter(|m| m.layer == Layer::Tests)
-    {
-        tests.push(run_test(&conn, &model)?);
+        .collect();
+    test_models.sort_by(|a, b| a.name.cmp(&b.name));
+    for model in test_models {
+        tests.push(run_test(&conn, model)?);
     }
+    record_tests(&conn, run_id, &tests)?;
     conn.execute_batch("checkpoint;")?;
     drop(conn);
     Ok(BuildReport {
@@ -131,7 +148,81 @@ fn build_into(ws: &Workspace, path: &Path) -> Result<BuildReport> {
         raw_rows,
         models: built,
         tests,
+        unreadable_runs,
+        overridden,
     })
+}
+
+/// `runs` and `test_results` from `runs/*.json`: the history of every run,
+/// rebuilt with each warehouse so it outlives any one of them.
+fn load_runs(conn: &Connection, ws: &Workspace) -> Result<Vec<crate::runs::Unreadable>> {
+    conn.execute_batch(
+        "create table runs (run_id varchar primary key, command varchar, pipeline varchar, \
+         started_at timestamptz, ended_at timestamptz, exit_code integer, steps varchar, error varchar);
+         create table test_results (run_id varchar, tested_at timestamptz, test varchar, \
+         status varchar, failing_rows bigint);",
+    )?;
+    let (records, unreadable) = crate::runs::load_all(&ws.runs())?;
+    let mut run = conn.prepare(
+        "insert or replace into runs values (?, ?, ?, cast(? as timestamptz), cast(? as timestamptz), ?, ?, ?)",
+    )?;
+    let mut test =
+        conn.prepare("insert into test_results values (?, cast(? as timestamptz), ?, ?, ?)")?;
+    for r in &records {
+        run.execute(params![
+            r.run_id,
+            r.command,
+            r.pipeline,
+            r.started_at.to_rfc3339(),
+            r.ended_at.to_rfc3339(),
+            r.exit_code,
+            serde_json::to_string(&r.steps)?,
+            r.error
+        ])?;
+        for t in &r.tests {
+            test.execute(params![
+                r.run_id,
+                r.ended_at.to_rfc3339(),
+                t.name,
+                t.status,
+                t.failing_rows
+            ])?;
+        }
+    }
+    Ok(unreadable)
+}
+
+/// This build's own test results join the history at once; its run record
+/// (written when the run ends) brings them back on every later build.
+fn record_tests(conn: &Connection, run_id: &str, tests: &[TestResult]) -> Result<()> {
+    conn.execute("delete from test_results where run_id = ?", params![run_id])?;
+    let now = crate::runs::now().to_rfc3339();
+    let mut stmt =
+        conn.prepare("insert into test_results values (?, cast(? as timestamptz), ?, ?, ?)")?;
+    for t in tests {
+        stmt.execute(params![
+            run_id,
+            now,
+            t.name,
+            if t.failing_rows == 0 { "pass" } else { "fail" },
+            t.failing_rows as i64
+        ])?;
+    }
+    Ok(())
+}
+
+impl BuildReport {
+    /// The data tests as they go into a run record.
+    pub fn test_records(&self) -> Vec<crate::runs::TestRecord> {
+        self.tests
+            .iter()
+            .map(|t| crate::runs::TestRecord {
+                name: t.name.clone(),
+                status: if t.failing_rows == 0 { "pass" } else { "fail" }.into(),
+                failing_rows: t.failing_rows as i64,
+            })
+            .collect()
+    }
 }
 
 fn run_test(conn: &Connection, model: &Model) -> Result<TestResult> {

@@ -4,6 +4,7 @@
 //! model runs after the models of that layer whose names its SQL mentions.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -31,6 +32,8 @@ pub struct Model {
     pub layer: Layer,
     pub name: String,
     pub sql: String,
+    /// Where a workspace model came from; `None` for a shipped one.
+    pub path: Option<PathBuf>,
 }
 
 macro_rules! model {
@@ -85,8 +88,102 @@ pub fn shipped() -> Vec<Model> {
             layer: *layer,
             name: name.to_string(),
             sql: sql.to_string(),
+            path: None,
         })
         .collect()
+}
+
+impl Layer {
+    const ALL: [Layer; 4] = [
+        Layer::Staging,
+        Layer::Intermediate,
+        Layer::Marts,
+        Layer::Tests,
+    ];
+
+    /// The layer a model's name prefix implies (`stg_`, `int_`, `mart_`, `assert_`).
+    fn from_prefix(name: &str) -> Option<Layer> {
+        [
+            ("stg_", Layer::Staging),
+            ("int_", Layer::Intermediate),
+            ("mart_", Layer::Marts),
+            ("assert_", Layer::Tests),
+        ]
+        .into_iter()
+        .find(|(p, _)| name.starts_with(p))
+        .map(|(_, l)| l)
+    }
+}
+
+/// The shipped models with a workspace's own `sql/` folder laid over them: a
+/// file `sql/<layer>/<name>.sql` (or `sql/<name>.sql`, its layer told by the
+/// prefix stg_, int_, mart_ or assert_) replaces the shipped model of that
+/// name, or adds a new one. Returns the models and the names that were
+/// overridden.
+pub fn with_overrides(ws_root: &Path) -> Result<(Vec<Model>, Vec<String>)> {
+    let mut models = shipped();
+    let mut overridden = Vec::new();
+    let dir = ws_root.join("sql");
+    if !dir.is_dir() {
+        return Ok((models, overridden));
+    }
+    let mut found: Vec<(Option<Layer>, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(Error::io(&dir))? {
+        let path = entry.map_err(Error::io(&dir))?.path();
+        if path.is_dir() {
+            let folder = path.file_name().unwrap_or_default().to_string_lossy();
+            let Some(layer) = Layer::ALL.into_iter().find(|l| l.folder() == folder) else {
+                return Err(Error::Model {
+                    model: path.display().to_string(),
+                    message: "unknown folder; use staging, intermediate, marts or tests / \
+                              未知的文件夹，请使用 staging、intermediate、marts 或 tests"
+                        .into(),
+                });
+            };
+            for inner in std::fs::read_dir(&path).map_err(Error::io(&path))? {
+                found.push((Some(layer), inner.map_err(Error::io(&path))?.path()));
+            }
+        } else {
+            found.push((None, path));
+        }
+    }
+    found.retain(|(_, p)| p.extension().is_some_and(|e| e == "sql"));
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    for (folder_layer, path) in found {
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::Model {
+                model: path.display().to_string(),
+                message: "a model name may hold only letters, digits and _ / 模型名只能包含字母、数字和下划线".into(),
+            });
+        }
+        let layer = folder_layer
+            .or_else(|| Layer::from_prefix(&name))
+            .ok_or_else(|| Error::Model {
+                model: path.display().to_string(),
+                message: "put it under sql/staging, sql/intermediate, sql/marts or sql/tests, or \
+                          name it stg_*, int_*, mart_* or assert_* / 请放入对应层的文件夹或使用对应前缀命名"
+                    .into(),
+            })?;
+        let sql = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let model = Model {
+            layer,
+            name: name.clone(),
+            sql,
+            path: Some(path),
+        };
+        if let Some(existing) = models.iter_mut().find(|m| m.name == name) {
+            *existing = model;
+            overridden.push(name);
+        } else {
+            models.push(model);
+        }
+    }
+    Ok((models, overridden))
 }
 
 /// Models in run order: by layer, then dependencies within the layer, then name.
@@ -183,6 +280,7 @@ mod tests {
             layer,
             name: name.into(),
             sql: sql.into(),
+            path: None,
         };
         let models = vec![
             m(Layer::Marts, "mart_a", "select * from int_b join mart_c"),
@@ -201,11 +299,33 @@ mod tests {
     }
 
     #[test]
+    fn a_workspace_model_replaces_or_joins_the_shipped_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("sql");
+        std::fs::create_dir_all(sql.join("marts")).unwrap();
+        std::fs::write(sql.join("marts/mart_pilots.sql"), "-- mine\nselect 1").unwrap();
+        std::fs::write(sql.join("int_extra.sql"), "-- grain: x\nselect 2").unwrap();
+        std::fs::write(sql.join("notes.txt"), "ignored").unwrap();
+        let (models, overridden) = with_overrides(dir.path()).unwrap();
+        assert_eq!(overridden, ["mart_pilots"]);
+        let pilots = models.iter().find(|m| m.name == "mart_pilots").unwrap();
+        assert_eq!(pilots.sql, "-- mine\nselect 1");
+        assert_eq!(models.iter().filter(|m| m.name == "mart_pilots").count(), 1);
+        let extra = models.iter().find(|m| m.name == "int_extra").unwrap();
+        assert_eq!(extra.layer, Layer::Intermediate);
+
+        std::fs::write(sql.join("report.sql"), "select 3").unwrap();
+        let err = with_overrides(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("report.sql"), "{err}");
+    }
+
+    #[test]
     fn cycles_are_an_error() {
         let m = |name: &str, sql: &str| Model {
             layer: Layer::Marts,
             name: name.into(),
             sql: sql.into(),
+            path: None,
         };
         assert!(ordered(&[m("mart_a", "mart_b"), m("mart_b", "mart_a")]).is_err());
     }

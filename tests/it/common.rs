@@ -52,7 +52,7 @@ pub fn ingest(ws: &Workspace, paths: &[PathBuf], opts: &Options) -> Report {
 
 pub fn build(ws: &Workspace) -> taizhang::warehouse::BuildReport {
     let _lock = ws.lock().unwrap();
-    taizhang::warehouse::build(ws).unwrap()
+    taizhang::warehouse::build(ws, "test-build").unwrap()
 }
 
 /// Rows of a query as strings ("NULL" for null), for exact comparison.

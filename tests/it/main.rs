@@ -11,3 +11,4 @@ mod realworld;
 mod scenario;
 mod scenarios;
 mod summary;
+mod warehouse;
