@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod runs;
 pub mod sample;
 pub mod template;
+pub mod trace;
 pub mod warehouse;
 pub mod workspace;
 

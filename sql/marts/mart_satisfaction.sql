@@ -37,10 +37,10 @@ counted as (
         scopes.period,
         scopes.scope_code,
         scopes.scope_level,
-        coalesce(sum(facts.valid), 0) as valid,
-        coalesce(sum(facts.satisfied), 0) as satisfied,
-        coalesce(sum(facts.basically_satisfied), 0) as basically_satisfied,
-        coalesce(sum(facts.unsatisfied), 0) as unsatisfied
+        cast(coalesce(sum(facts.valid), 0) as bigint) as valid,
+        cast(coalesce(sum(facts.satisfied), 0) as bigint) as satisfied,
+        cast(coalesce(sum(facts.basically_satisfied), 0) as bigint) as basically_satisfied,
+        cast(coalesce(sum(facts.unsatisfied), 0) as bigint) as unsatisfied
     from scopes
     left join members
         on members.period = scopes.period

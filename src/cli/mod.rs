@@ -9,6 +9,7 @@ pub mod query;
 pub mod run;
 pub mod sample;
 pub mod template;
+pub mod trace;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ pub enum Command {
     Run(run::Args),
     /// 生成空白台账模板 / write a blank ledger template for clerks.
     Template(template::Args),
+    /// 追溯指标来源 / list the ledger rows (file, sheet, row, cell) behind a figure.
+    Trace(trace::Args),
 }
 
 /// Global settings every command sees.
@@ -100,5 +103,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sample(args) => sample::run(&globals, args),
         Command::Run(args) => run::run(&globals, args),
         Command::Template(args) => template::run(&globals, args),
+        Command::Trace(args) => trace::run(&globals, args),
     }
 }

@@ -58,7 +58,8 @@ fn actual(ws_root: &Path, relation: &str, columns: &[String]) -> Vec<Vec<String>
     .collect()
 }
 
-fn run_scenario(dir: &Path) -> Vec<String> {
+/// A workspace with the scenario's roster, config and input, built.
+fn scenario_workspace(dir: &Path) -> (tempfile::TempDir, taizhang::warehouse::BuildReport) {
     let (tmp, _) = workspace(None);
     for file in ["roster.csv", "taizhang.toml"] {
         if dir.join(file).is_file() {
@@ -68,6 +69,11 @@ fn run_scenario(dir: &Path) -> Vec<String> {
     let ws = taizhang::workspace::Workspace::open(tmp.path()).unwrap();
     ingest(&ws, &[dir.join("input")], &options());
     let report = build(&ws);
+    (tmp, report)
+}
+
+fn run_scenario(dir: &Path) -> Vec<String> {
+    let (tmp, report) = scenario_workspace(dir);
     let mut failures: Vec<String> = report
         .failed_tests()
         .map(|t| format!("data test {} failed:\n{}", t.name, t.sample))
@@ -152,4 +158,128 @@ fn the_comparison_sees_a_wrong_value() {
     let failures = run_scenario(dir.path());
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(failures[0].contains("59.26"), "{}", failures[0]);
+}
+
+/// Every count of every traceable mart, in every scope and period of the
+/// scenario, equals the number of rows `trace` lists for it (votes: their sum).
+#[test]
+fn every_figure_traces_to_exactly_the_rows_it_counts() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
+    let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
+    let mut checked = 0;
+    for mart in taizhang::trace::marts() {
+        if matches!(mart, "mart_scorecard" | "mart_alerts") {
+            continue;
+        }
+        let counts: Vec<String> = {
+            let mut stmt = conn
+                .prepare(
+                    "select column_name from information_schema.columns \
+                     where table_name = ? and data_type = 'BIGINT' order by ordinal_position",
+                )
+                .unwrap();
+            stmt.query_map([mart], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert!(!counts.is_empty(), "{mart}");
+        let keys = rows(
+            tmp.path(),
+            &format!(
+                // Q2 holds every kind of row; the province, the city and two
+                // counties cover pooled, own and empty scopes.
+                "select distinct period, scope_code, {} from {mart} \
+                 where period = '2024Q2' and scope_code in ('510000', '510600', '510603', '510604')",
+                if mart == "mart_submission_coverage" {
+                    "kind"
+                } else {
+                    "''"
+                }
+            ),
+        );
+        for key in keys {
+            for column in &counts {
+                let req = taizhang::trace::Request {
+                    mart: mart.to_string(),
+                    scope: key[1].clone(),
+                    period: key[0].clone(),
+                    column: Some(column.clone()),
+                    kind: (!key[2].is_empty()).then(|| key[2].clone()),
+                };
+                let traced = taizhang::trace::plan(&conn, &req).unwrap();
+                let figure: i64 = conn
+                    .query_row(
+                        &format!("select \"{column}\" from ({})", traced.figure_sql),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                let measure = if mart == "mart_satisfaction" {
+                    format!("coalesce(sum(\"{column}\"), 0)")
+                } else {
+                    "count(*)".to_string()
+                };
+                let listed: i64 = conn
+                    .query_row(
+                        &format!("select {measure} from ({})", traced.rows_sql),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(listed, figure, "{mart}.{column} for {key:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
+
+#[test]
+fn trace_names_the_file_sheet_and_cell_of_an_overdue_task() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .arg("--workspace")
+        .arg(tmp.path())
+        .args([
+            "trace",
+            "mart_task_completion",
+            "--scope",
+            "510600",
+            "--period",
+            "2024年第二季度",
+            "--column",
+            "overdue_open",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and the one overdue task: {text}");
+    assert!(
+        lines[1].starts_with("旌阳区2024年第二季度改革任务台账（更正）.csv,csv,4,B4,510603,"),
+        "the current version's row, not the superseded one: {text}"
+    );
+    assert!(lines[1].contains("推进综合行政执法改革"));
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .arg("--workspace")
+        .arg(tmp.path())
+        .args([
+            "trace",
+            "mart_task_completion",
+            "--scope",
+            "510600",
+            "--period",
+            "2024Q2",
+            "--column",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("has no column nope"));
 }

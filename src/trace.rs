@@ -1,0 +1,314 @@
+//! Traceability (可核实): the ledger rows behind a mart's figure.
+//!
+//! Each row-based mart counts flags of an intermediate fact model whose
+//! columns are named after the mart's count columns (`int_task_facts.tasks_due`
+//! feeds `mart_task_completion.tasks_due`). Tracing a count lists the rows
+//! whose flag is true; tracing a rate lists its denominator's rows with every
+//! flag shown, so the numerator can be counted off the same listing.
+
+use duckdb::Connection;
+
+use crate::error::{Error, Result};
+use crate::warehouse::sql_string;
+
+/// How one mart's figures lead back to rows.
+struct Lineage {
+    mart: &'static str,
+    source: Source,
+    /// Rate columns and the column (or `None` for all rows) whose rows they divide by.
+    rates: &'static [(&'static str, Option<&'static str>)],
+    /// Count columns computed from all rows (no flag).
+    totals: &'static [&'static str],
+}
+
+enum Source {
+    /// Ledger rows: the fact model and the staging model with the values.
+    Rows {
+        facts: &'static str,
+        staging: &'static str,
+    },
+    /// Expected units and their first submission.
+    Coverage,
+    /// The indicators, weights and the marts they come from.
+    Scorecard,
+    /// The alert rows themselves, which carry their source_ref.
+    Alerts,
+}
+
+const LINEAGE: &[Lineage] = &[
+    Lineage {
+        mart: "mart_task_completion",
+        source: Source::Rows {
+            facts: "int_task_facts",
+            staging: "stg_tasks",
+        },
+        rates: &[
+            ("completion_rate", Some("tasks_due")),
+            ("on_time_rate", Some("tasks_due")),
+            ("major_completion_rate", Some("major_due")),
+        ],
+        totals: &["tasks_total"],
+    },
+    Lineage {
+        mart: "mart_task_ownership",
+        source: Source::Rows {
+            facts: "int_task_facts",
+            staging: "stg_tasks",
+        },
+        rates: &[("ownership_rate", None)],
+        totals: &["tasks_total"],
+    },
+    Lineage {
+        mart: "mart_rectification",
+        source: Source::Rows {
+            facts: "int_rectification_facts",
+            staging: "stg_rectifications",
+        },
+        rates: &[("closure_rate", Some("items_due"))],
+        totals: &["items_total"],
+    },
+    Lineage {
+        mart: "mart_pilots",
+        source: Source::Rows {
+            facts: "int_pilot_facts",
+            staging: "stg_pilots",
+        },
+        rates: &[
+            ("overterm_rate", Some("pilots_active")),
+            ("setup_rate", Some("pilots_active")),
+            ("filed_rate", Some("pilots_active")),
+        ],
+        totals: &[],
+    },
+    Lineage {
+        mart: "mart_plan_supervision",
+        source: Source::Rows {
+            facts: "int_plan_facts",
+            staging: "stg_plans",
+        },
+        rates: &[("supervision_coverage", Some("plans_in_scope"))],
+        totals: &[],
+    },
+    Lineage {
+        mart: "mart_satisfaction",
+        source: Source::Rows {
+            facts: "int_satisfaction_facts",
+            staging: "stg_satisfaction",
+        },
+        // Every figure sums the votes of all rows.
+        rates: &[
+            ("satisfaction_rate", None),
+            ("score", None),
+            ("ci_low", None),
+            ("ci_high", None),
+            ("low_sample", None),
+        ],
+        totals: &["valid", "satisfied", "basically_satisfied", "unsatisfied"],
+    },
+    Lineage {
+        mart: "mart_submission_coverage",
+        source: Source::Coverage,
+        rates: &[("coverage_rate", None), ("on_time_rate", None)],
+        totals: &["expected_units"],
+    },
+    Lineage {
+        mart: "mart_scorecard",
+        source: Source::Scorecard,
+        rates: &[],
+        totals: &[],
+    },
+    Lineage {
+        mart: "mart_alerts",
+        source: Source::Alerts,
+        rates: &[],
+        totals: &[],
+    },
+];
+
+/// The marts `trace` knows.
+pub fn marts() -> Vec<&'static str> {
+    LINEAGE.iter().map(|l| l.mart).collect()
+}
+
+/// What to trace.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub mart: String,
+    pub scope: String,
+    pub period: String,
+    pub column: Option<String>,
+    /// Coverage only: one ledger kind.
+    pub kind: Option<String>,
+}
+
+/// The figure's mart row(s) and the source rows behind it.
+pub struct Traced {
+    pub figure_sql: String,
+    pub rows_sql: String,
+}
+
+/// Builds the two queries of a trace, checking names against the warehouse.
+pub fn plan(conn: &Connection, req: &Request) -> Result<Traced> {
+    let lineage = LINEAGE.iter().find(|l| l.mart == req.mart).ok_or_else(|| {
+        Error::Usage(format!(
+            "无法追溯 {} / cannot trace {}; traceable marts: {}",
+            req.mart,
+            req.mart,
+            marts().join(", ")
+        ))
+    })?;
+    let columns = mart_columns(conn, lineage.mart)?;
+    if let Some(c) = &req.column
+        && !columns.contains(c)
+    {
+        return Err(Error::Usage(format!(
+            "{} 没有列 {c} / {} has no column {c}; columns: {}",
+            lineage.mart,
+            lineage.mart,
+            columns.join(", ")
+        )));
+    }
+    let scope = sql_string(&req.scope);
+    let period = sql_string(&req.period);
+    let kind_filter = match (&lineage.source, &req.kind) {
+        (Source::Coverage, Some(k)) => format!(" and kind = {}", sql_string(k)),
+        _ => String::new(),
+    };
+    let figure_columns = match &req.column {
+        Some(c) => {
+            let keys = if matches!(lineage.source, Source::Coverage) {
+                "period, scope_code, scope_level, kind"
+            } else {
+                "period, scope_code, scope_level"
+            };
+            format!("{keys}, \"{c}\"")
+        }
+        None => "*".to_string(),
+    };
+    let figure_sql = format!(
+        "select {figure_columns} from {} where scope_code = {scope} and period = {period}{kind_filter}",
+        lineage.mart
+    );
+    let flag = flag_for(lineage, req.column.as_deref());
+    let rows_sql = match &lineage.source {
+        Source::Rows { facts, staging } => {
+            let flags: Vec<String> = mart_columns(conn, facts)?
+                .into_iter()
+                .filter(|c| {
+                    !matches!(
+                        c.as_str(),
+                        "period"
+                            | "region_code"
+                            | "submission_id"
+                            | "source_sheet"
+                            | "source_row"
+                            | "source_cell"
+                    )
+                })
+                .map(|c| format!("facts.\"{c}\""))
+                .collect();
+            let filter = flag.map_or(String::new(), |f| format!(" and facts.\"{f}\""));
+            format!(
+                "select files.file_name, facts.source_sheet as sheet, facts.source_row as row, \
+                 facts.source_cell as cell, facts.region_code, {flags}, \
+                 ledger.* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell), \
+                 facts.submission_id \
+                 from int_scope_units as members \
+                 inner join {facts} as facts \
+                   on facts.period = members.period and facts.region_code = members.unit_code \
+                 inner join {staging} as ledger \
+                   on ledger.submission_id = facts.submission_id \
+                   and ledger.source_sheet = facts.source_sheet \
+                   and ledger.source_row = facts.source_row \
+                 inner join (select distinct submission_id, file_name from stg_submissions) as files \
+                   on files.submission_id = facts.submission_id \
+                 where members.scope_code = {scope} and members.period = {period}{filter} \
+                 order by facts.region_code, files.file_name, sheet, row",
+                flags = flags.join(", ")
+            )
+        }
+        Source::Coverage => {
+            let filter = match flag {
+                Some("submitted_units") => " and expected.is_submitted",
+                Some("on_time_units") => " and expected.is_on_time",
+                _ => "",
+            };
+            format!(
+                "select expected.kind, expected.unit_code, roster.name as unit_name, expected.unit_level, \
+                 expected.is_submitted, expected.is_on_time, expected.due_on, \
+                 expected.first_received_at, files.file_name as first_file, expected.first_submission_id \
+                 from int_scope_units as members \
+                 inner join int_expected_submissions as expected \
+                   on expected.period = members.period and expected.unit_code = members.unit_code \
+                 inner join stg_roster as roster on roster.code = expected.unit_code \
+                 left join (select distinct submission_id, file_name from stg_submissions) as files \
+                   on files.submission_id = expected.first_submission_id \
+                 where members.scope_code = {scope} and members.period = {period}{filter}{} \
+                 order by expected.kind, expected.unit_code",
+                kind_filter.replace(" kind", " expected.kind")
+            )
+        }
+        Source::Scorecard => format!(
+            "with card as (select * from mart_scorecard where scope_code = {scope} and period = {period}), \
+             sources (indicator, source) as (values \
+               ('submission', 'mart_submission_coverage.on_time_rate (kind = tasks)'), \
+               ('completion', 'mart_task_completion.completion_rate'), \
+               ('on_time', 'mart_task_completion.on_time_rate'), \
+               ('ownership', 'mart_task_ownership.ownership_rate'), \
+               ('rectification', 'mart_rectification.closure_rate'), \
+               ('pilots', '1 - mart_pilots.overterm_rate'), \
+               ('satisfaction', 'mart_satisfaction.score / 100')), \
+             long as (select sources.indicator, case sources.indicator \
+               when 'submission' then card.submission when 'completion' then card.completion \
+               when 'on_time' then card.on_time when 'ownership' then card.ownership \
+               when 'rectification' then card.rectification when 'pilots' then card.pilots \
+               else card.satisfaction end as x from card cross join sources) \
+             select long.indicator, long.x as value, weights.weight, \
+               case when long.x is null then 0 else weights.weight end as weight_used, \
+               sources.source \
+             from long \
+             inner join sources using (indicator) \
+             left join raw_config_weights as weights using (indicator) \
+             order by weights.weight desc nulls last, long.indicator"
+        ),
+        Source::Alerts => format!(
+            "select alert, detail, source_ref from mart_alerts \
+             where scope_code = {scope} and period = {period} order by alert, source_ref"
+        ),
+    };
+    Ok(Traced {
+        figure_sql,
+        rows_sql,
+    })
+}
+
+/// The fact flag that selects a column's rows: the column itself for a
+/// count, the denominator for a rate, none for totals.
+fn flag_for<'a>(lineage: &'a Lineage, column: Option<&'a str>) -> Option<&'a str> {
+    let column = column?;
+    if lineage.totals.contains(&column) {
+        return None;
+    }
+    if let Some((_, denominator)) = lineage.rates.iter().find(|(r, _)| *r == column) {
+        return *denominator;
+    }
+    match column {
+        "period" | "scope_code" | "scope_level" | "kind" => None,
+        c => Some(c),
+    }
+}
+
+fn mart_columns(conn: &Connection, relation: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
+    )?;
+    let cols: Vec<String> = stmt
+        .query_map([relation], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    if cols.is_empty() {
+        return Err(Error::Usage(format!(
+            "仓库中没有 {relation}，请先运行 taizhang build / the warehouse has no {relation}; run taizhang build"
+        )));
+    }
+    Ok(cols)
+}
