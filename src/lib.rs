@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod fsutil;
 pub mod ingest;

@@ -1,6 +1,9 @@
 -- int_periods: the reporting periods (报送周期) the marts report on: those of any accepted submission.
 -- grain: one row per period.
--- columns: period 周期 / 2024Q2, 2024-06 or 2024; period_start 起始日 / first day; period_end 截止日 / E, the last day.
+-- columns:
+--   period 周期 / 2024Q2, 2024-06 or 2024
+--   period_start 起始日 / the period's first day
+--   period_end 截止日 / E, the period's last day
 with accepted as (
     select distinct period
     from stg_submissions

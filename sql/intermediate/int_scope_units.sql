@@ -3,7 +3,12 @@
 -- A county pools itself; a city pools itself and its counties; a province pools every unit
 -- below it and itself. Only units valid in the period (valid_from ≤ E, valid_to ≥ period start)
 -- take part, as scopes or as members.
--- columns: period; scope_code, scope_level (county|city|province); unit_code, unit_level.
+-- columns:
+--   period 周期 / the reporting period
+--   scope_code 口径代码 / the pooling scope
+--   scope_level 口径层级 / county, city or province
+--   unit_code 成员单位代码 / a unit the scope pools
+--   unit_level 成员单位层级 / that unit's level
 with periods as (
     select * from int_periods
 ),

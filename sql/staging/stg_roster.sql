@@ -1,8 +1,13 @@
 -- stg_roster: the expected submitters (报送单位名册) as loaded from roster.csv.
 -- grain: one row per unit (code).
--- columns: code 区划代码 / GB/T 2260 code; name 名称 / name; level 层级 / province, city or county;
---   parent_code 上级代码 / parent unit; valid_from, valid_to 有效期 / validity (blank = unbounded);
---   aliases 别名 / old names, old codes, short forms.
+-- columns:
+--   code 区划代码 / GB/T 2260 six-digit code
+--   name 名称 / the unit's name
+--   level 层级 / province, city or county
+--   parent_code 上级代码 / the parent unit's code
+--   valid_from 起始有效日 / first day the unit exists (null = unbounded)
+--   valid_to 终止有效日 / last day the unit exists (null = unbounded)
+--   aliases 别名 / old names, old codes and short forms
 with roster as (
     select * from raw_roster
 )

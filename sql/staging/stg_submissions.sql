@@ -1,8 +1,9 @@
 -- stg_submissions: every received file and kind (报送记录), history included.
 -- grain: one row per (submission_id, kind); kind is null for a file with no usable ledger.
--- columns: as lake/submissions, plus received_on 接收日期 / calendar date of receipt in UTC+8,
---   and is_current 是否当前版本 / the accepted submission with the latest received_at for its
---   (kind, region_code, period), ties to the larger submission_id.
+-- columns: as raw_submissions, plus:
+--   received_on 接收日期 / calendar date of receipt in UTC+8
+--   is_current 是否当前版本 / the accepted submission with the latest received_at for its
+--     (kind, region_code, period), ties to the larger submission_id
 with submissions as (
     select * from raw_submissions
 ),

@@ -2,6 +2,7 @@
 //! arguments and a `run` function.
 
 pub mod build;
+pub mod docs;
 pub mod ingest;
 pub mod init;
 pub mod output;
@@ -64,6 +65,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// 构建仓库 / rebuild warehouse.duckdb from the lake and run the data tests.
     Build(build::Args),
+    /// 数据字典 / write the warehouse's data dictionary, generated from the models.
+    Docs(docs::Args),
     /// 查询仓库 / run read-only SQL against the warehouse.
     Query(query::Args),
     /// 生成样例台账 / write deterministic synthetic ledgers.
@@ -100,6 +103,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ingest(args) => ingest::run(&globals, args),
         Command::Build(args) => build::run(&globals, args),
         Command::Query(args) => query::run(&globals, args),
+        Command::Docs(args) => docs::run(&globals, args),
         Command::Sample(args) => sample::run(&globals, args),
         Command::Run(args) => run::run(&globals, args),
         Command::Template(args) => template::run(&globals, args),

@@ -216,7 +216,7 @@ pub fn ordered(models: &[Model]) -> Result<Vec<Model>> {
 }
 
 /// Whether `sql` mentions `name` as a whole word.
-fn mentions(sql: &str, name: &str) -> bool {
+pub fn mentions(sql: &str, name: &str) -> bool {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     sql.match_indices(name).any(|(at, _)| {
         let before = sql[..at].chars().next_back();

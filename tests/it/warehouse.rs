@@ -185,3 +185,39 @@ fn a_reader_holding_the_old_warehouse_keeps_reading_while_a_build_replaces_it() 
     let new = taizhang::warehouse::open_read_only(ws).unwrap();
     assert!(count(&new) > before, "a new reader sees the new build");
 }
+
+#[test]
+fn the_data_dictionary_documents_every_column_of_the_built_warehouse() {
+    let dir = sample_workspace();
+    let ws = dir.path();
+    assert_eq!(build(ws).0, Some(0));
+    let out_dir = dir.path().join("docs");
+    for format in ["markdown", "html"] {
+        let out = taizhang(ws)
+            .args(["docs", "--format", format, "--out"])
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // Exit 1 and a warning would name any column a header leaves out.
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(!stdout.contains("undocumented"), "{stdout}");
+    }
+    let md = std::fs::read_to_string(out_dir.join("warehouse.md")).unwrap();
+    assert!(md.contains("### mart_scorecard"));
+    assert!(
+        md.contains("| `composite_score` | DOUBLE | 综合得分 |"),
+        "types and meanings"
+    );
+    assert!(
+        md.contains("[int_task_facts](#int_task_facts)"),
+        "upstream models are linked"
+    );
+    let html = std::fs::read_to_string(out_dir.join("warehouse.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert_eq!(
+        html.matches("<table>").count(),
+        html.matches("</table>").count()
+    );
+    assert!(html.contains("<h3 id=\"mart_alerts\">"));
+}
