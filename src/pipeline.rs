@@ -14,6 +14,8 @@ use crate::normalize::Period;
 pub struct Pipeline {
     /// The workspace, relative to the pipeline file, when `--workspace` is not given.
     pub workspace: Option<String>,
+    /// When a scheduler should run it: a five-field cron expression.
+    pub schedule: Option<String>,
     #[serde(rename = "step", default)]
     pub steps: Vec<Step>,
 }
@@ -37,6 +39,23 @@ pub enum Step {
     Build {},
     /// Print a SQL result.
     Query { sql: String, title: Option<String> },
+    /// Write the period report (`period` = "latest" or e.g. "2024Q2").
+    Report {
+        period: Option<String>,
+        /// `xlsx`, `html` (default both).
+        formats: Option<Vec<String>>,
+        /// Folder for the reports (default `{workspace}/reports`).
+        out: Option<String>,
+    },
+    /// Export marts for other tools, one folder per period.
+    Export {
+        /// Which marts (default: every `mart_*`).
+        marts: Option<Vec<String>>,
+        /// `parquet` (default) or `csv`.
+        format: Option<String>,
+        /// Folder (default `{workspace}/export`).
+        out: Option<String>,
+    },
 }
 
 impl Step {
@@ -46,6 +65,8 @@ impl Step {
             Step::Ingest { .. } => "ingest",
             Step::Build {} => "build",
             Step::Query { .. } => "query",
+            Step::Report { .. } => "report",
+            Step::Export { .. } => "export",
         }
     }
 }
@@ -71,18 +92,51 @@ impl Loaded {
                 message: "no [[step]] to run".into(),
             });
         }
+        let bad = |message: String| Error::Pipeline {
+            path: path.to_path_buf(),
+            message,
+        };
+        if let Some(cron) = &pipeline.schedule {
+            cron.parse::<crate::schedule::Cron>().map_err(bad)?;
+        }
         for step in &pipeline.steps {
-            if let Step::Ingest { kind, period, .. } = step {
-                let bad = |message: String| Error::Pipeline {
-                    path: path.to_path_buf(),
-                    message,
-                };
-                if let Some(k) = kind {
-                    k.parse::<Kind>().map_err(bad)?;
+            match step {
+                Step::Ingest { kind, period, .. } => {
+                    if let Some(k) = kind {
+                        k.parse::<Kind>().map_err(bad)?;
+                    }
+                    if let Some(p) = period {
+                        p.parse::<Period>().map_err(|e| bad(e.to_string()))?;
+                    }
                 }
-                if let Some(p) = period {
-                    p.parse::<Period>().map_err(|e| bad(e.to_string()))?;
+                Step::Report {
+                    period, formats, ..
+                } => {
+                    if let Some(p) = period.as_deref().filter(|p| *p != "latest") {
+                        p.parse::<Period>().map_err(|e| bad(e.to_string()))?;
+                    }
+                    for f in formats.iter().flatten() {
+                        if !matches!(f.as_str(), "xlsx" | "html") {
+                            return Err(bad(format!("report format {f:?}: use xlsx or html")));
+                        }
+                    }
                 }
+                Step::Export { format, marts, .. } => {
+                    if let Some(f) = format
+                        .as_deref()
+                        .filter(|f| !matches!(*f, "parquet" | "csv"))
+                    {
+                        return Err(bad(format!("export format {f:?}: use parquet or csv")));
+                    }
+                    for m in marts.iter().flatten() {
+                        if !m.starts_with("mart_")
+                            || !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        {
+                            return Err(bad(format!("export: {m:?} is not a mart (mart_*)")));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
         let dir = path
@@ -150,6 +204,21 @@ mod tests {
         std::fs::write(&path, "[[step]]\nrun = \"deploy\"\n").unwrap();
         assert!(Loaded::read(&path).is_err());
         std::fs::write(&path, "[[step]]\nrun = \"build\"\nfast = true\n").unwrap();
+        assert!(Loaded::read(&path).is_err());
+        std::fs::write(
+            &path,
+            "schedule = \"0 25 * * *\"\n[[step]]\nrun = \"build\"\n",
+        )
+        .unwrap();
+        let err = Loaded::read(&path).unwrap_err().to_string();
+        assert!(err.contains("hour"), "{err}");
+        std::fs::write(&path, "[[step]]\nrun = \"report\"\nformats = [\"pdf\"]\n").unwrap();
+        assert!(Loaded::read(&path).is_err());
+        std::fs::write(
+            &path,
+            "[[step]]\nrun = \"export\"\nmarts = [\"raw_tasks\"]\n",
+        )
+        .unwrap();
         assert!(Loaded::read(&path).is_err());
         std::fs::write(
             &path,

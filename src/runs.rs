@@ -21,10 +21,11 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<String>,
     pub started_at: DateTime<FixedOffset>,
-    pub ended_at: DateTime<FixedOffset>,
+    /// None while the run is going, and forever for a run that was killed.
+    pub ended_at: Option<DateTime<FixedOffset>>,
     /// The process exit status (DESIGN §8): 0 done, 1 done with rejections or
-    /// failed data tests, 2 could not run.
-    pub exit_code: u8,
+    /// failed data tests, 2 could not run; None while running or if killed.
+    pub exit_code: Option<u8>,
     #[serde(default)]
     pub steps: Vec<StepRecord>,
     /// The data tests of this run's build, if it built.
@@ -80,11 +81,29 @@ impl RunRecord {
             command: command.to_string(),
             pipeline: None,
             started_at,
-            ended_at: started_at,
-            exit_code: 0,
+            ended_at: None,
+            exit_code: None,
             steps: Vec::new(),
             tests: Vec::new(),
             error: None,
+        }
+    }
+
+    /// Ends the run: its exit status, and why it stopped if it could not finish.
+    pub fn finish(&mut self, exit_code: u8, error: Option<String>) {
+        self.ended_at = Some(now());
+        self.exit_code = Some(exit_code);
+        self.error = error;
+    }
+
+    /// `done`, `partial` (exit 1), `failed` (exit 2), or `unfinished` — still
+    /// running, or killed before it could say.
+    pub fn status(&self) -> &'static str {
+        match self.exit_code {
+            Some(0) => "done",
+            Some(1) => "partial",
+            Some(_) => "failed",
+            None => "unfinished",
         }
     }
 
@@ -147,7 +166,7 @@ mod tests {
             status: "fail".into(),
             failing_rows: 2,
         });
-        r.exit_code = 1;
+        r.finish(1, None);
         r.write(dir.path()).unwrap();
         std::fs::write(dir.path().join("broken.json"), "{").unwrap();
         let (records, unreadable) = load_all(dir.path()).unwrap();

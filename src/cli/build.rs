@@ -15,12 +15,11 @@ pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
     let ws = Workspace::open(&globals.root())?;
     let _lock = ws.lock()?;
     let mut record = RunRecord::start("build");
+    record.write(&ws.runs())?;
     let report = match warehouse::build(&ws, &record.run_id) {
         Ok(report) => report,
         Err(e) => {
-            record.exit_code = 2;
-            record.error = Some(e.to_string());
-            record.ended_at = runs::now();
+            record.finish(2, Some(e.to_string()));
             record.write(&ws.runs())?;
             return Err(e.into());
         }
@@ -28,8 +27,7 @@ pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
     let outcome = outcome(&report);
     record.steps.push(step_record(&report, record.started_at));
     record.tests = report.test_records();
-    record.exit_code = outcome.exit_code();
-    record.ended_at = runs::now();
+    record.finish(outcome.exit_code(), None);
     record.write(&ws.runs())?;
     print_report(&report, globals.json, &mut std::io::stdout().lock())?;
     Ok(outcome)

@@ -84,11 +84,22 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         ingest::collect(&args.paths)?
     };
     let mut record = crate::runs::RunRecord::start("ingest");
-    let report = ingest_with_progress(&ws, &inputs, &opts, globals.json)?;
+    if !opts.dry_run {
+        record.write(&ws.runs())?;
+    }
+    let report = match ingest_with_progress(&ws, &inputs, &opts, globals.json) {
+        Ok(r) => r,
+        Err(e) => {
+            if !opts.dry_run {
+                record.finish(2, Some(format!("{e:#}")));
+                record.write(&ws.runs())?;
+            }
+            return Err(e);
+        }
+    };
     if !opts.dry_run {
         record.steps.push(step_record(&report, record.started_at));
-        record.exit_code = outcome(&report).exit_code();
-        record.ended_at = crate::runs::now();
+        record.finish(outcome(&report).exit_code(), None);
         record.write(&ws.runs())?;
     }
     print_report(

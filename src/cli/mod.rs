@@ -7,8 +7,11 @@ pub mod ingest;
 pub mod init;
 pub mod output;
 pub mod query;
+pub mod report;
 pub mod run;
+pub mod runs;
 pub mod sample;
+pub mod schedule;
 pub mod template;
 pub mod trace;
 
@@ -69,6 +72,12 @@ pub enum Command {
     Docs(docs::Args),
     /// 查询仓库 / run read-only SQL against the warehouse.
     Query(query::Args),
+    /// 期报告 / write the period's report (Excel and/or HTML) from the warehouse.
+    Report(report::Args),
+    /// 运行记录 / list recent runs of ingest, build and pipelines.
+    Runs(runs::Args),
+    /// 定时任务 / print a crontab line or systemd units that run a pipeline.
+    Schedule(schedule::Args),
     /// 生成样例台账 / write deterministic synthetic ledgers.
     Sample(sample::Args),
     /// 运行流水线 / run a pipeline file (pipelines/*.toml).
@@ -105,6 +114,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Query(args) => query::run(&globals, args),
         Command::Docs(args) => docs::run(&globals, args),
         Command::Sample(args) => sample::run(&globals, args),
+        Command::Report(args) => report::run(&globals, args),
+        Command::Runs(args) => runs::run(&globals, args),
+        Command::Schedule(args) => schedule::run(&globals, args),
         Command::Run(args) => run::run(&globals, args),
         Command::Template(args) => template::run(&globals, args),
         Command::Trace(args) => trace::run(&globals, args),

@@ -158,13 +158,13 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
 fn load_runs(conn: &Connection, ws: &Workspace) -> Result<Vec<crate::runs::Unreadable>> {
     conn.execute_batch(
         "create table runs (run_id varchar primary key, command varchar, pipeline varchar, \
-         started_at timestamptz, ended_at timestamptz, exit_code integer, steps varchar, error varchar);
+         started_at timestamptz, ended_at timestamptz, exit_code integer, status varchar, steps varchar, error varchar);
          create table test_results (run_id varchar, tested_at timestamptz, test varchar, \
          status varchar, failing_rows bigint);",
     )?;
     let (records, unreadable) = crate::runs::load_all(&ws.runs())?;
     let mut run = conn.prepare(
-        "insert or replace into runs values (?, ?, ?, cast(? as timestamptz), cast(? as timestamptz), ?, ?, ?)",
+        "insert or replace into runs values (?, ?, ?, cast(? as timestamptz), cast(? as timestamptz), ?, ?, ?, ?)",
     )?;
     let mut test =
         conn.prepare("insert into test_results values (?, cast(? as timestamptz), ?, ?, ?)")?;
@@ -174,15 +174,16 @@ fn load_runs(conn: &Connection, ws: &Workspace) -> Result<Vec<crate::runs::Unrea
             r.command,
             r.pipeline,
             r.started_at.to_rfc3339(),
-            r.ended_at.to_rfc3339(),
+            r.ended_at.map(|t| t.to_rfc3339()),
             r.exit_code,
+            r.status(),
             serde_json::to_string(&r.steps)?,
             r.error
         ])?;
         for t in &r.tests {
             test.execute(params![
                 r.run_id,
-                r.ended_at.to_rfc3339(),
+                r.ended_at.unwrap_or(r.started_at).to_rfc3339(),
                 t.name,
                 t.status,
                 t.failing_rows
