@@ -509,7 +509,12 @@ const RAW_TABLES: &[RawTable] = &[
             (
                 "exit_code",
                 "退出码",
-                "0 done, 1 done with rejections or failed tests, 2 could not run",
+                "0 done, 1 done with rejections or failed tests, 2 could not run; null if unfinished",
+            ),
+            (
+                "status",
+                "状态",
+                "done, partial, failed, or unfinished (still running, or killed)",
             ),
             ("steps", "步骤", "JSON list of steps with their counts"),
             (

@@ -107,7 +107,7 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
     }
     load_roster(&conn, ws)?;
     load_config(&conn, ws)?;
-    let unreadable_runs = load_runs(&conn, ws)?;
+    let unreadable_runs = load_runs(&conn, ws, run_id)?;
 
     let (all_models, overridden) = models::with_overrides(&ws.root)?;
     let mut built = Vec::new();
@@ -155,7 +155,12 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
 
 /// `runs` and `test_results` from `runs/*.json`: the history of every run,
 /// rebuilt with each warehouse so it outlives any one of them.
-fn load_runs(conn: &Connection, ws: &Workspace) -> Result<Vec<crate::runs::Unreadable>> {
+/// The run doing this build is left out: its record is still being written.
+fn load_runs(
+    conn: &Connection,
+    ws: &Workspace,
+    current_run: &str,
+) -> Result<Vec<crate::runs::Unreadable>> {
     conn.execute_batch(
         "create table runs (run_id varchar primary key, command varchar, pipeline varchar, \
          started_at timestamptz, ended_at timestamptz, exit_code integer, status varchar, steps varchar, error varchar);
@@ -168,7 +173,7 @@ fn load_runs(conn: &Connection, ws: &Workspace) -> Result<Vec<crate::runs::Unrea
     )?;
     let mut test =
         conn.prepare("insert into test_results values (?, cast(? as timestamptz), ?, ?, ?)")?;
-    for r in &records {
+    for r in records.iter().filter(|r| r.run_id != current_run) {
         run.execute(params![
             r.run_id,
             r.command,
