@@ -59,7 +59,7 @@ fn actual(ws_root: &Path, relation: &str, columns: &[String]) -> Vec<Vec<String>
 }
 
 /// A workspace with the scenario's roster, config and input, built.
-fn scenario_workspace(dir: &Path) -> (tempfile::TempDir, taizhang::warehouse::BuildReport) {
+pub fn scenario_workspace(dir: &Path) -> (tempfile::TempDir, taizhang::warehouse::BuildReport) {
     let (tmp, _) = workspace(None);
     for file in ["roster.csv", "taizhang.toml"] {
         if dir.join(file).is_file() {

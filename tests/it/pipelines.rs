@@ -1,0 +1,252 @@
+//! Scheduled batch jobs: the shipped pipelines run unattended, twice, under a
+//! held lock, after a crash; their run records, exports and schedules.
+
+use super::common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn taizhang(ws: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_taizhang"));
+    c.arg("--workspace").arg(ws);
+    c
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for file in walk(from) {
+        let target = to.join(file.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &target).unwrap();
+    }
+}
+
+/// A workspace whose inbox holds the small sample, as clerks would leave it.
+fn workspace_with_inbox() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        taizhang(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::copy(
+        repo("sample-data/roster.csv"),
+        dir.path().join("roster.csv"),
+    )
+    .unwrap();
+    copy_tree(&repo("sample-data"), &dir.path().join("inbox"));
+    dir
+}
+
+fn nightly(ws: &Path) -> Output {
+    taizhang(ws)
+        .arg("run")
+        .arg(repo("pipelines/nightly.toml"))
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every lake file with its bytes.
+fn lake(ws: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walk(&ws.join("lake"))
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(ws).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn run_records(ws: &Path) -> Vec<serde_json::Value> {
+    let mut paths: Vec<_> = walk(&ws.join("runs"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_nightly_pipeline_run_twice_gives_the_same_lake_and_a_record_per_run() {
+    let dir = workspace_with_inbox();
+    let ws = dir.path();
+    let first = nightly(ws);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "two bad rows: {}",
+        text(&first)
+    );
+    let lake_after_first = lake(ws);
+    assert!(!lake_after_first.is_empty());
+
+    let second = nightly(ws);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert!(
+        text(&second).contains("14 跳过 skipped"),
+        "{}",
+        text(&second)
+    );
+    assert_eq!(lake(ws), lake_after_first, "nothing new, nothing rewritten");
+
+    let records = run_records(ws);
+    assert_eq!(records.len(), 2, "{records:?}");
+    for (r, exit) in records.iter().zip([1, 0]) {
+        assert_eq!(r["command"], "pipeline");
+        assert_eq!(r["exit_code"], exit);
+        let steps: Vec<&str> = r["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["ingest", "build", "export"]);
+        assert!(
+            r["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| t["status"] == "pass")
+        );
+    }
+    assert_eq!(records[0]["steps"][0]["counts"]["files_accepted"], 14);
+    assert_eq!(records[1]["steps"][0]["counts"]["files_skipped"], 14);
+
+    // The second build loaded the first run's record.
+    assert_eq!(
+        rows(ws, "select command, exit_code, status from runs"),
+        [["pipeline", "1", "partial"]]
+    );
+    let listed = taizhang(ws).arg("runs").output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(listed.matches("pipeline ").count(), 2, "{listed}");
+
+    // The export: one folder per mart and period, as many rows as the mart.
+    let file = ws.join("export/mart_task_completion/period=2024Q2/mart_task_completion.parquet");
+    let reader =
+        parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&file).unwrap())
+            .unwrap();
+    use parquet::file::reader::FileReader;
+    let exported = reader.metadata().file_metadata().num_rows();
+    let in_mart = rows(
+        ws,
+        "select count(*) from mart_task_completion where period = '2024Q2'",
+    );
+    assert_eq!(exported.to_string(), in_mart[0][0]);
+    assert!(ws.join("export/mart_scorecard/period=2024Q1").is_dir());
+}
+
+#[test]
+fn a_run_while_another_writer_holds_the_lock_fails_cleanly() {
+    let dir = workspace_with_inbox();
+    let ws = dir.path();
+    let held = taizhang::workspace::Workspace::open(ws).unwrap();
+    let lock = held.lock().unwrap();
+    let out = nightly(ws);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another taizhang process is writing"),
+        "{}",
+        text(&out)
+    );
+    assert!(run_records(ws).is_empty(), "a refused run leaves no record");
+    assert!(lake(ws).is_empty(), "and writes nothing");
+    drop(lock);
+    assert_eq!(nightly(ws).status.code(), Some(1), "free again, it runs");
+}
+
+#[test]
+fn a_run_killed_midway_is_completed_by_the_next_with_nothing_lost_or_doubled() {
+    let clean = workspace_with_inbox();
+    assert_eq!(nightly(clean.path()).status.code(), Some(1));
+
+    let dir = workspace_with_inbox();
+    let ws = dir.path();
+    let killed = taizhang(ws)
+        .env("TAIZHANG_CRASH_AT", "lake-part:2")
+        .arg("run")
+        .arg(repo("pipelines/nightly.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        !matches!(killed.status.code(), Some(0..=2)),
+        "the run died: {:?}",
+        killed.status
+    );
+    let records = run_records(ws);
+    assert_eq!(records.len(), 1);
+    assert!(records[0]["exit_code"].is_null(), "it shows as unfinished");
+
+    let rerun = nightly(ws);
+    assert_eq!(rerun.status.code(), Some(1), "{}", text(&rerun));
+    let figures = |ws: &Path| {
+        let mut all = rows(ws, "select * from mart_task_completion order by all");
+        all.extend(rows(
+            ws,
+            "select * from mart_submission_coverage order by all",
+        ));
+        all.extend(rows(ws, "select count(*), count(distinct (submission_id, source_sheet, source_row)) from raw_tasks"));
+        all.extend(rows(ws, "select count(*) from raw_submissions"));
+        all
+    };
+    assert_eq!(figures(ws), figures(clean.path()));
+    let listed = taizhang(ws).arg("runs").output().unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("unfinished"));
+}
+
+#[test]
+fn schedules_print_as_a_crontab_line_or_systemd_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let cron = taizhang(ws)
+        .args(["schedule", "--print", "cron"])
+        .arg(repo("pipelines/nightly.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(cron.status.code(), Some(0), "{}", text(&cron));
+    let cron = String::from_utf8_lossy(&cron.stdout);
+    let line = cron.lines().find(|l| !l.starts_with('#')).unwrap();
+    assert!(line.starts_with("30 1 * * * /"), "{line}");
+    assert!(
+        line.contains(" run /") && line.contains("nightly.toml"),
+        "{line}"
+    );
+    assert!(line.contains("--workspace /"), "absolute paths: {line}");
+
+    let units = taizhang(ws)
+        .args(["schedule", "--print", "systemd"])
+        .arg(repo("pipelines/quarterly-report.toml"))
+        .output()
+        .unwrap();
+    let units = String::from_utf8_lossy(&units.stdout);
+    assert!(
+        units.contains("OnCalendar=*-01,04,07,10-15 06:00:00"),
+        "{units}"
+    );
+    assert!(units.contains("Type=oneshot") && units.contains("[Timer]"));
+
+    // The demo has no schedule: said so, exit 2.
+    let none = taizhang(ws)
+        .args(["schedule", "--print", "cron"])
+        .arg(repo("pipelines/demo.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no schedule"));
+}

@@ -1,0 +1,327 @@
+//! The period report: the Excel workbook reread with calamine, the HTML page
+//! parsed as XML, both holding the warehouse's figures, and a browser's
+//! screenshot of the page that is not blank.
+
+use super::common::*;
+use super::scenarios::scenario_workspace;
+use calamine::{Data, Reader};
+use std::path::Path;
+use std::process::Command;
+
+/// The edge-case scenario, plus a ledger whose task text looks like a formula.
+fn workspace() -> tempfile::TempDir {
+    let (dir, _) = scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
+    let inbox = dir.path().join("extra/2024Q2/510604");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(
+        inbox.join("罗江区2024年第二季度改革任务台账.csv"),
+        "罗江区2024年第二季度改革任务台账\n序号,改革任务,牵头单位,责任单位,责任领导,完成时限,完成状态,是否重大改革任务\n\
+         1,\"=HYPERLINK(\"\"http://example.invalid\"\",\"\"点我\"\")\",区发改局,区财政局,钱八,2024年5月,推进中,是\n",
+    )
+    .unwrap();
+    let ws = taizhang::workspace::Workspace::open(dir.path()).unwrap();
+    ingest(&ws, &[dir.path().join("extra")], &options());
+    build(&ws);
+    dir
+}
+
+fn report(ws: &Path, out: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(["report", "--period", "2024年二季度", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn number(ws: &Path, sql: &str) -> f64 {
+    rows(ws, &format!("select cast(({sql}) as double)::varchar"))[0][0]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_excel_report_has_every_sheet_and_the_marts_figures() {
+    let dir = workspace();
+    let ws = dir.path();
+    let path = ws.join("out/report.xlsx");
+    report(ws, &path);
+    let mut book = calamine::open_workbook_auto(&path).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "总表",
+            "报送情况",
+            "完成情况",
+            "整改",
+            "试点",
+            "满意度",
+            "点名通报",
+            "数据来源"
+        ]
+    );
+    // The cell in `unit`'s first row (first cell = unit) under the nearest
+    // header above it that has `column`: a sheet may stack several tables.
+    let mut cell = |sheet: &str, unit: &str, column: &str| -> Data {
+        let range = book.worksheet_range(sheet).unwrap();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        for (i, row) in rows.iter().enumerate() {
+            if row[0] != unit {
+                continue;
+            }
+            let header = rows[..i]
+                .iter()
+                .rev()
+                .find(|r| r[0] == "单位" || r[0] == "类型");
+            if let Some(col) = header.and_then(|h| h.iter().position(|c| *c == column)) {
+                return row[col].clone();
+            }
+        }
+        panic!("{sheet} has no row {unit} with a column {column}")
+    };
+    let composite = number(
+        ws,
+        "select composite_score from mart_scorecard where period = '2024Q2' and scope_code = '510600'",
+    );
+    assert_eq!(cell("总表", "德阳市", "综合得分"), Data::Float(composite));
+    assert_eq!(cell("总表", "中江县", "排名"), Data::Float(1.0));
+    assert_eq!(cell("满意度", "旌阳区", "满意率"), Data::Float(0.75));
+    assert_eq!(cell("整改", "德阳市", "逾期未整改"), Data::Float(1.0));
+    assert_eq!(cell("试点", "旌阳区", "超期试点"), Data::Float(1.0));
+    let completion = number(
+        ws,
+        "select completion_rate from mart_task_completion where period = '2024Q2' and scope_code = '510000'",
+    );
+    assert_eq!(
+        cell("完成情况", "四川省", "完成率"),
+        Data::Float(completion)
+    );
+    assert_eq!(
+        cell("报送情况", "罗江区", "台账类型"),
+        Data::String("改革试点".into())
+    );
+
+    let alerts = book.worksheet_range("点名通报").unwrap();
+    let listed = alerts
+        .rows()
+        .skip(2)
+        .filter(|r| r[0] != Data::Empty)
+        .count();
+    let in_mart = number(
+        ws,
+        "select count(*) from mart_alerts where period = '2024Q2'",
+    );
+    assert_eq!(listed as f64, in_mart);
+
+    // The formula-like task is text, neutralised, and no cell holds a formula.
+    let formula_like = alerts
+        .rows()
+        .flat_map(|r| r.iter())
+        .find(|c| c.to_string().contains("HYPERLINK"))
+        .expect("the overdue task is named");
+    assert!(!formula_like.to_string().starts_with('='), "{formula_like}");
+    for sheet in book.sheet_names() {
+        let formulas = book.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "{sheet}"
+        );
+    }
+    let sources = book.worksheet_range("数据来源").unwrap();
+    assert!(sources.rows().any(|r| {
+        r.iter()
+            .any(|c| *c == "旌阳区2024年第二季度改革任务台账（更正）.csv")
+    }));
+}
+
+/// Checks the page parses as XML and returns its text content.
+fn well_formed_text(html: &str) -> String {
+    let mut reader = quick_xml::Reader::from_str(html);
+    let mut text = String::new();
+    let mut depth: i64 = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Text(t)) => {
+                text.push_str(&t.xml10_content());
+                text.push(' ');
+            }
+            Ok(quick_xml::events::Event::GeneralRef(r)) => {
+                text.push_str(match r.xml10_content().as_ref() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    _ => "'",
+                });
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    assert_eq!(depth, 0, "every element closed");
+    text
+}
+
+#[test]
+fn the_html_report_is_self_contained_well_formed_and_holds_the_figures() {
+    let dir = workspace();
+    let ws = dir.path();
+    let path = ws.join("out/report.html");
+    report(ws, &path);
+    let html = std::fs::read_to_string(&path).unwrap();
+    let text = well_formed_text(&html);
+    for forbidden in ["<script", "src=", "href=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(forbidden),
+            "no external resources: {forbidden}"
+        );
+    }
+    assert_eq!(html.matches("<svg ").count(), 4, "four charts");
+    let composite = number(
+        ws,
+        "select composite_score from mart_scorecard where period = '2024Q2' and scope_code = '510600'",
+    );
+    assert!(text.contains(&format!("{composite:.2}")), "德阳市's score");
+    assert!(text.contains("75.0%"), "旌阳区's satisfaction rate");
+    assert!(text.contains("整改事项逾期未完成：执法队伍整合不彻底"));
+    assert!(text.contains("=HYPERLINK"), "text stays text, escaped");
+    assert!(html.contains("@page { size: A4"));
+}
+
+fn browser() -> std::path::PathBuf {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "headless Chromium is needed: apt-get install -y chromium fonts-noto-cjk (.ci/run does)"
+    );
+}
+
+/// Decodes an 8-bit RGB or RGBA PNG into its pixels.
+fn decode_png(bytes: &[u8]) -> (usize, usize, usize, Vec<u8>) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let (mut width, mut height, mut channels) = (0, 0, 0);
+    let mut data = Vec::new();
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        let body = &bytes[at + 8..at + 8 + len];
+        match kind {
+            b"IHDR" => {
+                width = u32::from_be_bytes(body[0..4].try_into().unwrap()) as usize;
+                height = u32::from_be_bytes(body[4..8].try_into().unwrap()) as usize;
+                assert_eq!(body[8], 8, "8-bit");
+                channels = match body[9] {
+                    2 => 3,
+                    6 => 4,
+                    other => panic!("colour type {other}"),
+                };
+                assert_eq!(body[12], 0, "not interlaced");
+            }
+            b"IDAT" => data.extend_from_slice(body),
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&data[..]), &mut raw).unwrap();
+    let stride = width * channels;
+    let mut pixels = vec![0u8; stride * height];
+    for y in 0..height {
+        let filter = raw[y * (stride + 1)];
+        let line = &raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)];
+        for x in 0..stride {
+            let a = if x >= channels {
+                pixels[y * stride + x - channels] as i32
+            } else {
+                0
+            };
+            let b = if y > 0 {
+                pixels[(y - 1) * stride + x] as i32
+            } else {
+                0
+            };
+            let c = if x >= channels && y > 0 {
+                pixels[(y - 1) * stride + x - channels] as i32
+            } else {
+                0
+            };
+            let predicted = match filter {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => (a + b) / 2,
+                4 => {
+                    let p = a + b - c;
+                    let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                other => panic!("filter {other}"),
+            };
+            pixels[y * stride + x] = (line[x] as i32 + predicted) as u8;
+        }
+    }
+    (width, height, channels, pixels)
+}
+
+#[test]
+fn a_browser_renders_the_html_report_as_a_page_with_content() {
+    let dir = workspace();
+    let ws = dir.path();
+    let page = ws.join("out/report.html");
+    report(ws, &page);
+    let shot = ws.join("out/report.png");
+    let out = Command::new(browser())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1000,1400",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (width, height, channels, pixels) = decode_png(&std::fs::read(&shot).unwrap());
+    assert_eq!((width, height), (1000, 1400));
+    let inked = pixels
+        .chunks(channels)
+        .filter(|p| p[..3].iter().any(|v| *v < 200))
+        .count();
+    let share = inked as f64 / (width * height) as f64;
+    // Text, tables and the bars of the charts: well above nothing, well below a black page.
+    assert!(share > 0.02 && share < 0.6, "inked share {share}");
+    let blue = pixels
+        .chunks(channels)
+        .filter(|p| p[2] > 150 && p[0] < 80)
+        .count();
+    assert!(blue > 500, "the charts' blue bars are drawn ({blue} px)");
+}
