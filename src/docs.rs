@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::ledger::Kind;
+use crate::report::html::esc;
 use crate::warehouse::{Layer, Model};
 
 /// One documented column.
@@ -622,13 +623,6 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The dictionary as one self-contained HTML page.
 pub fn html(docs: &[ModelDoc]) -> String {
     let mut s = String::from(
@@ -650,7 +644,7 @@ pub fn html(docs: &[ModelDoc]) -> String {
             let _ = writeln!(
                 s,
                 "<li>{}: {}</li>",
-                html_escape(layer_title(layer)),
+                esc(layer_title(layer)),
                 names.join(", ")
             );
         }
@@ -661,16 +655,16 @@ pub fn html(docs: &[ModelDoc]) -> String {
         if in_layer.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "<h2>{}</h2>", html_escape(layer_title(layer)));
+        let _ = writeln!(s, "<h2>{}</h2>", esc(layer_title(layer)));
         for d in in_layer {
             let _ = writeln!(
                 s,
                 "<h3 id=\"{0}\">{0}</h3>\n<p>{1}</p>\n<ul>",
                 d.name,
-                html_escape(&d.title)
+                esc(&d.title)
             );
             if !d.grain.is_empty() {
-                let _ = writeln!(s, "<li><b>粒度 grain:</b> {}</li>", html_escape(&d.grain));
+                let _ = writeln!(s, "<li><b>粒度 grain:</b> {}</li>", esc(&d.grain));
             }
             if !d.upstream.is_empty() {
                 let ups: Vec<String> = d
@@ -681,7 +675,7 @@ pub fn html(docs: &[ModelDoc]) -> String {
                 let _ = writeln!(s, "<li><b>上游 upstream:</b> {}</li>", ups.join(", "));
             }
             for n in &d.notes {
-                let _ = writeln!(s, "<li>{}</li>", html_escape(n));
+                let _ = writeln!(s, "<li>{}</li>", esc(n));
             }
             s.push_str("</ul>\n");
             if !d.columns.is_empty() {
@@ -690,10 +684,10 @@ pub fn html(docs: &[ModelDoc]) -> String {
                     let _ = writeln!(
                         s,
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        html_escape(&c.name),
-                        html_escape(c.data_type.as_deref().unwrap_or("")),
-                        html_escape(&c.zh),
-                        html_escape(&c.en)
+                        esc(&c.name),
+                        esc(c.data_type.as_deref().unwrap_or("")),
+                        esc(&c.zh),
+                        esc(&c.en)
                     );
                 }
                 s.push_str("</table>\n");

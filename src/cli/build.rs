@@ -65,11 +65,7 @@ pub fn outcome(report: &BuildReport) -> Outcome {
 
 pub fn print_report(report: &BuildReport, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
-        let tests: Vec<_> = report
-            .tests
-            .iter()
-            .map(|t| serde_json::json!({ "name": t.name, "status": if t.failing_rows == 0 { "pass" } else { "fail" }, "failing_rows": t.failing_rows }))
-            .collect();
+        let tests = report.test_records();
         let raw: serde_json::Map<String, serde_json::Value> = report
             .raw_rows
             .iter()

@@ -31,12 +31,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
                 .map_err(|e| crate::Error::Usage(e.to_string()))
         })
         .transpose()?;
-    let outs = if args.out.is_empty() {
-        Vec::new()
-    } else {
-        args.out
-    };
-    let written = write_reports(&root, period.as_deref(), &outs, &[])?;
+    let written = write_reports(&root, period.as_deref(), &args.out, &[], None)?;
     let mut out = std::io::stdout().lock();
     if globals.json {
         let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
@@ -50,18 +45,10 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
 }
 
 /// Writes the report of `period` (None = latest) to `outs`, or, when none is
-/// given, as `reports/<period>/改革落实情况报告-<period>.<fmt>` for each of
-/// `formats` (default xlsx and html) under `default_dir` or the workspace.
+/// given, as `<dir>/<period>/改革落实情况报告-<period>.<fmt>` for each of
+/// `formats` (default xlsx and html), `<dir>` being `default_dir` or the
+/// workspace's `reports/`.
 pub fn write_reports(
-    ws_root: &Path,
-    period: Option<&str>,
-    outs: &[PathBuf],
-    formats: &[String],
-) -> anyhow::Result<Vec<PathBuf>> {
-    write_reports_in(ws_root, period, outs, formats, None)
-}
-
-pub fn write_reports_in(
     ws_root: &Path,
     period: Option<&str>,
     outs: &[PathBuf],

@@ -135,7 +135,7 @@ fn run_steps(
             } => {
                 let period = period.as_deref().filter(|p| *p != "latest");
                 let dir = dir.as_deref().map(|d| loaded.resolve(d, root));
-                let written = super::report::write_reports_in(
+                let written = super::report::write_reports(
                     root,
                     period,
                     &[],

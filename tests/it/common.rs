@@ -28,6 +28,13 @@ pub fn workspace(roster: Option<&str>) -> (tempfile::TempDir, Workspace) {
     (dir, ws)
 }
 
+/// The taizhang binary, run on workspace `ws`.
+pub fn taizhang(ws: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_taizhang"));
+    cmd.arg("--workspace").arg(ws);
+    cmd
+}
+
 pub fn options() -> Options {
     Options {
         kind: None,

@@ -2,13 +2,6 @@
 //! figures as one that was never interrupted.
 
 use super::common::*;
-use std::process::Command;
-
-fn taizhang(ws: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taizhang"));
-    cmd.arg("--workspace").arg(ws);
-    cmd
-}
 
 fn figures(ws: &std::path::Path) -> Vec<Vec<String>> {
     let mut all = rows(

@@ -3,13 +3,7 @@
 
 use super::common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn taizhang(ws: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_taizhang"));
-    c.arg("--workspace").arg(ws);
-    c
-}
+use std::process::Output;
 
 fn copy_tree(from: &Path, to: &Path) {
     for file in walk(from) {

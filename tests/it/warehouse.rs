@@ -4,13 +4,6 @@
 
 use super::common::*;
 use std::path::Path;
-use std::process::Command;
-
-fn taizhang(ws: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_taizhang"));
-    c.arg("--workspace").arg(ws);
-    c
-}
 
 /// A workspace with the small sample ingested.
 fn sample_workspace() -> tempfile::TempDir {
