@@ -3,6 +3,7 @@
 //! section rows, merged cells, a notes footer, a bad row, a late unit, a
 //! missing unit and a resubmission, laid out as `<period>/<region_code>/`.
 
+use rayon::prelude::*;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError,
 };
@@ -20,6 +21,31 @@ pub enum Scale {
     Small,
     /// Every city and county of Sichuan for one quarter, every kind.
     Province,
+    /// About 2,850 cities and counties of a generated national roster, 150–400
+    /// task rows each, every kind, one or more quarters (`--quarters`).
+    National,
+}
+
+/// How much national data to make; ignored by the other scales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NationalOptions {
+    /// Consecutive quarters from 2024Q1.
+    pub quarters: u32,
+    /// Only the first `n` submitting units (all of them when `None`), for
+    /// tests and quick runs; the roster always lists every unit.
+    pub units: Option<usize>,
+    /// Task rows per workbook instead of 150–400 (one huge workbook: `units = 1`).
+    pub tasks: Option<usize>,
+}
+
+impl Default for NationalOptions {
+    fn default() -> NationalOptions {
+        NationalOptions {
+            quarters: 1,
+            units: None,
+            tasks: None,
+        }
+    }
 }
 
 /// What `generate` wrote.
@@ -194,9 +220,20 @@ const HEADERS: [&[&str]; 3] = [
 
 /// Writes the small sample set under `out`.
 pub fn generate(out: &Path, seed: u64, scale: Scale) -> Result<Summary> {
+    generate_with(out, seed, scale, NationalOptions::default())
+}
+
+/// [`generate`], with the national scale's options.
+pub fn generate_with(
+    out: &Path,
+    seed: u64,
+    scale: Scale,
+    national: NationalOptions,
+) -> Result<Summary> {
     match scale {
         Scale::Small => generate_small(out, seed),
         Scale::Province => generate_province(out, seed),
+        Scale::National => generate_national(out, seed, national),
     }
 }
 
@@ -207,6 +244,8 @@ struct Plan {
     received: (i32, u32, u32, u32, u32),
     /// How far along the unit is: later files report more tasks done.
     progress: u64,
+    /// Task rows to write; `None` keeps the catalogue's 14–18.
+    tasks: Option<usize>,
 }
 
 fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
@@ -255,6 +294,7 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                         0,
                     ),
                     progress: 40,
+                    tasks: None,
                 });
                 plans.push(Plan {
                     period: *period,
@@ -262,6 +302,7 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                     file_name: format!("{base}（更正）.xlsx"),
                     received,
                     progress: 75,
+                    tasks: None,
                 });
                 continue;
             }
@@ -271,6 +312,7 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                 file_name: format!("{base}.xlsx"),
                 received,
                 progress: 30 + 30 * pi as u64,
+                tasks: None,
             });
         }
     }
@@ -309,21 +351,30 @@ fn write_plans(
         periods: periods.to_vec(),
         ..Summary::default()
     };
+    // Workbooks in parallel: each has its own generator, seeded by its index,
+    // so the bytes do not depend on the thread count.
+    let written: Vec<PathBuf> = plans
+        .par_iter()
+        .enumerate()
+        .map(|(i, plan)| {
+            let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
+            let unit = &units[plan.unit];
+            let bytes = task_ledger(unit, plan, &mut rng, every_kind)
+                .map_err(|e| xlsx_error(&plan.file_name, e))?;
+            let path = out.join(relative_path(units, plan));
+            write_bytes_atomic(&path, &bytes)?;
+            Ok(path)
+        })
+        .collect::<Result<_>>()?;
+    summary.files = written;
     let mut received_csv = String::from("path,received_at\n");
-    for (i, plan) in plans.iter().enumerate() {
-        let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
-        let unit = &units[plan.unit];
-        let bytes = task_ledger(unit, plan, &mut rng, every_kind)
-            .map_err(|e| xlsx_error(&plan.file_name, e))?;
-        let rel = format!("{}/{}/{}", plan.period, unit.code, plan.file_name);
-        let path = out.join(&rel);
-        write_bytes_atomic(&path, &bytes)?;
+    for plan in plans {
         let (y, mo, d, h, mi) = plan.received;
         let _ = writeln!(
             received_csv,
-            "{rel},{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+08:00"
+            "{},{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00+08:00",
+            relative_path(units, plan)
         );
-        summary.files.push(path);
     }
     write_bytes_atomic(&out.join("received.csv"), received_csv.as_bytes())?;
     Ok(summary)
@@ -383,6 +434,7 @@ fn generate_province(out: &Path, seed: u64) -> Result<Summary> {
                 0,
             ),
             progress: 30 + rng.below(50) as u64,
+            tasks: None,
         });
     }
     let summary = write_plans(out, seed, &units, &plans, &[period], true)?;
@@ -391,6 +443,144 @@ fn generate_province(out: &Path, seed: u64) -> Result<Summary> {
         crate::workspace::DEFAULT_ROSTER.as_bytes(),
     )?;
     Ok(summary)
+}
+
+/// The 31 provincial units of the national roster (real codes and names).
+const PROVINCES: &[(&str, &str)] = &[
+    ("110000", "北京市"),
+    ("120000", "天津市"),
+    ("130000", "河北省"),
+    ("140000", "山西省"),
+    ("150000", "内蒙古自治区"),
+    ("210000", "辽宁省"),
+    ("220000", "吉林省"),
+    ("230000", "黑龙江省"),
+    ("310000", "上海市"),
+    ("320000", "江苏省"),
+    ("330000", "浙江省"),
+    ("340000", "安徽省"),
+    ("350000", "福建省"),
+    ("360000", "江西省"),
+    ("370000", "山东省"),
+    ("410000", "河南省"),
+    ("420000", "湖北省"),
+    ("430000", "湖南省"),
+    ("440000", "广东省"),
+    ("450000", "广西壮族自治区"),
+    ("460000", "海南省"),
+    ("500000", "重庆市"),
+    ("510000", "四川省"),
+    ("520000", "贵州省"),
+    ("530000", "云南省"),
+    ("540000", "西藏自治区"),
+    ("610000", "陕西省"),
+    ("620000", "甘肃省"),
+    ("630000", "青海省"),
+    ("640000", "宁夏回族自治区"),
+    ("650000", "新疆维吾尔自治区"),
+];
+
+/// Place-name syllables; a name is one of each, so 60 × 60 names are unique.
+const NAME_FIRST: &str = "安宝昌长丰福光广海和河华怀吉建江金京靖乐临龙隆罗茂宁平清庆仁荣瑞山善寿顺泰通武西仙祥新兴永玉元云泽彰镇中忠资宣阳兰";
+const NAME_SECOND: &str = "安边川城定东丰阜峰谷汉和湖化江津康口兰林陵宁平浦桥清泉山水顺台潭田亭通西溪仙兴阳邑源远州庄沙岭宇冈昌门丘营渡坪原";
+
+/// A generated national roster: the 31 provinces, then per province 6–16
+/// cities (`PPCC00`) each with 5–10 counties (`PPCCnn`); every name unique.
+fn national_units() -> Vec<SampleUnit> {
+    let first: Vec<char> = NAME_FIRST.chars().collect();
+    let second: Vec<char> = NAME_SECOND.chars().collect();
+    let mut n = 0;
+    let mut name = |suffix: &str| {
+        // Step through the pairs with a stride coprime to their count, so
+        // neighbouring units do not share a first syllable.
+        let i = (n * 1_009) % (first.len() * second.len());
+        n += 1;
+        format!(
+            "{}{}{suffix}",
+            first[i % first.len()],
+            second[i / first.len()]
+        )
+    };
+    let mut units = Vec::new();
+    for (pi, (code, pname)) in PROVINCES.iter().enumerate() {
+        units.push(SampleUnit::new(code, pname, "province", ""));
+        let cities = 6 + (pi * 5) % 11;
+        for ci in 1..=cities {
+            let city = format!("{}{ci:02}00", &code[..2]);
+            units.push(SampleUnit::new(&city, &name("市"), "city", code));
+            let counties = 5 + (pi * 3 + ci * 7) % 6;
+            for ki in 1..=counties {
+                let county = format!("{}{ci:02}{ki:02}", &code[..2]);
+                let suffix = if ki <= 2 { "区" } else { "县" };
+                units.push(SampleUnit::new(&county, &name(suffix), "county", &city));
+            }
+        }
+    }
+    units
+}
+
+/// Every city and county of [`national_units`] for `quarters` quarters from
+/// 2024Q1, each workbook with 150–400 task rows and a sheet of every other
+/// kind. About one unit in thirty skips a quarter, one in ten is late.
+fn generate_national(out: &Path, seed: u64, opts: NationalOptions) -> Result<Summary> {
+    let units = national_units();
+    let periods: Vec<Period> = (0..opts.quarters.max(1))
+        .map(|q| Period::Quarter(2024 + (q / 4) as i32, q % 4 + 1))
+        .collect();
+    let submitting: Vec<usize> = (0..units.len())
+        .filter(|&i| units[i].level != "province")
+        .take(opts.units.unwrap_or(usize::MAX))
+        .collect();
+    let mut rng = Rng(seed);
+    let mut plans = Vec::new();
+    for (qi, period) in periods.iter().enumerate() {
+        let end = period.end();
+        for &ui in &submitting {
+            if rng.chance(3) && opts.units.is_none_or(|n| n > 1) {
+                continue;
+            }
+            let delay = if rng.chance(10) {
+                20
+            } else {
+                1 + rng.below(9) as i64
+            };
+            let day = end + chrono::Duration::days(delay);
+            plans.push(Plan {
+                period: *period,
+                unit: ui,
+                file_name: format!(
+                    "{}{}年第{}季度改革工作台账.xlsx",
+                    units[ui].name,
+                    period.year(),
+                    quarter_zh(*period)
+                ),
+                received: (
+                    chrono::Datelike::year(&day),
+                    chrono::Datelike::month(&day),
+                    chrono::Datelike::day(&day),
+                    9 + (ui % 8) as u32,
+                    0,
+                ),
+                progress: (20 + 15 * qi as u64 + rng.below(30) as u64).min(95),
+                tasks: Some(opts.tasks.unwrap_or_else(|| 150 + rng.below(251))),
+            });
+        }
+    }
+    let mut summary = write_plans(out, seed, &units, &plans, &periods, true)?;
+    summary.units = submitting.len();
+    let mut roster = String::from("code,name,level,parent_code,valid_from,valid_to,aliases\n");
+    for u in &units {
+        let _ = writeln!(roster, "{},{},{},{},,,", u.code, u.name, u.level, u.parent);
+    }
+    write_bytes_atomic(&out.join("roster.csv"), roster.as_bytes())?;
+    Ok(summary)
+}
+
+fn relative_path(units: &[SampleUnit], plan: &Plan) -> String {
+    format!(
+        "{}/{}/{}",
+        plan.period, units[plan.unit].code, plan.file_name
+    )
 }
 
 fn xlsx_error(name: &str, e: XlsxError) -> Error {
@@ -528,7 +718,11 @@ fn task_ledger(
     let end = plan.period.end();
     let domains = CATALOGUE.len() - usize::from(rng.chance(40));
     for (di, (domain, tasks)) in CATALOGUE.iter().take(domains).enumerate() {
-        let count = tasks.len() - rng.below(2);
+        let count = match plan.tasks {
+            // Spread the wanted rows over the domains, the remainder in the first.
+            Some(n) => n / domains + if di == 0 { n % domains } else { 0 },
+            None => tasks.len() - rng.below(2),
+        };
         ws.merge_range(
             row,
             0,
@@ -538,7 +732,12 @@ fn task_ledger(
             &wrap,
         )?;
         row += 1;
-        for task in tasks.iter().take(count) {
+        for k in 0..count {
+            // Beyond the catalogue, the same tasks come back as later batches (第2批…).
+            let task = &match k / tasks.len() {
+                0 => tasks[k].to_string(),
+                batch => format!("{}（第{}批）", tasks[k % tasks.len()], batch + 1),
+            };
             seq += 1;
             let lead = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);
             let partner = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);

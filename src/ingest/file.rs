@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::issue::{Code, Issue, Severity};
-use super::sheet::{Header, SheetResult, find_header, read_rows};
+use super::sheet::{Header, HeaderRows, SheetResult, find_header, find_header_in, read_rows};
 use super::workbook::{CellValue, Format, ReadLimits, SheetGrid, read_workbook};
 use crate::config::Limits;
 use crate::ledger::{Kind, Record, Rules};
@@ -34,7 +34,11 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     pub sheets: Vec<String>,
+    /// The rows read. Ingest moves them into the lake as soon as the file is
+    /// read, so only `rows_ok` stays.
     pub records: Vec<Record>,
+    /// Rows accepted: the number of `records` when the ledger is accepted.
+    pub rows_ok: usize,
     pub rows_rejected: usize,
     pub warnings: usize,
     pub accepted: bool,
@@ -249,6 +253,11 @@ pub fn parse_grids(
     }
     for (kind, ledger) in &mut out.ledgers {
         ledger.accepted = usable && !ledger.records.is_empty();
+        ledger.rows_ok = if ledger.accepted {
+            ledger.records.len()
+        } else {
+            0
+        };
         if usable && ledger.records.is_empty() && ledger.rows_rejected == 0 {
             out.issues.push(
                 Issue::file(
@@ -284,9 +293,10 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
         };
     }
     let keyword = kind_named_by(grid);
+    let candidates = HeaderRows::of(grid);
     let mut headers: Vec<Header> = Kind::ALL
         .into_iter()
-        .filter_map(|k| find_header(grid, k, rules))
+        .filter_map(|k| find_header_in(grid, &candidates, k, rules))
         .collect();
     headers.sort_by_key(|h| std::cmp::Reverse(h.score()));
     let best_score = headers.first().map_or(0, Header::score);

@@ -10,19 +10,20 @@ pub mod file;
 pub mod issue;
 pub mod sheet;
 pub mod workbook;
+pub mod xlsx_merges;
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::lake::schema::{self, IssueRow, KindRows, SubmissionRow};
-use crate::lake::{Lake, UNKNOWN_PERIOD};
+use crate::lake::{BatchWriter, Lake, UNKNOWN_PERIOD};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::normalize::time::parse_time;
@@ -318,8 +319,18 @@ impl ReceiptHints {
     }
 }
 
+/// Files parsed together before their rows go to the lake: enough to keep
+/// every core busy, few enough that memory is bounded by a handful of files
+/// (and the largest sheet), not by how many files an ingest is given.
+const CHUNK_FILES: usize = 16;
+
 /// Ingests `inputs` into the workspace. The caller holds the workspace lock
 /// unless this is a dry run.
+///
+/// Files are hashed and parsed in parallel, a chunk at a time, while the
+/// previous chunk is archived and streamed into the batch's lake parts in
+/// input order; a file's rows are dropped once written, so memory does not
+/// grow with the number of files.
 pub fn run(
     ws: &Workspace,
     inputs: &[Input],
@@ -332,77 +343,155 @@ pub fn run(
         report.recovered_parts = lake.recover()?;
     }
     let known = lake.known_files()?;
-    let now = chrono::Utc::now().with_timezone(&crate::normalize::time::china());
     let rules = ws.config.rules();
     let ctx = Context {
         roster: &ws.roster,
         rules: &rules,
         limits: ws.config.limits,
     };
-    let mut receipts = ReceivedTimes::default();
+    let mut sink = Sink {
+        ws,
+        opts,
+        known: &known,
+        now: chrono::Utc::now().with_timezone(&crate::normalize::time::china()),
+        receipts: ReceivedTimes::default(),
+        seen: HashMap::new(),
+        writer: (!opts.dry_run).then(|| BatchWriter::new(&lake)),
+        files: Vec::new(),
+    };
 
-    // Hash and parse in parallel; everything after is in input order.
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let hashed: Vec<ReadResult> = inputs
-        .par_iter()
-        .map(|input| {
-            let result = read_and_parse(input, opts, &known, ctx);
-            progress(
-                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                inputs.len(),
-            );
-            result
-        })
-        .collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ReadResult>>(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let known = &known;
+        let done = &done;
+        scope.spawn(move || {
+            for chunk in inputs.chunks(CHUNK_FILES) {
+                let results: Vec<ReadResult> = chunk
+                    .par_iter()
+                    .map(|input| {
+                        let result = read_and_parse(input, opts, known, ctx);
+                        progress(
+                            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                            inputs.len(),
+                        );
+                        result
+                    })
+                    .collect();
+                // The receiver is gone when the writing side failed: stop.
+                if tx.send(results).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut next = inputs.iter();
+        for results in rx {
+            for result in results {
+                let input = next.next().expect("one result per input");
+                let file = sink.take(input, result)?;
+                report.files.push(file);
+            }
+        }
+        Ok(())
+    })?;
 
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    let mut new_files = Vec::new();
-    for (input, (hash, parsed, error)) in inputs.iter().zip(hashed) {
+    let Some(writer) = sink.writer.take() else {
+        return Ok(report);
+    };
+    if sink.files.is_empty() {
+        return Ok(report);
+    }
+    let batch_id = batch_id(&sink.files);
+    writer.commit(&batch_id, std::mem::take(&mut sink.files))?;
+    report.batch_id = Some(batch_id);
+    Ok(report)
+}
+
+/// The ordered, single-threaded half of an ingest: decides what each parsed
+/// file is, archives it and appends its rows to the batch's parts.
+struct Sink<'a> {
+    ws: &'a Workspace,
+    opts: &'a Options,
+    known: &'a std::collections::BTreeSet<String>,
+    now: DateTime<FixedOffset>,
+    receipts: ReceivedTimes,
+    /// sha256 → the first input of this ingest with those bytes.
+    seen: HashMap<String, PathBuf>,
+    /// `None` in a dry run.
+    writer: Option<BatchWriter<'a>>,
+    /// sha256 of every file the batch records.
+    files: Vec<String>,
+}
+
+impl Sink<'_> {
+    fn take(&mut self, input: &Input, result: ReadResult) -> Result<FileReport> {
+        let (hash, parsed, error) = result;
         let sha = hash.as_ref().map(|(s, _)| s.clone());
         let outcome = match (hash, parsed, error) {
             (_, _, Some(error)) => Outcome::Failed { error },
-            (Some((sha, _)), _, None) if known.contains(&sha) => Outcome::Skipped {
+            (Some((sha, _)), _, None) if self.known.contains(&sha) => Outcome::Skipped {
                 reason: "已在数据湖中 / already in the lake".into(),
             },
-            (Some((sha, _)), _, None) if seen.contains_key(&sha) => Outcome::Skipped {
-                reason: format!(
-                    "与本批 {} 内容相同 / same bytes as {}",
-                    seen[&sha].display(),
-                    seen[&sha].display()
-                ),
-            },
+            (Some((sha, _)), _, None) if self.seen.contains_key(&sha) => {
+                let first = self.seen[&sha].display();
+                Outcome::Skipped {
+                    reason: format!("与本批 {first} 内容相同 / same bytes as {first}"),
+                }
+            }
             (Some((sha, bytes)), Some(p), None) => {
-                seen.insert(sha.clone(), input.path.clone());
-                let mut parsed = p.parsed;
-                let replayed_at = input
-                    .replay
-                    .as_ref()
-                    .and_then(|r| DateTime::parse_from_rfc3339(&r.received_at).ok());
-                let received_at = match replayed_at.or(opts.received_at) {
-                    Some(t) => t,
-                    None => match receipts.lookup(&input.path, &input.root)? {
-                        Lookup::Found(t) => t,
-                        Lookup::Omitted(csv) => {
-                            parsed.issues.push(Issue::file(
-                                Severity::Warning,
-                                Code::MissingCell,
-                                format!("{} 未列出此文件，接收时间按导入时刻记录", csv.display()),
-                                format!("{} does not list this file; the moment of ingest was recorded as its receipt time", csv.display()),
-                            ));
-                            now
-                        }
-                        Lookup::NoCsv => now,
-                    },
-                };
+                self.seen.insert(sha.clone(), input.path.clone());
+                let ParsedWithBytes {
+                    mut parsed,
+                    ext,
+                    data,
+                    kind_batches,
+                } = p;
+                let received_at = self.received_at(input, &mut parsed)?;
                 let submissions = submission_rows(
                     &input.file_name(),
                     &sha,
                     bytes,
                     &parsed,
                     received_at,
-                    source_of(input, opts),
+                    source_of(input, self.opts),
                 );
-                new_files.push((input.clone(), sha.clone(), p.ext, received_at));
+                if let Some(writer) = &mut self.writer {
+                    archive(
+                        self.ws,
+                        input,
+                        &sha,
+                        &ext,
+                        data.as_deref(),
+                        received_at,
+                        self.opts,
+                        &parsed,
+                    )?;
+                    crate::fsutil::crash_point("archive");
+                    let period = submissions[0]
+                        .period
+                        .clone()
+                        .unwrap_or_else(|| UNKNOWN_PERIOD.to_string());
+                    for (kind, batch) in &kind_batches {
+                        writer.append(kind.as_str(), &period, batch)?;
+                    }
+                    let rows: Vec<&SubmissionRow> = submissions.iter().collect();
+                    writer.append("submissions", &period, &schema::submissions_batch(&rows)?)?;
+                    if !parsed.issues.is_empty() {
+                        let first = &submissions[0];
+                        let rows: Vec<IssueRow<'_>> = parsed
+                            .issues
+                            .iter()
+                            .map(|issue| IssueRow {
+                                submission_id: &first.submission_id,
+                                region_code: first.region_code.as_deref(),
+                                period: first.period.as_deref(),
+                                issue,
+                            })
+                            .collect();
+                        writer.append("issues", &period, &schema::issues_batch(&rows)?)?;
+                    }
+                    self.files.push(sha.clone());
+                }
                 Outcome::Read {
                     parsed: Box::new(parsed),
                     submissions,
@@ -412,45 +501,51 @@ pub fn run(
                 error: "内部错误 / internal: file neither read nor failed".into(),
             },
         };
-        report.files.push(FileReport {
+        Ok(FileReport {
             path: input.path.clone(),
             sha256: sha,
             outcome,
-        });
+        })
     }
 
-    if opts.dry_run || new_files.is_empty() {
-        return Ok(report);
-    }
-    // 1. The archive: bytes and receipt of every new file.
-    let by_sha: HashMap<&str, &FileReport> = report
-        .files
-        .iter()
-        .filter_map(|f| {
-            f.sha256
-                .as_deref()
-                .filter(|_| matches!(f.outcome, Outcome::Read { .. }))
-                .map(|s| (s, f))
+    /// The replayed receipt, `--received-at`, the nearest `received.csv`, or now.
+    fn received_at(
+        &mut self,
+        input: &Input,
+        parsed: &mut ParsedFile,
+    ) -> Result<DateTime<FixedOffset>> {
+        let replayed_at = input
+            .replay
+            .as_ref()
+            .and_then(|r| DateTime::parse_from_rfc3339(&r.received_at).ok());
+        if let Some(t) = replayed_at.or(self.opts.received_at) {
+            return Ok(t);
+        }
+        Ok(match self.receipts.lookup(&input.path, &input.root)? {
+            Lookup::Found(t) => t,
+            Lookup::Omitted(csv) => {
+                parsed.issues.push(Issue::file(
+                    Severity::Warning,
+                    Code::MissingCell,
+                    format!("{} 未列出此文件，接收时间按导入时刻记录", csv.display()),
+                    format!("{} does not list this file; the moment of ingest was recorded as its receipt time", csv.display()),
+                ));
+                self.now
+            }
+            Lookup::NoCsv => self.now,
         })
-        .collect();
-    for (input, sha, ext, received_at) in &new_files {
-        let Outcome::Read { parsed, .. } = &by_sha[sha.as_str()].outcome else {
-            continue;
-        };
-        archive(ws, input, sha, ext, *received_at, opts, parsed)?;
-        crate::fsutil::crash_point("archive");
     }
-    // 2. The lake, committed by its batch marker.
-    let (groups, files) = lake_groups(&report)?;
-    let batch_id = batch_id(&files);
-    lake.commit(&batch_id, groups, files)?;
-    report.batch_id = Some(batch_id);
-    Ok(report)
 }
 
 struct ParsedWithBytes {
+    /// The file as read, its ledgers' rows already moved into `kind_batches`.
     parsed: ParsedFile,
     ext: String,
+    /// The file's bytes, for the archive; `None` for a file over the size
+    /// limit, which is copied from its path instead.
+    data: Option<Vec<u8>>,
+    /// One Arrow batch per accepted kind, built on the parsing thread.
+    kind_batches: Vec<(Kind, arrow::array::RecordBatch)>,
 }
 
 type ReadResult = (
@@ -459,8 +554,9 @@ type ReadResult = (
     Option<String>,
 );
 
-/// Hashes a file and, when it is new, parses it. Files over the size limit
-/// are hashed as a stream and never held in memory.
+/// Hashes a file and, when it is new, parses it and turns its rows into
+/// Arrow batches. Files over the size limit are hashed as a stream and never
+/// held in memory.
 fn read_and_parse(
     input: &Input,
     opts: &Options,
@@ -500,11 +596,13 @@ fn read_and_parse(
             issues: vec![too_large(meta.len(), ctx.limits.max_file_mb)],
             ..ParsedFile::default()
         };
-        return (
-            Some((sha, meta.len())),
-            Some(ParsedWithBytes { parsed, ext }),
-            None,
-        );
+        let file = ParsedWithBytes {
+            parsed,
+            ext,
+            data: None,
+            kind_batches: Vec::new(),
+        };
+        return (Some((sha, meta.len())), Some(file), None);
     }
     let bytes = match fs::read(path) {
         Ok(b) => b,
@@ -515,12 +613,49 @@ fn read_and_parse(
         return (Some((sha, bytes.len() as u64)), None, None);
     }
     let hints = hints_for(input, opts);
-    let parsed = file::parse_file(&bytes, &file_name, &hints, ctx);
-    (
-        Some((sha, bytes.len() as u64)),
-        Some(ParsedWithBytes { parsed, ext }),
-        None,
-    )
+    let mut parsed = file::parse_file(&bytes, &file_name, &hints, ctx);
+    let kind_batches = match take_kind_batches(&sha, &mut parsed) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                Some((sha, bytes.len() as u64)),
+                None,
+                Some(format!("内部错误 / internal: {e}")),
+            );
+        }
+    };
+    let size = bytes.len() as u64;
+    let file = ParsedWithBytes {
+        parsed,
+        ext,
+        data: (!opts.dry_run).then_some(bytes),
+        kind_batches,
+    };
+    (Some((sha, size)), Some(file), None)
+}
+
+/// Moves the rows of each accepted ledger into an Arrow batch.
+fn take_kind_batches(
+    sha: &str,
+    parsed: &mut ParsedFile,
+) -> Result<Vec<(Kind, arrow::array::RecordBatch)>> {
+    let submission_id = &sha[..16];
+    let region = parsed.region_code.clone().unwrap_or_default();
+    let period = parsed.period.map(|p| p.to_string()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (kind, ledger) in &mut parsed.ledgers {
+        let records = std::mem::take(&mut ledger.records);
+        if ledger.accepted {
+            let rows = [KindRows {
+                submission_id,
+                region_code: &region,
+                period: &period,
+                records: &records,
+            }];
+            out.push((*kind, schema::kind_batch(*kind, &rows)?));
+        }
+    }
+    Ok(out)
 }
 
 fn too_large(bytes: u64, limit_mb: u64) -> Issue {
@@ -621,17 +756,8 @@ fn submission_rows(
         .map(|(kind, ledger)| SubmissionRow {
             kind: Some(*kind),
             sheets: ledger.sheets.clone(),
-            rows_ok: if ledger.accepted {
-                ledger.records.len()
-            } else {
-                0
-            },
-            rows_rejected: ledger.rows_rejected
-                + if ledger.accepted {
-                    0
-                } else {
-                    ledger.records.len()
-                },
+            rows_ok: ledger.rows_ok,
+            rows_rejected: ledger.rows_rejected,
             warnings: base.warnings + ledger.warnings,
             accepted: ledger.accepted,
             ..base.clone()
@@ -639,22 +765,31 @@ fn submission_rows(
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn archive(
     ws: &Workspace,
     input: &Input,
     sha: &str,
     ext: &str,
+    data: Option<&[u8]>,
     received_at: DateTime<FixedOffset>,
     opts: &Options,
     parsed: &ParsedFile,
 ) -> Result<()> {
+    // Written without a flush each: the batch's commit flushes the file
+    // system once before its marker makes the rows visible.
     let dir = ws.archive();
-    let data = dir.join(format!("{sha}.{ext}"));
-    if !data.exists() {
-        crate::fsutil::write_atomic(&data, |f| {
+    let path = dir.join(format!("{sha}.{ext}"));
+    let size = fs::metadata(&path).map(|m| m.len()).ok();
+    match data {
+        // Already archived whole (an earlier ingest died before committing).
+        Some(bytes) if size == Some(bytes.len() as u64) => {}
+        Some(bytes) => crate::fsutil::write_bytes_unsynced(&path, bytes)?,
+        None if size.is_some() => {}
+        None => crate::fsutil::write_atomic(&path, |f| {
             let mut src = fs::File::open(&input.path)?;
             std::io::copy(&mut src, f).map(|_| ())
-        })?;
+        })?,
     }
     let hints = hints_for(input, opts);
     let receipt = Receipt {
@@ -666,76 +801,10 @@ fn archive(
         kind: hints.kind.map(|k| k.as_str().to_string()),
         hints: Some(ReceiptHints::from_hints(&hints)),
     };
-    crate::fsutil::write_bytes_atomic(
+    crate::fsutil::write_bytes_unsynced(
         &dir.join(format!("{sha}.json")),
         &serde_json::to_vec_pretty(&receipt)?,
     )
-}
-
-type Groups = BTreeMap<(String, String), arrow::array::RecordBatch>;
-
-/// One record batch per (table, period) for everything this ingest read.
-fn lake_groups(report: &Report) -> Result<(Groups, Vec<String>)> {
-    let mut groups = BTreeMap::new();
-    let mut files = Vec::new();
-    let mut kind_rows: BTreeMap<(Kind, String), Vec<KindRows<'_>>> = BTreeMap::new();
-    let mut submissions: BTreeMap<String, Vec<&SubmissionRow>> = BTreeMap::new();
-    let mut issues: BTreeMap<String, Vec<IssueRow<'_>>> = BTreeMap::new();
-    for f in &report.files {
-        let Outcome::Read {
-            parsed,
-            submissions: subs,
-        } = &f.outcome
-        else {
-            continue;
-        };
-        let first = &subs[0];
-        files.push(first.sha256.clone());
-        let period = first
-            .period
-            .clone()
-            .unwrap_or_else(|| UNKNOWN_PERIOD.to_string());
-        for s in subs {
-            submissions.entry(period.clone()).or_default().push(s);
-        }
-        for (kind, ledger) in &parsed.ledgers {
-            if ledger.accepted {
-                kind_rows
-                    .entry((*kind, period.clone()))
-                    .or_default()
-                    .push(KindRows {
-                        submission_id: &first.submission_id,
-                        region_code: first.region_code.as_deref().unwrap_or_default(),
-                        period: first.period.as_deref().unwrap_or_default(),
-                        records: &ledger.records,
-                    });
-            }
-        }
-        for issue in &parsed.issues {
-            issues.entry(period.clone()).or_default().push(IssueRow {
-                submission_id: &first.submission_id,
-                region_code: first.region_code.as_deref(),
-                period: first.period.as_deref(),
-                issue,
-            });
-        }
-    }
-    for ((kind, period), rows) in kind_rows {
-        groups.insert(
-            (kind.as_str().to_string(), period),
-            schema::kind_batch(kind, &rows)?,
-        );
-    }
-    for (period, rows) in submissions {
-        groups.insert(
-            ("submissions".to_string(), period),
-            schema::submissions_batch(&rows)?,
-        );
-    }
-    for (period, rows) in issues {
-        groups.insert(("issues".to_string(), period), schema::issues_batch(&rows)?);
-    }
-    Ok((groups, files))
 }
 
 /// A batch is named by what it holds, so re-running the same batch after a

@@ -8,8 +8,8 @@ use super::issue::{Code, Issue, Severity};
 use super::workbook::{CellValue, SheetGrid};
 use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
 use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
-use crate::normalize::header::{MatchQuality, best_match, normalize_header};
-use crate::normalize::text::{clean_text, fold_width};
+use crate::normalize::header::{MatchQuality, normalize_header};
+use crate::normalize::text::{clean_text, fold_width, is_blank_text};
 use crate::normalize::units::split_units;
 use crate::normalize::{Status, parse_yes_no};
 
@@ -59,16 +59,61 @@ impl Header {
     }
 }
 
+/// A text cell of a candidate header row, with its normalised form.
+#[derive(Debug, Clone)]
+pub struct HeaderCell {
+    pub col: u32,
+    pub text: String,
+    norm: String,
+}
+
+/// The first rows of a sheet as header candidates, each text cell normalised
+/// once for every kind that is tried.
+#[derive(Debug, Clone)]
+pub struct HeaderRows {
+    rows: Vec<(u32, Vec<HeaderCell>)>,
+}
+
+impl HeaderRows {
+    pub fn of(grid: &SheetGrid) -> HeaderRows {
+        let top = grid.origin.0;
+        let bottom = grid.row_count().min(top + HEADER_SEARCH_ROWS);
+        HeaderRows {
+            rows: (top..bottom)
+                .map(|row| (row, header_cells(grid, row)))
+                .collect(),
+        }
+    }
+
+    fn row(&self, row: u32) -> Option<&[HeaderCell]> {
+        self.rows
+            .iter()
+            .find(|(r, _)| *r == row)
+            .map(|(_, cells)| cells.as_slice())
+    }
+}
+
 /// Finds the header row of `kind` in a sheet whose merges are filled: the row
 /// within the first rows that matches the most distinct columns, including the
 /// kind's required one; a second row below merged parents adds its children.
 pub fn find_header(grid: &SheetGrid, kind: Kind, rules: &Rules) -> Option<Header> {
-    let top = grid.origin.0;
-    let bottom = grid.row_count().min(top + HEADER_SEARCH_ROWS);
+    find_header_in(grid, &HeaderRows::of(grid), kind, rules)
+}
+
+/// [`find_header`] over header candidates already prepared.
+pub fn find_header_in(
+    grid: &SheetGrid,
+    candidates: &HeaderRows,
+    kind: Kind,
+    rules: &Rules,
+) -> Option<Header> {
     let mut best: Option<Header> = None;
-    for row in top..bottom {
-        let texts: Vec<(u32, String)> = row_texts(grid, row);
-        let header = bind(kind, rules, row, row, &texts);
+    for (row, cells) in &candidates.rows {
+        // A header needs two columns: a row with fewer cells cannot be one.
+        if cells.len() < 2 {
+            continue;
+        }
+        let header = bind(kind, rules, *row, *row, cells);
         if header.score() >= 2
             && header.has(kind.required())
             && best.as_ref().is_none_or(|b| header.score() > b.score())
@@ -92,22 +137,23 @@ pub fn find_header(grid: &SheetGrid, kind: Kind, rules: &Rules) -> Option<Header
                 && (m.first.1..=m.last.1).contains(&col)
         })
     };
-    let parent_texts = row_texts(grid, parent);
-    let child_texts = row_texts(grid, child);
+    let parent_cells = candidates
+        .row(parent)
+        .map_or_else(|| header_cells(grid, parent), <[_]>::to_vec);
+    let child_cells = candidates
+        .row(child)
+        .map_or_else(|| header_cells(grid, child), <[_]>::to_vec);
     let parent_bound: HashSet<u32> = single.bindings.iter().map(|b| b.col).collect();
-    let mut combined: HashMap<u32, String> = parent_texts.into_iter().collect();
-    for (col, text) in child_texts {
-        let child_matches = best_match(
-            &normalize_header(&text),
-            rules.synonyms(kind).iter().map(Vec::as_slice),
-        )
-        .is_some();
-        if child_matches && (under_parent(col) || !parent_bound.contains(&col)) {
-            combined.insert(col, text);
+    let mut combined: HashMap<u32, HeaderCell> =
+        parent_cells.into_iter().map(|c| (c.col, c)).collect();
+    for cell in child_cells {
+        let child_matches = rules.match_header(kind, &cell.norm).is_some();
+        if child_matches && (under_parent(cell.col) || !parent_bound.contains(&cell.col)) {
+            combined.insert(cell.col, cell);
         }
     }
-    let mut combined: Vec<(u32, String)> = combined.into_iter().collect();
-    combined.sort_by_key(|(c, _)| *c);
+    let mut combined: Vec<HeaderCell> = combined.into_values().collect();
+    combined.sort_by_key(|c| c.col);
     let two_rows = bind(kind, rules, parent, child, &combined);
     Some(if two_rows.score() > single.score() {
         two_rows
@@ -116,22 +162,20 @@ pub fn find_header(grid: &SheetGrid, kind: Kind, rules: &Rules) -> Option<Header
     })
 }
 
-fn row_texts(grid: &SheetGrid, row: u32) -> Vec<(u32, String)> {
+fn header_cells(grid: &SheetGrid, row: u32) -> Vec<HeaderCell> {
     (grid.origin.1..grid.col_count())
         .filter_map(|col| match grid.cell(row, col) {
-            CellValue::Text(s) if !s.trim().is_empty() => Some((col, s.clone())),
+            CellValue::Text(s) if !s.trim().is_empty() => Some(HeaderCell {
+                col,
+                text: s.clone(),
+                norm: normalize_header(s),
+            }),
             _ => None,
         })
         .collect()
 }
 
-fn bind(
-    kind: Kind,
-    rules: &Rules,
-    first_row: u32,
-    last_row: u32,
-    texts: &[(u32, String)],
-) -> Header {
+fn bind(kind: Kind, rules: &Rules, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Header {
     let specs = kind.columns();
     let mut header = Header {
         kind,
@@ -141,14 +185,11 @@ fn bind(
         unmatched: Vec::new(),
         duplicates: Vec::new(),
     };
-    for (col, text) in texts {
-        let norm = normalize_header(text);
+    for HeaderCell { col, text, norm } in cells {
         if kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&norm.as_str()) {
             continue;
         }
-        let Some((spec, quality)) =
-            best_match(&norm, rules.synonyms(kind).iter().map(Vec::as_slice))
-        else {
+        let Some((spec, quality)) = rules.match_header(kind, norm) else {
             header.unmatched.push((*col, text.clone()));
             continue;
         };
@@ -240,9 +281,26 @@ pub fn read_rows(
         .iter()
         .find(|b| specs[b.spec].name == "seq")
         .map(|b| b.col);
+    let required_ix = field_index(kind, specs[required].name).expect("required column is a field");
+    let required_col = header
+        .bindings
+        .iter()
+        .find(|b| b.spec == required)
+        .map_or(first_col, |b| b.col);
+    let lead_ix = field_index(kind, "lead_unit");
+    // Deadline and status words repeat down a ledger: each distinct text is
+    // parsed once per sheet.
+    let mut deadlines: HashMap<String, Deadline> = HashMap::new();
+    let mut statuses: HashMap<(String, bool), Option<Status>> = HashMap::new();
     let mut domain: Option<String> = None;
     let mut empty_run = 0;
-    let mut seen: HashMap<Vec<Value>, u32> = HashMap::new();
+    // Rows already read, by a hash of their values: a repeated row is
+    // reported, and only the hash is kept, not a second copy of the row.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    // The sheet columns bound to each canonical column, looked up once.
+    let bound_to: Vec<Vec<&Binding>> = (0..specs.len())
+        .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
+        .collect();
 
     for row in header.last_row + 1..grid.row_count() {
         let cells: Vec<(u32, &CellValue)> = (first_col..last_col)
@@ -270,7 +328,7 @@ pub fn read_rows(
         let mut row_issues = Vec::new();
         let mut units_lead: Option<String> = None;
         for (i, spec) in specs.iter().enumerate() {
-            let bound: Vec<&Binding> = header.bindings.iter().filter(|b| b.spec == i).collect();
+            let bound = &bound_to[i];
             let cell = bound.first().map(|b| (b.col, grid.cell(row, b.col)));
             let issue = |code: Code, zh: String, en: String, col: u32, value: String| {
                 Issue::file(Severity::Warning, code, zh, en)
@@ -323,13 +381,20 @@ pub fn read_rows(
                             kind: DeadlineKind::Date,
                         },
                         Some(CellValue::Number(x)) => parse_deadline_number(*x),
-                        _ => raw.as_deref().map_or(
-                            Deadline {
+                        _ => match raw.as_deref() {
+                            None => Deadline {
                                 on: None,
                                 kind: DeadlineKind::Unknown,
                             },
-                            |t| parse_deadline_text(t, default_year),
-                        ),
+                            Some(t) => match deadlines.get(t) {
+                                Some(d) => *d,
+                                None => {
+                                    let d = parse_deadline_text(t, default_year);
+                                    deadlines.insert(t.to_string(), d);
+                                    d
+                                }
+                            },
+                        },
                     };
                     if let (Some(raw), Some((col, _)), DeadlineKind::Unknown) =
                         (&raw, cell, deadline.kind)
@@ -350,8 +415,13 @@ pub fn read_rows(
                     let raw = cell.and_then(|(_, v)| text_of(v));
                     let yes_no = bound.first().is_some_and(|b| b.yes_no);
                     let status = match &raw {
-                        Some(t) if yes_no => rules.vocab.classify_yes_no(t),
-                        Some(t) => rules.vocab.classify(t),
+                        Some(t) => *statuses.entry((t.clone(), yes_no)).or_insert_with(|| {
+                            if yes_no {
+                                rules.vocab.classify_yes_no(t)
+                            } else {
+                                rules.vocab.classify(t)
+                            }
+                        }),
                         None => None,
                     };
                     if let (Some(t), Some((col, _)), None) = (&raw, cell, status) {
@@ -387,7 +457,7 @@ pub fn read_rows(
                 }
                 ColType::Int | ColType::Count => {
                     let mut total: Option<i64> = None;
-                    for b in &bound {
+                    for b in bound {
                         let v = grid.cell(row, b.col);
                         match read_int(v) {
                             Ok(Some(n)) if n < 0 => row_issues.push(issue(
@@ -442,19 +512,12 @@ pub fn read_rows(
             }
         }
         // A unit tagged （牵头） leads when the lead column is empty.
-        if let (Some(lead), Some(lead_ix)) = (units_lead, field_index(kind, "lead_unit"))
+        if let (Some(lead), Some(lead_ix)) = (units_lead, lead_ix)
             && values[lead_ix] == Value::Null
         {
             values[lead_ix] = Value::Text(lead);
         }
 
-        let required_ix =
-            field_index(kind, specs[required].name).expect("required column is a field");
-        let required_col = header
-            .bindings
-            .iter()
-            .find(|b| b.spec == required)
-            .map_or(first_col, |b| b.col);
         if values[required_ix] == Value::Null {
             let col = required_col;
             let row_text: Vec<String> = cells
@@ -484,7 +547,19 @@ pub fn read_rows(
         }
         out.issues.extend(row_issues);
         let source_row = row + 1;
-        if let Some(first) = seen.get(&values) {
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            values.hash(&mut h);
+            h.finish()
+        };
+        let same = seen.get(&hash).and_then(|ix| {
+            ix.iter()
+                .map(|&i| &out.records[i])
+                .find(|r| r.values == values)
+                .map(|r| r.source_row)
+        });
+        if let Some(first) = same {
             out.issues.push(
                 Issue::file(
                     Severity::Warning,
@@ -496,7 +571,7 @@ pub fn read_rows(
                 .at(row, first_col),
             );
         } else {
-            seen.insert(values.clone(), source_row);
+            seen.entry(hash).or_default().push(out.records.len());
         }
         out.records.push(Record {
             source_sheet: sheet.to_string(),
@@ -516,7 +591,7 @@ fn field_index(kind: Kind, name: &str) -> Option<usize> {
 
 fn is_blank(v: &CellValue) -> bool {
     match v {
-        CellValue::Text(s) => clean_text(s).is_none(),
+        CellValue::Text(s) => is_blank_text(s),
         other => other.is_empty(),
     }
 }
@@ -524,6 +599,7 @@ fn is_blank(v: &CellValue) -> bool {
 fn text_of(v: &CellValue) -> Option<String> {
     match v {
         CellValue::Error(_) => None,
+        CellValue::Text(s) => clean_text(s),
         other => clean_text(&other.as_text()),
     }
 }
@@ -601,15 +677,28 @@ fn is_end_of_table(first_text: &str) -> bool {
 /// Its cells hold one text (often merged across the row), or a Chinese numeral
 /// in the 序号 column and one text beside it.
 fn section_title(cells: &[(u32, &CellValue)], seq_col: Option<u32>) -> Option<String> {
-    let texts: Vec<String> = cells
-        .iter()
-        .map(|(_, v)| v.as_text().trim().to_string())
-        .collect();
-    let distinct: HashSet<&String> = texts.iter().collect();
-    let candidate = match distinct.len() {
-        1 => texts[0].clone(),
-        2 if seq_col == Some(cells[0].0) && is_chinese_numeral(&texts[0]) => {
-            format!("{}、{}", texts[0], texts[1])
+    fn text(v: &CellValue) -> std::borrow::Cow<'_, str> {
+        match v {
+            CellValue::Text(s) => std::borrow::Cow::Borrowed(s.trim()),
+            other => std::borrow::Cow::Owned(other.as_text().trim().to_string()),
+        }
+    }
+    // Up to three distinct texts, without collecting the row: a data row has
+    // many and is no section.
+    let mut distinct: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(3);
+    for (_, v) in cells {
+        let t = text(v);
+        if !distinct.contains(&t) {
+            if distinct.len() == 2 {
+                return None;
+            }
+            distinct.push(t);
+        }
+    }
+    let candidate = match distinct.as_slice() {
+        [only] => only.to_string(),
+        [first, second] if seq_col == Some(cells[0].0) && is_chinese_numeral(first) => {
+            format!("{first}、{second}")
         }
         _ => return None,
     };

@@ -260,6 +260,7 @@ fn read_as(
         Format::Xlsx => {
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             let names = worksheet_names(&wb, limits.max_sheets)?;
+            let mut merged = super::xlsx_merges::merged_regions(bytes);
             let mut sheets = Vec::with_capacity(names.len());
             for name in names {
                 let mut reader = wb
@@ -272,7 +273,10 @@ fn read_as(
                     Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
                 })?;
                 drop(reader);
-                let merges = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                let merges = match merged.as_mut().and_then(|m| m.remove(&name)) {
+                    Some(m) => m,
+                    None => wb.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+                };
                 let mut grid = grid_from_cells(name, cells, merges, limits.max_cells)?;
                 grid.uncached_formulas = uncached;
                 sheets.push(grid);

@@ -122,33 +122,124 @@ impl Lake {
         groups: BTreeMap<(String, String), RecordBatch>,
         files: Vec<String>,
     ) -> Result<BatchMarker> {
-        let mut parts = Vec::new();
+        let mut writer = BatchWriter::new(self);
         for ((table, period), batch) in groups {
+            writer.append(&table, &period, &batch)?;
+        }
+        writer.commit(batch_id, files)
+    }
+}
+
+/// Rows per Parquet row group: DuckDB's own row-group size, so a scan splits
+/// a part across threads the way it splits its own tables.
+const ROW_GROUP_ROWS: usize = 122_880;
+/// A row group is also closed once its encoded data passes this size, so a
+/// batch's memory stays bounded whatever its rows hold.
+const ROW_GROUP_BYTES: usize = 64 << 20;
+
+/// One ingest batch being written: a Parquet part per (table, period),
+/// streamed as rows arrive, under temporary names until [`BatchWriter::commit`]
+/// names them after the batch and writes the marker. Dropped without a
+/// commit, it removes its temporary files.
+pub struct BatchWriter<'a> {
+    lake: &'a Lake,
+    parts: BTreeMap<(String, String), PartWriter>,
+}
+
+struct PartWriter {
+    temp: PathBuf,
+    writer: ArrowWriter<fs::File>,
+}
+
+impl<'a> BatchWriter<'a> {
+    pub fn new(lake: &'a Lake) -> BatchWriter<'a> {
+        BatchWriter {
+            lake,
+            parts: BTreeMap::new(),
+        }
+    }
+
+    /// Appends rows to the part of (table, period). Every batch of one table
+    /// must have the same schema.
+    pub fn append(&mut self, table: &str, period: &str, batch: &RecordBatch) -> Result<()> {
+        let key = (table.to_string(), period.to_string());
+        if !self.parts.contains_key(&key) {
+            let dir = self.lake.root.join(table).join(period);
+            fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+            let temp = crate::fsutil::temp_path(&dir.join("part.parquet"));
+            let file = fs::File::create(&temp).map_err(Error::io(&temp))?;
+            let writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties()))?;
+            self.parts.insert(key.clone(), PartWriter { temp, writer });
+        }
+        let part = self.parts.get_mut(&key).expect("inserted above");
+        part.writer.write(batch)?;
+        Ok(())
+    }
+
+    /// Closes every part, makes them and everything written before them (the
+    /// archive) durable, renames them to `<table>/<period>/<batch_id>.parquet`
+    /// and writes the marker that commits them.
+    pub fn commit(mut self, batch_id: &str, files: Vec<String>) -> Result<BatchMarker> {
+        let parts = std::mem::take(&mut self.parts);
+        let mut closed = Vec::new();
+        for ((table, period), part) in parts {
+            let PartWriter { temp, writer } = part;
+            closed.push((table, period, temp.clone()));
+            if let Err(e) = writer.close() {
+                for (_, _, t) in &closed {
+                    let _ = fs::remove_file(t);
+                }
+                return Err(e.into());
+            }
+        }
+        // One flush of the whole file system instead of one per file.
+        crate::fsutil::sync_filesystem(&self.lake.root).map_err(Error::io(&self.lake.root))?;
+        let mut names = Vec::new();
+        for (table, period, temp) in closed {
             let rel = format!("{table}/{period}/{batch_id}.parquet");
-            let path = self.root.join(&rel);
-            write_parquet(&path, &batch)?;
+            let path = self.lake.root.join(&rel);
+            fs::rename(&temp, &path).map_err(Error::io(&path))?;
+            crate::fsutil::sync_dir(&path);
             crate::fsutil::crash_point("lake-part");
-            parts.push(rel);
+            names.push(rel);
         }
         let marker = BatchMarker {
             batch_id: batch_id.to_string(),
             committed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            parts,
+            parts: names,
             files,
         };
-        let path = self.root.join(BATCHES).join(format!("{batch_id}.json"));
+        let path = self
+            .lake
+            .root
+            .join(BATCHES)
+            .join(format!("{batch_id}.json"));
         let json = serde_json::to_vec_pretty(&marker)?;
         crate::fsutil::write_bytes_atomic(&path, &json)?;
         Ok(marker)
     }
 }
 
+impl Drop for BatchWriter<'_> {
+    fn drop(&mut self) {
+        for part in self.parts.values() {
+            let _ = fs::remove_file(&part.temp);
+        }
+    }
+}
+
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+        .build()
+}
+
 /// Writes one record batch as a Parquet file, atomically. Snappy and plain
 /// defaults only, so polars, pyarrow and Spark read it as well as DuckDB.
 pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
+    let props = writer_properties();
     let mut parquet_error = None;
     let result = write_atomic(path, |file| {
         let run = || -> parquet::errors::Result<()> {

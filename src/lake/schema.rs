@@ -42,8 +42,22 @@ fn arrow_type(ty: FieldType) -> DataType {
     }
 }
 
-/// The schema of a kind's table.
+/// The schema of a kind's table (built once per kind).
 pub fn kind_schema(kind: Kind) -> SchemaRef {
+    static SCHEMAS: std::sync::LazyLock<Vec<(Kind, SchemaRef)>> = std::sync::LazyLock::new(|| {
+        Kind::ALL
+            .into_iter()
+            .map(|kind| (kind, build_kind_schema(kind)))
+            .collect()
+    });
+    SCHEMAS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, s)| s.clone())
+        .expect("every kind is in Kind::ALL")
+}
+
+fn build_kind_schema(kind: Kind) -> SchemaRef {
     let mut fields = vec![
         Field::new("submission_id", DataType::Utf8, false),
         Field::new("region_code", DataType::Utf8, false),
@@ -55,7 +69,7 @@ pub fn kind_schema(kind: Kind) -> SchemaRef {
     ];
     fields.extend(
         ledger::fields(kind)
-            .into_iter()
+            .iter()
             .map(|f| Field::new(f.name, arrow_type(f.ty), true)),
     );
     Arc::new(Schema::new(fields))

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 pub use kinds::{ColType, ColumnSpec, Kind};
 
-use crate::normalize::header::normalize_header;
+use crate::normalize::header::{ColumnMatcher, MatchQuality, normalize_header};
 use crate::normalize::status::StatusVocab;
 
 /// The type of a lake column.
@@ -29,7 +29,21 @@ pub struct Field {
 
 /// The lake columns a kind's specs expand into (after the common columns
 /// `submission_id, region_code, period, source_sheet, source_row`).
-pub fn fields(kind: Kind) -> Vec<Field> {
+pub fn fields(kind: Kind) -> &'static [Field] {
+    static FIELDS: std::sync::LazyLock<Vec<(Kind, Vec<Field>)>> = std::sync::LazyLock::new(|| {
+        Kind::ALL
+            .into_iter()
+            .map(|kind| (kind, expand_fields(kind)))
+            .collect()
+    });
+    FIELDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, f)| f.as_slice())
+        .expect("every kind is in Kind::ALL")
+}
+
+fn expand_fields(kind: Kind) -> Vec<Field> {
     let f = |name, ty| Field { name, ty };
     kind.columns()
         .iter()
@@ -81,6 +95,8 @@ pub struct Record {
 pub struct Rules {
     /// Per kind, per column spec: the normalised synonyms.
     synonyms: HashMap<Kind, Vec<Vec<String>>>,
+    /// The same synonyms, prepared for matching.
+    matchers: HashMap<Kind, ColumnMatcher>,
     pub vocab: StatusVocab,
 }
 
@@ -116,12 +132,25 @@ impl Rules {
                     .collect();
                 (kind, per_column)
             })
+            .collect::<HashMap<Kind, Vec<Vec<String>>>>();
+        let matchers = synonyms
+            .iter()
+            .map(|(kind, columns)| (*kind, ColumnMatcher::new(columns)))
             .collect();
-        Rules { synonyms, vocab }
+        Rules {
+            synonyms,
+            matchers,
+            vocab,
+        }
     }
 
     pub fn synonyms(&self, kind: Kind) -> &[Vec<String>] {
         &self.synonyms[&kind]
+    }
+
+    /// The column a normalised header cell names, and how well.
+    pub fn match_header(&self, kind: Kind, header: &str) -> Option<(usize, MatchQuality)> {
+        self.matchers[&kind].best(header)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Header cells → canonical columns, by synonym, never by position.
 
+use aho_corasick::AhoCorasick;
+
 use super::text::{fold_width, strip_whitespace};
 
 /// Normalises a header cell: full-width folded, whitespace and line breaks
@@ -54,6 +56,60 @@ where
     best
 }
 
+/// [`best_match`] over one fixed set of columns, prepared once: a single
+/// Aho–Corasick pass over a header cell finds every synonym it contains, where
+/// the plain loop compares the cell with each synonym in turn. Header search
+/// tries the first 30 rows of every sheet for every kind, so this is on the
+/// hot path of ingest.
+#[derive(Debug, Clone)]
+pub struct ColumnMatcher {
+    automaton: Option<AhoCorasick>,
+    /// Per pattern: its column and its length in characters.
+    patterns: Vec<(usize, usize)>,
+}
+
+impl ColumnMatcher {
+    /// `columns` as [`best_match`] takes them: each column's normalised synonyms.
+    pub fn new(columns: &[Vec<String>]) -> ColumnMatcher {
+        let mut texts: Vec<&str> = Vec::new();
+        let mut patterns = Vec::new();
+        for (col, synonyms) in columns.iter().enumerate() {
+            for syn in synonyms {
+                // The same word under two columns counts for the earlier one,
+                // as ties do in `best_match`.
+                if !syn.is_empty() && !texts.contains(&syn.as_str()) {
+                    texts.push(syn);
+                    patterns.push((col, syn.chars().count()));
+                }
+            }
+        }
+        let automaton = (!texts.is_empty())
+            .then(|| AhoCorasick::new(&texts).expect("synonyms are short literal strings"));
+        ColumnMatcher {
+            automaton,
+            patterns,
+        }
+    }
+
+    /// The same answer as [`best_match`] with this matcher's columns.
+    pub fn best(&self, header: &str) -> Option<(usize, MatchQuality)> {
+        let automaton = self.automaton.as_ref()?;
+        let mut best: Option<(usize, MatchQuality)> = None;
+        for m in automaton.find_overlapping_iter(header) {
+            let (col, chars) = self.patterns[m.pattern().as_usize()];
+            let quality = if m.start() == 0 && m.end() == header.len() {
+                MatchQuality::Exact
+            } else {
+                MatchQuality::Contained(chars)
+            };
+            if best.is_none_or(|(c, q)| quality > q || (quality == q && col < c)) {
+                best = Some((col, quality));
+            }
+        }
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +146,35 @@ mod tests {
         assert_eq!(m("任务完成状态"), Some(2));
         assert_eq!(m("推进状态"), Some(2));
         assert_eq!(m("牵头单位"), None);
+    }
+
+    #[test]
+    fn the_matcher_agrees_with_the_plain_loop() {
+        // Every contract synonym of every kind, whole, inside longer text and
+        // cut short, against both implementations.
+        let rules = crate::ledger::Rules::default();
+        for kind in crate::ledger::Kind::ALL {
+            let columns = rules.synonyms(kind);
+            let matcher = ColumnMatcher::new(columns);
+            let mut probes = vec![String::new(), "无关的表头".to_string()];
+            for syn in columns.iter().flatten() {
+                let cut: String = syn.chars().skip(1).collect();
+                probes.extend([
+                    syn.clone(),
+                    format!("计划{syn}"),
+                    format!("{syn}及说明"),
+                    format!("{syn}{syn}"),
+                    cut,
+                ]);
+            }
+            for probe in &probes {
+                assert_eq!(
+                    matcher.best(probe),
+                    best_match(probe, columns.iter().map(Vec::as_slice)),
+                    "{kind} header {probe:?}"
+                );
+            }
+        }
     }
 
     #[test]

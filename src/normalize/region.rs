@@ -74,6 +74,11 @@ pub struct Roster {
     units: Vec<Unit>,
     exact: HashMap<String, Vec<usize>>,
     loose: HashMap<String, Vec<usize>>,
+    /// Every name key `find_in` looks for, with one automaton over them all:
+    /// a national roster has thousands of names and a title is searched for
+    /// each of them.
+    names: Vec<(String, Vec<usize>)>,
+    name_finder: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Roster {
@@ -166,6 +171,29 @@ impl Roster {
                 }
             }
         }
+        // Keys of two or more characters, not codes; exact units before loose ones.
+        let mut names: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        let mut keys: Vec<(&String, &Vec<usize>)> =
+            roster.exact.iter().chain(roster.loose.iter()).collect();
+        keys.sort();
+        for (k, ix) in keys {
+            if k.chars().count() < 2 || k.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let at = *position.entry(k).or_insert_with(|| {
+                names.push((k.clone(), Vec::new()));
+                names.len() - 1
+            });
+            for &i in ix {
+                push_unique(&mut names[at].1, i);
+            }
+        }
+        roster.name_finder = (!names.is_empty()).then(|| {
+            aho_corasick::AhoCorasick::new(names.iter().map(|(k, _)| k))
+                .expect("roster names are short literal strings")
+        });
+        roster.names = names;
         roster
     }
 
@@ -205,16 +233,16 @@ impl Roster {
     /// `None` unless exactly one such unit remains.
     pub fn find_in(&self, text: &str) -> Option<&Unit> {
         let t = key(text);
-        let matched: Vec<(&String, &Vec<usize>)> = self
-            .exact
-            .iter()
-            .chain(self.loose.iter())
-            .filter(|(k, _)| {
-                k.chars().count() >= 2
-                    && !k.chars().all(|c| c.is_ascii_digit())
-                    && t.contains(k.as_str())
+        let finder = self.name_finder.as_ref()?;
+        let mut matched: Vec<(&String, &Vec<usize>)> = finder
+            .find_overlapping_iter(&t)
+            .map(|m| {
+                let (k, ix) = &self.names[m.pattern().as_usize()];
+                (k, ix)
             })
             .collect();
+        matched.sort();
+        matched.dedup();
         // A key inside a longer matched key is that key's part, not a name of
         // its own: in 宜宾市 the short form 宜宾 (of 宜宾县, now 叙州区) does not count.
         let mut found: Vec<usize> = Vec::new();

@@ -27,13 +27,26 @@ pub fn fold_width(s: &str, punctuation: bool) -> String {
 /// Data text as stored in the lake: digits, letters and spaces folded, trimmed.
 /// `None` for blank cells and for the blank markers `/` and `无` (DESIGN §4).
 pub fn clean_text(s: &str) -> Option<String> {
-    let folded = fold_width(s, false);
-    let trimmed = folded.trim();
-    if trimmed.is_empty() || is_blank_marker(trimmed) {
-        None
-    } else {
-        Some(trimmed.to_string())
+    if is_blank_text(s) {
+        return None;
     }
+    // Most cells have nothing to fold: one copy instead of two.
+    if !s.chars().any(needs_folding) {
+        return Some(s.trim().to_string());
+    }
+    let folded = fold_width(s, false);
+    Some(folded.trim().to_string())
+}
+
+/// `clean_text(s).is_none()`, without building the text: folding only turns
+/// the ideographic space into a space, and both are whitespace to `trim`.
+pub fn is_blank_text(s: &str) -> bool {
+    let trimmed = s.trim();
+    trimmed.is_empty() || is_blank_marker(trimmed)
+}
+
+fn needs_folding(c: char) -> bool {
+    matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FF5E}')
 }
 
 /// A cell of only `/` or `无` means "nothing here" in Chinese ledgers.
