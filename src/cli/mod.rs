@@ -2,6 +2,7 @@
 //! arguments and a `run` function.
 
 pub mod build;
+pub mod compact;
 pub mod docs;
 pub mod ingest;
 pub mod init;
@@ -68,6 +69,8 @@ pub enum Command {
     Ingest(ingest::Args),
     /// 构建仓库 / rebuild warehouse.duckdb from the lake and run the data tests.
     Build(build::Args),
+    /// 合并分片 / merge the lake's parts into one per (table, period), keeping every row.
+    Compact(compact::Args),
     /// 数据字典 / write the warehouse's data dictionary, generated from the models.
     Docs(docs::Args),
     /// 查询仓库 / run read-only SQL against the warehouse.
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Build(args) => build::run(&globals, args),
         Command::Query(args) => query::run(&globals, args),
         Command::Docs(args) => docs::run(&globals, args),
+        Command::Compact(args) => compact::run(&globals, args),
         Command::Sample(args) => sample::run(&globals, args),
         Command::Report(args) => report::run(&globals, args),
         Command::Runs(args) => runs::run(&globals, args),

@@ -205,6 +205,8 @@ pub struct Report {
     pub files: Vec<FileReport>,
     pub batch_id: Option<String>,
     pub recovered_parts: usize,
+    /// Parts merged away by the compaction that followed this ingest.
+    pub compacted: usize,
 }
 
 impl Report {
@@ -404,6 +406,7 @@ pub fn run(
     let batch_id = batch_id(&sink.files);
     writer.commit(&batch_id, std::mem::take(&mut sink.files))?;
     report.batch_id = Some(batch_id);
+    report.compacted = lake.compact(crate::lake::AUTO_COMPACT_PARTS)?.1;
     Ok(report)
 }
 

@@ -291,7 +291,8 @@ pub fn read_rows(
     // Deadline and status words repeat down a ledger: each distinct text is
     // parsed once per sheet.
     let mut deadlines: HashMap<String, Deadline> = HashMap::new();
-    let mut statuses: HashMap<(String, bool), Option<Status>> = HashMap::new();
+    // Per status column form (是否完成 or words): text → state.
+    let mut statuses: [HashMap<String, Option<Status>>; 2] = Default::default();
     let mut domain: Option<String> = None;
     let mut empty_run = 0;
     // Rows already read, by a hash of their values: a repeated row is
@@ -415,13 +416,21 @@ pub fn read_rows(
                     let raw = cell.and_then(|(_, v)| text_of(v));
                     let yes_no = bound.first().is_some_and(|b| b.yes_no);
                     let status = match &raw {
-                        Some(t) => *statuses.entry((t.clone(), yes_no)).or_insert_with(|| {
-                            if yes_no {
-                                rules.vocab.classify_yes_no(t)
-                            } else {
-                                rules.vocab.classify(t)
+                        Some(t) => {
+                            let memo = &mut statuses[usize::from(yes_no)];
+                            match memo.get(t.as_str()) {
+                                Some(status) => *status,
+                                None => {
+                                    let status = if yes_no {
+                                        rules.vocab.classify_yes_no(t)
+                                    } else {
+                                        rules.vocab.classify(t)
+                                    };
+                                    memo.insert(t.clone(), status);
+                                    status
+                                }
                             }
-                        }),
+                        }
                         None => None,
                     };
                     if let (Some(t), Some((col, _)), None) = (&raw, cell, status) {

@@ -33,6 +33,10 @@ pub struct BatchMarker {
     pub parts: Vec<String>,
     /// sha256 of every file the batch recorded.
     pub files: Vec<String>,
+    /// Parts of earlier batches whose rows this batch's parts now hold (a
+    /// compaction); readers skip them and recovery removes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
 }
 
 /// The lake folder.
@@ -75,10 +79,8 @@ impl Lake {
     /// Committed parts of one table, as absolute paths in a stable order.
     pub fn parts(&self, table: &str) -> Result<Vec<PathBuf>> {
         let prefix = format!("{table}/");
-        let mut parts: Vec<PathBuf> = self
-            .batches()?
-            .iter()
-            .flat_map(|b| b.parts.iter())
+        let mut parts: Vec<PathBuf> = live_parts(&self.batches()?)
+            .into_iter()
             .filter(|p| p.starts_with(&prefix))
             .map(|p| self.root.join(p))
             .collect();
@@ -86,13 +88,58 @@ impl Lake {
         Ok(parts)
     }
 
+    /// Merges the parts of every (table, period) that has more than
+    /// `min_parts` of them into one, under a new batch that replaces them.
+    /// Every row is kept as it was — submission, sheet, row and cell — so
+    /// history and tracing are unchanged; only the number of files falls.
+    /// Call under the lock. Returns (groups merged, parts replaced).
+    pub fn compact(&self, min_parts: usize) -> Result<(usize, usize)> {
+        let batches = self.batches()?;
+        let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for part in live_parts(&batches) {
+            let mut it = part.splitn(3, '/');
+            if let (Some(table), Some(period), Some(_)) = (it.next(), it.next(), it.next()) {
+                groups
+                    .entry((table.to_string(), period.to_string()))
+                    .or_default()
+                    .push(part.clone());
+            }
+        }
+        groups.retain(|_, parts| parts.len() > min_parts.max(1));
+        if groups.is_empty() {
+            return Ok((0, 0));
+        }
+        let mut replaces: Vec<String> = groups.values().flatten().cloned().collect();
+        replaces.sort();
+        let batch_id = format!("compact-{}", hash_lines(&replaces));
+        let mut writer = BatchWriter::new(self);
+        for ((table, period), parts) in &groups {
+            let mut parts = parts.clone();
+            parts.sort();
+            // The newest part's schema: older parts gain its new columns as nulls.
+            let target = parquet_schema(&self.root.join(parts.last().expect("non-empty")))?;
+            for part in &parts {
+                for batch in read_parquet(&self.root.join(part))? {
+                    writer.append(table, period, &conform(&batch?, &target)?)?;
+                }
+            }
+        }
+        let merged = groups.len();
+        let replaced = replaces.len();
+        writer.commit_replacing(&batch_id, Vec::new(), replaces.clone())?;
+        // The replaced files are dead now; a crash here leaves them for `recover`.
+        for part in &replaces {
+            let _ = fs::remove_file(self.root.join(part));
+        }
+        Ok((merged, replaced))
+    }
+
     /// Removes parts no committed batch lists (left by an ingest that died
     /// before its marker) and stale temporary files. Call under the lock.
     pub fn recover(&self) -> Result<usize> {
-        let committed: BTreeSet<PathBuf> = self
-            .batches()?
+        let committed: BTreeSet<PathBuf> = live_parts(&self.batches()?)
             .iter()
-            .flat_map(|b| b.parts.iter().map(|p| self.root.join(p)))
+            .map(|p| self.root.join(p))
             .collect();
         let mut removed = crate::fsutil::remove_stale_temporaries(&self.root)?;
         for table_dir in read_dirs(&self.root)? {
@@ -129,6 +176,11 @@ impl Lake {
         writer.commit(batch_id, files)
     }
 }
+
+/// An ingest compacts a (table, period) once it has more parts than this: a
+/// nightly job that brings a few files at a time would otherwise leave
+/// thousands of small files for every scan to open.
+pub const AUTO_COMPACT_PARTS: usize = 32;
 
 /// Rows per Parquet row group: DuckDB's own row-group size, so a scan splits
 /// a part across threads the way it splits its own tables.
@@ -179,7 +231,17 @@ impl<'a> BatchWriter<'a> {
     /// Closes every part, makes them and everything written before them (the
     /// archive) durable, renames them to `<table>/<period>/<batch_id>.parquet`
     /// and writes the marker that commits them.
-    pub fn commit(mut self, batch_id: &str, files: Vec<String>) -> Result<BatchMarker> {
+    pub fn commit(self, batch_id: &str, files: Vec<String>) -> Result<BatchMarker> {
+        self.commit_replacing(batch_id, files, Vec::new())
+    }
+
+    /// [`BatchWriter::commit`] for a batch whose parts take the place of `replaces`.
+    fn commit_replacing(
+        mut self,
+        batch_id: &str,
+        files: Vec<String>,
+        replaces: Vec<String>,
+    ) -> Result<BatchMarker> {
         let parts = std::mem::take(&mut self.parts);
         let mut closed = Vec::new();
         for ((table, period), part) in parts {
@@ -208,6 +270,7 @@ impl<'a> BatchWriter<'a> {
             committed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             parts: names,
             files,
+            replaces,
         };
         let path = self
             .lake
@@ -226,6 +289,61 @@ impl Drop for BatchWriter<'_> {
             let _ = fs::remove_file(&part.temp);
         }
     }
+}
+
+/// Parts listed by committed batches and not replaced by a later compaction.
+fn live_parts(batches: &[BatchMarker]) -> Vec<String> {
+    let replaced: BTreeSet<&String> = batches.iter().flat_map(|b| &b.replaces).collect();
+    batches
+        .iter()
+        .flat_map(|b| &b.parts)
+        .filter(|p| !replaced.contains(p))
+        .cloned()
+        .collect()
+}
+
+fn hash_lines(lines: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for line in lines {
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+    crate::ingest::hex(&hasher.finalize())[..16].to_string()
+}
+
+fn parquet_schema(path: &Path) -> Result<arrow::datatypes::SchemaRef> {
+    let file = fs::File::open(path).map_err(Error::io(path))?;
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?;
+    Ok(builder.schema().clone())
+}
+
+fn read_parquet(path: &Path) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader> {
+    let file = fs::File::open(path).map_err(Error::io(path))?;
+    Ok(parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)?.build()?)
+}
+
+/// `batch` with the columns of `target`, by name; missing columns are null.
+fn conform(
+    batch: &RecordBatch,
+    target: &arrow::datatypes::SchemaRef,
+) -> std::result::Result<RecordBatch, arrow::error::ArrowError> {
+    if batch.schema() == *target {
+        return Ok(batch.clone());
+    }
+    let columns = target
+        .fields()
+        .iter()
+        .map(|f| match batch.column_by_name(f.name()) {
+            Some(c) if c.data_type() == f.data_type() => Ok(c.clone()),
+            Some(c) => arrow::compute::cast(c, f.data_type()),
+            None => Ok(arrow::array::new_null_array(
+                f.data_type(),
+                batch.num_rows(),
+            )),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(target.clone(), columns)
 }
 
 fn writer_properties() -> WriterProperties {

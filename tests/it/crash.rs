@@ -117,3 +117,58 @@ fn a_build_that_fails_leaves_the_published_warehouse_alone() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("roster"));
     assert_eq!(figures(dir.path()), before);
 }
+
+/// Two ingests of one period, so each (table, period) has two parts.
+fn ingested_in_two_batches() -> tempfile::TempDir {
+    let dir = prepared();
+    for region in ["510603", "510604"] {
+        let out = taizhang(dir.path())
+            .arg("ingest")
+            .arg(repo(&format!("sample-data/2024Q1/{region}")))
+            .args(["--received-at", "2024-04-08T09:00:00+08:00"])
+            .output()
+            .unwrap();
+        assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
+    }
+    dir
+}
+
+fn parquet_files(ws: &std::path::Path) -> usize {
+    crate::common::walk(&ws.join("lake"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .count()
+}
+
+#[test]
+fn a_compaction_killed_before_its_marker_changes_nothing_and_reruns() {
+    let build = |ws: &std::path::Path| {
+        assert!(taizhang(ws).arg("build").output().unwrap().status.success());
+        figures(ws)
+    };
+    let clean = ingested_in_two_batches();
+    let before = build(clean.path());
+    let parts_before = parquet_files(clean.path());
+    let out = taizhang(clean.path()).arg("compact").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(parquet_files(clean.path()) < parts_before, "fewer files");
+    assert_eq!(build(clean.path()), before, "compaction keeps every figure");
+
+    let crashed = ingested_in_two_batches();
+    let out = taizhang(crashed.path())
+        .arg("compact")
+        .env("TAIZHANG_CRASH_AT", "lake-part:2")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the compaction must have died");
+    // Its merged parts are not committed: the lake reads as before.
+    assert_eq!(build(crashed.path()), before, "after the crash");
+    let out = taizhang(crashed.path()).arg("compact").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(parquet_files(crashed.path()), parquet_files(clean.path()));
+    assert_eq!(build(crashed.path()), before, "after the rerun");
+}

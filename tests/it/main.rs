@@ -7,6 +7,7 @@ mod crash;
 mod hostile;
 mod ingest_fixtures;
 mod lake_history;
+mod national;
 mod pipelines;
 mod realworld;
 mod report;

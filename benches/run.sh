@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The national-scale benchmark of issue 6, in one command:
+#
+#     benches/run.sh            # RUNS=5 by default; RUNS=1 for a quick look
+#
+# Builds the release binary and the floor example, generates the national
+# sample once under bench-data/ (gitignored; about 600 MB), then times every
+# case as a whole process with /usr/bin/time (wall seconds and peak RSS), the
+# median of RUNS runs, and prints a table with the floor ratio. Each run of a
+# cold case starts from an empty workspace. Results also go to
+# bench-data/results.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/taizhang-target}"
+RUNS="${RUNS:-5}"
+DATA="${BENCH_DATA:-bench-data}"
+THREADS="${RAYON_NUM_THREADS:-$(nproc)}"
+export RAYON_NUM_THREADS="$THREADS"
+
+cargo build --release --quiet --bin taizhang --example read_floor
+BIN="$CARGO_TARGET_DIR/release/taizhang"
+FLOOR="$CARGO_TARGET_DIR/release/examples/read_floor"
+mkdir -p "$DATA"
+
+# The corpora, generated once: one quarter, four quarters, one huge workbook.
+[ -f "$DATA/q1/roster.csv" ] || "$BIN" sample --scale national --out "$DATA/q1"
+[ -f "$DATA/q4/roster.csv" ] || "$BIN" sample --scale national --quarters 4 --out "$DATA/q4"
+[ -f "$DATA/big/roster.csv" ] || "$BIN" sample --scale national --units 1 --tasks 200000 --out "$DATA/big"
+
+# fresh_workspace DIR CORPUS: an empty workspace with the corpus's roster.
+fresh_workspace() {
+    rm -rf "$1"
+    "$BIN" --workspace "$1" init >/dev/null
+    cp "$2/roster.csv" "$1/roster.csv"
+}
+
+# time_once OUT CMD...: appends "wall_s peak_kb" of one run to OUT. Exit
+# status 1 (rows rejected: the sample has a bad row on purpose) is fine.
+time_once() {
+    local out="$1"
+    shift
+    local status=0
+    /usr/bin/time -f "%e %M" -o "$out.one" "$@" >/dev/null 2>&1 || status=$?
+    if [ "$status" -gt 1 ]; then
+        echo "failed ($status): $*" >&2
+        exit 1
+    fi
+    tail -n 1 "$out.one" >>"$out"
+}
+
+# median FILE COLUMN
+median() {
+    sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
+}
+
+RESULTS="$DATA/results.tsv"
+printf 'case\twall_s\tpeak_mb\n' >"$RESULTS"
+record() { # NAME TIMES_FILE
+    local wall kb
+    wall=$(median "$2" 1)
+    kb=$(median "$2" 2)
+    printf '%s\t%s\t%s\n' "$1" "$wall" "$((kb / 1024))" >>"$RESULTS"
+    printf '  %-44s %8s s %8s MB\n' "$1" "$wall" "$((kb / 1024))"
+}
+
+T="$DATA/times"
+rm -rf "$T"
+mkdir -p "$T"
+W="$DATA/work"
+echo "median of $RUNS runs, $THREADS threads"
+
+# 1. The floor and cold ingest of one national quarter.
+for _ in $(seq "$RUNS"); do
+    time_once "$T/floor_q1" "$FLOOR" "$DATA/q1"
+    fresh_workspace "$W/q1" "$DATA/q1"
+    time_once "$T/cold_q1" "$BIN" --workspace "$W/q1" ingest "$DATA/q1"
+done
+record "floor: calamine, 1 quarter" "$T/floor_q1"
+record "ingest cold, 1 quarter" "$T/cold_q1"
+
+# 2. Warm: the same files again, all already in the lake.
+for _ in $(seq "$RUNS"); do
+    time_once "$T/warm_q1" "$BIN" --workspace "$W/q1" ingest "$DATA/q1"
+done
+record "ingest warm, 1 quarter" "$T/warm_q1"
+
+# 3. One 200,000-row workbook.
+for _ in $(seq "$RUNS"); do
+    time_once "$T/floor_big" "$FLOOR" "$DATA/big"
+    fresh_workspace "$W/big" "$DATA/big"
+    time_once "$T/cold_big" "$BIN" --workspace "$W/big" ingest "$DATA/big"
+done
+record "floor: calamine, 200k-row workbook" "$T/floor_big"
+record "ingest cold, 200k-row workbook" "$T/cold_big"
+
+# 4. Build on one and on four quarters; query one mart row.
+for _ in $(seq "$RUNS"); do
+    time_once "$T/build_q1" "$BIN" --workspace "$W/q1" build
+done
+record "build, 1 quarter" "$T/build_q1"
+fresh_workspace "$W/q4" "$DATA/q4"
+"$BIN" --workspace "$W/q4" ingest "$DATA/q4" >/dev/null 2>&1 || [ $? -eq 1 ]
+for _ in $(seq "$RUNS"); do
+    time_once "$T/build_q4" "$BIN" --workspace "$W/q4" build
+done
+record "build, 4 quarters" "$T/build_q4"
+for _ in $(seq "$RUNS"); do
+    time_once "$T/query" "$BIN" --workspace "$W/q4" query \
+        "select * from mart_task_completion where period = '2024Q4' and scope_code = '110000'"
+done
+record "query one mart row, 4 quarters" "$T/query"
+
+# Sizes and ratios.
+tasks=$("$BIN" --workspace "$W/q4" query --format csv "select count(*) from raw_tasks" | tail -n 1)
+parts=$(find "$W/q4/lake" -name '*.parquet' | wc -l)
+awk -F'\t' -v tasks="$tasks" -v parts="$parts" '
+    NR > 1 { wall[$1] = $2; mb[$1] = $3 }
+    END {
+        printf "\n  cold ingest / floor, 1 quarter:        %.2f\n", wall["ingest cold, 1 quarter"] / wall["floor: calamine, 1 quarter"]
+        printf "  cold ingest / floor, 200k-row workbook: %.2f\n", wall["ingest cold, 200k-row workbook"] / wall["floor: calamine, 200k-row workbook"]
+        printf "  warm / cold ingest:                     %.1f %%\n", 100 * wall["ingest warm, 1 quarter"] / wall["ingest cold, 1 quarter"]
+        printf "  4 quarters: %s task rows in %s lake parts\n", tasks, parts
+    }' "$RESULTS"

@@ -1,0 +1,160 @@
+//! The national sample, scaled down: the same marts whether its files are
+//! ingested one by one, all at once, or twice, and after compaction
+//! (issue 6). Every row keeps its submission and cell through compaction.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{build, options, rows};
+use taizhang::ingest::{self, Input};
+use taizhang::lake::Lake;
+use taizhang::sample::{NationalOptions, Scale, generate_with};
+use taizhang::workspace::Workspace;
+
+/// Two quarters of the first 14 units of the national roster.
+fn corpus() -> (tempfile::TempDir, Vec<PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = NationalOptions {
+        quarters: 2,
+        units: Some(14),
+        tasks: None,
+    };
+    let summary = generate_with(dir.path(), 5, Scale::National, opts).unwrap();
+    let mut files = summary.files;
+    files.sort();
+    (dir, files)
+}
+
+/// A workspace whose roster is the national roster's first province (the one
+/// the corpus's units belong to): the build's work, in a debug DuckDB, stays
+/// proportional to the corpus rather than to 3,300 units.
+fn workspace(data: &Path) -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    Workspace::init(dir.path()).unwrap();
+    let roster = std::fs::read_to_string(data.join("roster.csv")).unwrap();
+    let first_province: String = roster
+        .lines()
+        .enumerate()
+        .filter(|(i, line)| *i == 0 || line.starts_with("11"))
+        .map(|(_, line)| format!("{line}\n"))
+        .collect();
+    std::fs::write(dir.path().join("roster.csv"), first_province).unwrap();
+    let ws = Workspace::open(dir.path()).unwrap();
+    (dir, ws)
+}
+
+/// Ingests `files` as one batch; `received.csv` is looked up from `data`.
+fn ingest_batch(ws: &Workspace, data: &Path, files: &[PathBuf]) -> ingest::Report {
+    let _lock = ws.lock().unwrap();
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|f| Input::new(f.clone(), data.to_path_buf()))
+        .collect();
+    ingest::run(ws, &inputs, &options(), &|_, _| {}).unwrap()
+}
+
+/// Every mart, every row, plus the lake's rows per table and submission.
+fn everything(root: &Path) -> Vec<Vec<String>> {
+    let marts = rows(
+        root,
+        "select table_name from information_schema.tables \
+         where table_name like 'mart_%' order by table_name",
+    );
+    assert_eq!(marts.len(), 9, "every mart is built");
+    let mut all = Vec::new();
+    for mart in marts {
+        let name = &mart[0];
+        all.push(vec![name.clone()]);
+        all.extend(rows(root, &format!("select * from {name} order by all")));
+    }
+    for (table, position) in [
+        ("raw_tasks", "source_row"),
+        ("raw_rectifications", "source_row"),
+        ("raw_satisfaction", "source_row"),
+        ("raw_issues", "cell"),
+    ] {
+        all.extend(rows(
+            root,
+            &format!(
+                "select '{table}', submission_id, count(*), min({position}), max({position}) \
+                 from {table} group by all order by all"
+            ),
+        ));
+    }
+    all.extend(rows(
+        root,
+        "select submission_id, kind, region_code, period, rows_ok, rows_rejected, status, received_at \
+         from stg_submissions order by all",
+    ));
+    all
+}
+
+#[test]
+fn the_same_marts_file_by_file_all_at_once_twice_and_compacted() {
+    let (data, files) = corpus();
+    assert!(files.len() >= 24, "{} files", files.len());
+
+    let (once_dir, once) = workspace(data.path());
+    let report = ingest_batch(&once, data.path(), &files);
+    assert_eq!(report.accepted(), files.len());
+    assert!(build(&once).tests.iter().all(|t| t.failing_rows == 0));
+    let expected = everything(once_dir.path());
+    assert!(expected.len() > 200, "the marts hold rows");
+
+    // File by file: one batch, and one part per table and period, each.
+    let (single_dir, single) = workspace(data.path());
+    for file in &files {
+        ingest_batch(&single, data.path(), std::slice::from_ref(file));
+    }
+    build(&single);
+    assert_eq!(everything(single_dir.path()), expected, "file by file");
+
+    // The same files again change nothing.
+    let again = ingest_batch(&once, data.path(), &files);
+    assert_eq!(again.skipped(), files.len());
+    assert!(again.batch_id.is_none(), "nothing new, no batch");
+    build(&once);
+    assert_eq!(everything(once_dir.path()), expected, "twice");
+
+    // Compacted: one part per (table, period), the same rows and figures.
+    let lake = Lake::new(single.lake());
+    let before = lake.parts("tasks").unwrap().len();
+    assert_eq!(before, files.len(), "one tasks part per file");
+    let (groups, replaced) = {
+        let _lock = single.lock().unwrap();
+        lake.compact(1).unwrap()
+    };
+    assert!(replaced > groups, "{groups} groups, {replaced} parts");
+    for table in ["tasks", "pilots", "submissions", "issues"] {
+        let parts = lake.parts(table).unwrap();
+        let periods: std::collections::BTreeSet<_> = parts
+            .iter()
+            .map(|p| p.parent().unwrap().to_path_buf())
+            .collect();
+        assert_eq!(parts.len(), periods.len(), "{table}: one part per period");
+    }
+    assert_eq!(lake.parts("tasks").unwrap().len(), 2, "two quarters");
+    let on_disk = crate::common::walk(&single.lake())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .count();
+    assert_eq!(
+        on_disk,
+        lake.batches()
+            .unwrap()
+            .iter()
+            .flat_map(|b| &b.parts)
+            .filter(|p| !lake
+                .batches()
+                .unwrap()
+                .iter()
+                .any(|c| c.replaces.contains(p)))
+            .count(),
+        "replaced parts are deleted"
+    );
+    build(&single);
+    assert_eq!(everything(single_dir.path()), expected, "compacted");
+
+    // A compacted lake still recognises every file it holds.
+    let third = ingest_batch(&single, data.path(), &files);
+    assert_eq!(third.skipped(), files.len());
+}
