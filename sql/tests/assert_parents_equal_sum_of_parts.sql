@@ -1,6 +1,9 @@
 -- A city's counts equal the sum of its counties' plus its own ledgers', and the province's the sum
 -- of its cities' plus its own: counts are pooled, never averaged (DESIGN §7).
-with measures as (
+-- `measures` is read twice; DuckDB 2.0 then materialises it by default, and on the national
+-- sample (3.6 million task rows) about one run in three of that plan hung for good, every worker
+-- idle. Inlined, it never did (benches/README.md).
+with measures as not materialized (
     unpivot (
         select period, scope_code, tasks_total, tasks_due, due_done, overdue_open, major_due
         from mart_task_completion

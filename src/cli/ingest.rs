@@ -211,6 +211,13 @@ pub fn print_report(
             report.recovered_parts, report.recovered_parts
         )?;
     }
+    if report.compacted > 0 {
+        writeln!(
+            out,
+            "  已合并 {} 个数据湖分片 / compacted {} lake parts into one per table and period",
+            report.compacted, report.compacted
+        )?;
+    }
     for f in &report.files {
         let name = f.path.display();
         match &f.outcome {
