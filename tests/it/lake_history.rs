@@ -242,3 +242,49 @@ fn re_ingesting_the_archive_reproduces_the_lake() {
         assert_eq!(a, b, "{table} differs after replaying the archive");
     }
 }
+
+#[test]
+fn an_ingest_that_leaves_too_many_parts_compacts_them_and_keeps_every_row() {
+    let (dir, ws) = workspace(Some(
+        &std::fs::read_to_string(repo("sample-data/roster.csv")).unwrap(),
+    ));
+    let header = [
+        "序号",
+        "改革任务",
+        "牵头单位",
+        "责任领导",
+        "完成时限",
+        "完成状态",
+    ];
+    let limit = taizhang::lake::AUTO_COMPACT_PARTS;
+    let mut last = None;
+    // One file per ingest, as a nightly job sees them: each adds a part.
+    for i in 0..=limit {
+        let path = dir.path().join(format!("inbox/2024Q2/510603/第{i}批.xlsx"));
+        let task = format!("第{i}项改革任务");
+        write_ledger(
+            &path,
+            "旌阳区2024年第二季度改革任务台账",
+            &header,
+            &[vec!["1", &task, "区发改局", "张明", "2024-06-30", "已完成"]],
+        );
+        let report = ingest(&ws, &[path], &options());
+        assert_eq!(report.accepted(), 1);
+        if i < limit {
+            assert_eq!(report.compacted, 0, "ingest {i}");
+        }
+        last = Some(report);
+    }
+    let last = last.unwrap();
+    assert!(last.compacted > limit, "{} parts compacted", last.compacted);
+    let lake = Lake::new(ws.lake());
+    assert_eq!(lake.parts("tasks").unwrap().len(), 1);
+    assert_eq!(lake.parts("submissions").unwrap().len(), 1);
+    build(&ws);
+    let counts = rows(
+        dir.path(),
+        "select count(*), count(distinct submission_id), count(distinct task) from raw_tasks",
+    );
+    let n = (limit + 1).to_string();
+    assert_eq!(counts, vec![vec![n.clone(), n.clone(), n]]);
+}
