@@ -288,6 +288,7 @@ pub fn read_rows(
         .find(|b| b.spec == required)
         .map_or(first_col, |b| b.col);
     let lead_ix = field_index(kind, "lead_unit");
+    let row_width = crate::ledger::fields(kind).len();
     // Deadline and status words repeat down a ledger: each distinct text is
     // parsed once per sheet.
     let mut deadlines: HashMap<String, Deadline> = HashMap::new();
@@ -325,7 +326,8 @@ pub fn read_rows(
             continue;
         }
 
-        let mut values = Vec::new();
+        // Sized once: grown push by push, a row of 18 values reserved room for 32.
+        let mut values = Vec::with_capacity(row_width);
         let mut row_issues = Vec::new();
         let mut units_lead: Option<String> = None;
         for (i, spec) in specs.iter().enumerate() {
