@@ -13,7 +13,11 @@ use quick_xml::events::Event;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-/// Sheet name → its merged regions, for every worksheet of the workbook.
+/// The largest sheet part read into memory here.
+const MAX_SHEET_XML: u64 = 64 << 20;
+
+/// Sheet name → its merged regions, for every worksheet of the workbook
+/// (a sheet left out is read by calamine instead).
 pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let workbook = read_part(&mut zip, "xl/workbook.xml")?;
@@ -29,6 +33,11 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> 
             Some(absolute) => absolute.to_string(),
             None => format!("xl/{target}"),
         };
+        // A sheet part is inflated whole; past 64 MB calamine's streaming
+        // pass is used instead, so memory stays bounded.
+        if !zip.by_name(&path).is_ok_and(|e| e.size() <= MAX_SHEET_XML) {
+            continue;
+        }
         let Some(xml) = read_part(&mut zip, &path) else {
             continue;
         };
@@ -38,9 +47,11 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> 
 }
 
 fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
-    let mut entry = zip.by_name(name).ok()?;
-    let mut out = Vec::with_capacity(usize::try_from(entry.size()).ok()?.min(64 << 20));
-    entry.read_to_end(&mut out).ok()?;
+    let entry = zip.by_name(name).ok()?;
+    let size = entry.size();
+    let mut out = Vec::with_capacity(usize::try_from(size.min(MAX_SHEET_XML)).ok()?);
+    // Never more than the entry declares, whatever its stream holds.
+    entry.take(size).read_to_end(&mut out).ok()?;
     Some(out)
 }
 
