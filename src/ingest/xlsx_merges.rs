@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 /// The largest sheet part read into memory here.
-const MAX_SHEET_XML: u64 = 64 << 20;
+const MAX_SHEET_XML: u64 = 256 << 20;
 
 /// Sheet name → its merged regions, for every worksheet of the workbook
 /// (a sheet left out is read by calamine instead).
@@ -33,8 +33,8 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> 
             Some(absolute) => absolute.to_string(),
             None => format!("xl/{target}"),
         };
-        // A sheet part is inflated whole; past 64 MB calamine's streaming
-        // pass is used instead, so memory stays bounded.
+        // A sheet part is inflated whole; past 256 MB (more than its cells
+        // would take in the grid anyway) calamine's streaming pass is used.
         if !zip.by_name(&path).is_ok_and(|e| e.size() <= MAX_SHEET_XML) {
             continue;
         }
