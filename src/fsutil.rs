@@ -31,27 +31,7 @@ pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut File) -> io::Result<()>,
 {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        write(&mut file)?;
-        file.flush()?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        sync_dir(path);
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
+    write_via_temp(path, write, true)
 }
 
 /// Writes `path` under a temporary name and renames it into place, without
@@ -59,10 +39,31 @@ where
 /// but only a later [`sync_filesystem`] makes it survive a power cut. For many
 /// files written together and made durable once, before anything refers to them.
 pub fn write_bytes_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, |f| f.write_all(bytes), false)
+}
+
+fn write_via_temp<F>(path: &Path, write: F, durable: bool) -> Result<()>
+where
+    F: FnOnce(&mut File) -> io::Result<()>,
+{
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let tmp = temp_path(path);
-    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        write(&mut file)?;
+        file.flush()?;
+        if durable {
+            file.sync_all()?;
+        }
+        drop(file);
+        fs::rename(&tmp, path)?;
+        if durable {
+            // Make the rename itself durable.
+            sync_dir(path);
+        }
+        Ok(())
+    })();
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
         Error::Io {

@@ -403,7 +403,7 @@ pub fn run(
     if sink.files.is_empty() {
         return Ok(report);
     }
-    let batch_id = batch_id(&sink.files);
+    let batch_id = crate::lake::batch_id(&sink.files);
     writer.commit(&batch_id, std::mem::take(&mut sink.files))?;
     report.batch_id = Some(batch_id);
     report.compacted = lake.compact(crate::lake::AUTO_COMPACT_PARTS)?.1;
@@ -617,6 +617,12 @@ fn read_and_parse(
     }
     let hints = hints_for(input, opts);
     let mut parsed = file::parse_file(&bytes, &file_name, &hints, ctx);
+    if opts.dry_run {
+        // Nothing is written: only the counts and issues are reported.
+        for ledger in parsed.ledgers.values_mut() {
+            ledger.records = Vec::new();
+        }
+    }
     let kind_batches = match take_kind_batches(&sha, &mut parsed) {
         Ok(b) => b,
         Err(e) => {
@@ -808,19 +814,6 @@ fn archive(
         &dir.join(format!("{sha}.json")),
         &serde_json::to_vec_pretty(&receipt)?,
     )
-}
-
-/// A batch is named by what it holds, so re-running the same batch after a
-/// crash rewrites the same part names.
-fn batch_id(files: &[String]) -> String {
-    let mut sorted = files.to_vec();
-    sorted.sort();
-    let mut hasher = Sha256::new();
-    for f in &sorted {
-        hasher.update(f.as_bytes());
-        hasher.update(b"\n");
-    }
-    hex(&hasher.finalize())[..16].to_string()
 }
 
 /// `received.csv` files, read once per folder.

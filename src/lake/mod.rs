@@ -18,7 +18,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fsutil::write_atomic;
 
 /// The folder name of rows whose period is not known.
 pub const UNKNOWN_PERIOD: &str = "_unknown";
@@ -111,14 +110,13 @@ impl Lake {
         }
         let mut replaces: Vec<String> = groups.values().flatten().cloned().collect();
         replaces.sort();
-        let batch_id = format!("compact-{}", hash_lines(&replaces));
+        let batch_id = format!("compact-{}", batch_id(&replaces));
         let mut writer = BatchWriter::new(self);
-        for ((table, period), parts) in &groups {
-            let mut parts = parts.clone();
+        for ((table, period), parts) in &mut groups {
             parts.sort();
             // The newest part's schema: older parts gain its new columns as nulls.
             let target = parquet_schema(&self.root.join(parts.last().expect("non-empty")))?;
-            for part in &parts {
+            for part in parts.iter() {
                 for batch in read_parquet(&self.root.join(part))? {
                     writer.append(table, period, &conform(&batch?, &target)?)?;
                 }
@@ -159,21 +157,6 @@ impl Lake {
             }
         }
         Ok(removed)
-    }
-
-    /// Writes one batch: every (table, period) group as one part, then the
-    /// marker that commits them all.
-    pub fn commit(
-        &self,
-        batch_id: &str,
-        groups: BTreeMap<(String, String), RecordBatch>,
-        files: Vec<String>,
-    ) -> Result<BatchMarker> {
-        let mut writer = BatchWriter::new(self);
-        for ((table, period), batch) in groups {
-            writer.append(&table, &period, &batch)?;
-        }
-        writer.commit(batch_id, files)
     }
 }
 
@@ -302,11 +285,16 @@ fn live_parts(batches: &[BatchMarker]) -> Vec<String> {
         .collect()
 }
 
-fn hash_lines(lines: &[String]) -> String {
+/// A batch is named by what it holds (file hashes for an ingest, replaced
+/// parts for a compaction), in any order, so re-running the same batch after a
+/// crash rewrites the same part names.
+pub fn batch_id(names: &[String]) -> String {
     use sha2::{Digest, Sha256};
+    let mut sorted = names.to_vec();
+    sorted.sort();
     let mut hasher = Sha256::new();
-    for line in lines {
-        hasher.update(line.as_bytes());
+    for name in &sorted {
+        hasher.update(name.as_bytes());
         hasher.update(b"\n");
     }
     crate::ingest::hex(&hasher.finalize())[..16].to_string()
@@ -346,36 +334,14 @@ fn conform(
     RecordBatch::try_new(target.clone(), columns)
 }
 
+/// Snappy and plain encodings only, so polars, pyarrow and Spark read the
+/// parts as well as DuckDB.
 fn writer_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .build()
-}
-
-/// Writes one record batch as a Parquet file, atomically. Snappy and plain
-/// defaults only, so polars, pyarrow and Spark read it as well as DuckDB.
-pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
-    let props = writer_properties();
-    let mut parquet_error = None;
-    let result = write_atomic(path, |file| {
-        let run = || -> parquet::errors::Result<()> {
-            let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))?;
-            writer.write(batch)?;
-            writer.close()?;
-            Ok(())
-        };
-        run().map_err(|e| {
-            let io = std::io::Error::other(e.to_string());
-            parquet_error = Some(e);
-            io
-        })
-    });
-    match (result, parquet_error) {
-        (Err(_), Some(e)) => Err(e.into()),
-        (r, _) => r,
-    }
 }
 
 fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {

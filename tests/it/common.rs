@@ -35,6 +35,25 @@ pub fn taizhang(ws: &Path) -> std::process::Command {
     cmd
 }
 
+/// A workspace made by `taizhang init`, with the small sample's roster.
+pub fn cli_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        taizhang(dir.path())
+            .arg("init")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    std::fs::copy(
+        repo("sample-data/roster.csv"),
+        dir.path().join("roster.csv"),
+    )
+    .unwrap();
+    dir
+}
+
 pub fn options() -> Options {
     Options {
         kind: None,

@@ -16,27 +16,9 @@ fn figures(ws: &std::path::Path) -> Vec<Vec<String>> {
     all
 }
 
-fn prepared() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(
-        taizhang(dir.path())
-            .arg("init")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    std::fs::copy(
-        repo("sample-data/roster.csv"),
-        dir.path().join("roster.csv"),
-    )
-    .unwrap();
-    dir
-}
-
 #[test]
 fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
-    let clean = prepared();
+    let clean = cli_workspace();
     let status = taizhang(clean.path())
         .arg("ingest")
         .arg(repo("sample-data"))
@@ -54,7 +36,7 @@ fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
     );
 
     for crash_at in ["archive:5", "lake-part:1", "lake-part:3"] {
-        let crashed = prepared();
+        let crashed = cli_workspace();
         // The process aborts at the named point, like a kill -9: no cleanup runs.
         let out = taizhang(crashed.path())
             .arg("ingest")
@@ -91,7 +73,7 @@ fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
 
 #[test]
 fn a_build_that_fails_leaves_the_published_warehouse_alone() {
-    let dir = prepared();
+    let dir = cli_workspace();
     taizhang(dir.path())
         .arg("ingest")
         .arg(repo("sample-data"))
@@ -120,7 +102,7 @@ fn a_build_that_fails_leaves_the_published_warehouse_alone() {
 
 /// Two ingests of one period, so each (table, period) has two parts.
 fn ingested_in_two_batches() -> tempfile::TempDir {
-    let dir = prepared();
+    let dir = cli_workspace();
     for region in ["510603", "510604"] {
         let out = taizhang(dir.path())
             .arg("ingest")

@@ -15,20 +15,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// A workspace whose inbox holds the small sample, as clerks would leave it.
 fn workspace_with_inbox() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(
-        taizhang(dir.path())
-            .arg("init")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    std::fs::copy(
-        repo("sample-data/roster.csv"),
-        dir.path().join("roster.csv"),
-    )
-    .unwrap();
+    let dir = cli_workspace();
     copy_tree(&repo("sample-data"), &dir.path().join("inbox"));
     dir
 }
