@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::issue::{Code, Issue, Severity};
-use super::sheet::{Header, HeaderRows, SheetResult, find_header, find_header_in, read_rows};
+use super::sheet::{Header, HeaderRows, SheetResult, find_header, find_header_in, read_rows_into};
 use super::workbook::{CellValue, Format, ReadLimits, SheetGrid, read_workbook};
 use crate::config::Limits;
 use crate::ledger::{Kind, Record, Rules};
@@ -34,8 +34,8 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     pub sheets: Vec<String>,
-    /// The rows read. Ingest moves them into the lake as soon as the file is
-    /// read, so only `rows_ok` stays.
+    /// The rows read, from [`parse_file`]. [`parse_file_with`] hands them
+    /// out as they are read instead, and only `rows_ok` tells how many.
     pub records: Vec<Record>,
     /// Rows accepted: the number of `records` when the ledger is accepted.
     pub rows_ok: usize,
@@ -70,9 +70,44 @@ impl ParsedFile {
     }
 }
 
-/// Reads one file. Never panics on any input: a reader panic inside calamine
-/// becomes an `unreadable-file` rejection.
+/// Accepted rows of one ledger as they are read, a chunk at a time.
+pub struct RowChunk<'a> {
+    pub kind: Kind,
+    pub region_code: &'a str,
+    pub period: Period,
+    pub records: Vec<Record>,
+}
+
+/// Rows per [`RowChunk`]: a ledger of a few hundred rows is one chunk; a
+/// 200,000-row sheet is never held as rows whole.
+pub const ROW_CHUNK: usize = 8192;
+
+/// Reads one file, with every ledger's rows in [`Ledger::records`]. Never
+/// panics on any input: a reader panic inside calamine becomes an
+/// `unreadable-file` rejection.
 pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>) -> ParsedFile {
+    let mut rows: BTreeMap<Kind, Vec<Record>> = BTreeMap::new();
+    let mut parsed = parse_file_with(bytes, file_name, hints, ctx, &mut |chunk| {
+        rows.entry(chunk.kind).or_default().extend(chunk.records)
+    });
+    for (kind, records) in rows {
+        if let Some(ledger) = parsed.ledgers.get_mut(&kind) {
+            ledger.records = records;
+        }
+    }
+    parsed
+}
+
+/// [`parse_file`], handing each accepted ledger's rows to `emit` as they are
+/// read rather than keeping them. A file whose region or period is unknown
+/// emits nothing: its rows are rejected.
+pub fn parse_file_with(
+    bytes: &[u8],
+    file_name: &str,
+    hints: &Hints,
+    ctx: Context<'_>,
+    emit: &mut dyn FnMut(RowChunk<'_>),
+) -> ParsedFile {
     let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
     if bytes.len() as u64 > limit {
         return ParsedFile::reject(Issue::file(
@@ -129,15 +164,16 @@ pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>
     for grid in &mut grids {
         grid.fill_merges();
     }
-    parse_grids(&grids, file_name, hints, ctx)
+    parse_grids(&grids, file_name, hints, ctx, emit)
 }
 
 /// Reads the sheets of an opened workbook.
-pub fn parse_grids(
+fn parse_grids(
     grids: &[SheetGrid],
     file_name: &str,
     hints: &Hints,
     ctx: Context<'_>,
+    emit: &mut dyn FnMut(RowChunk<'_>),
 ) -> ParsedFile {
     let mut out = ParsedFile::default();
     let mut found: Vec<(&SheetGrid, Header)> = Vec::new();
@@ -216,15 +252,26 @@ pub fn parse_grids(
         return out;
     }
 
-    let usable = region.is_some() && period.is_some();
+    let usable = region.as_deref().zip(period);
     let year = period.map(Period::year);
     for (grid, header) in found {
+        let kind = header.kind;
         let SheetResult {
-            records,
+            rows,
             rows_rejected,
             mut issues,
             ignored_columns,
-        } = read_rows(grid, &header, ctx.rules, year);
+            ..
+        } = read_rows_into(grid, &header, ctx.rules, year, ROW_CHUNK, &mut |records| {
+            if let Some((region_code, period)) = usable {
+                emit(RowChunk {
+                    kind,
+                    region_code,
+                    period,
+                    records,
+                });
+            }
+        });
         // Formulas saved without a result (generated files, some WPS saves) read as empty.
         issues.extend(grid.uncached_formulas.iter().map(|&(row, col)| {
             Issue::file(
@@ -236,29 +283,24 @@ pub fn parse_grids(
             .in_sheet(&grid.name)
             .at(row, col)
         }));
-        let ledger = out.ledgers.entry(header.kind).or_default();
+        let ledger = out.ledgers.entry(kind).or_default();
         ledger.sheets.push(grid.name.clone());
         ledger.warnings += issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
             .count();
         ledger.rows_rejected += rows_rejected;
-        if usable {
-            ledger.records.extend(records);
+        if usable.is_some() {
+            ledger.rows_ok += rows;
         } else {
-            ledger.rows_rejected += records.len();
+            ledger.rows_rejected += rows;
         }
         out.issues.extend(issues);
         out.ignored_columns.extend(ignored_columns);
     }
     for (kind, ledger) in &mut out.ledgers {
-        ledger.accepted = usable && !ledger.records.is_empty();
-        ledger.rows_ok = if ledger.accepted {
-            ledger.records.len()
-        } else {
-            0
-        };
-        if usable && ledger.records.is_empty() && ledger.rows_rejected == 0 {
+        ledger.accepted = ledger.rows_ok > 0;
+        if usable.is_some() && ledger.rows_ok == 0 && ledger.rows_rejected == 0 {
             out.issues.push(
                 Issue::file(
                     Severity::Error,
@@ -327,7 +369,7 @@ fn kind_named_by(grid: &SheetGrid) -> Option<Kind> {
         (grid.origin.0..grid.row_count().min(grid.origin.0 + 3)).find_map(|r| {
             let text: String = (grid.origin.1..grid.col_count())
                 .filter_map(|c| match grid.cell(r, c) {
-                    CellValue::Text(s) => Some(s.as_str()),
+                    CellValue::Text(s) => Some(&**s),
                     _ => None,
                 })
                 .take(20)

@@ -616,23 +616,34 @@ fn read_and_parse(
         return (Some((sha, bytes.len() as u64)), None, None);
     }
     let hints = hints_for(input, opts);
-    let mut parsed = file::parse_file(&bytes, &file_name, &hints, ctx);
-    if opts.dry_run {
-        // Nothing is written: only the counts and issues are reported.
-        for ledger in parsed.ledgers.values_mut() {
-            ledger.records = Vec::new();
+    // Each chunk of accepted rows becomes Arrow on this thread as soon as it
+    // is read; a dry run keeps none.
+    let submission_id = &sha[..16];
+    let mut kind_batches = Vec::new();
+    let mut batch_error = None;
+    let parsed = file::parse_file_with(&bytes, &file_name, &hints, ctx, &mut |chunk| {
+        if opts.dry_run || batch_error.is_some() {
+            return;
         }
+        let period = chunk.period.to_string();
+        let rows = [KindRows {
+            submission_id,
+            region_code: chunk.region_code,
+            period: &period,
+            records: &chunk.records,
+        }];
+        match schema::kind_batch(chunk.kind, &rows) {
+            Ok(batch) => kind_batches.push((chunk.kind, batch)),
+            Err(e) => batch_error = Some(e),
+        }
+    });
+    if let Some(e) = batch_error {
+        return (
+            Some((sha, bytes.len() as u64)),
+            None,
+            Some(format!("内部错误 / internal: {e}")),
+        );
     }
-    let kind_batches = match take_kind_batches(&sha, &mut parsed) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                Some((sha, bytes.len() as u64)),
-                None,
-                Some(format!("内部错误 / internal: {e}")),
-            );
-        }
-    };
     let size = bytes.len() as u64;
     let file = ParsedWithBytes {
         parsed,
@@ -641,30 +652,6 @@ fn read_and_parse(
         kind_batches,
     };
     (Some((sha, size)), Some(file), None)
-}
-
-/// Moves the rows of each accepted ledger into an Arrow batch.
-fn take_kind_batches(
-    sha: &str,
-    parsed: &mut ParsedFile,
-) -> Result<Vec<(Kind, arrow::array::RecordBatch)>> {
-    let submission_id = &sha[..16];
-    let region = parsed.region_code.clone().unwrap_or_default();
-    let period = parsed.period.map(|p| p.to_string()).unwrap_or_default();
-    let mut out = Vec::new();
-    for (kind, ledger) in &mut parsed.ledgers {
-        let records = std::mem::take(&mut ledger.records);
-        if ledger.accepted {
-            let rows = [KindRows {
-                submission_id,
-                region_code: &region,
-                period: &period,
-                records: &records,
-            }];
-            out.push((*kind, schema::kind_batch(*kind, &rows)?));
-        }
-    }
-    Ok(out)
 }
 
 fn too_large(bytes: u64, limit_mb: u64) -> Issue {

@@ -45,17 +45,8 @@ pub struct Header {
 impl Header {
     /// Distinct canonical columns found: how well the sheet fits the kind.
     pub fn score(&self) -> usize {
-        self.bindings
-            .iter()
-            .map(|b| b.spec)
-            .collect::<HashSet<_>>()
-            .len()
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.bindings
-            .iter()
-            .any(|b| self.kind.columns()[b.spec].name == name)
+        let specs = self.bindings.iter().fold(0u128, |m, b| m | 1 << b.spec);
+        specs.count_ones() as usize
     }
 }
 
@@ -107,20 +98,25 @@ pub fn find_header_in(
     kind: Kind,
     rules: &Rules,
 ) -> Option<Header> {
-    let mut best: Option<Header> = None;
+    // Rows are scored without building a header; only the best is bound.
+    let required = kind
+        .columns()
+        .iter()
+        .position(|c| c.name == kind.required())
+        .expect("every kind has its required column");
+    let mut best: Option<(u32, &[HeaderCell], u32)> = None;
     for (row, cells) in &candidates.rows {
         // A header needs two columns: a row with fewer cells cannot be one.
         if cells.len() < 2 {
             continue;
         }
-        let header = bind(kind, rules, *row, *row, cells);
-        if header.score() >= 2
-            && header.has(kind.required())
-            && best.as_ref().is_none_or(|b| header.score() > b.score())
-        {
-            best = Some(header);
+        let specs = matched_specs(kind, rules, cells);
+        let score = specs.count_ones();
+        if score >= 2 && specs & 1 << required != 0 && best.is_none_or(|(_, _, b)| score > b) {
+            best = Some((*row, cells, score));
         }
     }
+    let best = best.map(|(row, cells, _)| bind(kind, rules, row, row, cells));
     let single = best?;
     // A two-row header: children under merged parents (or under blanks, in
     // formats without merge information) add the columns the parent row lacks.
@@ -167,12 +163,24 @@ fn header_cells(grid: &SheetGrid, row: u32) -> Vec<HeaderCell> {
         .filter_map(|col| match grid.cell(row, col) {
             CellValue::Text(s) if !s.trim().is_empty() => Some(HeaderCell {
                 col,
-                text: s.clone(),
+                text: s.to_string(),
                 norm: normalize_header(s),
             }),
             _ => None,
         })
         .collect()
+}
+
+/// The canonical columns a row's cells name, as a bit set: what [`bind`]
+/// would find, for scoring, without building the header.
+fn matched_specs(kind: Kind, rules: &Rules, cells: &[HeaderCell]) -> u128 {
+    cells
+        .iter()
+        .filter(|c| {
+            !(kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&c.norm.as_str()))
+        })
+        .filter_map(|c| rules.match_header(kind, &c.norm))
+        .fold(0, |m, (spec, _)| m | 1 << spec)
 }
 
 fn bind(kind: Kind, rules: &Rules, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Header {
@@ -230,7 +238,11 @@ fn bind(kind: Kind, rules: &Rules, first_row: u32, last_row: u32, cells: &[Heade
 /// What one ledger sheet yielded.
 #[derive(Debug, Clone, Default)]
 pub struct SheetResult {
+    /// The rows read, when they were collected ([`read_rows`]); rows handed
+    /// out in chunks ([`read_rows_into`]) are only counted in `rows`.
     pub records: Vec<Record>,
+    /// Rows read.
+    pub rows: usize,
     /// Rows rejected with an error (each also has an issue).
     pub rows_rejected: usize,
     pub issues: Vec<Issue>,
@@ -244,6 +256,29 @@ pub fn read_rows(
     header: &Header,
     rules: &Rules,
     default_year: Option<i32>,
+) -> SheetResult {
+    let mut records = Vec::new();
+    let mut out = read_rows_into(
+        grid,
+        header,
+        rules,
+        default_year,
+        usize::MAX,
+        &mut |chunk| records.extend(chunk),
+    );
+    out.records = records;
+    out
+}
+
+/// [`read_rows`], handing the rows to `emit` in chunks of `chunk_rows` as
+/// they are read, so a sheet of 200,000 rows is never held as rows whole.
+pub fn read_rows_into(
+    grid: &SheetGrid,
+    header: &Header,
+    rules: &Rules,
+    default_year: Option<i32>,
+    chunk_rows: usize,
+    emit: &mut dyn FnMut(Vec<Record>),
 ) -> SheetResult {
     let kind = header.kind;
     let specs = kind.columns();
@@ -291,14 +326,17 @@ pub fn read_rows(
     let row_width = crate::ledger::fields(kind).len();
     // Deadline and status words repeat down a ledger: each distinct text is
     // parsed once per sheet.
-    let mut deadlines: HashMap<String, Deadline> = HashMap::new();
+    let mut deadlines: foldhash::HashMap<String, Deadline> = Default::default();
     // Per status column form (是否完成 or words): text → state.
-    let mut statuses: [HashMap<String, Option<Status>>; 2] = Default::default();
+    let mut statuses: [foldhash::HashMap<String, Option<Status>>; 2] = Default::default();
     let mut domain: Option<String> = None;
     let mut empty_run = 0;
-    // Rows already read, by a hash of their values: a repeated row is
-    // reported, and only the hash is kept, not a second copy of the row.
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    // Rows already read, by a 128-bit hash of their values, with the first
+    // row that had them: a repeated row is reported, and neither copy is kept
+    // (rows already handed out are gone). Two different rows share a hash
+    // with odds of 2^-128, and would only cost a wrong warning.
+    let mut seen: foldhash::HashMap<(u64, u64), u32> = Default::default();
+    let mut pending: Vec<Record> = Vec::new();
     // The sheet columns bound to each canonical column, looked up once.
     let bound_to: Vec<Vec<&Binding>> = (0..specs.len())
         .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
@@ -559,37 +597,46 @@ pub fn read_rows(
         out.issues.extend(row_issues);
         let source_row = row + 1;
         let hash = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            values.hash(&mut h);
-            h.finish()
+            use std::hash::BuildHasher;
+            (
+                foldhash::fast::FixedState::with_seed(1).hash_one(&values),
+                foldhash::quality::FixedState::with_seed(2).hash_one(&values),
+            )
         };
-        let same = seen.get(&hash).and_then(|ix| {
-            ix.iter()
-                .map(|&i| &out.records[i])
-                .find(|r| r.values == values)
-                .map(|r| r.source_row)
-        });
-        if let Some(first) = same {
-            out.issues.push(
+        match seen.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(first) => out.issues.push(
                 Issue::file(
                     Severity::Warning,
                     Code::DuplicateRow,
-                    format!("此行与第 {first} 行完全相同，两行均已保留；如为重复填报请删除一行"),
-                    format!("this row repeats row {first}; both were kept — delete one if it is a mistake"),
+                    format!(
+                        "此行与第 {} 行完全相同，两行均已保留；如为重复填报请删除一行",
+                        first.get()
+                    ),
+                    format!(
+                        "this row repeats row {}; both were kept — delete one if it is a mistake",
+                        first.get()
+                    ),
                 )
                 .in_sheet(sheet)
                 .at(row, first_col),
-            );
-        } else {
-            seen.entry(hash).or_default().push(out.records.len());
+            ),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(source_row);
+            }
         }
-        out.records.push(Record {
+        pending.push(Record {
             source_sheet: sheet.to_string(),
             source_row,
             source_cell: super::workbook::a1(row, required_col),
             values,
         });
+        out.rows += 1;
+        if pending.len() >= chunk_rows {
+            emit(std::mem::take(&mut pending));
+        }
+    }
+    if !pending.is_empty() {
+        emit(pending);
     }
     out
 }
@@ -770,6 +817,44 @@ fn strip_count_suffix(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_in_chunks_are_the_rows_read_whole_and_repeats_are_found_across_chunks() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let row = |seq: &str, task: &str| vec![t(seq), t(task), t("县发改局"), t("2024年6月底")];
+        let grid = SheetGrid {
+            name: "台账".into(),
+            rows: vec![
+                vec![t("序号"), t("改革任务"), t("牵头单位"), t("完成时限")],
+                row("1", "深化国资国企改革"),
+                row("2", "推进医保支付方式改革"),
+                row("3", "优化营商环境"),
+                row("2", "推进医保支付方式改革"),
+                row("5", "建设统一大市场"),
+            ],
+            ..SheetGrid::default()
+        };
+        let rules = Rules::default();
+        let header = find_header(&grid, Kind::Tasks, &rules).expect("a header");
+        let whole = read_rows(&grid, &header, &rules, Some(2024));
+        let mut chunks: Vec<Vec<Record>> = Vec::new();
+        let chunked = read_rows_into(&grid, &header, &rules, Some(2024), 2, &mut |c| {
+            chunks.push(c)
+        });
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+        assert_eq!(chunks.concat(), whole.records);
+        assert_eq!((chunked.rows, whole.rows), (5, 5));
+        // Row 5 repeats row 3, which went out in the first chunk.
+        let repeats: Vec<_> = chunked
+            .issues
+            .iter()
+            .filter(|i| i.code == Code::DuplicateRow)
+            .map(|i| (i.row, i.message_zh.clone()))
+            .collect();
+        assert_eq!(repeats.len(), 1, "{repeats:?}");
+        assert_eq!(repeats[0].0, Some(5));
+        assert!(repeats[0].1.contains("第 3 行"), "{}", repeats[0].1);
+    }
 
     #[test]
     fn footers_and_totals_end_the_table() {

@@ -10,6 +10,7 @@ use calamine::{
 };
 use chrono::NaiveDate;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use crate::normalize::text::number_to_text;
 
@@ -18,7 +19,9 @@ use crate::normalize::text::number_to_text;
 pub enum CellValue {
     #[default]
     Empty,
-    Text(String),
+    /// Shared: an xlsx shared string is one allocation however many cells
+    /// (and merge-filled cells) show it.
+    Text(Arc<str>),
     Number(f64),
     Date(NaiveDate),
     Bool(bool),
@@ -39,7 +42,7 @@ impl CellValue {
     pub fn as_text(&self) -> String {
         match self {
             CellValue::Empty => String::new(),
-            CellValue::Text(s) => s.clone(),
+            CellValue::Text(s) => s.to_string(),
             CellValue::Number(x) => number_to_text(*x),
             CellValue::Date(d) => d.to_string(),
             CellValue::Bool(b) => if *b { "是" } else { "否" }.to_string(),
@@ -261,24 +264,24 @@ fn read_as(
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             let names = worksheet_names(&wb, limits.max_sheets)?;
             let mut merged = super::xlsx_merges::merged_regions(bytes);
+            let mut shared = SharedStrings::default();
             let mut sheets = Vec::with_capacity(names.len());
             for name in names {
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let (cells, uncached) = collect_cells(&name, limits.max_cells, || {
+                let mut grid = collect_cells(name, limits.max_cells, &mut shared, || {
                     let record = reader
                         .next_cell_with_formula_metadata()
                         .map_err(|e| e.to_string())?;
                     Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
                 })?;
                 drop(reader);
-                let merges = match merged.as_mut().and_then(|m| m.remove(&name)) {
+                let merges = match merged.as_mut().and_then(|m| m.remove(&grid.name)) {
                     Some(m) => m,
-                    None => wb.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+                    None => wb.merge_cells_by_sheet_name(&grid.name).unwrap_or_default(),
                 };
-                let mut grid = grid_from_cells(name, cells, merges, limits.max_cells)?;
-                grid.uncached_formulas = uncached;
+                grid.merges = merges.into_iter().map(Merge::from).collect();
                 sheets.push(grid);
             }
             Ok(sheets)
@@ -293,16 +296,18 @@ fn read_as(
         Format::Xlsb => {
             let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             let names = worksheet_names(&wb, limits.max_sheets)?;
+            let mut shared = SharedStrings::default();
             let mut sheets = Vec::with_capacity(names.len());
             for name in names {
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let (cells, _) = collect_cells(&name, limits.max_cells, || {
+                let mut grid = collect_cells(name, limits.max_cells, &mut shared, || {
                     let cell = reader.next_cell().map_err(|e| e.to_string())?;
                     Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)))
                 })?;
-                sheets.push(grid_from_cells(name, cells, Vec::new(), limits.max_cells)?);
+                grid.uncached_formulas.clear();
+                sheets.push(grid);
             }
             Ok(sheets)
         }
@@ -329,13 +334,7 @@ where
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| WorkbookError::Unreadable(format!("{name}: {e}")))?;
-        let merges = merges(wb, &name)
-            .into_iter()
-            .map(|d| Merge {
-                first: d.start,
-                last: d.end,
-            })
-            .collect();
+        let merges = merges(wb, &name).into_iter().map(Merge::from).collect();
         sheets.push(grid_from_range(name, &range, merges));
     }
     Ok(sheets)
@@ -360,106 +359,163 @@ fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     Ok(names)
 }
 
-type SparseCell = (u32, u32, CellValue);
-/// A sheet's non-empty cells, and the formula cells that had no saved value.
-type SheetCells = (Vec<SparseCell>, Vec<(u32, u32)>);
+/// An xlsx workbook's shared strings as cells hold them: calamine lends each
+/// as a `&str` into its table, so the table address is the key.
+#[derive(Default)]
+struct SharedStrings(foldhash::HashMap<usize, Arc<str>>);
 
-/// Reads a sheet's used cells one by one, refusing more than `max_cells`, so a
-/// hostile sheet is stopped before it is held in memory.
+impl SharedStrings {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        self.0
+            .entry(s.as_ptr() as usize)
+            .or_insert_with(|| Arc::from(s))
+            .clone()
+    }
+}
+
+/// Reads a sheet's used cells one by one into its grid, refusing more than
+/// `max_cells` cells or a grid area over four times that, so a hostile sheet
+/// is stopped before it is held in memory.
 fn collect_cells<'a, F>(
-    sheet: &str,
+    name: String,
     max_cells: u64,
+    shared: &mut SharedStrings,
     mut next: F,
-) -> Result<SheetCells, WorkbookError>
+) -> Result<SheetGrid, WorkbookError>
 where
     F: FnMut() -> Result<Option<((u32, u32), DataRef<'a>, bool)>, String>,
 {
-    let mut cells = Vec::new();
+    let mut grid = GridBuilder::new(max_cells.saturating_mul(4));
     let mut uncached = Vec::new();
+    let mut count: u64 = 0;
+    let too_many = |name: &String| WorkbookError::TooManyCells {
+        sheet: name.clone(),
+        limit: max_cells,
+    };
     while let Some((pos, data, has_formula)) =
-        next().map_err(|e| WorkbookError::Unreadable(format!("{sheet}: {e}")))?
+        next().map_err(|e| WorkbookError::Unreadable(format!("{name}: {e}")))?
     {
-        let value = convert_ref(&data);
+        let value = match &data {
+            DataRef::SharedString(s) => CellValue::Text(shared.get(s)),
+            other => convert_ref(other),
+        };
         if value.is_empty() {
             if has_formula {
                 uncached.push(pos);
             }
             continue;
         }
-        if cells.len() as u64 >= max_cells {
-            return Err(WorkbookError::TooManyCells {
-                sheet: sheet.to_string(),
-                limit: max_cells,
-            });
+        count += 1;
+        if count > max_cells {
+            return Err(too_many(&name));
         }
-        cells.push((pos.0, pos.1, value));
-    }
-    Ok((cells, uncached))
-}
-
-/// A grid from sparse cells. Rows are only as wide as their last cell, and the
-/// grid's total width is bounded, so a lone cell at `XFD1048576` costs little.
-fn grid_from_cells(
-    name: String,
-    mut cells: Vec<SparseCell>,
-    merges: Vec<Dimensions>,
-    max_cells: u64,
-) -> Result<SheetGrid, WorkbookError> {
-    let merges = merges
-        .into_iter()
-        .map(|d| Merge {
-            first: d.start,
-            last: d.end,
-        })
-        .collect();
-    if cells.is_empty() {
-        return Ok(SheetGrid {
-            name,
-            origin: (0, 0),
-            rows: Vec::new(),
-            merges,
-            uncached_formulas: Vec::new(),
-        });
-    }
-    cells.sort_by_key(|(r, c, _)| (*r, *c));
-    let first_row = cells[0].0;
-    let first_col = cells.iter().map(|(_, c, _)| *c).min().unwrap_or(0);
-    let last_row = cells[cells.len() - 1].0;
-    let mut widths: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-    for (r, c, _) in &cells {
-        let w = widths.entry(*r).or_default();
-        *w = (*w).max(c - first_col + 1);
-    }
-    let area: u64 =
-        widths.values().map(|w| u64::from(*w)).sum::<u64>() + u64::from(last_row - first_row + 1);
-    if area > max_cells.saturating_mul(4) {
-        return Err(WorkbookError::TooManyCells {
-            sheet: name,
-            limit: max_cells,
-        });
-    }
-    let mut rows: Vec<Vec<CellValue>> = vec![Vec::new(); (last_row - first_row + 1) as usize];
-    for (r, c, value) in cells {
-        let row = &mut rows[(r - first_row) as usize];
-        let at = (c - first_col) as usize;
-        if row.len() <= at {
-            row.resize(at + 1, CellValue::Empty);
+        if grid.set(pos.0, pos.1, value).is_err() {
+            return Err(too_many(&name));
         }
-        row[at] = value;
     }
     Ok(SheetGrid {
         name,
-        origin: (first_row, first_col),
-        rows,
-        merges,
-        uncached_formulas: Vec::new(),
+        origin: grid.origin,
+        rows: grid.rows,
+        merges: Vec::new(),
+        uncached_formulas: uncached,
     })
+}
+
+/// A grid grown cell by cell. Cells come in row order in practice, which is
+/// the fast path; any order gives the same grid: rows are only as wide as
+/// their last cell, measured from the leftmost column of the whole sheet, so
+/// a lone cell at `XFD1048576` costs little.
+struct GridBuilder {
+    origin: (u32, u32),
+    rows: Vec<Vec<CellValue>>,
+    /// Cells the grid holds, empty ones included, plus one per row: what a
+    /// hostile sheet would make us allocate.
+    area: u64,
+    /// The area refused, checked before anything is allocated.
+    max_area: u64,
+    /// The widest row so far: a new row is given that room at once, instead
+    /// of growing cell by cell to up to twice what it needs.
+    width: usize,
+}
+
+/// A cell would grow the grid past its `max_area`.
+struct AreaExceeded;
+
+impl GridBuilder {
+    fn new(max_area: u64) -> GridBuilder {
+        GridBuilder {
+            origin: (0, 0),
+            rows: Vec::new(),
+            area: 0,
+            max_area,
+            width: 0,
+        }
+    }
+
+    fn grow(&mut self, by: u64) -> Result<(), AreaExceeded> {
+        self.area = self.area.saturating_add(by);
+        if self.area > self.max_area {
+            return Err(AreaExceeded);
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, row: u32, col: u32, value: CellValue) -> Result<(), AreaExceeded> {
+        if self.rows.is_empty() {
+            self.origin = (row, col);
+        }
+        if row < self.origin.0 {
+            let shift = self.origin.0 - row;
+            self.grow(u64::from(shift))?;
+            let blank = std::iter::repeat_n(Vec::new(), shift as usize);
+            self.rows.splice(0..0, blank);
+            self.origin.0 = row;
+        }
+        if col < self.origin.1 {
+            let shift = self.origin.1 - col;
+            let widened = self.rows.iter().filter(|r| !r.is_empty()).count() as u64;
+            self.grow(u64::from(shift).saturating_mul(widened))?;
+            for cells in self.rows.iter_mut().filter(|r| !r.is_empty()) {
+                cells.splice(0..0, std::iter::repeat_n(CellValue::Empty, shift as usize));
+            }
+            self.width += shift as usize;
+            self.origin.1 = col;
+        }
+        let r = (row - self.origin.0) as usize;
+        if self.rows.len() <= r {
+            self.grow((r + 1 - self.rows.len()) as u64)?;
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let c = (col - self.origin.1) as usize;
+        let len = self.rows[r].len();
+        if len <= c {
+            self.grow((c + 1 - len) as u64)?;
+            self.width = self.width.max(c + 1);
+            let cells = &mut self.rows[r];
+            if cells.capacity() == 0 {
+                cells.reserve_exact(self.width);
+            }
+            cells.resize(c + 1, CellValue::Empty);
+        }
+        self.rows[r][c] = value;
+        Ok(())
+    }
+}
+
+impl From<Dimensions> for Merge {
+    fn from(d: Dimensions) -> Merge {
+        Merge {
+            first: d.start,
+            last: d.end,
+        }
+    }
 }
 
 fn convert_ref(data: &DataRef<'_>) -> CellValue {
     match data {
-        DataRef::SharedString(s) => CellValue::Text(s.to_string()),
-        DataRef::String(s) => CellValue::Text(s.clone()),
+        DataRef::SharedString(s) => CellValue::Text(Arc::from(*s)),
+        DataRef::String(s) => CellValue::Text(Arc::from(s.as_str())),
         DataRef::Int(i) => convert(&Data::Int(*i)),
         DataRef::Float(f) => convert(&Data::Float(*f)),
         DataRef::Bool(b) => convert(&Data::Bool(*b)),
@@ -489,7 +545,7 @@ fn grid_from_range(name: String, range: &Range<Data>, merges: Vec<Merge>) -> She
 fn convert(data: &Data) -> CellValue {
     match data {
         Data::Empty => CellValue::Empty,
-        Data::String(s) => CellValue::Text(s.clone()),
+        Data::String(s) => CellValue::Text(Arc::from(s.as_str())),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Float(f) => CellValue::Number(*f),
         Data::Bool(b) => CellValue::Bool(*b),
@@ -500,10 +556,10 @@ fn convert(data: &Data) -> CellValue {
         Data::DateTimeIso(s) => {
             match NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
                 Ok(d) => CellValue::Date(d),
-                Err(_) => CellValue::Text(s.clone()),
+                Err(_) => CellValue::Text(Arc::from(s.as_str())),
             }
         }
-        Data::DurationIso(s) => CellValue::Text(s.clone()),
+        Data::DurationIso(s) => CellValue::Text(Arc::from(s.as_str())),
         Data::Error(e) => CellValue::Error(e.to_string()),
     }
 }
@@ -528,7 +584,7 @@ fn read_csv(bytes: &[u8]) -> SheetGrid {
                     if s.is_empty() {
                         CellValue::Empty
                     } else {
-                        CellValue::Text(s.to_string())
+                        CellValue::Text(Arc::from(s))
                     }
                 })
                 .collect()
@@ -602,6 +658,83 @@ mod tests {
             "beyond the sheet's columns nothing is made up"
         );
         assert_eq!(grid.cell(2, 1), &t("y"));
+    }
+
+    /// Cells fed in any order, as (row, col, text): the grid and its area.
+    fn grid_of(cells: &[(u32, u32, &str)]) -> (SheetGrid, u64) {
+        let mut b = GridBuilder::new(u64::MAX);
+        for &(r, c, text) in cells {
+            assert!(b.set(r, c, CellValue::Text(text.into())).is_ok());
+        }
+        let area = b.area;
+        let grid = SheetGrid {
+            name: "s".into(),
+            origin: b.origin,
+            rows: b.rows,
+            ..SheetGrid::default()
+        };
+        (grid, area)
+    }
+
+    #[test]
+    fn grid_is_the_same_whatever_order_cells_come_in() {
+        let cells = [
+            (2, 3, "a"),
+            (2, 5, "b"),
+            (4, 2, "c"),
+            (7, 4, "d"),
+            (4, 2, "c2"),
+        ];
+        let (sorted, sorted_area) = grid_of(&cells);
+        let mut reversed = cells;
+        reversed.reverse();
+        // The later of two values for one cell wins in either order.
+        reversed.swap(0, 4);
+        let (shuffled, shuffled_area) = grid_of(&reversed);
+        assert_eq!(sorted.origin, (2, 2));
+        assert_eq!(sorted.rows, shuffled.rows);
+        assert_eq!(sorted.origin, shuffled.origin);
+        assert_eq!(sorted_area, shuffled_area);
+        // Rows end at their last cell; rows without cells are empty.
+        let widths: Vec<usize> = sorted.rows.iter().map(Vec::len).collect();
+        assert_eq!(widths, [4, 0, 1, 0, 0, 3]);
+        assert_eq!(sorted_area, 8 + 6);
+        assert_eq!(sorted.cell(4, 2), &CellValue::Text("c2".into()));
+        assert_eq!(sorted.cell(2, 5), &CellValue::Text("b".into()));
+    }
+
+    #[test]
+    fn a_sheet_wider_than_its_cells_is_refused_before_it_is_allocated() {
+        // Far cells first, then one at A1: widening every row to the left
+        // would allocate 16,000 columns per row.
+        let mut next: Vec<_> = (0..50)
+            .map(|r| ((r, 16_000), DataRef::String("far".into()), false))
+            .collect();
+        next.insert(0, ((0, 0), DataRef::String("near".into()), false));
+        let err = collect_cells("s".into(), 100, &mut SharedStrings::default(), || {
+            Ok(next.pop())
+        })
+        .unwrap_err();
+        assert!(matches!(err, WorkbookError::TooManyCells { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_shared_string_is_one_allocation_for_all_its_cells() {
+        let table = ["已完成".to_string(), "推进中".to_string()];
+        let mut next: Vec<_> = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (2, 0, 0)]
+            .into_iter()
+            .rev()
+            .map(|(r, c, i)| ((r, c), DataRef::SharedString(table[i].as_str()), false))
+            .collect();
+        let grid = collect_cells("s".into(), 100, &mut SharedStrings::default(), || {
+            Ok(next.pop())
+        })
+        .unwrap();
+        let (CellValue::Text(a), CellValue::Text(b)) = (grid.cell(0, 0), grid.cell(2, 0)) else {
+            panic!("text cells expected");
+        };
+        assert!(Arc::ptr_eq(a, b));
+        assert_eq!(grid.cell(0, 1).as_text(), "推进中");
     }
 
     #[test]

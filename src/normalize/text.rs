@@ -27,15 +27,32 @@ pub fn fold_width(s: &str, punctuation: bool) -> String {
 /// Data text as stored in the lake: digits, letters and spaces folded, trimmed.
 /// `None` for blank cells and for the blank markers `/` and `无` (DESIGN §4).
 pub fn clean_text(s: &str) -> Option<String> {
-    if is_blank_text(s) {
+    let trimmed = s.trim();
+    if trimmed.is_empty() || is_blank_marker(trimmed) {
         return None;
     }
-    // Most cells have nothing to fold: one copy instead of two.
-    if !s.chars().any(needs_folding) {
-        return Some(s.trim().to_string());
+    // Most cells have nothing to fold: one copy instead of two. Folding keeps
+    // the ends non-blank, so trimming first gives the same text.
+    if !needs_data_folding(trimmed) {
+        return Some(trimmed.to_string());
     }
-    let folded = fold_width(s, false);
-    Some(folded.trim().to_string())
+    Some(fold_width(trimmed, false).trim().to_string())
+}
+
+/// Whether `fold_width(s, false)` changes `s`: an ideographic space or a
+/// full-width digit or letter. Checked on the UTF-8 bytes, since this runs
+/// for every text cell and Chinese text is mostly other three-byte characters.
+fn needs_data_folding(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr2_iter(0xE3, 0xEF, b).any(|i| match (b[i], b.get(i + 1), b.get(i + 2)) {
+        // U+3000
+        (0xE3, Some(0x80), Some(0x80)) => true,
+        // U+FF10–U+FF19 digits, U+FF21–U+FF3A capitals
+        (0xEF, Some(0xBC), Some(c)) => matches!(c, 0x90..=0x99 | 0xA1..=0xBA),
+        // U+FF41–U+FF5A small letters
+        (0xEF, Some(0xBD), Some(c)) => matches!(c, 0x81..=0x9A),
+        _ => false,
+    })
 }
 
 /// `clean_text(s).is_none()`, without building the text: folding only turns
@@ -43,10 +60,6 @@ pub fn clean_text(s: &str) -> Option<String> {
 pub fn is_blank_text(s: &str) -> bool {
     let trimmed = s.trim();
     trimmed.is_empty() || is_blank_marker(trimmed)
-}
-
-fn needs_folding(c: char) -> bool {
-    matches!(c, '\u{3000}' | '\u{FF01}'..='\u{FF5E}')
 }
 
 /// A cell of only `/` or `无` means "nothing here" in Chinese ledgers.
@@ -77,6 +90,27 @@ pub fn number_to_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_check_agrees_with_folding_on_every_nearby_character() {
+        // Every character of the blocks involved, and their neighbours, at
+        // the start, inside and at the end of a text.
+        let chars = ('\u{2FF0}'..='\u{3010}').chain('\u{FEF0}'..='\u{FF70}');
+        for c in chars {
+            for text in [format!("{c}任务"), format!("任{c}务"), format!("任务{c}")] {
+                let folded = fold_width(&text, false);
+                assert_eq!(
+                    needs_data_folding(&text),
+                    folded != text,
+                    "{c:?} in {text:?}"
+                );
+                let expected = folded.trim();
+                let expected = (!expected.is_empty() && !is_blank_marker(expected))
+                    .then(|| expected.to_string());
+                assert_eq!(clean_text(&text), expected, "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn folds_full_width_digits_letters_and_spaces() {
