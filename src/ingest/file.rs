@@ -335,7 +335,7 @@ fn detect(grid: &SheetGrid, forced: Option<Kind>, rules: &Rules) -> Detected {
         };
     }
     let keyword = kind_named_by(grid);
-    let candidates = HeaderRows::of(grid);
+    let candidates = HeaderRows::of(grid, rules);
     let mut headers: Vec<Header> = Kind::ALL
         .into_iter()
         .filter_map(|k| find_header_in(grid, &candidates, k, rules))

@@ -56,6 +56,14 @@ pub struct HeaderCell {
     pub col: u32,
     pub text: String,
     norm: String,
+    /// The column it names for each kind ([`Kind::ALL`] order), found in one scan.
+    matches: [Option<(usize, MatchQuality)>; 5],
+}
+
+impl HeaderCell {
+    fn names(&self, kind: Kind) -> Option<(usize, MatchQuality)> {
+        self.matches[kind.index()]
+    }
 }
 
 /// The first rows of a sheet as header candidates, each text cell normalised
@@ -66,12 +74,12 @@ pub struct HeaderRows {
 }
 
 impl HeaderRows {
-    pub fn of(grid: &SheetGrid) -> HeaderRows {
+    pub fn of(grid: &SheetGrid, rules: &Rules) -> HeaderRows {
         let top = grid.origin.0;
         let bottom = grid.row_count().min(top + HEADER_SEARCH_ROWS);
         HeaderRows {
             rows: (top..bottom)
-                .map(|row| (row, header_cells(grid, row)))
+                .map(|row| (row, header_cells(grid, row, rules)))
                 .collect(),
         }
     }
@@ -88,7 +96,7 @@ impl HeaderRows {
 /// within the first rows that matches the most distinct columns, including the
 /// kind's required one; a second row below merged parents adds its children.
 pub fn find_header(grid: &SheetGrid, kind: Kind, rules: &Rules) -> Option<Header> {
-    find_header_in(grid, &HeaderRows::of(grid), kind, rules)
+    find_header_in(grid, &HeaderRows::of(grid, rules), kind, rules)
 }
 
 /// [`find_header`] over header candidates already prepared.
@@ -110,13 +118,13 @@ pub fn find_header_in(
         if cells.len() < 2 {
             continue;
         }
-        let specs = matched_specs(kind, rules, cells);
+        let specs = matched_specs(kind, cells);
         let score = specs.count_ones();
         if score >= 2 && specs & 1 << required != 0 && best.is_none_or(|(_, _, b)| score > b) {
             best = Some((*row, cells, score));
         }
     }
-    let best = best.map(|(row, cells, _)| bind(kind, rules, row, row, cells));
+    let best = best.map(|(row, cells, _)| bind(kind, row, row, cells));
     let single = best?;
     // A two-row header: children under merged parents (or under blanks, in
     // formats without merge information) add the columns the parent row lacks.
@@ -135,22 +143,22 @@ pub fn find_header_in(
     };
     let parent_cells = candidates
         .row(parent)
-        .map_or_else(|| header_cells(grid, parent), <[_]>::to_vec);
+        .map_or_else(|| header_cells(grid, parent, rules), <[_]>::to_vec);
     let child_cells = candidates
         .row(child)
-        .map_or_else(|| header_cells(grid, child), <[_]>::to_vec);
+        .map_or_else(|| header_cells(grid, child, rules), <[_]>::to_vec);
     let parent_bound: HashSet<u32> = single.bindings.iter().map(|b| b.col).collect();
     let mut combined: HashMap<u32, HeaderCell> =
         parent_cells.into_iter().map(|c| (c.col, c)).collect();
     for cell in child_cells {
-        let child_matches = rules.match_header(kind, &cell.norm).is_some();
+        let child_matches = cell.names(kind).is_some();
         if child_matches && (under_parent(cell.col) || !parent_bound.contains(&cell.col)) {
             combined.insert(cell.col, cell);
         }
     }
     let mut combined: Vec<HeaderCell> = combined.into_values().collect();
     combined.sort_by_key(|c| c.col);
-    let two_rows = bind(kind, rules, parent, child, &combined);
+    let two_rows = bind(kind, parent, child, &combined);
     Some(if two_rows.score() > single.score() {
         two_rows
     } else {
@@ -158,14 +166,18 @@ pub fn find_header_in(
     })
 }
 
-fn header_cells(grid: &SheetGrid, row: u32) -> Vec<HeaderCell> {
+fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
     (grid.origin.1..grid.col_count())
         .filter_map(|col| match grid.cell(row, col) {
-            CellValue::Text(s) if !s.trim().is_empty() => Some(HeaderCell {
-                col,
-                text: s.to_string(),
-                norm: normalize_header(s),
-            }),
+            CellValue::Text(s) if !s.trim().is_empty() => {
+                let norm = normalize_header(s);
+                Some(HeaderCell {
+                    col,
+                    text: s.to_string(),
+                    matches: rules.match_header_all(&norm),
+                    norm,
+                })
+            }
             _ => None,
         })
         .collect()
@@ -173,17 +185,17 @@ fn header_cells(grid: &SheetGrid, row: u32) -> Vec<HeaderCell> {
 
 /// The canonical columns a row's cells name, as a bit set: what [`bind`]
 /// would find, for scoring, without building the header.
-fn matched_specs(kind: Kind, rules: &Rules, cells: &[HeaderCell]) -> u128 {
+fn matched_specs(kind: Kind, cells: &[HeaderCell]) -> u128 {
     cells
         .iter()
         .filter(|c| {
             !(kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&c.norm.as_str()))
         })
-        .filter_map(|c| rules.match_header(kind, &c.norm))
+        .filter_map(|c| c.names(kind))
         .fold(0, |m, (spec, _)| m | 1 << spec)
 }
 
-fn bind(kind: Kind, rules: &Rules, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Header {
+fn bind(kind: Kind, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Header {
     let specs = kind.columns();
     let mut header = Header {
         kind,
@@ -193,11 +205,14 @@ fn bind(kind: Kind, rules: &Rules, first_row: u32, last_row: u32, cells: &[Heade
         unmatched: Vec::new(),
         duplicates: Vec::new(),
     };
-    for HeaderCell { col, text, norm } in cells {
+    for cell @ HeaderCell {
+        col, text, norm, ..
+    } in cells
+    {
         if kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&norm.as_str()) {
             continue;
         }
-        let Some((spec, quality)) = rules.match_header(kind, norm) else {
+        let Some((spec, quality)) = cell.names(kind) else {
             header.unmatched.push((*col, text.clone()));
             continue;
         };
@@ -342,11 +357,17 @@ pub fn read_rows_into(
         .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
         .collect();
 
+    // The row's non-blank cells, in a buffer reused row after row.
+    let mut cells: Vec<(u32, &CellValue)> = Vec::new();
     for row in header.last_row + 1..grid.row_count() {
-        let cells: Vec<(u32, &CellValue)> = (first_col..last_col)
-            .map(|c| (c, grid.cell(row, c)))
-            .filter(|(_, v)| !is_blank(v))
-            .collect();
+        cells.clear();
+        let row_cells = grid.rows.get((row - grid.origin.0) as usize);
+        cells.extend(
+            (first_col..)
+                .zip(row_cells.into_iter().flatten())
+                .take((last_col - first_col) as usize)
+                .filter(|(_, v)| !is_blank(v)),
+        );
         if cells.is_empty() {
             empty_run += 1;
             if empty_run >= 2 {
@@ -355,8 +376,10 @@ pub fn read_rows_into(
             continue;
         }
         empty_run = 0;
-        let first_text = fold_width(&cells[0].1.as_text(), true).trim().to_string();
-        if is_end_of_table(&first_text) {
+        // Footers (注：, 合计, 共12项) are text; a number or date never is one.
+        if let CellValue::Text(first) = cells[0].1
+            && is_end_of_table(&fold_width(first, true))
+        {
             break;
         }
         if let Some(section) = section_title(&cells, seq_col) {

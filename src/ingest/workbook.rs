@@ -601,14 +601,20 @@ fn read_csv(bytes: &[u8]) -> SheetGrid {
 
 /// `A1` notation for a 0-based (row, col).
 pub fn a1(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
+    use std::fmt::Write;
+    // At most three letters (XFD) and seven digits.
+    let mut letters = [0u8; 7];
+    let mut at = letters.len();
     let mut n = col + 1;
     while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push((b'A' + rem as u8) as char);
+        at -= 1;
+        letters[at] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+    let mut out = String::with_capacity(letters.len() - at + 7);
+    out.extend(letters[at..].iter().map(|&b| b as char));
+    write!(out, "{}", u64::from(row) + 1).expect("writing to a String cannot fail");
+    out
 }
 
 #[cfg(test)]

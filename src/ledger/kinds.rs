@@ -74,6 +74,14 @@ impl Kind {
     }
 
     /// The column a row cannot be without (the task, the problem, …).
+    /// The kind's position in [`Kind::ALL`].
+    pub fn index(self) -> usize {
+        Kind::ALL
+            .iter()
+            .position(|k| *k == self)
+            .expect("every kind is in ALL")
+    }
+
     pub fn required(self) -> &'static str {
         match self {
             Kind::Tasks => "task",

@@ -95,8 +95,9 @@ pub struct Record {
 pub struct Rules {
     /// Per kind, per column spec: the normalised synonyms.
     synonyms: HashMap<Kind, Vec<Vec<String>>>,
-    /// The same synonyms, prepared for matching.
-    matchers: HashMap<Kind, ColumnMatcher>,
+    /// The same synonyms prepared for matching, every kind in one matcher,
+    /// groups in [`Kind::ALL`] order.
+    all_kinds: ColumnMatcher,
     pub vocab: StatusVocab,
 }
 
@@ -133,13 +134,10 @@ impl Rules {
                 (kind, per_column)
             })
             .collect::<HashMap<Kind, Vec<Vec<String>>>>();
-        let matchers = synonyms
-            .iter()
-            .map(|(kind, columns)| (*kind, ColumnMatcher::new(columns)))
-            .collect();
+        let all_kinds = ColumnMatcher::for_groups(&Kind::ALL.map(|k| synonyms[&k].as_slice()));
         Rules {
             synonyms,
-            matchers,
+            all_kinds,
             vocab,
         }
     }
@@ -150,7 +148,15 @@ impl Rules {
 
     /// The column a normalised header cell names, and how well.
     pub fn match_header(&self, kind: Kind, header: &str) -> Option<(usize, MatchQuality)> {
-        self.matchers[&kind].best(header)
+        self.match_header_all(header)[kind.index()]
+    }
+
+    /// [`Rules::match_header`] for every kind in one scan of the cell,
+    /// indexed like [`Kind::ALL`].
+    pub fn match_header_all(&self, header: &str) -> [Option<(usize, MatchQuality)>; 5] {
+        let mut out = [None; 5];
+        self.all_kinds.best_each(header, &mut out);
+        out
     }
 }
 

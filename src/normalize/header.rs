@@ -64,22 +64,33 @@ where
 #[derive(Debug, Clone)]
 pub struct ColumnMatcher {
     automaton: Option<AhoCorasick>,
-    /// Per pattern: its column and its length in characters.
-    patterns: Vec<(usize, usize)>,
+    /// Per pattern: its length in characters, and the (group, column) pairs
+    /// it is a synonym of.
+    patterns: Vec<(usize, Vec<(usize, usize)>)>,
+    groups: usize,
 }
 
 impl ColumnMatcher {
     /// `columns` as [`best_match`] takes them: each column's normalised synonyms.
     pub fn new(columns: &[Vec<String>]) -> ColumnMatcher {
+        ColumnMatcher::for_groups(&[columns])
+    }
+
+    /// One matcher for several sets of columns (one per ledger kind), so a
+    /// header cell is scanned once for all of them: [`ColumnMatcher::best_each`].
+    pub fn for_groups(groups: &[&[Vec<String>]]) -> ColumnMatcher {
         let mut texts: Vec<&str> = Vec::new();
-        let mut patterns = Vec::new();
-        for (col, synonyms) in columns.iter().enumerate() {
-            for syn in synonyms {
-                // The same word under two columns counts for the earlier one,
-                // as ties do in `best_match`.
-                if !syn.is_empty() && !texts.contains(&syn.as_str()) {
-                    texts.push(syn);
-                    patterns.push((col, syn.chars().count()));
+        let mut patterns: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+        for (group, columns) in groups.iter().enumerate() {
+            for (col, synonyms) in columns.iter().enumerate() {
+                for syn in synonyms.iter().filter(|s| !s.is_empty()) {
+                    match texts.iter().position(|t| *t == syn.as_str()) {
+                        Some(i) => patterns[i].1.push((group, col)),
+                        None => {
+                            texts.push(syn);
+                            patterns.push((syn.chars().count(), vec![(group, col)]));
+                        }
+                    }
                 }
             }
         }
@@ -88,25 +99,38 @@ impl ColumnMatcher {
         ColumnMatcher {
             automaton,
             patterns,
+            groups: groups.len(),
         }
     }
 
-    /// The same answer as [`best_match`] with this matcher's columns.
+    /// The same answer as [`best_match`] with this matcher's (first group of) columns.
     pub fn best(&self, header: &str) -> Option<(usize, MatchQuality)> {
-        let automaton = self.automaton.as_ref()?;
-        let mut best: Option<(usize, MatchQuality)> = None;
+        let mut out = vec![None; self.groups.max(1)];
+        self.best_each(header, &mut out);
+        out[0]
+    }
+
+    /// [`best_match`] for every group at once, into `out[group]`.
+    pub fn best_each(&self, header: &str, out: &mut [Option<(usize, MatchQuality)>]) {
+        out.fill(None);
+        let Some(automaton) = self.automaton.as_ref() else {
+            return;
+        };
         for m in automaton.find_overlapping_iter(header) {
-            let (col, chars) = self.patterns[m.pattern().as_usize()];
+            let (chars, names) = &self.patterns[m.pattern().as_usize()];
             let quality = if m.start() == 0 && m.end() == header.len() {
                 MatchQuality::Exact
             } else {
-                MatchQuality::Contained(chars)
+                MatchQuality::Contained(*chars)
             };
-            if best.is_none_or(|(c, q)| quality > q || (quality == q && col < c)) {
-                best = Some((col, quality));
+            // Ties keep the earlier column, as in `best_match`.
+            for &(group, col) in names {
+                let best = &mut out[group];
+                if best.is_none_or(|(c, q)| quality > q || (quality == q && col < c)) {
+                    *best = Some((col, quality));
+                }
             }
         }
-        best
     }
 }
 
@@ -153,7 +177,10 @@ mod tests {
         // Every contract synonym of every kind, whole, inside longer text and
         // cut short, against both implementations.
         let rules = crate::ledger::Rules::default();
-        for kind in crate::ledger::Kind::ALL {
+        let kinds = crate::ledger::Kind::ALL;
+        let all = ColumnMatcher::for_groups(&kinds.map(|k| rules.synonyms(k)));
+        let mut each = [None; 5];
+        for (group, kind) in kinds.into_iter().enumerate() {
             let columns = rules.synonyms(kind);
             let matcher = ColumnMatcher::new(columns);
             let mut probes = vec![String::new(), "无关的表头".to_string()];
@@ -168,10 +195,12 @@ mod tests {
                 ]);
             }
             for probe in &probes {
+                let expected = best_match(probe, columns.iter().map(Vec::as_slice));
+                assert_eq!(matcher.best(probe), expected, "{kind} header {probe:?}");
+                all.best_each(probe, &mut each);
                 assert_eq!(
-                    matcher.best(probe),
-                    best_match(probe, columns.iter().map(Vec::as_slice)),
-                    "{kind} header {probe:?}"
+                    each[group], expected,
+                    "{kind} header {probe:?}, all kinds at once"
                 );
             }
         }

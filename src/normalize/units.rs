@@ -20,7 +20,13 @@ pub fn split_units(text: &str) -> Units {
         let Some(part) = clean_text(part) else {
             continue;
         };
-        let folded = fold_width(&part, true);
+        // Every tag contains 牵头, which folding leaves alone: most units
+        // have none and are not folded at all.
+        let folded = if part.contains("牵头") {
+            fold_width(&part, true)
+        } else {
+            String::new()
+        };
         let tag = LEAD_TAGS
             .iter()
             .find(|t| folded.ends_with(*t) || folded.starts_with(*t));
