@@ -13,13 +13,13 @@ pub mod workbook;
 pub mod xlsx_merges;
 
 use chrono::{DateTime, FixedOffset};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
 use crate::lake::schema::{self, IssueRow, KindRows, SubmissionRow};
@@ -321,18 +321,20 @@ impl ReceiptHints {
     }
 }
 
-/// Files parsed together before their rows go to the lake: enough to keep
-/// every core busy, few enough that memory is bounded by a handful of files
-/// (and the largest sheet), not by how many files an ingest is given.
-const CHUNK_FILES: usize = 16;
+/// Files parsed ahead of the one the lake is waiting for: enough to keep
+/// every core busy past a slow file, few enough that memory is bounded by a
+/// handful of files (and the largest sheet), not by how many files an ingest
+/// is given.
+const WINDOW_FILES: usize = 16;
 
 /// Ingests `inputs` into the workspace. The caller holds the workspace lock
 /// unless this is a dry run.
 ///
-/// Files are hashed and parsed in parallel, a chunk at a time, while the
-/// previous chunk is archived and streamed into the batch's lake parts in
-/// input order; a file's rows are dropped once written, so memory does not
-/// grow with the number of files.
+/// Files are hashed and parsed in parallel, each worker taking the next file
+/// as soon as it is done (no chunk waits for its slowest file), at most
+/// [`WINDOW_FILES`] ahead of the file being archived and streamed into the
+/// batch's lake parts in input order; a file's rows are dropped once written,
+/// so memory does not grow with the number of files.
 pub fn run(
     ws: &Workspace,
     inputs: &[Input],
@@ -362,39 +364,65 @@ pub fn run(
         files: Vec::new(),
     };
 
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<ReadResult>>(1);
+    // Workers claim files in input order; `taken` (files handed to the sink)
+    // holds them within the window; `stop` releases them when the sink fails.
+    let claimed = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let window = (
+        std::sync::Mutex::new((0usize, false)),
+        std::sync::Condvar::new(),
+    );
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, ReadResult)>();
+    let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
     std::thread::scope(|scope| -> Result<()> {
-        let known = &known;
-        let done = &done;
-        scope.spawn(move || {
-            for chunk in inputs.chunks(CHUNK_FILES) {
-                let results: Vec<ReadResult> = chunk
-                    .par_iter()
-                    .map(|input| {
-                        let result = read_and_parse(input, opts, known, ctx);
-                        progress(
-                            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                            inputs.len(),
-                        );
-                        result
-                    })
-                    .collect();
-                // The receiver is gone when the writing side failed: stop.
-                if tx.send(results).is_err() {
-                    return;
+        for _ in 0..workers {
+            let (tx, known, window) = (tx.clone(), &known, &window);
+            let (claimed, done) = (&claimed, &done);
+            scope.spawn(move || {
+                loop {
+                    let i = claimed.fetch_add(1, Ordering::Relaxed);
+                    if i >= inputs.len() {
+                        return;
+                    }
+                    let (lock, wake) = window;
+                    let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= state.0 + WINDOW_FILES && !state.1 {
+                        state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
+                    if state.1 {
+                        return;
+                    }
+                    drop(state);
+                    let result = read_and_parse(&inputs[i], opts, known, ctx);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, inputs.len());
+                    // The receiver is gone when the writing side failed: stop.
+                    if tx.send((i, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut consume = || -> Result<()> {
+            let mut pending = BTreeMap::new();
+            let mut next = 0;
+            for (i, result) in &rx {
+                pending.insert(i, result);
+                while let Some(result) = pending.remove(&next) {
+                    let file = sink.take(&inputs[next], result)?;
+                    report.files.push(file);
+                    next += 1;
+                    window.0.lock().unwrap_or_else(|e| e.into_inner()).0 = next;
+                    window.1.notify_all();
                 }
             }
-        });
-        let mut next = inputs.iter();
-        for results in rx {
-            for result in results {
-                let input = next.next().expect("one result per input");
-                let file = sink.take(input, result)?;
-                report.files.push(file);
-            }
-        }
-        Ok(())
+            Ok(())
+        };
+        let outcome = consume();
+        window.0.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        window.1.notify_all();
+        drop(rx);
+        outcome
     })?;
 
     let Some(writer) = sink.writer.take() else {

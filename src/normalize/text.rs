@@ -8,20 +8,23 @@
 /// their ASCII forms. With `punctuation = false` only digits, letters and spaces
 /// are folded, so data text keeps its Chinese punctuation （）：.
 pub fn fold_width(s: &str, punctuation: bool) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => {
-                let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
-                if punctuation || ascii.is_ascii_alphanumeric() {
-                    ascii
-                } else {
-                    c
-                }
+    s.chars().map(|c| fold_char(c, punctuation)).collect()
+}
+
+/// [`fold_width`] of one character.
+pub fn fold_char(c: char, punctuation: bool) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => {
+            let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+            if punctuation || ascii.is_ascii_alphanumeric() {
+                ascii
+            } else {
+                c
             }
-            _ => c,
-        })
-        .collect()
+        }
+        _ => c,
+    }
 }
 
 /// Data text as stored in the lake: digits, letters and spaces folded, trimmed.

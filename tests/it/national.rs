@@ -157,3 +157,26 @@ fn the_same_marts_file_by_file_all_at_once_twice_and_compacted() {
     let third = ingest_batch(&single, data.path(), &files);
     assert_eq!(third.skipped(), files.len());
 }
+
+/// More files than the parsing window: when the writing side fails on the
+/// first file, the workers waiting for room are released (no hang), the
+/// ingest reports the error and nothing is committed.
+#[test]
+fn a_failing_archive_stops_a_large_ingest_without_committing() {
+    let (data, files) = corpus();
+    assert!(files.len() > 20, "{} files", files.len());
+    let (dir, ws) = workspace(data.path());
+    let archive = dir.path().join("archive");
+    std::fs::remove_dir_all(&archive).unwrap();
+    std::fs::write(&archive, "not a folder").unwrap();
+    let _lock = ws.lock().unwrap();
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|f| Input::new(f.clone(), data.path().to_path_buf()))
+        .collect();
+    let err = ingest::run(&ws, &inputs, &options(), &|_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("archive"), "{err}");
+    let lake = Lake::new(ws.lake());
+    assert!(lake.batches().unwrap().is_empty());
+    assert!(lake.known_files().unwrap().is_empty());
+}
