@@ -3,13 +3,14 @@
 //! the table ends (DESIGN §4 "Layout").
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::issue::{Code, Issue, Severity};
 use super::workbook::{CellValue, SheetGrid};
 use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
 use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
 use crate::normalize::header::{MatchQuality, normalize_header};
-use crate::normalize::text::{clean_text, fold_width, is_blank_text};
+use crate::normalize::text::{clean_shared, clean_text, fold_width, is_blank_text};
 use crate::normalize::units::split_units;
 use crate::normalize::{Status, parse_yes_no};
 
@@ -344,7 +345,18 @@ pub fn read_rows_into(
     let mut deadlines: foldhash::HashMap<String, Deadline> = Default::default();
     // Per status column form (是否完成 or words): text → state.
     let mut statuses: [foldhash::HashMap<String, Option<Status>>; 2] = Default::default();
-    let mut domain: Option<String> = None;
+    let mut domain: Option<Arc<str>> = None;
+    // The fixed words (deadline kinds, states, enum values) as shared texts,
+    // made once per sheet rather than once per row.
+    let mut words: Vec<(&'static str, Arc<str>)> = Vec::new();
+    let mut word = |w: &'static str| -> Value {
+        if let Some((_, text)) = words.iter().find(|(k, _)| *k == w) {
+            return Value::Text(text.clone());
+        }
+        let text: Arc<str> = Arc::from(w);
+        words.push((w, text.clone()));
+        Value::Text(text)
+    };
     let mut empty_run = 0;
     // Rows already read, by a 128-bit hash of their values, with the first
     // row that had them: a repeated row is reported, and neither copy is kept
@@ -383,7 +395,7 @@ pub fn read_rows_into(
             break;
         }
         if let Some(section) = section_title(&cells, seq_col) {
-            domain = Some(section);
+            domain = Some(Arc::from(section));
             continue;
         }
 
@@ -468,12 +480,12 @@ pub fn read_rows_into(
                             format!("完成时限“{raw}”无法识别，请写成 2024年6月底前、2024-06-30 或 长期坚持"),
                             format!("cannot read the deadline {raw:?}; write e.g. 2024年6月底前, 2024-06-30 or 长期坚持"),
                             col,
-                            raw.clone(),
+                            raw.to_string(),
                         ));
                     }
                     values.push(raw.map_or(Value::Null, Value::Text));
                     values.push(deadline.on.map_or(Value::Null, Value::Date));
-                    values.push(Value::Text(deadline.kind.as_str().to_string()));
+                    values.push(word(deadline.kind.as_str()));
                 }
                 ColType::Status => {
                     let raw = cell.and_then(|(_, v)| text_of(v));
@@ -481,7 +493,7 @@ pub fn read_rows_into(
                     let status = match &raw {
                         Some(t) => {
                             let memo = &mut statuses[usize::from(yes_no)];
-                            match memo.get(t.as_str()) {
+                            match memo.get(&**t) {
                                 Some(status) => *status,
                                 None => {
                                     let status = if yes_no {
@@ -489,7 +501,7 @@ pub fn read_rows_into(
                                     } else {
                                         rules.vocab.classify(t)
                                     };
-                                    memo.insert(t.clone(), status);
+                                    memo.insert(t.to_string(), status);
                                     status
                                 }
                             }
@@ -502,12 +514,10 @@ pub fn read_rows_into(
                             format!("完成状态“{t}”不在词表中，请填写 已完成/推进中/未启动/滞后/长期坚持"),
                             format!("status {t:?} is not a known word; use 已完成, 推进中, 未启动, 滞后 or 长期坚持"),
                             col,
-                            t.clone(),
+                            t.to_string(),
                         ));
                     }
-                    values.push(Value::Text(
-                        status.unwrap_or(Status::Unknown).as_str().to_string(),
-                    ));
+                    values.push(word(status.unwrap_or(Status::Unknown).as_str()));
                     values.push(raw.map_or(Value::Null, Value::Text));
                 }
                 ColType::Bool => {
@@ -522,7 +532,7 @@ pub fn read_rows_into(
                             format!("“{raw}”不是 是/否，请填写 是 或 否"),
                             format!("{raw:?} is not yes/no; write 是 or 否"),
                             col,
-                            raw.clone(),
+                            raw.to_string(),
                         ));
                     }
                     values.push(parsed.map_or(Value::Null, Value::Bool));
@@ -560,12 +570,9 @@ pub fn read_rows_into(
                 }
                 ColType::Enum(words) => {
                     let raw = cell.and_then(|(_, v)| text_of(v));
-                    let value = raw.as_deref().and_then(|t| {
-                        words
-                            .iter()
-                            .find(|(w, _)| t.contains(w))
-                            .map(|(_, v)| v.to_string())
-                    });
+                    let value = raw
+                        .as_deref()
+                        .and_then(|t| words.iter().find(|(w, _)| t.contains(w)).map(|(_, v)| *v));
                     if let (Some(raw), None, Some((col, _))) = (&raw, &value, cell) {
                         let allowed: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
                         row_issues.push(issue(
@@ -576,10 +583,10 @@ pub fn read_rows_into(
                                 allowed.join(", ")
                             ),
                             col,
-                            raw.clone(),
+                            raw.to_string(),
                         ));
                     }
-                    values.push(value.map_or(Value::Null, Value::Text));
+                    values.push(value.map_or(Value::Null, &mut word));
                 }
             }
         }
@@ -587,7 +594,7 @@ pub fn read_rows_into(
         if let (Some(lead), Some(lead_ix)) = (units_lead, lead_ix)
             && values[lead_ix] == Value::Null
         {
-            values[lead_ix] = Value::Text(lead);
+            values[lead_ix] = Value::Text(lead.into());
         }
 
         if values[required_ix] == Value::Null {
@@ -677,11 +684,11 @@ fn is_blank(v: &CellValue) -> bool {
     }
 }
 
-fn text_of(v: &CellValue) -> Option<String> {
+fn text_of(v: &CellValue) -> Option<Arc<str>> {
     match v {
         CellValue::Error(_) => None,
-        CellValue::Text(s) => clean_text(s),
-        other => clean_text(&other.as_text()),
+        CellValue::Text(s) => clean_shared(s),
+        other => clean_text(&other.as_text()).map(Arc::from),
     }
 }
 
@@ -705,7 +712,7 @@ fn read_date(
             None => (None, None),
             Some(t) => match parse_deadline_text(&t, default_year).on {
                 Some(d) => (Some(d), None),
-                None => (None, Some(t)),
+                None => (None, Some(t.to_string())),
             },
         },
     }
@@ -720,7 +727,11 @@ fn read_int(v: &CellValue) -> Result<Option<i64>, String> {
             None => Ok(None),
             Some(t) => {
                 let digits = t.trim_end_matches(['票', '人', '个', '项', '份']);
-                digits.trim().parse::<i64>().map(Some).map_err(|_| t)
+                digits
+                    .trim()
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| t.to_string())
             }
         },
     }

@@ -70,7 +70,8 @@ fn expand_fields(kind: Kind) -> Vec<Field> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
-    Text(String),
+    /// Shared with the sheet's cell when the text needed no cleaning.
+    Text(std::sync::Arc<str>),
     TextList(Vec<String>),
     Date(NaiveDate),
     Bool(bool),

@@ -58,6 +58,20 @@ fn needs_data_folding(s: &str) -> bool {
     })
 }
 
+/// [`clean_text`] of a shared cell text: the same text, not a copy, when it
+/// needs no cleaning, as most cells do.
+pub fn clean_shared(s: &std::sync::Arc<str>) -> Option<std::sync::Arc<str>> {
+    let trimmed = s.trim();
+    if trimmed.len() == s.len()
+        && !trimmed.is_empty()
+        && !is_blank_marker(trimmed)
+        && !needs_data_folding(trimmed)
+    {
+        return Some(s.clone());
+    }
+    clean_text(s).map(std::sync::Arc::from)
+}
+
 /// `clean_text(s).is_none()`, without building the text: folding only turns
 /// the ideographic space into a space, and both are whitespace to `trim`.
 pub fn is_blank_text(s: &str) -> bool {
@@ -93,6 +107,23 @@ pub fn number_to_text(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clean_shared_text_is_the_same_text_and_others_are_cleaned() {
+        use std::sync::Arc;
+        let clean: Arc<str> = Arc::from("深化国资国企改革");
+        assert!(Arc::ptr_eq(&clean_shared(&clean).unwrap(), &clean));
+        for (raw, expected) in [
+            (" 深化改革\n", Some("深化改革")),
+            ("第２批", Some("第2批")),
+            ("／", None),
+            ("\u{3000}", None),
+        ] {
+            let cleaned = clean_shared(&Arc::from(raw));
+            assert_eq!(cleaned.as_deref(), expected, "{raw:?}");
+            assert_eq!(cleaned.as_deref(), clean_text(raw).as_deref(), "{raw:?}");
+        }
+    }
 
     #[test]
     fn the_byte_check_agrees_with_folding_on_every_nearby_character() {

@@ -39,7 +39,7 @@ fn get<'a>(r: &'a Record, column: &str) -> &'a Value {
 
 fn text(r: &Record, column: &str) -> Option<String> {
     match get(r, column) {
-        Value::Text(s) => Some(s.clone()),
+        Value::Text(s) => Some(s.to_string()),
         Value::Null => None,
         other => panic!("{column} is not text: {other:?}"),
     }
@@ -385,7 +385,7 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
             .zip(&ledger.records[0].values)
             .filter(|(f, v)| {
                 **v == Value::Null && f.name != "remarks" && f.name != "completed_on"
-                    || matches!(v, Value::Text(t) if t == "unknown")
+                    || matches!(v, Value::Text(t) if &**t == "unknown")
             })
             .map(|(f, _)| f.name)
             .collect();
