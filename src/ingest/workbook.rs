@@ -360,16 +360,18 @@ fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
 }
 
 /// An xlsx workbook's shared strings as cells hold them: calamine lends each
-/// as a `&str` into its table, so the table address is the key.
+/// as a `&str` into its table, so the table address is the key. A blank
+/// string is remembered as `None`, so it is trimmed once, not once per cell.
 #[derive(Default)]
-struct SharedStrings(foldhash::HashMap<usize, Arc<str>>);
+struct SharedStrings(foldhash::HashMap<usize, Option<Arc<str>>>);
 
 impl SharedStrings {
-    fn get(&mut self, s: &str) -> Arc<str> {
-        self.0
+    fn get(&mut self, s: &str) -> CellValue {
+        let text = self
+            .0
             .entry(s.as_ptr() as usize)
-            .or_insert_with(|| Arc::from(s))
-            .clone()
+            .or_insert_with(|| (!s.trim().is_empty()).then(|| Arc::from(s)));
+        text.clone().map_or(CellValue::Empty, CellValue::Text)
     }
 }
 
@@ -396,7 +398,7 @@ where
         next().map_err(|e| WorkbookError::Unreadable(format!("{name}: {e}")))?
     {
         let value = match &data {
-            DataRef::SharedString(s) => CellValue::Text(shared.get(s)),
+            DataRef::SharedString(s) => shared.get(s),
             other => convert_ref(other),
         };
         if value.is_empty() {
@@ -726,8 +728,12 @@ mod tests {
 
     #[test]
     fn a_shared_string_is_one_allocation_for_all_its_cells() {
-        let table = ["已完成".to_string(), "推进中".to_string()];
-        let mut next: Vec<_> = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (2, 0, 0)]
+        let table = [
+            "已完成".to_string(),
+            "推进中".to_string(),
+            " \n".to_string(),
+        ];
+        let mut next: Vec<_> = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (2, 0, 0), (2, 1, 2)]
             .into_iter()
             .rev()
             .map(|(r, c, i)| ((r, c), DataRef::SharedString(table[i].as_str()), false))
@@ -741,6 +747,12 @@ mod tests {
         };
         assert!(Arc::ptr_eq(a, b));
         assert_eq!(grid.cell(0, 1).as_text(), "推进中");
+        assert_eq!(
+            grid.cell(2, 1),
+            &CellValue::Empty,
+            "a blank shared string is no cell"
+        );
+        assert_eq!(grid.rows[2].len(), 1);
     }
 
     #[test]
