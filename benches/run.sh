@@ -88,14 +88,20 @@ mkdir -p "$T"
 W="$DATA/work"
 echo "median of $RUNS runs, $THREADS threads"
 
+# floor_and_cold CORPUS LABEL: the floor and a cold ingest of one corpus,
+# alternating so that both see the same moments of a shared machine.
+floor_and_cold() {
+    for _ in $(seq "$RUNS"); do
+        time_once "$T/floor_$1" "$FLOOR" "$DATA/$1"
+        fresh_workspace "$W/$1" "$DATA/$1"
+        time_once "$T/cold_$1" "$BIN" --workspace "$W/$1" ingest "$DATA/$1"
+    done
+    record "floor: calamine, $2" "$T/floor_$1"
+    record "ingest cold, $2" "$T/cold_$1"
+}
+
 # 1. The floor and cold ingest of one national quarter.
-for _ in $(seq "$RUNS"); do
-    time_once "$T/floor_q1" "$FLOOR" "$DATA/q1"
-    fresh_workspace "$W/q1" "$DATA/q1"
-    time_once "$T/cold_q1" "$BIN" --workspace "$W/q1" ingest "$DATA/q1"
-done
-record "floor: calamine, 1 quarter" "$T/floor_q1"
-record "ingest cold, 1 quarter" "$T/cold_q1"
+floor_and_cold q1 "1 quarter"
 
 # 2. Warm: the same files again, all already in the lake.
 for _ in $(seq "$RUNS"); do
@@ -104,13 +110,7 @@ done
 record "ingest warm, 1 quarter" "$T/warm_q1"
 
 # 3. One 200,000-row workbook.
-for _ in $(seq "$RUNS"); do
-    time_once "$T/floor_big" "$FLOOR" "$DATA/big"
-    fresh_workspace "$W/big" "$DATA/big"
-    time_once "$T/cold_big" "$BIN" --workspace "$W/big" ingest "$DATA/big"
-done
-record "floor: calamine, 200k-row workbook" "$T/floor_big"
-record "ingest cold, 200k-row workbook" "$T/cold_big"
+floor_and_cold big "200k-row workbook"
 
 # 4. Build on one and on four quarters; query one mart row.
 for _ in $(seq "$RUNS"); do

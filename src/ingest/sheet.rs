@@ -68,7 +68,7 @@ impl HeaderCell {
 }
 
 /// The first rows of a sheet as header candidates, each text cell normalised
-/// once for every kind that is tried.
+/// and matched against every kind's synonyms once, whichever kinds are tried.
 #[derive(Debug, Clone)]
 pub struct HeaderRows {
     rows: Vec<(u32, Vec<HeaderCell>)>,

@@ -44,17 +44,9 @@ fn arrow_type(ty: FieldType) -> DataType {
 
 /// The schema of a kind's table (built once per kind).
 pub fn kind_schema(kind: Kind) -> SchemaRef {
-    static SCHEMAS: std::sync::LazyLock<Vec<(Kind, SchemaRef)>> = std::sync::LazyLock::new(|| {
-        Kind::ALL
-            .into_iter()
-            .map(|kind| (kind, build_kind_schema(kind)))
-            .collect()
-    });
-    SCHEMAS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, s)| s.clone())
-        .expect("every kind is in Kind::ALL")
+    static SCHEMAS: std::sync::LazyLock<Vec<SchemaRef>> =
+        std::sync::LazyLock::new(|| Kind::ALL.map(build_kind_schema).to_vec());
+    SCHEMAS[kind.index()].clone()
 }
 
 fn build_kind_schema(kind: Kind) -> SchemaRef {

@@ -30,17 +30,9 @@ pub struct Field {
 /// The lake columns a kind's specs expand into (after the common columns
 /// `submission_id, region_code, period, source_sheet, source_row`).
 pub fn fields(kind: Kind) -> &'static [Field] {
-    static FIELDS: std::sync::LazyLock<Vec<(Kind, Vec<Field>)>> = std::sync::LazyLock::new(|| {
-        Kind::ALL
-            .into_iter()
-            .map(|kind| (kind, expand_fields(kind)))
-            .collect()
-    });
-    FIELDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(_, f)| f.as_slice())
-        .expect("every kind is in Kind::ALL")
+    static FIELDS: std::sync::LazyLock<Vec<Vec<Field>>> =
+        std::sync::LazyLock::new(|| Kind::ALL.map(expand_fields).to_vec());
+    &FIELDS[kind.index()]
 }
 
 fn expand_fields(kind: Kind) -> Vec<Field> {
@@ -148,12 +140,8 @@ impl Rules {
     }
 
     /// The column a normalised header cell names, and how well.
-    pub fn match_header(&self, kind: Kind, header: &str) -> Option<(usize, MatchQuality)> {
-        self.match_header_all(header)[kind.index()]
-    }
-
-    /// [`Rules::match_header`] for every kind in one scan of the cell,
-    /// indexed like [`Kind::ALL`].
+    /// The column a normalised header cell names for each kind, and how
+    /// well, in one scan of the cell; indexed like [`Kind::ALL`].
     pub fn match_header_all(&self, header: &str) -> [Option<(usize, MatchQuality)>; 5] {
         let mut out = [None; 5];
         self.all_kinds.best_each(header, &mut out);

@@ -76,17 +76,12 @@ pub struct ColumnMatcher {
     /// Per pattern: its length in characters, and the (group, column) pairs
     /// it is a synonym of.
     patterns: Vec<(usize, Vec<(usize, usize)>)>,
-    groups: usize,
 }
 
 impl ColumnMatcher {
-    /// `columns` as [`best_match`] takes them: each column's normalised synonyms.
-    pub fn new(columns: &[Vec<String>]) -> ColumnMatcher {
-        ColumnMatcher::for_groups(&[columns])
-    }
-
-    /// One matcher for several sets of columns (one per ledger kind), so a
-    /// header cell is scanned once for all of them: [`ColumnMatcher::best_each`].
+    /// One matcher for several sets of columns (one per ledger kind), each
+    /// column given by its normalised synonyms as [`best_match`] takes them,
+    /// so a header cell is scanned once for all of them.
     pub fn for_groups(groups: &[&[Vec<String>]]) -> ColumnMatcher {
         let mut texts: Vec<&str> = Vec::new();
         let mut patterns: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
@@ -108,15 +103,7 @@ impl ColumnMatcher {
         ColumnMatcher {
             automaton,
             patterns,
-            groups: groups.len(),
         }
-    }
-
-    /// The same answer as [`best_match`] with this matcher's (first group of) columns.
-    pub fn best(&self, header: &str) -> Option<(usize, MatchQuality)> {
-        let mut out = vec![None; self.groups.max(1)];
-        self.best_each(header, &mut out);
-        out[0]
     }
 
     /// [`best_match`] for every group at once, into `out[group]`.
@@ -191,7 +178,8 @@ mod tests {
         let mut each = [None; 5];
         for (group, kind) in kinds.into_iter().enumerate() {
             let columns = rules.synonyms(kind);
-            let matcher = ColumnMatcher::new(columns);
+            let alone = ColumnMatcher::for_groups(&[columns]);
+            let mut one = [None];
             let mut probes = vec![String::new(), "无关的表头".to_string()];
             for syn in columns.iter().flatten() {
                 let cut: String = syn.chars().skip(1).collect();
@@ -205,7 +193,8 @@ mod tests {
             }
             for probe in &probes {
                 let expected = best_match(probe, columns.iter().map(Vec::as_slice));
-                assert_eq!(matcher.best(probe), expected, "{kind} header {probe:?}");
+                alone.best_each(probe, &mut one);
+                assert_eq!(one[0], expected, "{kind} header {probe:?}");
                 all.best_each(probe, &mut each);
                 assert_eq!(
                     each[group], expected,
