@@ -203,7 +203,11 @@ impl<'a> BatchWriter<'a> {
             fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
             let temp = crate::fsutil::temp_path(&dir.join("part.parquet"));
             let file = fs::File::create(&temp).map_err(Error::io(&temp))?;
-            let writer = ArrowWriter::try_new(file, batch.schema(), Some(writer_properties()))?;
+            let writer = ArrowWriter::try_new(
+                file,
+                batch.schema(),
+                Some(writer_properties(table, &batch.schema())),
+            )?;
             self.parts.insert(key.clone(), PartWriter { temp, writer });
         }
         let part = self.parts.get_mut(&key).expect("inserted above");
@@ -336,12 +340,39 @@ fn conform(
 
 /// Snappy and plain encodings only, so polars, pyarrow and Spark read the
 /// parts as well as DuckDB.
-fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
+///
+/// Min/max statistics are kept where a reader can skip row groups with them:
+/// the key columns (rows arrive grouped by submission, region and period),
+/// every non-text column and the small tables. A ledger table's text columns
+/// (task names, measures, remarks, status words) get none: their values are
+/// scattered across row groups, so their min and max prune nothing, and
+/// comparing every string to compute them was a tenth of a cold ingest's CPU.
+fn writer_properties(table: &str, schema: &arrow::datatypes::Schema) -> WriterProperties {
+    use arrow::datatypes::DataType;
+    use parquet::file::properties::EnabledStatistics;
+    use parquet::schema::types::ColumnPath;
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
-        .build()
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES));
+    let ledger_table = table.parse::<crate::ledger::Kind>().is_ok();
+    for field in schema.fields() {
+        let free_text = ledger_table
+            && matches!(field.data_type(), DataType::Utf8 | DataType::List(_))
+            && !schema::KEY_COLUMNS.contains(&field.name().as_str());
+        if free_text {
+            let path = match field.data_type() {
+                DataType::List(item) => ColumnPath::new(vec![
+                    field.name().clone(),
+                    "list".into(),
+                    item.name().clone(),
+                ]),
+                _ => ColumnPath::new(vec![field.name().clone()]),
+            };
+            props = props.set_column_statistics_enabled(path, EnabledStatistics::None);
+        }
+    }
+    props.build()
 }
 
 fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {

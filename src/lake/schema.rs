@@ -24,6 +24,10 @@ pub const COMMON: [&str; 6] = [
     "source_cell",
 ];
 
+/// The columns a ledger table's rows are grouped by, so their Parquet min/max
+/// statistics let a reader skip row groups.
+pub const KEY_COLUMNS: [&str; 4] = ["submission_id", "region_code", "period", "source_sheet"];
+
 fn utf8(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
 }

@@ -288,3 +288,57 @@ fn an_ingest_that_leaves_too_many_parts_compacts_them_and_keeps_every_row() {
     let n = (limit + 1).to_string();
     assert_eq!(counts, vec![vec![n.clone(), n.clone(), n]]);
 }
+
+#[test]
+fn ledger_parts_keep_min_max_for_keys_and_typed_columns_but_not_free_text() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let (dir, ws) = workspace(Some(
+        &std::fs::read_to_string(repo("sample-data/roster.csv")).unwrap(),
+    ));
+    ingest(&ws, &[repo("sample-data")], &options());
+    let part = walk(&dir.path().join("lake/tasks"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .expect("a tasks part");
+    let reader = SerializedFileReader::new(std::fs::File::open(&part).unwrap()).unwrap();
+    let group = reader.metadata().row_group(0);
+    let has_min_max = |column: &str| {
+        let chunk = group
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == column)
+            .unwrap_or_else(|| panic!("no column {column}"));
+        chunk
+            .statistics()
+            .is_some_and(|s| s.min_bytes_opt().is_some() && s.max_bytes_opt().is_some())
+    };
+    for key in [
+        "submission_id",
+        "region_code",
+        "period",
+        "source_row",
+        "deadline_on",
+    ] {
+        assert!(has_min_max(key), "{key} keeps min/max");
+    }
+    for text in ["task", "measures", "responsible_units.list.item"] {
+        assert!(!has_min_max(text), "{text} has no min/max");
+    }
+    // And the submissions table, small and filtered on every column, keeps them all.
+    let part = walk(&dir.path().join("lake/submissions"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(&part).unwrap()).unwrap();
+    let file_name = reader
+        .metadata()
+        .row_group(0)
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == "file_name")
+        .and_then(|c| {
+            c.statistics()
+                .and_then(|s| s.min_bytes_opt().map(<[u8]>::to_vec))
+        });
+    assert!(file_name.is_some());
+}
