@@ -10,7 +10,7 @@ use super::workbook::{CellValue, SheetGrid};
 use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
 use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
 use crate::normalize::header::{MatchQuality, normalize_header};
-use crate::normalize::text::{clean_shared, clean_text, fold_width, is_blank_text};
+use crate::normalize::text::{clean_text, fold_width};
 use crate::normalize::units::split_units;
 use crate::normalize::{Status, parse_yes_no};
 
@@ -170,7 +170,7 @@ pub fn find_header_in(
 fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
     (grid.origin.1..grid.col_count())
         .filter_map(|col| match grid.cell(row, col) {
-            CellValue::Text(s) if !s.trim().is_empty() => {
+            CellValue::Text(s) => {
                 let norm = normalize_header(s);
                 Some(HeaderCell {
                     col,
@@ -345,6 +345,9 @@ pub fn read_rows_into(
     let mut deadlines: foldhash::HashMap<String, Deadline> = Default::default();
     // Per status column form (是否完成 or words): text → state.
     let mut statuses: [foldhash::HashMap<String, Option<Status>>; 2] = Default::default();
+    // Unit lists repeat too (the same departments share many tasks).
+    let mut units_memo: foldhash::HashMap<Arc<str>, crate::normalize::units::Units> =
+        Default::default();
     let mut domain: Option<Arc<str>> = None;
     // The fixed words (deadline kinds, states, enum values) as shared texts,
     // made once per sheet rather than once per row.
@@ -378,7 +381,7 @@ pub fn read_rows_into(
             (first_col..)
                 .zip(row_cells.into_iter().flatten())
                 .take((last_col - first_col) as usize)
-                .filter(|(_, v)| !is_blank(v)),
+                .filter(|(_, v)| !v.is_empty()),
         );
         if cells.is_empty() {
             empty_run += 1;
@@ -423,10 +426,13 @@ pub fn read_rows_into(
                     values.push(text.map_or(Value::Null, Value::Text));
                 }
                 ColType::Units => {
-                    let units = cell
-                        .and_then(|(_, v)| text_of(v))
-                        .map(|t| split_units(&t))
-                        .unwrap_or_default();
+                    let units = match cell.and_then(|(_, v)| text_of(v)) {
+                        Some(t) => units_memo
+                            .entry(t)
+                            .or_insert_with_key(|t| split_units(t))
+                            .clone(),
+                        None => Default::default(),
+                    };
                     units_lead = units.lead;
                     values.push(if units.units.is_empty() {
                         Value::Null
@@ -677,17 +683,11 @@ fn field_index(kind: Kind, name: &str) -> Option<usize> {
         .position(|f| f.name == name)
 }
 
-fn is_blank(v: &CellValue) -> bool {
-    match v {
-        CellValue::Text(s) => is_blank_text(s),
-        other => other.is_empty(),
-    }
-}
-
+/// The cell's data text: a text cell is already clean, so it is shared.
 fn text_of(v: &CellValue) -> Option<Arc<str>> {
     match v {
-        CellValue::Error(_) => None,
-        CellValue::Text(s) => clean_shared(s),
+        CellValue::Empty | CellValue::Error(_) => None,
+        CellValue::Text(s) => Some(s.clone()),
         other => clean_text(&other.as_text()).map(Arc::from),
     }
 }
@@ -971,12 +971,9 @@ mod tests {
     #[test]
     fn ints_from_numbers_and_text() {
         assert_eq!(read_int(&CellValue::Number(12.0)), Ok(Some(12)));
-        assert_eq!(read_int(&CellValue::Text(" 12票 ".into())), Ok(Some(12)));
-        assert_eq!(read_int(&CellValue::Text("/".into())), Ok(None));
+        assert_eq!(read_int(&CellValue::text(" １２票 ")), Ok(Some(12)));
+        assert_eq!(read_int(&CellValue::text("/")), Ok(None));
         assert_eq!(read_int(&CellValue::Number(1.5)), Err("1.5".into()));
-        assert_eq!(
-            read_int(&CellValue::Text("十二".into())),
-            Err("十二".into())
-        );
+        assert_eq!(read_int(&CellValue::text("十二")), Err("十二".into()));
     }
 }

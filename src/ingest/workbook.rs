@@ -12,13 +12,19 @@ use chrono::NaiveDate;
 use std::io::Cursor;
 use std::sync::Arc;
 
-use crate::normalize::text::number_to_text;
+use crate::normalize::text::{clean, number_to_text};
 
 /// A cell as the ledger reader sees it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum CellValue {
     #[default]
     Empty,
+    /// Cleaned as data text is (DESIGN §4: trimmed, full-width digits,
+    /// letters and spaces folded), never blank and never a blank marker such
+    /// as `/` or `无` — those cells are [`CellValue::Empty`]. Built with
+    /// [`CellValue::text`], so each text is cleaned once where it is read (for
+    /// an xlsx shared string, once per workbook) rather than at every use.
+    ///
     /// Shared: an xlsx shared string is one allocation however many cells
     /// (and merge-filled cells) show it.
     Text(Arc<str>),
@@ -30,12 +36,13 @@ pub enum CellValue {
 }
 
 impl CellValue {
+    /// A text cell: cleaned, or empty when nothing is left.
+    pub fn text(s: &str) -> CellValue {
+        clean(s).map_or(CellValue::Empty, |t| CellValue::Text(Arc::from(&*t)))
+    }
+
     pub fn is_empty(&self) -> bool {
-        match self {
-            CellValue::Empty => true,
-            CellValue::Text(s) => s.trim().is_empty(),
-            _ => false,
-        }
+        matches!(self, CellValue::Empty)
     }
 
     /// The cell as text: numbers at 15 significant digits, dates as ISO.
@@ -263,22 +270,28 @@ fn read_as(
         Format::Xlsx => {
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             let names = worksheet_names(&wb, limits.max_sheets)?;
-            let mut merged = super::xlsx_merges::merged_regions(bytes);
+            let mut extras = super::xlsx_merges::merged_regions(bytes);
             let mut shared = SharedStrings::default();
             let mut sheets = Vec::with_capacity(names.len());
             for name in names {
+                let sheet = extras.as_mut().and_then(|m| m.remove(&name));
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+                let formulas = sheet.as_ref().is_none_or(|s| s.formulas);
                 let mut grid = collect_cells(name, limits.max_cells, &mut shared, || {
+                    if !formulas {
+                        let cell = reader.next_cell().map_err(|e| e.to_string())?;
+                        return Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)));
+                    }
                     let record = reader
                         .next_cell_with_formula_metadata()
                         .map_err(|e| e.to_string())?;
                     Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
                 })?;
                 drop(reader);
-                let merges = match merged.as_mut().and_then(|m| m.remove(&grid.name)) {
-                    Some(m) => m,
+                let merges = match sheet {
+                    Some(s) => s.merges,
                     None => wb.merge_cells_by_sheet_name(&grid.name).unwrap_or_default(),
                 };
                 grid.merges = merges.into_iter().map(Merge::from).collect();
@@ -360,18 +373,17 @@ fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
 }
 
 /// An xlsx workbook's shared strings as cells hold them: calamine lends each
-/// as a `&str` into its table, so the table address is the key. A blank
-/// string is remembered as `None`, so it is trimmed once, not once per cell.
+/// as a `&str` into its table, so the table address is the key. Each string
+/// is cleaned once, however many cells show it.
 #[derive(Default)]
-struct SharedStrings(foldhash::HashMap<usize, Option<Arc<str>>>);
+struct SharedStrings(foldhash::HashMap<usize, CellValue>);
 
 impl SharedStrings {
     fn get(&mut self, s: &str) -> CellValue {
-        let text = self
-            .0
+        self.0
             .entry(s.as_ptr() as usize)
-            .or_insert_with(|| (!s.trim().is_empty()).then(|| Arc::from(s)));
-        text.clone().map_or(CellValue::Empty, CellValue::Text)
+            .or_insert_with(|| CellValue::text(s))
+            .clone()
     }
 }
 
@@ -402,7 +414,8 @@ where
             other => convert_ref(other),
         };
         if value.is_empty() {
-            if has_formula {
+            // A formula with a cached blank has a result; one without any does not.
+            if has_formula && matches!(data, DataRef::Empty) {
                 uncached.push(pos);
             }
             continue;
@@ -516,8 +529,8 @@ impl From<Dimensions> for Merge {
 
 fn convert_ref(data: &DataRef<'_>) -> CellValue {
     match data {
-        DataRef::SharedString(s) => CellValue::Text(Arc::from(*s)),
-        DataRef::String(s) => CellValue::Text(Arc::from(s.as_str())),
+        DataRef::SharedString(s) => CellValue::text(s),
+        DataRef::String(s) => CellValue::text(s),
         DataRef::Int(i) => convert(&Data::Int(*i)),
         DataRef::Float(f) => convert(&Data::Float(*f)),
         DataRef::Bool(b) => convert(&Data::Bool(*b)),
@@ -547,7 +560,7 @@ fn grid_from_range(name: String, range: &Range<Data>, merges: Vec<Merge>) -> She
 fn convert(data: &Data) -> CellValue {
     match data {
         Data::Empty => CellValue::Empty,
-        Data::String(s) => CellValue::Text(Arc::from(s.as_str())),
+        Data::String(s) => CellValue::text(s),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Float(f) => CellValue::Number(*f),
         Data::Bool(b) => CellValue::Bool(*b),
@@ -558,10 +571,10 @@ fn convert(data: &Data) -> CellValue {
         Data::DateTimeIso(s) => {
             match NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
                 Ok(d) => CellValue::Date(d),
-                Err(_) => CellValue::Text(Arc::from(s.as_str())),
+                Err(_) => CellValue::text(s),
             }
         }
-        Data::DurationIso(s) => CellValue::Text(Arc::from(s.as_str())),
+        Data::DurationIso(s) => CellValue::text(s),
         Data::Error(e) => CellValue::Error(e.to_string()),
     }
 }
@@ -580,17 +593,7 @@ fn read_csv(bytes: &[u8]) -> SheetGrid {
     let rows = reader
         .records()
         .filter_map(Result::ok)
-        .map(|rec| {
-            rec.iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        CellValue::Empty
-                    } else {
-                        CellValue::Text(Arc::from(s))
-                    }
-                })
-                .collect()
-        })
+        .map(|rec| rec.iter().map(CellValue::text).collect())
         .collect();
     SheetGrid {
         name: "csv".into(),
@@ -753,6 +756,43 @@ mod tests {
             "a blank shared string is no cell"
         );
         assert_eq!(grid.rows[2].len(), 1);
+    }
+
+    #[test]
+    fn text_cells_are_read_clean_in_every_format() {
+        // One workbook cell per case, as xlsx (shared and inline strings),
+        // then the same cells as CSV: each cell is cleaned where it is read.
+        let cases = [
+            (" 深化改革\n", CellValue::Text("深化改革".into())),
+            ("第２批\u{3000}", CellValue::Text("第2批".into())),
+            ("／", CellValue::Empty),
+            ("无", CellValue::Empty),
+            (" ", CellValue::Empty),
+        ];
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (row, (raw, _)) in cases.iter().enumerate() {
+            ws.write_string(row as u32, 0, *raw).unwrap();
+        }
+        ws.write_number(0, 1, 1.0).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let limits = ReadLimits {
+            max_sheets: 10,
+            max_cells: 1000,
+            max_unpacked_bytes: 1 << 20,
+        };
+        let xlsx = read_workbook(&bytes, Format::Xlsx, limits)
+            .unwrap()
+            .remove(0);
+        let csv_text: String = cases
+            .iter()
+            .map(|(raw, _)| format!("\"{raw}\"\n"))
+            .collect();
+        let csv = read_csv(csv_text.as_bytes());
+        for (row, (raw, expected)) in cases.iter().enumerate() {
+            assert_eq!(xlsx.cell(row as u32, 0), expected, "xlsx {raw:?}");
+            assert_eq!(csv.cell(row as u32, 0), expected, "csv {raw:?}");
+        }
     }
 
     #[test]

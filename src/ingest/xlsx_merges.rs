@@ -1,5 +1,5 @@
 //! Merged regions of every worksheet of an xlsx file, read without parsing
-//! its cells again.
+//! its cells again, and whether its cells hold any formula.
 //!
 //! calamine's `merge_cells_by_sheet_name` re-reads the whole sheet XML event
 //! by event to reach `<mergeCells>`, which sits after the last cell: on the
@@ -7,6 +7,10 @@
 //! workbook. Here each sheet part is only inflated, the end of `sheetData` is
 //! found by a byte search, and only what follows it is parsed as XML.
 //! Anything unexpected returns `None` and the caller falls back to calamine.
+//!
+//! The same pass notes whether a sheet has any formula: one that has none
+//! is read with calamine's plain cell reader, which skips the formula
+//! bookkeeping that is only needed to flag formulas saved without a result.
 
 use calamine::Dimensions;
 use quick_xml::events::Event;
@@ -16,9 +20,17 @@ use std::io::{Cursor, Read};
 /// The largest sheet part read into memory here.
 const MAX_SHEET_XML: u64 = 256 << 20;
 
+/// What this pass learns about one sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetExtras {
+    pub merges: Vec<Dimensions>,
+    /// Whether any cell may hold a formula (never false when one does).
+    pub formulas: bool,
+}
+
 /// Sheet name → its merged regions, for every worksheet of the workbook
 /// (a sheet left out is read by calamine instead).
-pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> {
+pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let workbook = read_part(&mut zip, "xl/workbook.xml")?;
     let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels")?;
@@ -41,7 +53,7 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, Vec<Dimensions>>> 
         let Some(xml) = read_part(&mut zip, &path) else {
             continue;
         };
-        out.insert(name, merges_in_sheet(&xml)?);
+        out.insert(name, sheet_extras(&xml)?);
     }
     Some(out)
 }
@@ -109,14 +121,43 @@ fn relationship_targets(rels: &[u8]) -> Option<HashMap<String, String>> {
     }
 }
 
-/// The merged regions of one sheet part: XML is parsed from the last
-/// `sheetData` tag on (the cells come before it).
-pub fn merges_in_sheet(xml: &[u8]) -> Option<Vec<Dimensions>> {
-    let tail = match memrfind(xml, b"sheetData") {
-        // Back to the `<` or `</` (with any namespace prefix) of that tag.
-        Some(at) => &xml[xml[..at].iter().rposition(|&b| b == b'<')?..],
-        None => xml,
+/// The merges and formula flag of one sheet part.
+fn sheet_extras(xml: &[u8]) -> Option<SheetExtras> {
+    let cells_end = cells_end(xml)?;
+    Some(SheetExtras {
+        merges: merges_in_sheet(&xml[cells_end..])?,
+        formulas: has_formula(&xml[..cells_end]),
+    })
+}
+
+/// Where a sheet part's cells end: at the `<` (or `</`, with any namespace
+/// prefix) of its last `sheetData` tag; 0 when there is none.
+fn cells_end(xml: &[u8]) -> Option<usize> {
+    match memchr::memmem::rfind(xml, b"sheetData") {
+        Some(at) => xml[..at].iter().rposition(|&b| b == b'<'),
+        None => Some(0),
+    }
+}
+
+/// Whether the cells hold a formula element: `<f>`, `<f …>` or `<f/>`, with
+/// any namespace prefix. Text and attribute values cannot hold a raw `<`, so
+/// `<f` is always a tag; `:f` may also be text, which only costs the slower
+/// reader.
+fn has_formula(cells: &[u8]) -> bool {
+    let tag_at = |needle: &[u8]| {
+        memchr::memmem::find_iter(cells, needle).any(|at| {
+            matches!(
+                cells.get(at + needle.len()),
+                Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+            )
+        })
     };
+    tag_at(b"<f") || tag_at(b":f")
+}
+
+/// The merged regions in the tail of a sheet part (from its last
+/// `sheetData` tag on, after the cells).
+fn merges_in_sheet(tail: &[u8]) -> Option<Vec<Dimensions>> {
     let mut r = reader(tail);
     let mut out = Vec::new();
     loop {
@@ -130,12 +171,6 @@ pub fn merges_in_sheet(xml: &[u8]) -> Option<Vec<Dimensions>> {
             _ => {}
         }
     }
-}
-
-fn memrfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    (0..=haystack.len().checked_sub(needle.len())?)
-        .rev()
-        .find(|&i| &haystack[i..i + needle.len()] == needle)
 }
 
 /// `A1:C2` (or a single `A1`) as 0-based (row, col) corners.
@@ -178,7 +213,7 @@ mod tests {
     fn only_merges_after_the_cells_count() {
         // A cell whose text names sheetData and mergeCell is not a merge.
         let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lt;mergeCell ref="Z1:Z9"/&gt; sheetData</t></is></c></row></sheetData><mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="A2:A4"></mergeCell></mergeCells></worksheet>"#;
-        let merges = merges_in_sheet(xml).unwrap();
+        let merges = sheet_extras(xml).unwrap().merges;
         let corners: Vec<_> = merges.iter().map(|d| (d.start, d.end)).collect();
         assert_eq!(corners, vec![((0, 0), (0, 2)), ((1, 0), (3, 0))]);
     }
@@ -186,8 +221,28 @@ mod tests {
     #[test]
     fn prefixed_elements_are_read() {
         let xml = br#"<x:worksheet xmlns:x="urn:x"><x:sheetData/><x:mergeCells><x:mergeCell ref="B2:C3"/></x:mergeCells></x:worksheet>"#;
-        let merges = merges_in_sheet(xml).unwrap();
+        let merges = sheet_extras(xml).unwrap().merges;
         assert_eq!((merges[0].start, merges[0].end), ((1, 1), (2, 2)));
+    }
+}
+
+#[cfg(test)]
+mod formulas {
+    use super::*;
+
+    #[test]
+    fn a_formula_element_in_the_cells_is_found_with_or_without_a_prefix() {
+        for (xml, formulas) in [
+            (&br#"<worksheet><sheetData><row><c r="A1"><f>B1*2</f><v>4</v></c></row></sheetData></worksheet>"#[..], true),
+            (br#"<worksheet><sheetData><row><c r="A1"><f t="shared" ref="A1:A9" si="0"/></c></row></sheetData></worksheet>"#, true),
+            (br#"<x:worksheet><x:sheetData><x:row><x:c r="A1"><x:f>B1</x:f></x:c></x:row></x:sheetData></x:worksheet>"#, true),
+            // Text that only looks like one, and `<f…` tags after the cells.
+            (br#"<worksheet><sheetData><row><c r="A1" t="inlineStr"><is><t>&lt;f&gt; x</t></is></c></row></sheetData><filterColumn/></worksheet>"#, false),
+            (br#"<worksheet><sheetData><row><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#, false),
+        ] {
+            let extras = sheet_extras(xml).unwrap();
+            assert_eq!(extras.formulas, formulas, "{}", String::from_utf8_lossy(xml));
+        }
     }
 }
 
@@ -216,7 +271,7 @@ mod against_calamine {
         for name in book.sheet_names() {
             let theirs = book.merge_cells_by_sheet_name(&name).unwrap();
             let corners = |v: &[Dimensions]| v.iter().map(|d| (d.start, d.end)).collect::<Vec<_>>();
-            assert_eq!(corners(&ours[&name]), corners(&theirs), "{name}");
+            assert_eq!(corners(&ours[&name].merges), corners(&theirs), "{name}");
         }
         assert_eq!(ours.len(), 3);
     }

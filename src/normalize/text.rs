@@ -30,16 +30,23 @@ pub fn fold_char(c: char, punctuation: bool) -> char {
 /// Data text as stored in the lake: digits, letters and spaces folded, trimmed.
 /// `None` for blank cells and for the blank markers `/` and `无` (DESIGN §4).
 pub fn clean_text(s: &str) -> Option<String> {
+    clean(s).map(std::borrow::Cow::into_owned)
+}
+
+/// [`clean_text`] without a copy when trimming is all the text needs, as for
+/// most cells.
+pub fn clean(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     let trimmed = s.trim();
     if trimmed.is_empty() || is_blank_marker(trimmed) {
         return None;
     }
-    // Most cells have nothing to fold: one copy instead of two. Folding keeps
-    // the ends non-blank, so trimming first gives the same text.
+    // Folding keeps the ends non-blank, so trimming first gives the same text.
     if !needs_data_folding(trimmed) {
-        return Some(trimmed.to_string());
+        return Some(std::borrow::Cow::Borrowed(trimmed));
     }
-    Some(fold_width(trimmed, false).trim().to_string())
+    Some(std::borrow::Cow::Owned(
+        fold_width(trimmed, false).trim().to_string(),
+    ))
 }
 
 /// Whether `fold_width(s, false)` changes `s`: an ideographic space or a
@@ -56,27 +63,6 @@ fn needs_data_folding(s: &str) -> bool {
         (0xEF, Some(0xBD), Some(c)) => matches!(c, 0x81..=0x9A),
         _ => false,
     })
-}
-
-/// [`clean_text`] of a shared cell text: the same text, not a copy, when it
-/// needs no cleaning, as most cells do.
-pub fn clean_shared(s: &std::sync::Arc<str>) -> Option<std::sync::Arc<str>> {
-    let trimmed = s.trim();
-    if trimmed.len() == s.len()
-        && !trimmed.is_empty()
-        && !is_blank_marker(trimmed)
-        && !needs_data_folding(trimmed)
-    {
-        return Some(s.clone());
-    }
-    clean_text(s).map(std::sync::Arc::from)
-}
-
-/// `clean_text(s).is_none()`, without building the text: folding only turns
-/// the ideographic space into a space, and both are whitespace to `trim`.
-pub fn is_blank_text(s: &str) -> bool {
-    let trimmed = s.trim();
-    trimmed.is_empty() || is_blank_marker(trimmed)
 }
 
 /// A cell of only `/` or `无` means "nothing here" in Chinese ledgers.
@@ -109,20 +95,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_clean_shared_text_is_the_same_text_and_others_are_cleaned() {
-        use std::sync::Arc;
-        let clean: Arc<str> = Arc::from("深化国资国企改革");
-        assert!(Arc::ptr_eq(&clean_shared(&clean).unwrap(), &clean));
-        for (raw, expected) in [
-            (" 深化改革\n", Some("深化改革")),
-            ("第２批", Some("第2批")),
-            ("／", None),
-            ("\u{3000}", None),
-        ] {
-            let cleaned = clean_shared(&Arc::from(raw));
-            assert_eq!(cleaned.as_deref(), expected, "{raw:?}");
-            assert_eq!(cleaned.as_deref(), clean_text(raw).as_deref(), "{raw:?}");
+    fn text_that_only_needs_trimming_is_not_copied() {
+        let raw = " 深化国资国企改革\n";
+        match clean(raw) {
+            Some(std::borrow::Cow::Borrowed(t)) => assert_eq!(t, "深化国资国企改革"),
+            other => panic!("{other:?}"),
         }
+        assert!(matches!(clean("第２批"), Some(std::borrow::Cow::Owned(t)) if t == "第2批"));
+        assert_eq!(clean("／"), None);
+        assert_eq!(clean("\u{3000}"), None);
     }
 
     #[test]
