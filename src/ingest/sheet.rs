@@ -360,6 +360,7 @@ pub fn read_rows_into(
         words.push((w, text.clone()));
         Value::Text(text)
     };
+    let sheet_name: Arc<str> = Arc::from(sheet);
     let mut empty_run = 0;
     // Rows already read, by a 128-bit hash of their values, with the first
     // row that had them: a repeated row is reported, and neither copy is kept
@@ -661,7 +662,7 @@ pub fn read_rows_into(
             }
         }
         pending.push(Record {
-            source_sheet: sheet.to_string(),
+            source_sheet: sheet_name.clone(),
             source_row,
             source_cell: super::workbook::a1(row, required_col),
             values,

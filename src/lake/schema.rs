@@ -93,6 +93,11 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
         .collect();
     let mut source_row = Int64Builder::with_capacity(n);
     let mut source_cell = StringBuilder::with_capacity(n, n * 4);
+    // One pass over the rows, each row's values appended to every column at
+    // once: a column-by-column pass went back to every row once per column,
+    // long after the row had left the cache.
+    let mut builders: Vec<ColumnBuilder> =
+        fields.iter().map(|f| ColumnBuilder::new(f.ty, n)).collect();
     for g in groups {
         for r in g.records {
             common[0].append_value(g.submission_id);
@@ -101,6 +106,9 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
             common[3].append_value(&r.source_sheet);
             source_row.append_value(i64::from(r.source_row));
             source_cell.append_value(&r.source_cell);
+            for (b, v) in builders.iter_mut().zip(&r.values) {
+                b.append(v);
+            }
         }
     }
     let mut columns: Vec<ArrayRef> = common
@@ -109,75 +117,63 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
         .collect();
     columns.push(Arc::new(source_row.finish()));
     columns.push(Arc::new(source_cell.finish()));
-    for (i, field) in fields.iter().enumerate() {
-        let values = groups
-            .iter()
-            .flat_map(|g| g.records.iter().map(move |r| &r.values[i]));
-        columns.push(build_column(field.ty, values, n));
-    }
+    columns.extend(builders.into_iter().map(ColumnBuilder::finish));
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-fn build_column<'a>(ty: FieldType, values: impl Iterator<Item = &'a Value>, n: usize) -> ArrayRef {
-    match ty {
-        FieldType::Text => {
-            let mut b = StringBuilder::with_capacity(n, n * 16);
-            for v in values {
-                match v {
-                    Value::Text(s) => b.append_value(s),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
+/// An Arrow builder for one field type; a value of another type is null.
+enum ColumnBuilder {
+    Text(StringBuilder),
+    TextList(ListBuilder<StringBuilder>),
+    Date(Date32Builder),
+    Bool(BooleanBuilder),
+    Int(Int64Builder),
+}
+
+impl ColumnBuilder {
+    fn new(ty: FieldType, n: usize) -> ColumnBuilder {
+        match ty {
+            FieldType::Text => ColumnBuilder::Text(StringBuilder::with_capacity(n, n * 16)),
+            FieldType::TextList => ColumnBuilder::TextList(
+                ListBuilder::with_capacity(StringBuilder::new(), n).with_field(Field::new(
+                    "item",
+                    DataType::Utf8,
+                    true,
+                )),
+            ),
+            FieldType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(n)),
+            FieldType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(n)),
+            FieldType::Int => ColumnBuilder::Int(Int64Builder::with_capacity(n)),
         }
-        FieldType::TextList => {
-            let mut b = ListBuilder::new(StringBuilder::new()).with_field(Field::new(
-                "item",
-                DataType::Utf8,
-                true,
-            ));
-            for v in values {
-                match v {
-                    Value::TextList(items) => {
-                        for item in items {
-                            b.values().append_value(item);
-                        }
-                        b.append(true);
-                    }
-                    _ => b.append(false),
+    }
+
+    fn append(&mut self, v: &Value) {
+        match (self, v) {
+            (ColumnBuilder::Text(b), Value::Text(s)) => b.append_value(s),
+            (ColumnBuilder::Text(b), _) => b.append_null(),
+            (ColumnBuilder::TextList(b), Value::TextList(items)) => {
+                for item in items {
+                    b.values().append_value(item);
                 }
+                b.append(true);
             }
-            Arc::new(b.finish())
+            (ColumnBuilder::TextList(b), _) => b.append(false),
+            (ColumnBuilder::Date(b), Value::Date(d)) => b.append_value(days_since_epoch(*d)),
+            (ColumnBuilder::Date(b), _) => b.append_null(),
+            (ColumnBuilder::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            (ColumnBuilder::Bool(b), _) => b.append_null(),
+            (ColumnBuilder::Int(b), Value::Int(x)) => b.append_value(*x),
+            (ColumnBuilder::Int(b), _) => b.append_null(),
         }
-        FieldType::Date => {
-            let mut b = Date32Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Date(d) => b.append_value(days_since_epoch(*d)),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        FieldType::Bool => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Bool(x) => b.append_value(*x),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
-        }
-        FieldType::Int => {
-            let mut b = Int64Builder::with_capacity(n);
-            for v in values {
-                match v {
-                    Value::Int(x) => b.append_value(*x),
-                    _ => b.append_null(),
-                }
-            }
-            Arc::new(b.finish())
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            ColumnBuilder::Text(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::TextList(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Date(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Bool(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Int(mut b) => Arc::new(b.finish()),
         }
     }
 }

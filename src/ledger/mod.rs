@@ -73,7 +73,8 @@ pub enum Value {
 /// One data row of a ledger, its values aligned with [`fields`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub source_sheet: String,
+    /// Shared by every row of the sheet.
+    pub source_sheet: std::sync::Arc<str>,
     /// 1-based Excel row.
     pub source_row: u32,
     /// A1 reference of the row's identifying cell (the task, problem, pilot,
