@@ -132,13 +132,20 @@ record "query one mart row, 4 quarters" "$T/query"
 # Sizes and ratios.
 tasks=$("$BIN" --workspace "$W/q4" query --format csv "select count(*) from raw_tasks" | tail -n 1)
 parts=$(find "$W/q4/lake" -name '*.parquet' | wc -l)
-awk -F'\t' -v tasks="$tasks" -v parts="$parts" '
+# round_ratios CORPUS: each round's cold ingest over the floor run just
+# before it, as "median (min–max)". Back-to-back pairs cancel the slow drift
+# of a shared machine that separates medians taken minutes apart.
+round_ratios() {
+    paste -d' ' "$T/floor_$1" "$T/cold_$1" | awk '{ print $3 / $1 }' | sort -n |
+        awk '{ v[NR] = $1 } END { printf "%.2f (%.2f–%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+awk -F'\t' -v tasks="$tasks" -v parts="$parts" -v rq="$(round_ratios q1)" -v rb="$(round_ratios big)" '
     NR > 1 { wall[$1] = $2; mb[$1] = $3; min[$1] = $4 }
     END {
         q = "ingest cold, 1 quarter"; fq = "floor: calamine, 1 quarter"
         b = "ingest cold, 200k-row workbook"; fb = "floor: calamine, 200k-row workbook"
-        printf "\n  cold ingest / floor, 1 quarter:         %.2f (fastest runs: %.2f)\n", wall[q] / wall[fq], min[q] / min[fq]
-        printf "  cold ingest / floor, 200k-row workbook: %.2f (fastest runs: %.2f)\n", wall[b] / wall[fb], min[b] / min[fb]
+        printf "\n  cold ingest / floor, 1 quarter:         %.2f (fastest runs: %.2f; per round: %s)\n", wall[q] / wall[fq], min[q] / min[fq], rq
+        printf "  cold ingest / floor, 200k-row workbook: %.2f (fastest runs: %.2f; per round: %s)\n", wall[b] / wall[fb], min[b] / min[fb], rb
         printf "  warm / cold ingest:                     %.1f %%\n", 100 * wall["ingest warm, 1 quarter"] / wall["ingest cold, 1 quarter"]
         printf "  4 quarters: %s task rows in %s lake parts\n", tasks, parts
     }' "$RESULTS"
