@@ -346,8 +346,7 @@ pub fn read_rows_into(
     // Per status column form (是否完成 or words): text → state.
     let mut statuses: [foldhash::HashMap<String, Option<Status>>; 2] = Default::default();
     // Unit lists repeat too (the same departments share many tasks).
-    let mut units_memo: foldhash::HashMap<Arc<str>, crate::normalize::units::Units> =
-        Default::default();
+    let mut units_memo: foldhash::HashMap<Arc<str>, SplitUnits> = Default::default();
     let mut domain: Option<Arc<str>> = None;
     // The fixed words (deadline kinds, states, enum values) as shared texts,
     // made once per sheet rather than once per row.
@@ -427,19 +426,19 @@ pub fn read_rows_into(
                     values.push(text.map_or(Value::Null, Value::Text));
                 }
                 ColType::Units => {
-                    let units = match cell.and_then(|(_, v)| text_of(v)) {
-                        Some(t) => units_memo
-                            .entry(t)
-                            .or_insert_with_key(|t| split_units(t))
-                            .clone(),
-                        None => Default::default(),
-                    };
-                    units_lead = units.lead;
-                    values.push(if units.units.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::TextList(units.units)
+                    let units = cell.and_then(|(_, v)| text_of(v)).map(|t| {
+                        units_memo.entry(t).or_insert_with_key(|t| {
+                            let units = split_units(t);
+                            (Arc::from(units.units), units.lead)
+                        })
                     });
+                    match units {
+                        Some((list, lead)) if !list.is_empty() => {
+                            units_lead.clone_from(lead);
+                            values.push(Value::TextList(list.clone()));
+                        }
+                        _ => values.push(Value::Null),
+                    }
                 }
                 ColType::Date => {
                     let (value, bad) = read_date(cell.map(|(_, v)| v), default_year);
@@ -683,6 +682,10 @@ fn field_index(kind: Kind, name: &str) -> Option<usize> {
         .iter()
         .position(|f| f.name == name)
 }
+
+/// A units cell read once per sheet: the list every row with that text
+/// shares, and the unit tagged as lead.
+type SplitUnits = (Arc<[String]>, Option<String>);
 
 /// The cell's data text: a text cell is already clean, so it is shared.
 fn text_of(v: &CellValue) -> Option<Arc<str>> {

@@ -152,7 +152,7 @@ impl ColumnBuilder {
             (ColumnBuilder::Text(b), Value::Text(s)) => b.append_value(s),
             (ColumnBuilder::Text(b), _) => b.append_null(),
             (ColumnBuilder::TextList(b), Value::TextList(items)) => {
-                for item in items {
+                for item in items.iter() {
                     b.values().append_value(item);
                 }
                 b.append(true);

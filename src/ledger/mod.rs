@@ -62,9 +62,10 @@ fn expand_fields(kind: Kind) -> Vec<Field> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
-    /// Shared with the sheet's cell when the text needed no cleaning.
+    /// Shared with the sheet's cell, which holds it already cleaned.
     Text(std::sync::Arc<str>),
-    TextList(Vec<String>),
+    /// Shared by every row whose cell names the same units.
+    TextList(std::sync::Arc<[String]>),
     Date(NaiveDate),
     Bool(bool),
     Int(i64),
