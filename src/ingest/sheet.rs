@@ -663,7 +663,7 @@ pub fn read_rows_into(
         pending.push(Record {
             source_sheet: sheet_name.clone(),
             source_row,
-            source_cell: super::workbook::a1(row, required_col),
+            source_col: required_col,
             values,
         });
         out.rows += 1;

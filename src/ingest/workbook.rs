@@ -606,20 +606,25 @@ fn read_csv(bytes: &[u8]) -> SheetGrid {
 
 /// `A1` notation for a 0-based (row, col).
 pub fn a1(row: u32, col: u32) -> String {
-    use std::fmt::Write;
-    // At most three letters (XFD) and seven digits.
+    let mut out = String::with_capacity(10);
+    write_a1(&mut out, row, col).expect("writing to a String cannot fail");
+    out
+}
+
+/// [`a1`] written into `out`, such as an Arrow string builder, without a
+/// string of its own.
+pub fn write_a1(out: &mut impl std::fmt::Write, row: u32, col: u32) -> std::fmt::Result {
+    // At most three letters (XFD); a u32 column has at most seven.
     let mut letters = [0u8; 7];
     let mut at = letters.len();
-    let mut n = col + 1;
+    let mut n = u64::from(col) + 1;
     while n > 0 {
         at -= 1;
         letters[at] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    let mut out = String::with_capacity(letters.len() - at + 7);
-    out.extend(letters[at..].iter().map(|&b| b as char));
-    write!(out, "{}", u64::from(row) + 1).expect("writing to a String cannot fail");
-    out
+    let letters = std::str::from_utf8(&letters[at..]).expect("ASCII letters");
+    write!(out, "{letters}{}", u64::from(row) + 1)
 }
 
 #[cfg(test)]

@@ -105,7 +105,13 @@ pub fn kind_batch(kind: Kind, groups: &[KindRows<'_>]) -> Result<RecordBatch> {
             common[2].append_value(g.period);
             common[3].append_value(&r.source_sheet);
             source_row.append_value(i64::from(r.source_row));
-            source_cell.append_value(&r.source_cell);
+            crate::ingest::workbook::write_a1(
+                &mut source_cell,
+                r.source_row.saturating_sub(1),
+                r.source_col,
+            )
+            .expect("an Arrow string builder takes any text");
+            source_cell.append_value("");
             for (b, v) in builders.iter_mut().zip(&r.values) {
                 b.append(v);
             }
@@ -338,4 +344,56 @@ pub fn duckdb_columns(schema: &Schema) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+
+    #[test]
+    fn a_kind_batch_holds_each_rows_values_and_cell_reference() {
+        let fields = ledger::fields(Kind::Tasks);
+        let record = |row: u32, col: u32, task: &str| {
+            let mut values = vec![Value::Null; fields.len()];
+            let at = |name: &str| fields.iter().position(|f| f.name == name).unwrap();
+            values[at("task")] = Value::Text(task.into());
+            values[at("responsible_units")] = Value::TextList(["县发改局".to_string()].into());
+            Record {
+                source_sheet: "台账".into(),
+                source_row: row,
+                source_col: col,
+                values,
+            }
+        };
+        let records = [record(12, 27, "深化改革"), record(3, 1, "优化营商环境")];
+        let batch = kind_batch(
+            Kind::Tasks,
+            &[KindRows {
+                submission_id: "abc",
+                region_code: "510681",
+                period: "2024Q2",
+                records: &records,
+            }],
+        )
+        .unwrap();
+        let text = |name: &str, row: usize| {
+            batch
+                .column_by_name(name)
+                .unwrap()
+                .as_string::<i32>()
+                .value(row)
+                .to_string()
+        };
+        assert_eq!(text("source_cell", 0), "AB12");
+        assert_eq!(text("source_cell", 1), records[1].source_cell());
+        assert_eq!(text("task", 1), "优化营商环境");
+        assert_eq!(text("region_code", 1), "510681");
+        let units = batch
+            .column_by_name("responsible_units")
+            .unwrap()
+            .as_list::<i32>();
+        assert_eq!(units.value(0).as_string::<i32>().value(0), "县发改局");
+        assert!(batch.column_by_name("lead_unit").unwrap().is_null(0));
+    }
 }

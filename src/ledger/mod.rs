@@ -78,10 +78,18 @@ pub struct Record {
     pub source_sheet: std::sync::Arc<str>,
     /// 1-based Excel row.
     pub source_row: u32,
-    /// A1 reference of the row's identifying cell (the task, problem, pilot,
-    /// plan or survey item), so a figure can point a clerk at the very cell.
-    pub source_cell: String,
+    /// 0-based column of the row's identifying cell (the task, problem,
+    /// pilot, plan or survey item), so a figure can point a clerk at the very
+    /// cell: see [`Record::source_cell`].
+    pub source_col: u32,
     pub values: Vec<Value>,
+}
+
+impl Record {
+    /// A1 reference of the row's identifying cell (the lake's `source_cell`).
+    pub fn source_cell(&self) -> String {
+        crate::ingest::workbook::a1(self.source_row.saturating_sub(1), self.source_col)
+    }
 }
 
 /// What the reader needs to know beyond the contract's defaults: extra header
