@@ -4,9 +4,10 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc instead of glibc's malloc: ingest allocates a string per cell
-/// and frees it soon after, from two threads; glibc's arenas spent ~23 % of
-/// a national quarter's ingest in malloc/free (perf, benches/README.md).
+/// mimalloc instead of glibc's malloc: ingest makes many small allocations
+/// per row and frees them soon after, across threads; glibc's arenas spent
+/// ~23 % of a national quarter's ingest in malloc/free (perf,
+/// benches/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

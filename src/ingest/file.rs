@@ -110,20 +110,7 @@ pub fn parse_file_with(
 ) -> ParsedFile {
     let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
     if bytes.len() as u64 > limit {
-        return ParsedFile::reject(Issue::file(
-            Severity::Error,
-            Code::TooLarge,
-            format!(
-                "文件过大（{:.1} MB，上限 {} MB），请拆分后报送",
-                bytes.len() as f64 / 1048576.0,
-                ctx.limits.max_file_mb
-            ),
-            format!(
-                "file too large ({:.1} MB, limit {} MB); split it",
-                bytes.len() as f64 / 1048576.0,
-                ctx.limits.max_file_mb
-            ),
-        ));
+        return ParsedFile::reject(too_large(bytes.len() as u64, ctx.limits.max_file_mb));
     }
     let Some(format) = Format::from_file_name(file_name) else {
         return ParsedFile::reject(Issue::file(
@@ -165,6 +152,17 @@ pub fn parse_file_with(
         grid.fill_merges();
     }
     parse_grids(&grids, file_name, hints, ctx, emit)
+}
+
+/// The rejection of a file over the size limit.
+pub fn too_large(bytes: u64, limit_mb: u64) -> Issue {
+    let mb = bytes as f64 / 1048576.0;
+    Issue::file(
+        Severity::Error,
+        Code::TooLarge,
+        format!("文件过大（{mb:.1} MB，上限 {limit_mb} MB），请拆分后报送"),
+        format!("file too large ({mb:.1} MB, limit {limit_mb} MB); split it"),
+    )
 }
 
 /// Reads the sheets of an opened workbook.

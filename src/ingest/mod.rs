@@ -624,7 +624,7 @@ fn read_and_parse(
             return (Some((sha, meta.len())), None, None);
         }
         let parsed = ParsedFile {
-            issues: vec![too_large(meta.len(), ctx.limits.max_file_mb)],
+            issues: vec![file::too_large(meta.len(), ctx.limits.max_file_mb)],
             ..ParsedFile::default()
         };
         let file = ParsedWithBytes {
@@ -680,16 +680,6 @@ fn read_and_parse(
         kind_batches,
     };
     (Some((sha, size)), Some(file), None)
-}
-
-fn too_large(bytes: u64, limit_mb: u64) -> Issue {
-    let mb = bytes as f64 / 1048576.0;
-    Issue::file(
-        Severity::Error,
-        Code::TooLarge,
-        format!("文件过大（{mb:.1} MB，上限 {limit_mb} MB），请拆分后报送"),
-        format!("file too large ({mb:.1} MB, limit {limit_mb} MB); split it"),
-    )
 }
 
 fn hash_stream(path: &Path) -> std::io::Result<String> {

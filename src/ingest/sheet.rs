@@ -10,7 +10,7 @@ use super::workbook::{CellValue, SheetGrid};
 use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
 use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
 use crate::normalize::header::{MatchQuality, normalize_header};
-use crate::normalize::text::{clean_text, fold_width};
+use crate::normalize::text::fold_width;
 use crate::normalize::units::split_units;
 use crate::normalize::{Status, parse_yes_no};
 
@@ -58,7 +58,7 @@ pub struct HeaderCell {
     pub text: String,
     norm: String,
     /// The column it names for each kind ([`Kind::ALL`] order), found in one scan.
-    matches: [Option<(usize, MatchQuality)>; 5],
+    matches: [Option<(usize, MatchQuality)>; Kind::ALL.len()],
 }
 
 impl HeaderCell {
@@ -362,9 +362,10 @@ pub fn read_rows_into(
     let sheet_name: Arc<str> = Arc::from(sheet);
     let mut empty_run = 0;
     // Rows already read, by a 128-bit hash of their values, with the first
-    // row that had them: a repeated row is reported, and neither copy is kept
-    // (rows already handed out are gone). Two different rows share a hash
-    // with odds of 2^-128, and would only cost a wrong warning.
+    // row that had them: a repeated row is reported (both rows are kept);
+    // only the hash is remembered, since rows already handed out are gone.
+    // Two different rows share a hash with odds of 2^-128, and would only
+    // cost a wrong warning.
     let mut seen: foldhash::HashMap<(u64, u64), u32> = Default::default();
     let mut pending: Vec<Record> = Vec::new();
     // The sheet columns bound to each canonical column, looked up once.
@@ -692,7 +693,10 @@ fn text_of(v: &CellValue) -> Option<Arc<str>> {
     match v {
         CellValue::Empty | CellValue::Error(_) => None,
         CellValue::Text(s) => Some(s.clone()),
-        other => clean_text(&other.as_text()).map(Arc::from),
+        other => match CellValue::text(&other.as_text()) {
+            CellValue::Text(t) => Some(t),
+            _ => None,
+        },
     }
 }
 

@@ -315,11 +315,10 @@ fn read_as(
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let mut grid = collect_cells(name, limits.max_cells, &mut shared, || {
+                let grid = collect_cells(name, limits.max_cells, &mut shared, || {
                     let cell = reader.next_cell().map_err(|e| e.to_string())?;
                     Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)))
                 })?;
-                grid.uncached_formulas.clear();
                 sheets.push(grid);
             }
             Ok(sheets)

@@ -73,7 +73,6 @@ impl Kind {
         }
     }
 
-    /// The column a row cannot be without (the task, the problem, …).
     /// The kind's position in [`Kind::ALL`].
     pub fn index(self) -> usize {
         Kind::ALL
@@ -82,6 +81,7 @@ impl Kind {
             .expect("every kind is in ALL")
     }
 
+    /// The column a row cannot be without (the task, the problem, …).
     pub fn required(self) -> &'static str {
         match self {
             Kind::Tasks => "task",

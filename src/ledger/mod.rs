@@ -149,11 +149,13 @@ impl Rules {
         &self.synonyms[&kind]
     }
 
-    /// The column a normalised header cell names, and how well.
     /// The column a normalised header cell names for each kind, and how
     /// well, in one scan of the cell; indexed like [`Kind::ALL`].
-    pub fn match_header_all(&self, header: &str) -> [Option<(usize, MatchQuality)>; 5] {
-        let mut out = [None; 5];
+    pub fn match_header_all(
+        &self,
+        header: &str,
+    ) -> [Option<(usize, MatchQuality)>; Kind::ALL.len()] {
+        let mut out = [None; Kind::ALL.len()];
         self.all_kinds.best_each(header, &mut out);
         out
     }

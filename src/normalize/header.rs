@@ -175,7 +175,7 @@ mod tests {
         let rules = crate::ledger::Rules::default();
         let kinds = crate::ledger::Kind::ALL;
         let all = ColumnMatcher::for_groups(&kinds.map(|k| rules.synonyms(k)));
-        let mut each = [None; 5];
+        let mut each = [None; crate::ledger::Kind::ALL.len()];
         for (group, kind) in kinds.into_iter().enumerate() {
             let columns = rules.synonyms(kind);
             let alone = ColumnMatcher::for_groups(&[columns]);
