@@ -135,12 +135,12 @@ fn rows() {
     bench("rows/read_rows", n, || {
         black_box(read_rows(black_box(tasks), &header, &rules, Some(2024)));
     });
-    let group = [KindRows {
+    let group = KindRows {
         submission_id: "0123456789abcdef",
         region_code: "110101",
         period: "2024Q1",
         records: &read.records,
-    }];
+    };
     bench("rows/arrow_batch", n, || {
         black_box(kind_batch(Kind::Tasks, black_box(&group)).ok());
     });

@@ -2,9 +2,12 @@
 //! period resolved, rows typed. Pure: bytes in, a [`ParsedFile`] out.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::issue::{Code, Issue, Severity};
-use super::sheet::{Header, HeaderRows, SheetResult, find_header, find_header_in, read_rows_into};
+use super::sheet::{
+    Header, HeaderRows, RowRef, SheetResult, find_header, find_header_in, read_rows_into,
+};
 use super::workbook::{CellValue, Format, ReadLimits, SheetGrid, read_workbook};
 use crate::config::Limits;
 use crate::ledger::{Kind, Record, Rules};
@@ -70,27 +73,57 @@ impl ParsedFile {
     }
 }
 
-/// Accepted rows of one ledger as they are read, a chunk at a time.
-pub struct RowChunk<'a> {
+/// The ledger a row handed to a [`RowSink`] belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerAt<'a> {
     pub kind: Kind,
     pub region_code: &'a str,
     pub period: Period,
-    pub records: Vec<Record>,
+    pub sheet: &'a str,
 }
 
-/// Rows per [`RowChunk`]: a ledger of a few hundred rows is one chunk; a
-/// 200,000-row sheet is never held as rows whole.
+/// Where a file's accepted rows go, one at a time, as they are read.
+pub trait RowSink {
+    /// About `rows` rows of `kind` may follow (the rows of a sheet below its
+    /// header): room can be made for them at once.
+    fn expect(&mut self, _kind: Kind, _rows: usize) {}
+
+    fn row(&mut self, ledger: &LedgerAt<'_>, row: RowRef<'_>);
+}
+
+/// Rows per Arrow batch: a ledger of a few hundred rows is one batch; a
+/// 200,000-row sheet is never held whole, in rows or in Arrow.
 pub const ROW_CHUNK: usize = 8192;
+
+/// Collects rows as [`Record`]s per kind, for [`parse_file`].
+#[derive(Default)]
+struct Collect {
+    rows: BTreeMap<Kind, Vec<Record>>,
+    sheet: Option<Arc<str>>,
+}
+
+impl RowSink for Collect {
+    fn row(&mut self, ledger: &LedgerAt<'_>, row: RowRef<'_>) {
+        let sheet = match &self.sheet {
+            Some(s) if &**s == ledger.sheet => s.clone(),
+            _ => self.sheet.insert(Arc::from(ledger.sheet)).clone(),
+        };
+        self.rows.entry(ledger.kind).or_default().push(Record {
+            source_sheet: sheet,
+            source_row: row.source_row,
+            source_col: row.source_col,
+            values: row.values.to_vec(),
+        });
+    }
+}
 
 /// Reads one file, with every ledger's rows in [`Ledger::records`]. Never
 /// panics on any input: a reader panic inside calamine becomes an
 /// `unreadable-file` rejection.
 pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>) -> ParsedFile {
-    let mut rows: BTreeMap<Kind, Vec<Record>> = BTreeMap::new();
-    let mut parsed = parse_file_with(bytes, file_name, hints, ctx, &mut |chunk| {
-        rows.entry(chunk.kind).or_default().extend(chunk.records)
-    });
-    for (kind, records) in rows {
+    let mut collect = Collect::default();
+    let mut parsed = parse_file_with(bytes, file_name, hints, ctx, &mut collect);
+    for (kind, records) in collect.rows {
         if let Some(ledger) = parsed.ledgers.get_mut(&kind) {
             ledger.records = records;
         }
@@ -98,15 +131,15 @@ pub fn parse_file(bytes: &[u8], file_name: &str, hints: &Hints, ctx: Context<'_>
     parsed
 }
 
-/// [`parse_file`], handing each accepted ledger's rows to `emit` as they are
+/// [`parse_file`], handing each accepted ledger's rows to `sink` as they are
 /// read rather than keeping them. A file whose region or period is unknown
-/// emits nothing: its rows are rejected.
+/// hands out nothing: its rows are rejected.
 pub fn parse_file_with(
     bytes: &[u8],
     file_name: &str,
     hints: &Hints,
     ctx: Context<'_>,
-    emit: &mut dyn FnMut(RowChunk<'_>),
+    sink: &mut dyn RowSink,
 ) -> ParsedFile {
     let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
     if bytes.len() as u64 > limit {
@@ -151,7 +184,7 @@ pub fn parse_file_with(
     for grid in &mut grids {
         grid.fill_merges();
     }
-    parse_grids(&grids, file_name, hints, ctx, emit)
+    parse_grids(&grids, file_name, hints, ctx, sink)
 }
 
 /// The rejection of a file over the size limit.
@@ -171,7 +204,7 @@ fn parse_grids(
     file_name: &str,
     hints: &Hints,
     ctx: Context<'_>,
-    emit: &mut dyn FnMut(RowChunk<'_>),
+    sink: &mut dyn RowSink,
 ) -> ParsedFile {
     let mut out = ParsedFile::default();
     let mut found: Vec<(&SheetGrid, Header)> = Vec::new();
@@ -260,16 +293,24 @@ fn parse_grids(
             mut issues,
             ignored_columns,
             ..
-        } = read_rows_into(grid, &header, ctx.rules, year, ROW_CHUNK, &mut |records| {
-            if let Some((region_code, period)) = usable {
-                emit(RowChunk {
+        } = match usable {
+            Some((region_code, period)) => {
+                let ledger = LedgerAt {
                     kind,
                     region_code,
                     period,
-                    records,
-                });
+                    sheet: &grid.name,
+                };
+                sink.expect(
+                    kind,
+                    grid.row_count().saturating_sub(header.last_row + 1) as usize,
+                );
+                read_rows_into(grid, &header, ctx.rules, year, &mut |row| {
+                    sink.row(&ledger, row)
+                })
             }
-        });
+            None => read_rows_into(grid, &header, ctx.rules, year, &mut |_| {}),
+        };
         // Formulas saved without a result (generated files, some WPS saves) read as empty.
         issues.extend(grid.uncached_formulas.iter().map(|&(row, col)| {
             Issue::file(

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
-use crate::lake::schema::{self, IssueRow, KindRows, SubmissionRow};
+use crate::lake::schema::{self, IssueRow, SubmissionRow};
 use crate::lake::{BatchWriter, Lake, UNKNOWN_PERIOD};
 use crate::ledger::Kind;
 use crate::normalize::Period;
@@ -644,34 +644,20 @@ fn read_and_parse(
         return (Some((sha, bytes.len() as u64)), None, None);
     }
     let hints = hints_for(input, opts);
-    // Each chunk of accepted rows becomes Arrow on this thread as soon as it
-    // is read; a dry run keeps none.
-    let submission_id = &sha[..16];
-    let mut kind_batches = Vec::new();
-    let mut batch_error = None;
-    let parsed = file::parse_file_with(&bytes, &file_name, &hints, ctx, &mut |chunk| {
-        if opts.dry_run || batch_error.is_some() {
-            return;
+    // Accepted rows become Arrow on this thread as they are read; a dry run
+    // keeps none.
+    let mut rows = ArrowRows::new(&sha[..16], file::ROW_CHUNK, !opts.dry_run);
+    let parsed = file::parse_file_with(&bytes, &file_name, &hints, ctx, &mut rows);
+    let kind_batches = match rows.finish() {
+        Ok(batches) => batches,
+        Err(e) => {
+            return (
+                Some((sha, bytes.len() as u64)),
+                None,
+                Some(format!("内部错误 / internal: {e}")),
+            );
         }
-        let period = chunk.period.to_string();
-        let rows = [KindRows {
-            submission_id,
-            region_code: chunk.region_code,
-            period: &period,
-            records: &chunk.records,
-        }];
-        match schema::kind_batch(chunk.kind, &rows) {
-            Ok(batch) => kind_batches.push((chunk.kind, batch)),
-            Err(e) => batch_error = Some(e),
-        }
-    });
-    if let Some(e) = batch_error {
-        return (
-            Some((sha, bytes.len() as u64)),
-            None,
-            Some(format!("内部错误 / internal: {e}")),
-        );
-    }
+    };
     let size = bytes.len() as u64;
     let file = ParsedWithBytes {
         parsed,
@@ -680,6 +666,82 @@ fn read_and_parse(
         kind_batches,
     };
     (Some((sha, size)), Some(file), None)
+}
+
+/// A file's accepted rows as Arrow batches, one open batch per kind, each
+/// closed once it holds `chunk` rows and at the end of the file.
+struct ArrowRows<'a> {
+    submission_id: &'a str,
+    chunk: usize,
+    /// A dry run builds nothing.
+    enabled: bool,
+    open: [Option<schema::KindBatchBuilder>; Kind::ALL.len()],
+    /// Per kind, the rows its sheets said to expect: the first batch's room.
+    expected: [usize; Kind::ALL.len()],
+    done: Vec<(Kind, arrow::array::RecordBatch)>,
+    error: Option<Error>,
+}
+
+impl<'a> ArrowRows<'a> {
+    fn new(submission_id: &'a str, chunk: usize, enabled: bool) -> ArrowRows<'a> {
+        ArrowRows {
+            submission_id,
+            chunk,
+            enabled,
+            open: Default::default(),
+            expected: [0; Kind::ALL.len()],
+            done: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Every batch, in the order they were closed (a kind's rows in the order read).
+    fn finish(mut self) -> Result<Vec<(Kind, arrow::array::RecordBatch)>> {
+        for mut builder in self.open.into_iter().flatten() {
+            if !builder.is_empty() {
+                match builder.finish() {
+                    Ok(batch) => self.done.push((builder.kind(), batch)),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.done),
+        }
+    }
+}
+
+impl file::RowSink for ArrowRows<'_> {
+    fn expect(&mut self, kind: Kind, rows: usize) {
+        self.expected[kind.index()] += rows;
+    }
+
+    fn row(&mut self, ledger: &file::LedgerAt<'_>, row: sheet::RowRef<'_>) {
+        if !self.enabled {
+            return;
+        }
+        let kind = ledger.kind;
+        let room = self.expected[kind.index()].clamp(1, self.chunk);
+        let builder = self.open[kind.index()].get_or_insert_with(|| {
+            let period = ledger.period.to_string();
+            schema::KindBatchBuilder::new(
+                kind,
+                [self.submission_id, ledger.region_code, &period],
+                room,
+            )
+        });
+        builder.push(ledger.sheet, row.source_row, row.source_col, row.values);
+        if builder.len() >= self.chunk {
+            // The builder starts over empty, for the kind's next rows.
+            match builder.finish() {
+                Ok(batch) => self.done.push((kind, batch)),
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
+        }
+    }
 }
 
 fn hash_stream(path: &Path) -> std::io::Result<String> {
@@ -895,4 +957,99 @@ fn read_received_csv(path: &Path) -> Result<HashMap<PathBuf, DateTime<FixedOffse
         map.insert(PathBuf::from(p.trim().replace('\\', "/")), time);
     }
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::file::{LedgerAt, RowSink};
+    use crate::ingest::sheet::RowRef;
+    use crate::ledger::Value;
+    use arrow::array::{Array, AsArray};
+
+    fn task_values(task: &str) -> Vec<Value> {
+        let fields = crate::ledger::fields(Kind::Tasks);
+        let mut values = vec![Value::Null; fields.len()];
+        values[fields.iter().position(|f| f.name == "task").unwrap()] = Value::Text(task.into());
+        values
+    }
+
+    #[test]
+    fn rows_become_batches_of_at_most_a_chunk_each_kind_in_the_order_read() {
+        let period: Period = "2024Q2".parse().unwrap();
+        let at = |kind, sheet| LedgerAt {
+            kind,
+            region_code: "510681",
+            period,
+            sheet,
+        };
+        let mut rows = ArrowRows::new("0123456789abcdef", 2, true);
+        rows.expect(Kind::Tasks, 5);
+        let tasks: Vec<String> = (1..=5).map(|i| format!("任务{i}")).collect();
+        for (i, task) in tasks.iter().enumerate() {
+            let sheet = if i < 3 { "台账一" } else { "台账二" };
+            let values = task_values(task);
+            rows.row(
+                &at(Kind::Tasks, sheet),
+                RowRef {
+                    source_row: i as u32 + 4,
+                    source_col: 1,
+                    values: &values,
+                },
+            );
+        }
+        let pilot_fields = crate::ledger::fields(Kind::Pilots).len();
+        let mut pilot = vec![Value::Null; pilot_fields];
+        pilot[0] = Value::Text("试点".into());
+        rows.row(
+            &at(Kind::Pilots, "试点"),
+            RowRef {
+                source_row: 3,
+                source_col: 0,
+                values: &pilot,
+            },
+        );
+        let batches = rows.finish().unwrap();
+        let sizes: Vec<(Kind, usize)> = batches.iter().map(|(k, b)| (*k, b.num_rows())).collect();
+        assert_eq!(
+            sizes,
+            [
+                (Kind::Tasks, 2),
+                (Kind::Tasks, 2),
+                (Kind::Tasks, 1),
+                (Kind::Pilots, 1)
+            ]
+        );
+        let column = |name: &str| -> Vec<String> {
+            batches
+                .iter()
+                .filter(|(k, _)| *k == Kind::Tasks)
+                .flat_map(|(_, b)| {
+                    let c = b.column_by_name(name).unwrap().as_string::<i32>().clone();
+                    (0..c.len()).map(move |i| c.value(i).to_string())
+                })
+                .collect()
+        };
+        assert_eq!(column("task"), tasks);
+        assert_eq!(column("source_sheet")[2..4], ["台账一", "台账二"]);
+        assert_eq!(column("source_cell"), ["B4", "B5", "B6", "B7", "B8"]);
+        assert!(column("period").iter().all(|p| p == "2024Q2"));
+        assert!(
+            column("submission_id")
+                .iter()
+                .all(|p| p == "0123456789abcdef")
+        );
+
+        let mut dry = ArrowRows::new("0123456789abcdef", 2, false);
+        let values = task_values("任务");
+        dry.row(
+            &at(Kind::Tasks, "台账"),
+            RowRef {
+                source_row: 4,
+                source_col: 1,
+                values: &values,
+            },
+        );
+        assert!(dry.finish().unwrap().is_empty(), "a dry run builds nothing");
+    }
 }

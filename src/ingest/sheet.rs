@@ -255,7 +255,7 @@ fn bind(kind: Kind, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Head
 #[derive(Debug, Clone, Default)]
 pub struct SheetResult {
     /// The rows read, when they were collected ([`read_rows`]); rows handed
-    /// out in chunks ([`read_rows_into`]) are only counted in `rows`.
+    /// out one by one ([`read_rows_into`]) are only counted in `rows`.
     pub records: Vec<Record>,
     /// Rows read.
     pub rows: usize,
@@ -266,6 +266,18 @@ pub struct SheetResult {
     pub ignored_columns: Vec<String>,
 }
 
+/// One accepted row as it is read, lent to the caller of [`read_rows_into`]
+/// until its callback returns.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    /// 1-based Excel row.
+    pub source_row: u32,
+    /// 0-based column of the row's identifying cell (see [`Record::source_col`]).
+    pub source_col: u32,
+    /// Aligned with [`crate::ledger::fields`].
+    pub values: &'a [Value],
+}
+
 /// Reads the data rows below `header`. `default_year` dates year-less deadlines.
 pub fn read_rows(
     grid: &SheetGrid,
@@ -273,28 +285,29 @@ pub fn read_rows(
     rules: &Rules,
     default_year: Option<i32>,
 ) -> SheetResult {
+    let sheet: Arc<str> = Arc::from(grid.name.as_str());
     let mut records = Vec::new();
-    let mut out = read_rows_into(
-        grid,
-        header,
-        rules,
-        default_year,
-        usize::MAX,
-        &mut |chunk| records.extend(chunk),
-    );
+    let mut out = read_rows_into(grid, header, rules, default_year, &mut |row| {
+        records.push(Record {
+            source_sheet: sheet.clone(),
+            source_row: row.source_row,
+            source_col: row.source_col,
+            values: row.values.to_vec(),
+        })
+    });
     out.records = records;
     out
 }
 
-/// [`read_rows`], handing the rows to `emit` in chunks of `chunk_rows` as
-/// they are read, so a sheet of 200,000 rows is never held as rows whole.
+/// [`read_rows`], handing each accepted row to `emit` as it is read instead
+/// of keeping it: a sheet of 200,000 rows is never held as rows, and a row's
+/// values are written into one buffer, reused row after row.
 pub fn read_rows_into(
     grid: &SheetGrid,
     header: &Header,
     rules: &Rules,
     default_year: Option<i32>,
-    chunk_rows: usize,
-    emit: &mut dyn FnMut(Vec<Record>),
+    emit: &mut dyn FnMut(RowRef<'_>),
 ) -> SheetResult {
     let kind = header.kind;
     let specs = kind.columns();
@@ -359,7 +372,6 @@ pub fn read_rows_into(
         words.push((w, text.clone()));
         Value::Text(text)
     };
-    let sheet_name: Arc<str> = Arc::from(sheet);
     let mut empty_run = 0;
     // Rows already read, by a 128-bit hash of their values, with the first
     // row that had them: a repeated row is reported (both rows are kept);
@@ -367,7 +379,7 @@ pub fn read_rows_into(
     // Two different rows share a hash with odds of 2^-128, and would only
     // cost a wrong warning.
     let mut seen: foldhash::HashMap<(u64, u64), u32> = Default::default();
-    let mut pending: Vec<Record> = Vec::new();
+    let mut values: Vec<Value> = Vec::with_capacity(row_width);
     // The sheet columns bound to each canonical column, looked up once.
     let bound_to: Vec<Vec<&Binding>> = (0..specs.len())
         .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
@@ -403,8 +415,7 @@ pub fn read_rows_into(
             continue;
         }
 
-        // Sized once: grown push by push, a row of 18 values reserved room for 32.
-        let mut values = Vec::with_capacity(row_width);
+        values.clear();
         let mut row_issues = Vec::new();
         let mut units_lead: Option<String> = None;
         for (i, spec) in specs.iter().enumerate() {
@@ -661,19 +672,12 @@ pub fn read_rows_into(
                 slot.insert(source_row);
             }
         }
-        pending.push(Record {
-            source_sheet: sheet_name.clone(),
+        emit(RowRef {
             source_row,
             source_col: required_col,
-            values,
+            values: &values,
         });
         out.rows += 1;
-        if pending.len() >= chunk_rows {
-            emit(std::mem::take(&mut pending));
-        }
-    }
-    if !pending.is_empty() {
-        emit(pending);
     }
     out
 }
@@ -861,7 +865,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_in_chunks_are_the_rows_read_whole_and_repeats_are_found_across_chunks() {
+    fn rows_handed_out_one_by_one_are_the_rows_read_whole_and_repeats_are_found() {
         let t = |s: &str| CellValue::Text(s.into());
         let row = |seq: &str, task: &str| vec![t(seq), t(task), t("县发改局"), t("2024年6月底")];
         let grid = SheetGrid {
@@ -879,15 +883,21 @@ mod tests {
         let rules = Rules::default();
         let header = find_header(&grid, Kind::Tasks, &rules).expect("a header");
         let whole = read_rows(&grid, &header, &rules, Some(2024));
-        let mut chunks: Vec<Vec<Record>> = Vec::new();
-        let chunked = read_rows_into(&grid, &header, &rules, Some(2024), 2, &mut |c| {
-            chunks.push(c)
+        let mut handed = Vec::new();
+        let streamed = read_rows_into(&grid, &header, &rules, Some(2024), &mut |r| {
+            handed.push((r.source_row, r.source_col, r.values.to_vec()))
         });
-        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
-        assert_eq!(chunks.concat(), whole.records);
-        assert_eq!((chunked.rows, whole.rows), (5, 5));
-        // Row 5 repeats row 3, which went out in the first chunk.
-        let repeats: Vec<_> = chunked
+        let collected: Vec<_> = whole
+            .records
+            .iter()
+            .map(|r| (r.source_row, r.source_col, r.values.clone()))
+            .collect();
+        assert_eq!(handed, collected);
+        assert_eq!(handed.len(), 5);
+        assert_eq!((streamed.rows, whole.rows), (5, 5));
+        assert!(whole.records.iter().all(|r| &*r.source_sheet == "台账"));
+        // Row 5 repeats row 3, whose values buffer was reused since.
+        let repeats: Vec<_> = streamed
             .issues
             .iter()
             .filter(|i| i.code == Code::DuplicateRow)
