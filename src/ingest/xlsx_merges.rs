@@ -4,9 +4,10 @@
 //! calamine's `merge_cells_by_sheet_name` re-reads the whole sheet XML event
 //! by event to reach `<mergeCells>`, which sits after the last cell: on the
 //! national benchmark that second pass was 35 % of all the work of reading a
-//! workbook. Here each sheet part is only inflated, the end of `sheetData` is
-//! found by a byte search, and only what follows it is parsed as XML.
-//! Anything unexpected returns `None` and the caller falls back to calamine.
+//! workbook. Here each sheet part is only inflated, through a small window
+//! that stays in cache, the closing `sheetData` tag is found by a byte search,
+//! and only what follows it is kept and parsed as XML. Anything unexpected
+//! returns `None` and the caller falls back to calamine.
 //!
 //! The same pass notes whether a sheet has any formula: one that has none
 //! is read with calamine's plain cell reader, which skips the formula
@@ -36,6 +37,8 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
     let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels")?;
     let targets = relationship_targets(&rels)?;
     let mut out = HashMap::new();
+    let mut window = SPARE_WINDOW.take();
+    window.resize(WINDOW + CARRY, 0);
     for (name, rel_id) in sheet_ids(&workbook)? {
         // Chartsheets and sheets without a part have no cells either.
         let Some(target) = targets.get(&rel_id) else {
@@ -50,12 +53,22 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
         if !zip.by_name(&path).is_ok_and(|e| e.size() <= MAX_SHEET_XML) {
             continue;
         }
-        let Some(xml) = read_part(&mut zip, &path) else {
+        let Ok(entry) = zip.by_name(&path) else {
             continue;
         };
-        out.insert(name, sheet_extras(&xml)?);
+        let size = entry.size();
+        let extras = scan_sheet(entry.take(size), &mut window);
+        out.insert(name, extras?);
     }
+    SPARE_WINDOW.set(window);
     Some(out)
+}
+
+thread_local! {
+    /// The window the last workbook on this thread was scanned through: a
+    /// fresh one, zeroed, for every workbook was most of this pass's writes
+    /// to memory.
+    static SPARE_WINDOW: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<Vec<u8>> {
@@ -121,21 +134,159 @@ fn relationship_targets(rels: &[u8]) -> Option<HashMap<String, String>> {
     }
 }
 
-/// The merges and formula flag of one sheet part.
+/// Bytes of a sheet part inflated at a time.
+const WINDOW: usize = 64 << 10;
+
+/// Bytes of each window carried into the next: a tag or needle cut by the
+/// window's end is seen whole in the next, with room to look back for a
+/// namespace prefix.
+const CARRY: usize = 64;
+
+/// A sheet part without cells is kept whole up to this size, to find its merges.
+const MAX_HEAD: usize = 1 << 20;
+
+/// The merges and formula flag of one sheet part held in memory.
+#[cfg(test)]
 fn sheet_extras(xml: &[u8]) -> Option<SheetExtras> {
-    let cells_end = cells_end(xml)?;
-    Some(SheetExtras {
-        merges: merges_in_sheet(&xml[cells_end..])?,
-        formulas: has_formula(&xml[..cells_end]),
-    })
+    scan_sheet(xml, &mut vec![0; WINDOW + CARRY])
 }
 
-/// Where a sheet part's cells end: at the `<` (or `</`, with any namespace
-/// prefix) of its last `sheetData` tag; 0 when there is none.
-fn cells_end(xml: &[u8]) -> Option<usize> {
-    match memchr::memmem::rfind(xml, b"sheetData") {
-        Some(at) => xml[..at].iter().rposition(|&b| b == b'<'),
-        None => Some(0),
+/// The merges and formula flag of one sheet part, read as it is inflated, a
+/// window at a time (`window` is the buffer, `CARRY` bytes longer than a
+/// window). Only what follows the cells is kept: the whole part used to be
+/// inflated into one buffer — zeroed, filled and scanned, the largest
+/// allocation of reading a workbook, and most of it cells that calamine
+/// inflates and parses again anyway.
+fn scan_sheet(mut part: impl Read, window: &mut [u8]) -> Option<SheetExtras> {
+    let mut formulas = false;
+    // From the closing `sheetData` tag on, once found.
+    let mut tail: Option<Vec<u8>> = None;
+    // The part so far while it has shown no `sheetData` tag at all.
+    let mut head: Option<Vec<u8>> = Some(Vec::new());
+    // Bytes at the window's front carried from the one before.
+    let mut carried = 0;
+    // The window's offset in the part, and the first offset at which a
+    // `sheetData` has not been looked at yet.
+    let mut offset = 0usize;
+    let mut unseen = 0usize;
+    loop {
+        let read = loop {
+            match part.read(&mut window[carried..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other.ok()?,
+            }
+        };
+        let at_end = read == 0;
+        let len = carried + read;
+        let w = &window[..len];
+        let mut keep_from = len.saturating_sub(CARRY);
+        if let Some(t) = &mut tail {
+            t.extend_from_slice(&w[carried..]);
+        } else {
+            let mut cells_end = len;
+            for i in memchr::memmem::find_iter(w, b"sheetData") {
+                if offset + i < unseen {
+                    continue;
+                }
+                match sheet_data_tag(w, i, at_end) {
+                    Tag::Unfinished => {
+                        keep_from = keep_from.min(i.saturating_sub(CARRY));
+                        cells_end = i;
+                        break;
+                    }
+                    Tag::Closing(start) => {
+                        cells_end = start;
+                        tail = Some(w[start..].to_vec());
+                        head = None;
+                        break;
+                    }
+                    Tag::Opening => head = None,
+                    Tag::Other => {}
+                }
+                unseen = offset + i + 1;
+            }
+            formulas = formulas || has_formula(&w[..cells_end]);
+            // Kept only while no `sheetData` has shown (the opening tag is
+            // nearly always in the first window).
+            if let Some(h) = &mut head {
+                h.extend_from_slice(&w[carried..]);
+                if h.len() > MAX_HEAD {
+                    head = None;
+                }
+            }
+        }
+        if at_end {
+            break;
+        }
+        if tail.is_some() {
+            carried = 0;
+        } else {
+            carried = len - keep_from;
+            // A `sheetData` tag that fills the window is no sheet Excel wrote.
+            if window.len() - carried < CARRY {
+                return None;
+            }
+            window.copy_within(keep_from..len, 0);
+            offset += keep_from;
+        }
+    }
+    let merges = match (tail, head) {
+        (Some(tail), _) => merges_in_sheet(&tail)?,
+        // No cells at all (a chart sheet): its merges, if any, are anywhere.
+        (None, Some(whole)) => merges_in_sheet(&whole)?,
+        // Cells never closed, or a long part without them: calamine decides.
+        (None, None) => return None,
+    };
+    Some(SheetExtras { merges, formulas })
+}
+
+/// What a `sheetData` found at `at` in `w` is.
+enum Tag {
+    /// `</sheetData>` or `<sheetData/>` (any prefix): the cells end at `.0`,
+    /// the tag's `<`.
+    Closing(usize),
+    /// `<sheetData>`: the cells start.
+    Opening,
+    /// Text, or part of another name.
+    Other,
+    /// Cut by the window's end: seen whole in the next window.
+    Unfinished,
+}
+
+fn sheet_data_tag(w: &[u8], at: usize, at_end: bool) -> Tag {
+    let name_end = at + b"sheetData".len();
+    // Back over a namespace prefix (`x:`), then the `<` or `</`.
+    let mut start = at;
+    if start > 0 && w[start - 1] == b':' {
+        start -= 1;
+        while start > 0
+            && matches!(w[start - 1], b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.')
+        {
+            start -= 1;
+        }
+    }
+    let closing = start >= 2 && w[start - 1] == b'/' && w[start - 2] == b'<';
+    let opening = !closing && start >= 1 && w[start - 1] == b'<';
+    // The name must end there, and the tag must be seen to its `>`.
+    let Some(end) = w[name_end..]
+        .iter()
+        .position(|&b| b == b'>')
+        .map(|p| name_end + p)
+    else {
+        return if at_end || !(closing || opening) {
+            Tag::Other
+        } else {
+            Tag::Unfinished
+        };
+    };
+    if !matches!(w[name_end], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n') {
+        return Tag::Other;
+    }
+    match (closing, opening) {
+        (true, _) => Tag::Closing(start - 2),
+        (false, true) if w[end - 1] == b'/' => Tag::Closing(start - 1),
+        (false, true) => Tag::Opening,
+        (false, false) => Tag::Other,
     }
 }
 
@@ -216,6 +367,45 @@ mod tests {
         let merges = sheet_extras(xml).unwrap().merges;
         let corners: Vec<_> = merges.iter().map(|d| (d.start, d.end)).collect();
         assert_eq!(corners, vec![((0, 0), (0, 2)), ((1, 0), (3, 0))]);
+    }
+
+    /// Sheet parts cut into windows at every place: the same findings as
+    /// when the part is read in one window.
+    #[test]
+    fn any_window_finds_the_same_merges_and_formulas() {
+        let mut cells = String::new();
+        for r in 1..=40 {
+            cells.push_str(&format!(
+                r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>sheetData &lt;/sheetData&gt; 第{r}行</t></is></c><c r="B{r}"><v>{r}</v></c></row>"#
+            ));
+        }
+        let merges = r#"<mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="B2:B9"/></mergeCells>"#;
+        let plain = format!("<worksheet><sheetData>{cells}</sheetData>{merges}</worksheet>");
+        let with_formula = plain.replace(r#"<v>39</v>"#, r#"<f>B38+1</f><v>39</v>"#);
+        let prefixed = format!(
+            "<x:worksheet><x:sheetData>{}</x:sheetData>{}</x:worksheet>",
+            cells.replace("<row", "<x:row").replace("</row", "</x:row"),
+            merges
+                .replace("<merge", "<x:merge")
+                .replace("</merge", "</x:merge")
+        );
+        let empty = format!("<worksheet><sheetData />{merges}</worksheet>");
+        for xml in [&plain, &with_formula, &prefixed, &empty] {
+            let whole = scan_sheet(xml.as_bytes(), &mut vec![0; xml.len() + CARRY + 1])
+                .expect("read in one window");
+            assert_eq!(whole.merges.len(), 2, "{xml}");
+            assert_eq!(whole.formulas, std::ptr::eq(xml, &with_formula));
+            for size in 3 * CARRY..3 * CARRY + 130 {
+                let cut = scan_sheet(xml.as_bytes(), &mut vec![0; size]);
+                assert_eq!(cut.as_ref(), Some(&whole), "window of {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_part_whose_cells_never_end_is_left_to_calamine() {
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>"#;
+        assert_eq!(sheet_extras(xml), None);
     }
 
     #[test]
