@@ -115,15 +115,23 @@ pub struct KindBatchBuilder {
 impl KindBatchBuilder {
     /// An empty batch for the rows of one submission, with room for `rows`.
     pub fn new(kind: Kind, ids: [&str; 3], rows: usize) -> KindBatchBuilder {
+        let widths = TextWidths::last(kind);
+        let text = |width: usize| StringBuilder::with_capacity(rows, rows * width);
         KindBatchBuilder {
             kind,
+            common: [
+                text(ids[0].len()),
+                text(ids[1].len()),
+                text(ids[2].len()),
+                text(widths.sheet),
+            ],
             ids: ids.map(str::to_string),
-            common: std::array::from_fn(|_| StringBuilder::with_capacity(rows, rows * 16)),
             source_row: Int64Builder::with_capacity(rows),
             source_cell: StringBuilder::with_capacity(rows, rows * 4),
             columns: ledger::fields(kind)
                 .iter()
-                .map(|f| ColumnBuilder::new(f.ty, rows))
+                .zip(&widths.fields)
+                .map(|(f, &width)| ColumnBuilder::new(f.ty, rows, width))
                 .collect(),
             rows: 0,
         }
@@ -166,6 +174,18 @@ impl KindBatchBuilder {
 
     /// The rows appended so far as a batch; the builder starts over empty.
     pub fn finish(&mut self) -> Result<RecordBatch> {
+        if self.rows > 0 {
+            let per_row = |bytes: usize| bytes.div_ceil(self.rows);
+            TextWidths {
+                sheet: per_row(self.common[3].values_slice().len()),
+                fields: self
+                    .columns
+                    .iter()
+                    .map(|c| per_row(c.text_bytes()))
+                    .collect(),
+            }
+            .keep(self.kind);
+        }
         let mut columns: Vec<ArrayRef> = self
             .common
             .iter_mut()
@@ -179,6 +199,41 @@ impl KindBatchBuilder {
     }
 }
 
+/// Bytes per row of a kind's text: what a new batch makes room for.
+#[derive(Debug, Clone)]
+struct TextWidths {
+    sheet: usize,
+    /// Per field of [`ledger::fields`]; 0 for a field without text.
+    fields: Vec<usize>,
+}
+
+thread_local! {
+    /// Per kind, the widths of the last batch this thread built. A batch sized
+    /// by a fixed guess regrew its text columns a few times for every
+    /// workbook, each time copying them into fresh memory; consecutive
+    /// ledgers of one kind are much alike.
+    static LAST_WIDTHS: std::cell::RefCell<[Option<TextWidths>; Kind::ALL.len()]> =
+        Default::default();
+}
+
+impl TextWidths {
+    /// Before any batch of a kind: 16 bytes a text, about five Chinese characters.
+    const GUESS: usize = 16;
+
+    fn last(kind: Kind) -> TextWidths {
+        LAST_WIDTHS
+            .with_borrow(|w| w[kind.index()].clone())
+            .unwrap_or_else(|| TextWidths {
+                sheet: Self::GUESS,
+                fields: vec![Self::GUESS; ledger::fields(kind).len()],
+            })
+    }
+
+    fn keep(self, kind: Kind) {
+        LAST_WIDTHS.with_borrow_mut(|w| w[kind.index()] = Some(self));
+    }
+}
+
 /// An Arrow builder for one field type; a value of another type is null.
 enum ColumnBuilder {
     Text(StringBuilder),
@@ -189,15 +244,13 @@ enum ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    fn new(ty: FieldType, n: usize) -> ColumnBuilder {
+    /// Room for `n` rows of `width` text bytes each.
+    fn new(ty: FieldType, n: usize, width: usize) -> ColumnBuilder {
         match ty {
-            FieldType::Text => ColumnBuilder::Text(StringBuilder::with_capacity(n, n * 16)),
+            FieldType::Text => ColumnBuilder::Text(StringBuilder::with_capacity(n, n * width)),
             FieldType::TextList => ColumnBuilder::TextList(
-                ListBuilder::with_capacity(StringBuilder::new(), n).with_field(Field::new(
-                    "item",
-                    DataType::Utf8,
-                    true,
-                )),
+                ListBuilder::with_capacity(StringBuilder::with_capacity(n, n * width), n)
+                    .with_field(Field::new("item", DataType::Utf8, true)),
             ),
             FieldType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(n)),
             FieldType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(n)),
@@ -222,6 +275,15 @@ impl ColumnBuilder {
             (ColumnBuilder::Bool(b), _) => b.append_null(),
             (ColumnBuilder::Int(b), Value::Int(x)) => b.append_value(*x),
             (ColumnBuilder::Int(b), _) => b.append_null(),
+        }
+    }
+
+    /// Text bytes appended so far (0 for other types).
+    fn text_bytes(&self) -> usize {
+        match self {
+            ColumnBuilder::Text(b) => b.values_slice().len(),
+            ColumnBuilder::TextList(b) => b.values_ref().values_slice().len(),
+            _ => 0,
         }
     }
 
