@@ -9,7 +9,7 @@ use super::issue::{Code, Issue, Severity};
 use super::workbook::{CellValue, SheetGrid};
 use crate::ledger::{ColType, Kind, Record, Rules, Value, kinds::SATISFACTION_IGNORED};
 use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
-use crate::normalize::header::{MatchQuality, normalize_header};
+use crate::normalize::header::{MatchQuality, normalize_header_into};
 use crate::normalize::text::fold_width;
 use crate::normalize::units::split_units;
 use crate::normalize::{Status, parse_yes_no};
@@ -51,14 +51,18 @@ impl Header {
     }
 }
 
-/// A text cell of a candidate header row, with its normalised form.
+/// A text cell of a candidate header row, with what its normalised form says.
 #[derive(Debug, Clone)]
 pub struct HeaderCell {
     pub col: u32,
-    pub text: String,
-    norm: String,
+    /// The cell as written, shared with the grid.
+    pub text: Arc<str>,
     /// The column it names for each kind ([`Kind::ALL`] order), found in one scan.
     matches: [Option<(usize, MatchQuality)>; Kind::ALL.len()],
+    /// A 是否… column: 是 means done.
+    yes_no: bool,
+    /// A satisfaction form's computed column (有效票, 满意率…), never read.
+    satisfaction_ignored: bool,
 }
 
 impl HeaderCell {
@@ -168,15 +172,19 @@ pub fn find_header_in(
 }
 
 fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
+    // One buffer for every cell's normalised form: most cells of the rows
+    // tried are data, not headers, and keep nothing of it.
+    let mut norm = String::new();
     (grid.origin.1..grid.col_count())
         .filter_map(|col| match grid.cell(row, col) {
             CellValue::Text(s) => {
-                let norm = normalize_header(s);
+                normalize_header_into(s, &mut norm);
                 Some(HeaderCell {
                     col,
-                    text: s.to_string(),
+                    text: s.clone(),
                     matches: rules.match_header_all(&norm),
-                    norm,
+                    yes_no: norm.contains("是否"),
+                    satisfaction_ignored: SATISFACTION_IGNORED.contains(&norm.as_str()),
                 })
             }
             _ => None,
@@ -189,9 +197,7 @@ fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
 fn matched_specs(kind: Kind, cells: &[HeaderCell]) -> u128 {
     cells
         .iter()
-        .filter(|c| {
-            !(kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&c.norm.as_str()))
-        })
+        .filter(|c| !(kind == Kind::Satisfaction && c.satisfaction_ignored))
         .filter_map(|c| c.names(kind))
         .fold(0, |m, (spec, _)| m | 1 << spec)
 }
@@ -207,17 +213,17 @@ fn bind(kind: Kind, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Head
         duplicates: Vec::new(),
     };
     for cell @ HeaderCell {
-        col, text, norm, ..
+        col, text, yes_no, ..
     } in cells
     {
-        if kind == Kind::Satisfaction && SATISFACTION_IGNORED.contains(&norm.as_str()) {
+        let yes_no = *yes_no;
+        if kind == Kind::Satisfaction && cell.satisfaction_ignored {
             continue;
         }
         let Some((spec, quality)) = cell.names(kind) else {
-            header.unmatched.push((*col, text.clone()));
+            header.unmatched.push((*col, text.to_string()));
             continue;
         };
-        let yes_no = norm.contains("是否");
         match header.bindings.iter_mut().find(|b| b.spec == spec) {
             // Vote counts of 4- and 5-level forms add into one column.
             Some(_) if specs[spec].ty == ColType::Count => header.bindings.push(Binding {
@@ -229,7 +235,7 @@ fn bind(kind: Kind, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Head
             Some(existing) if quality > existing.quality => {
                 header
                     .duplicates
-                    .push((existing.col, text.clone(), specs[spec].name));
+                    .push((existing.col, text.to_string(), specs[spec].name));
                 *existing = Binding {
                     col: *col,
                     spec,
@@ -239,7 +245,7 @@ fn bind(kind: Kind, first_row: u32, last_row: u32, cells: &[HeaderCell]) -> Head
             }
             Some(_) => header
                 .duplicates
-                .push((*col, text.clone(), specs[spec].name)),
+                .push((*col, text.to_string(), specs[spec].name)),
             None => header.bindings.push(Binding {
                 col: *col,
                 spec,

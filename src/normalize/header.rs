@@ -8,13 +8,21 @@ use super::text::fold_char;
 /// removed, bracketed parts such as （盖章） or （时间节点） dropped, and the
 /// `*` that marks required columns in templates removed.
 pub fn normalize_header(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_header_into(text, &mut out);
+    out
+}
+
+/// [`normalize_header`] written into `out` (cleared first), so header search
+/// can reuse one buffer for every cell it tries.
+pub fn normalize_header_into(text: &str, out: &mut String) {
+    out.clear();
     // One pass, folding each character as `fold_width` would: this runs for
     // every text cell of the first 30 rows of every sheet.
     let folded = text
         .chars()
         .map(|c| fold_char(c, true))
         .filter(|c| !c.is_whitespace());
-    let mut out = String::with_capacity(text.len());
     let mut depth = 0usize;
     for c in folded.clone() {
         match c {
@@ -27,9 +35,7 @@ pub fn normalize_header(text: &str) -> String {
     }
     // A header that is nothing but a bracket, e.g. "（月）", keeps its text.
     if out.is_empty() {
-        folded.collect()
-    } else {
-        out
+        out.extend(folded);
     }
 }
 
