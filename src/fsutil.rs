@@ -67,8 +67,6 @@ where
         file.flush()?;
         if durable {
             file.sync_all()?;
-        } else {
-            start_writeback(&file);
         }
         drop(file);
         fs::rename(&tmp, path)?;
@@ -86,23 +84,6 @@ where
         }
     })
 }
-
-/// Asks the kernel to start writing `file` to disk now, without waiting: the
-/// [`sync_filesystem`] that later makes a batch durable then finds most of it
-/// written already, instead of flushing every file of the ingest at its end
-/// (0.14 s of a quarter's ingest, with the disk idle until then).
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: sync_file_range only reads the descriptor, which `file` keeps
-    // open; it is advice, so its failure changes nothing but timing.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &File) {}
 
 /// Flushes the folder holding `path`, so a rename into it survives a power cut.
 pub fn sync_dir(path: &Path) {
