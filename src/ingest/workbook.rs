@@ -383,7 +383,7 @@ thread_local! {
 }
 
 /// A map past this many strings is not kept for the next workbook.
-const SPARE_SHARED_STRINGS_MAX: usize = 1 << 16;
+const SPARE_SHARED_STRINGS_MAX: usize = 1 << 14;
 
 impl Default for SharedStrings {
     /// Empty, but with the room the previous workbook on this thread needed:
