@@ -309,6 +309,67 @@ fn has_formula(cells: &[u8]) -> bool {
 /// The merged regions in the tail of a sheet part (from its last
 /// `sheetData` tag on, after the cells).
 fn merges_in_sheet(tail: &[u8]) -> Option<Vec<Dimensions>> {
+    // Comments and CDATA could hide a tag from a byte search; Excel writes
+    // neither, so they take the XML reader.
+    let plain = memchr::memmem::find(tail, b"<!").is_none();
+    match plain.then(|| merge_refs(tail)) {
+        Some(merges) => Some(merges),
+        None => merges_parsed(tail),
+    }
+}
+
+/// The `ref` of every `mergeCell` tag (any prefix), found by byte search: a
+/// national ledger merges a few hundred ranges per sheet (tasks spanning two
+/// rows), and reading them as XML events, each attribute copied, cost more
+/// than the rest of this pass's parsing.
+fn merge_refs(tail: &[u8]) -> Vec<Dimensions> {
+    let mut out = Vec::new();
+    for at in memchr::memmem::find_iter(tail, b"mergeCell") {
+        let name_end = at + b"mergeCell".len();
+        // `mergeCells` or a longer name, or not at a tag's start (after `<`
+        // or a prefix's `:`): not a merge.
+        let after_name = tail.get(name_end).copied();
+        let before_name = at.checked_sub(1).map(|i| tail[i]);
+        if !matches!(after_name, Some(b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+            || !matches!(before_name, Some(b'<' | b':'))
+        {
+            continue;
+        }
+        let tag_end = memchr::memchr(b'>', &tail[name_end..]).map_or(tail.len(), |p| name_end + p);
+        let Some(value) = attribute_value(&tail[name_end..tag_end], b"ref") else {
+            continue;
+        };
+        if let Some(d) = std::str::from_utf8(value).ok().and_then(parse_range) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The value of attribute `name` (without prefix) in a tag's attribute bytes.
+fn attribute_value<'a>(attrs: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let mut rest = attrs;
+    loop {
+        let at = memchr::memmem::find(rest, name)?;
+        let before = at.checked_sub(1).map(|i| rest[i]);
+        let after = &rest[at + name.len()..];
+        let value = after
+            .trim_ascii_start()
+            .strip_prefix(b"=")
+            .map(<[u8]>::trim_ascii_start)
+            .filter(|_| matches!(before, Some(b' ' | b'\t' | b'\r' | b'\n')));
+        if let Some(value) = value
+            && let [quote @ (b'"' | b'\''), value @ ..] = value
+            && let Some(end) = memchr::memchr(*quote, value)
+        {
+            return Some(&value[..end]);
+        }
+        rest = after;
+    }
+}
+
+/// [`merges_in_sheet`] by the XML reader.
+fn merges_parsed(tail: &[u8]) -> Option<Vec<Dimensions>> {
     let mut r = reader(tail);
     let mut out = Vec::new();
     loop {
@@ -400,6 +461,28 @@ mod tests {
                 assert_eq!(cut.as_ref(), Some(&whole), "window of {size}");
             }
         }
+    }
+
+    #[test]
+    fn merges_found_by_byte_search_are_those_the_xml_reader_finds() {
+        for tail in [
+            &br#"</sheetData><mergeCells count="3"><mergeCell ref="A1:C1"/><mergeCell  ref='B2:B9' /><mergeCell xr:uid="{x}" ref = "$D$4:E5"></mergeCell></mergeCells><pageMargins left="0.7"/>"#[..],
+            br#"</x:sheetData><x:mergeCells><x:mergeCell ref="B2:C3"/></x:mergeCells>"#,
+            // Not merges: another name, an attribute that only ends in ref, a bad range.
+            br#"</sheetData><mergeCellsX ref="A1:B2"/><mergeCell href="A1:B2" ref="Z9"/><mergeCell ref="1:2"/>"#,
+            br#"</sheetData>"#,
+        ] {
+            let corners = |v: Vec<Dimensions>| v.iter().map(|d| (d.start, d.end)).collect::<Vec<_>>();
+            assert_eq!(
+                corners(merge_refs(tail)),
+                corners(merges_parsed(tail).unwrap()),
+                "{}",
+                String::from_utf8_lossy(tail)
+            );
+        }
+        // A commented-out merge is no merge: comments take the XML reader.
+        let commented = br#"</sheetData><!-- <mergeCell ref="A1:B2"/> --><mergeCells><mergeCell ref="C3:D4"/></mergeCells>"#;
+        assert_eq!(merges_in_sheet(commented).unwrap().len(), 1);
     }
 
     #[test]
