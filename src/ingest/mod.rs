@@ -335,6 +335,11 @@ const WINDOW_FILES: usize = 16;
 /// [`WINDOW_FILES`] ahead of the file being archived and streamed into the
 /// batch's lake parts in input order; a file's rows are dropped once written,
 /// so memory does not grow with the number of files.
+///
+/// There is no writer thread: the worker that finishes the file the lake is
+/// waiting for writes it (and any parsed files queued behind it) while the
+/// other goes on parsing. A third thread on two cores took turns with the
+/// workers, and its Arrow batches came from the other core's cache.
 pub fn run(
     ws: &Workspace,
     inputs: &[Input],
@@ -353,7 +358,7 @@ pub fn run(
         rules: &rules,
         limits: ws.config.limits,
     };
-    let mut sink = Sink {
+    let sink = Sink {
         ws,
         opts,
         known: &known,
@@ -363,67 +368,59 @@ pub fn run(
         writer: (!opts.dry_run).then(|| BatchWriter::new(&lake)),
         files: Vec::new(),
     };
+    let order = InOrder {
+        writing: std::sync::Mutex::new(Writing {
+            sink,
+            files: Vec::new(),
+            error: None,
+        }),
+        parsed: std::sync::Mutex::new(BTreeMap::new()),
+        next: AtomicUsize::new(0),
+        window: (
+            std::sync::Mutex::new((0usize, false)),
+            std::sync::Condvar::new(),
+        ),
+    };
 
-    // Workers claim files in input order; `taken` (files handed to the sink)
-    // holds them within the window; `stop` releases them when the sink fails.
+    // Workers claim files in input order; `window` (files written, and
+    // whether to stop) holds them within WINDOW_FILES of the writing.
     let claimed = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let window = (
-        std::sync::Mutex::new((0usize, false)),
-        std::sync::Condvar::new(),
-    );
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, ReadResult)>();
     let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
-    std::thread::scope(|scope| -> Result<()> {
+    std::thread::scope(|scope| {
         for _ in 0..workers {
-            let (tx, known, window) = (tx.clone(), &known, &window);
+            let (order, known) = (&order, &known);
             let (claimed, done) = (&claimed, &done);
             scope.spawn(move || {
                 loop {
                     let i = claimed.fetch_add(1, Ordering::Relaxed);
-                    if i >= inputs.len() {
+                    if i >= inputs.len() || !order.wait_for_room(i) {
                         return;
                     }
-                    let (lock, wake) = window;
-                    let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    while i >= state.0 + WINDOW_FILES && !state.1 {
-                        state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
-                    }
-                    if state.1 {
-                        return;
-                    }
-                    drop(state);
                     let result = read_and_parse(&inputs[i], opts, known, ctx);
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, inputs.len());
-                    // The receiver is gone when the writing side failed: stop.
-                    if tx.send((i, result)).is_err() {
-                        return;
-                    }
+                    order
+                        .parsed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(i, result);
+                    order.write_ready(inputs);
                 }
             });
         }
-        drop(tx);
-        let mut consume = || -> Result<()> {
-            let mut pending = BTreeMap::new();
-            let mut next = 0;
-            for (i, result) in &rx {
-                pending.insert(i, result);
-                while let Some(result) = pending.remove(&next) {
-                    let file = sink.take(&inputs[next], result)?;
-                    report.files.push(file);
-                    next += 1;
-                    window.0.lock().unwrap_or_else(|e| e.into_inner()).0 = next;
-                    window.1.notify_all();
-                }
-            }
-            Ok(())
-        };
-        let outcome = consume();
-        window.0.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
-        window.1.notify_all();
-        drop(rx);
-        outcome
-    })?;
+    });
+    let Writing {
+        mut sink,
+        files,
+        error,
+    } = order
+        .writing
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = error {
+        return Err(e);
+    }
+    report.files = files;
 
     let Some(writer) = sink.writer.take() else {
         return Ok(report);
@@ -436,6 +433,91 @@ pub fn run(
     report.batch_id = Some(batch_id);
     report.compacted = lake.compact(crate::lake::AUTO_COMPACT_PARTS)?.1;
     Ok(report)
+}
+
+/// Parsed files on their way into the lake, written in input order by
+/// whichever worker holds `writing`.
+struct InOrder<'a> {
+    writing: std::sync::Mutex<Writing<'a>>,
+    /// Parsed files not written yet, by input index.
+    parsed: std::sync::Mutex<BTreeMap<usize, ReadResult>>,
+    /// The index of the next file to write.
+    next: AtomicUsize,
+    /// (files written, stop): workers wait here while too far ahead.
+    window: (std::sync::Mutex<(usize, bool)>, std::sync::Condvar),
+}
+
+struct Writing<'a> {
+    sink: Sink<'a>,
+    files: Vec<FileReport>,
+    /// The first failure to write: the ingest stops and returns it.
+    error: Option<Error>,
+}
+
+impl InOrder<'_> {
+    /// Waits until file `i` is within the window; false when the ingest stopped.
+    fn wait_for_room(&self, i: usize) -> bool {
+        let (lock, wake) = &self.window;
+        let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while i >= state.0 + WINDOW_FILES && !state.1 {
+            state = wake.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.1
+    }
+
+    /// Writes every parsed file that is next in order, unless another worker
+    /// is already writing: that one then also writes what this one queued.
+    fn write_ready(&self, inputs: &[Input]) {
+        loop {
+            {
+                let Ok(mut writing) = self.writing.try_lock() else {
+                    return;
+                };
+                if writing.error.is_some() {
+                    return;
+                }
+                let mut next = self.next.load(Ordering::Acquire);
+                loop {
+                    let ready = self
+                        .parsed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&next);
+                    let Some(result) = ready else { break };
+                    match writing.sink.take(&inputs[next], result) {
+                        Ok(file) => writing.files.push(file),
+                        Err(e) => {
+                            writing.error = Some(e);
+                            self.stop();
+                            return;
+                        }
+                    }
+                    next += 1;
+                    self.next.store(next, Ordering::Release);
+                    let (lock, wake) = &self.window;
+                    lock.lock().unwrap_or_else(|e| e.into_inner()).0 = next;
+                    wake.notify_all();
+                }
+            }
+            // A worker that queued the next file while this one held the
+            // lock could not write it: look once more now it is free.
+            let next = self.next.load(Ordering::Acquire);
+            if !self
+                .parsed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(&next)
+            {
+                return;
+            }
+        }
+    }
+
+    fn stop(&self) {
+        let (lock, wake) = &self.window;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        wake.notify_all();
+    }
 }
 
 /// The ordered, single-threaded half of an ingest: decides what each parsed

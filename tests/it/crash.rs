@@ -154,3 +154,45 @@ fn a_compaction_killed_before_its_marker_changes_nothing_and_reruns() {
     assert_eq!(parquet_files(crashed.path()), parquet_files(clean.path()));
     assert_eq!(build(crashed.path()), before, "after the rerun");
 }
+
+/// A write that fails midway (here: `archive/` is a file, not a folder)
+/// stops the ingest with the error, commits nothing, and the same ingest
+/// succeeds once the cause is gone.
+#[test]
+fn an_ingest_that_cannot_archive_stops_with_the_error_and_commits_nothing() {
+    let ws = cli_workspace();
+    let archive = ws.path().join("archive");
+    std::fs::remove_dir_all(&archive).unwrap();
+    std::fs::write(&archive, b"not a folder").unwrap();
+    let out = taizhang(ws.path())
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("archive"), "{stderr}");
+    let committed = std::fs::read_dir(ws.path().join("lake/_batches"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(committed, 0, "no batch may be committed");
+
+    std::fs::remove_file(&archive).unwrap();
+    let rerun = taizhang(ws.path())
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        rerun.status.code(),
+        Some(1),
+        "the sample has two rejected rows: {}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(ws.path().join("lake/_batches"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
