@@ -380,18 +380,44 @@ pub fn run(
             std::sync::Mutex::new((0usize, false)),
             std::sync::Condvar::new(),
         ),
+        flush: std::sync::Mutex::new(None),
     };
 
     // Workers claim files in input order; `window` (files written, and
     // whether to stop) holds them within WINDOW_FILES of the writing.
     let claimed = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
+    let workers_done = AtomicUsize::new(0);
     let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
     std::thread::scope(|scope| {
+        // The archive and the parts are flushed to disk as they are written,
+        // a few hundred files at a time, by a thread that only waits for the
+        // disk: the commit's flush then has little left to wait for, where
+        // it used to write the whole quarter with both cores idle (0.15 s).
+        if !opts.dry_run {
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            *order.flush.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+            let root = lake.root.clone();
+            scope.spawn(move || {
+                while rx.recv().is_ok() {
+                    while rx.try_recv().is_ok() {}
+                    // Only early: the commit flushes and checks again.
+                    let _ = crate::fsutil::sync_filesystem(&root);
+                }
+            });
+        }
         for _ in 0..workers {
+            let workers_done = &workers_done;
             let (order, known) = (&order, &known);
             let (claimed, done) = (&claimed, &done);
             scope.spawn(move || {
+                // However the worker ends, even by a panic: the last one out
+                // lets the flushing thread end, or the scope would wait for it.
+                let _last_out = LastOut {
+                    done: workers_done,
+                    of: workers,
+                    flush: &order.flush,
+                };
                 loop {
                     let i = claimed.fetch_add(1, Ordering::Relaxed);
                     if i >= inputs.len() || !order.wait_for_room(i) {
@@ -445,7 +471,27 @@ struct InOrder<'a> {
     next: AtomicUsize,
     /// (files written, stop): workers wait here while too far ahead.
     window: (std::sync::Mutex<(usize, bool)>, std::sync::Condvar),
+    /// Asks the flushing thread to flush what was written so far.
+    flush: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
+
+/// Counts a worker out when dropped; the last one closes the flush channel.
+struct LastOut<'a> {
+    done: &'a AtomicUsize,
+    of: usize,
+    flush: &'a std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+}
+
+impl Drop for LastOut<'_> {
+    fn drop(&mut self) {
+        if self.done.fetch_add(1, Ordering::AcqRel) + 1 == self.of {
+            self.flush.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+}
+
+/// Files written between two early flushes of the file system.
+const FLUSH_EVERY_FILES: usize = 256;
 
 struct Writing<'a> {
     sink: Sink<'a>,
@@ -485,7 +531,15 @@ impl InOrder<'_> {
                         .remove(&next);
                     let Some(result) = ready else { break };
                     match writing.sink.take(&inputs[next], result) {
-                        Ok(file) => writing.files.push(file),
+                        Ok(file) => {
+                            writing.files.push(file);
+                            if writing.files.len() % FLUSH_EVERY_FILES == 0
+                                && let Some(flush) =
+                                    &*self.flush.lock().unwrap_or_else(|e| e.into_inner())
+                            {
+                                let _ = flush.send(());
+                            }
+                        }
                         Err(e) => {
                             writing.error = Some(e);
                             self.stop();
