@@ -574,8 +574,9 @@ impl InOrder<'_> {
     }
 }
 
-/// The ordered, single-threaded half of an ingest: decides what each parsed
-/// file is, archives it and appends its rows to the batch's parts.
+/// The ordered half of an ingest, one file at a time by whichever worker
+/// holds it (see [`InOrder`]): decides what each parsed file is, archives it
+/// and appends its rows to the batch's parts.
 struct Sink<'a> {
     ws: &'a Workspace,
     opts: &'a Options,
