@@ -405,8 +405,17 @@ impl Drop for SharedStrings {
     }
 }
 
+/// Strings longer than this are cleaned for each cell instead of looked up:
+/// such texts (a task, its measures) rarely repeat within a workbook, and in
+/// a 200,000-row workbook keeping them made the map megabytes large, every
+/// lookup a cache miss (9 % of reading it).
+const SHARED_LOOKUP_MAX_BYTES: usize = 48;
+
 impl SharedStrings {
     fn get(&mut self, s: &str) -> CellValue {
+        if s.len() > SHARED_LOOKUP_MAX_BYTES {
+            return CellValue::text(s);
+        }
         self.0
             .entry(s.as_ptr() as usize)
             .or_insert_with(|| CellValue::text(s))
