@@ -375,7 +375,6 @@ pub fn run(
             error: None,
         }),
         parsed: std::sync::Mutex::new(BTreeMap::new()),
-        next: AtomicUsize::new(0),
         window: (
             std::sync::Mutex::new((0usize, false)),
             std::sync::Condvar::new(),
@@ -467,9 +466,8 @@ struct InOrder<'a> {
     writing: std::sync::Mutex<Writing<'a>>,
     /// Parsed files not written yet, by input index.
     parsed: std::sync::Mutex<BTreeMap<usize, ReadResult>>,
-    /// The index of the next file to write.
-    next: AtomicUsize,
-    /// (files written, stop): workers wait here while too far ahead.
+    /// (files written — the index of the next to write —, stop): workers
+    /// wait here while too far ahead.
     window: (std::sync::Mutex<(usize, bool)>, std::sync::Condvar),
     /// Asks the flushing thread to flush what was written so far.
     flush: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
@@ -522,7 +520,7 @@ impl InOrder<'_> {
                 if writing.error.is_some() {
                     return;
                 }
-                let mut next = self.next.load(Ordering::Acquire);
+                let mut next = self.written();
                 loop {
                     let ready = self
                         .parsed
@@ -547,7 +545,6 @@ impl InOrder<'_> {
                         }
                     }
                     next += 1;
-                    self.next.store(next, Ordering::Release);
                     let (lock, wake) = &self.window;
                     lock.lock().unwrap_or_else(|e| e.into_inner()).0 = next;
                     wake.notify_all();
@@ -555,7 +552,7 @@ impl InOrder<'_> {
             }
             // A worker that queued the next file while this one held the
             // lock could not write it: look once more now it is free.
-            let next = self.next.load(Ordering::Acquire);
+            let next = self.written();
             if !self
                 .parsed
                 .lock()
@@ -565,6 +562,11 @@ impl InOrder<'_> {
                 return;
             }
         }
+    }
+
+    /// Files written so far: the index of the next one to write.
+    fn written(&self) -> usize {
+        self.window.0.lock().unwrap_or_else(|e| e.into_inner()).0
     }
 
     fn stop(&self) {
@@ -836,10 +838,7 @@ impl<'a> ArrowRows<'a> {
     fn finish(mut self) -> Result<Vec<(Kind, arrow::array::RecordBatch)>> {
         for mut builder in self.open.into_iter().flatten() {
             if !builder.is_empty() {
-                match builder.finish() {
-                    Ok(batch) => self.done.push((builder.kind(), batch)),
-                    Err(e) => return Err(e),
-                }
+                self.done.push((builder.kind(), builder.finish()?));
             }
         }
         match self.error {
@@ -859,8 +858,8 @@ impl file::RowSink for ArrowRows<'_> {
             return;
         }
         let kind = ledger.kind;
-        let room = self.expected[kind.index()].clamp(1, self.chunk);
         let builder = self.open[kind.index()].get_or_insert_with(|| {
+            let room = self.expected[kind.index()].clamp(1, self.chunk);
             let period = ledger.period.to_string();
             schema::KindBatchBuilder::new(
                 kind,

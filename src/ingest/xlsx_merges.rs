@@ -18,7 +18,7 @@ use quick_xml::events::Event;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-/// The largest sheet part read into memory here.
+/// The largest part scanned here (and the most of one read into memory).
 const MAX_SHEET_XML: u64 = 256 << 20;
 
 /// What this pass learns about one sheet.
@@ -48,15 +48,15 @@ pub fn merged_regions(bytes: &[u8]) -> Option<HashMap<String, SheetExtras>> {
             Some(absolute) => absolute.to_string(),
             None => format!("xl/{target}"),
         };
-        // A sheet part is inflated whole; past 256 MB (more than its cells
-        // would take in the grid anyway) calamine's streaming pass is used.
-        if !zip.by_name(&path).is_ok_and(|e| e.size() <= MAX_SHEET_XML) {
-            continue;
-        }
+        // Past 256 MB (more than its cells would take in the grid anyway)
+        // calamine's own pass is used: what follows the cells is kept whole.
         let Ok(entry) = zip.by_name(&path) else {
             continue;
         };
         let size = entry.size();
+        if size > MAX_SHEET_XML {
+            continue;
+        }
         let extras = scan_sheet(entry.take(size), &mut window);
         out.insert(name, extras?);
     }

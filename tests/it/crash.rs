@@ -164,35 +164,31 @@ fn an_ingest_that_cannot_archive_stops_with_the_error_and_commits_nothing() {
     let archive = ws.path().join("archive");
     std::fs::remove_dir_all(&archive).unwrap();
     std::fs::write(&archive, b"not a folder").unwrap();
-    let out = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
+    let ingest = || {
+        taizhang(ws.path())
+            .arg("ingest")
+            .arg(repo("sample-data"))
+            .output()
+            .unwrap()
+    };
+    let committed = || {
+        std::fs::read_dir(ws.path().join("lake/_batches"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let out = ingest();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("archive"), "{stderr}");
-    let committed = std::fs::read_dir(ws.path().join("lake/_batches"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert_eq!(committed, 0, "no batch may be committed");
+    assert_eq!(committed(), 0, "no batch may be committed");
 
     std::fs::remove_file(&archive).unwrap();
-    let rerun = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
+    let rerun = ingest();
     assert_eq!(
         rerun.status.code(),
         Some(1),
         "the sample has two rejected rows: {}",
         String::from_utf8_lossy(&rerun.stderr)
     );
-    assert_eq!(
-        std::fs::read_dir(ws.path().join("lake/_batches"))
-            .unwrap()
-            .count(),
-        1
-    );
+    assert_eq!(committed(), 1);
 }
