@@ -58,7 +58,7 @@ pub struct HeaderCell {
     /// The cell as written, shared with the grid.
     pub text: Arc<str>,
     /// The column it names for each kind ([`Kind::ALL`] order), found in one scan.
-    matches: [Option<(usize, MatchQuality)>; Kind::ALL.len()],
+    matches: [PackedMatch; Kind::ALL.len()],
     /// A 是否… column: 是 means done.
     yes_no: bool,
     /// A satisfaction form's computed column (有效票, 满意率…), never read.
@@ -67,7 +67,41 @@ pub struct HeaderCell {
 
 impl HeaderCell {
     fn names(&self, kind: Kind) -> Option<(usize, MatchQuality)> {
-        self.matches[kind.index()]
+        self.matches[kind.index()].get()
+    }
+}
+
+/// A header cell's `Option<(column, quality)>` in 4 bytes instead of 24: the
+/// first 30 rows of every sheet are header candidates, ~15 cells each, and at
+/// 24 bytes a kind their matches were most of the memory header search wrote.
+/// 0 is no match; otherwise bits 24.. hold the column + 1, bit 23 an exact
+/// match and bits 0..23 a contained synonym's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PackedMatch(u32);
+
+impl PackedMatch {
+    const EXACT: u32 = 1 << 23;
+    const LEN: u32 = Self::EXACT - 1;
+
+    fn new(m: Option<(usize, MatchQuality)>) -> PackedMatch {
+        let Some((spec, quality)) = m else {
+            return PackedMatch(0);
+        };
+        // Kinds have under 255 columns and synonyms are a few characters.
+        let spec = u32::try_from(spec + 1).unwrap_or(u32::MAX).min(0xff) << 24;
+        PackedMatch(match quality {
+            MatchQuality::Exact => spec | Self::EXACT,
+            MatchQuality::Contained(len) => spec | (len as u32).min(Self::LEN),
+        })
+    }
+
+    fn get(self) -> Option<(usize, MatchQuality)> {
+        let spec = (self.0 >> 24).checked_sub(1)? as usize;
+        Some(if self.0 & Self::EXACT != 0 {
+            (spec, MatchQuality::Exact)
+        } else {
+            (spec, MatchQuality::Contained((self.0 & Self::LEN) as usize))
+        })
     }
 }
 
@@ -172,24 +206,33 @@ pub fn find_header_in(
 }
 
 fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
+    let row_cells = row
+        .checked_sub(grid.origin.0)
+        .and_then(|r| grid.rows.get(r as usize))
+        .map_or(&[][..], Vec::as_slice);
+    // Sized once: grown cell by cell, each row's list was copied two or three
+    // times into fresh memory, for 30 rows of every sheet.
+    let texts = row_cells
+        .iter()
+        .filter(|c| matches!(c, CellValue::Text(_)))
+        .count();
+    let mut cells = Vec::with_capacity(texts);
     // One buffer for every cell's normalised form: most cells of the rows
     // tried are data, not headers, and keep nothing of it.
     let mut norm = String::new();
-    (grid.origin.1..grid.col_count())
-        .filter_map(|col| match grid.cell(row, col) {
-            CellValue::Text(s) => {
-                normalize_header_into(s, &mut norm);
-                Some(HeaderCell {
-                    col,
-                    text: s.clone(),
-                    matches: rules.match_header_all(&norm),
-                    yes_no: norm.contains("是否"),
-                    satisfaction_ignored: SATISFACTION_IGNORED.contains(&norm.as_str()),
-                })
-            }
-            _ => None,
-        })
-        .collect()
+    for (col, cell) in (grid.origin.1..).zip(row_cells) {
+        if let CellValue::Text(s) = cell {
+            normalize_header_into(s, &mut norm);
+            cells.push(HeaderCell {
+                col,
+                text: s.clone(),
+                matches: rules.match_header_all(&norm).map(PackedMatch::new),
+                yes_no: norm.contains("是否"),
+                satisfaction_ignored: SATISFACTION_IGNORED.contains(&norm.as_str()),
+            });
+        }
+    }
+    cells
 }
 
 /// The canonical columns a row's cells name, as a bit set: what [`bind`]
@@ -876,6 +919,24 @@ fn strip_count_suffix(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packed_match_gives_back_the_match_it_was_made_of() {
+        let cases = [
+            None,
+            Some((0, MatchQuality::Exact)),
+            Some((0, MatchQuality::Contained(1))),
+            Some((17, MatchQuality::Contained(6))),
+            Some((42, MatchQuality::Exact)),
+        ];
+        for m in cases {
+            assert_eq!(PackedMatch::new(m).get(), m);
+        }
+        // Ordering of qualities survives packing, since scoring compares them.
+        let short = PackedMatch::new(Some((3, MatchQuality::Contained(2)))).get();
+        let long = PackedMatch::new(Some((3, MatchQuality::Contained(5)))).get();
+        assert!(long.unwrap().1 > short.unwrap().1);
+    }
 
     #[test]
     fn rows_handed_out_one_by_one_are_the_rows_read_whole_and_repeats_are_found() {
