@@ -18,8 +18,17 @@ pub use status::{Status, StatusVocab};
 /// Yes/no cells: 是/√/有/已 → true; 否/无/×/blank → false; anything else is not
 /// a yes/no answer (`None`).
 pub fn parse_yes_no(text: &str) -> Option<bool> {
-    let s = text::strip_whitespace(&text::fold_width(text, true));
-    match s.as_str() {
+    // Most cells say 是 or 否 as they stand: answered without the two
+    // strings normalising costs (one of every row's allocations). Folding
+    // and stripping cannot change such an answer, so both paths agree.
+    if let Some(answer) = yes_no_word(text.trim()) {
+        return Some(answer);
+    }
+    yes_no_word(&text::strip_whitespace(&text::fold_width(text, true)))
+}
+
+fn yes_no_word(s: &str) -> Option<bool> {
+    match s {
         "是" | "√" | "✓" | "有" | "已" | "Y" | "y" | "YES" | "yes" | "TRUE" | "true" => {
             Some(true)
         }
@@ -45,5 +54,47 @@ mod tests {
             assert_eq!(parse_yes_no(t), Some(false), "{t}");
         }
         assert_eq!(parse_yes_no("待定"), None);
+    }
+
+    #[test]
+    fn the_quick_answer_is_the_answer_after_normalising() {
+        use super::{text, yes_no_word};
+        let words = [
+            "是",
+            "否",
+            "√",
+            "✓",
+            "有",
+            "无",
+            "已",
+            "×",
+            "/",
+            "Y",
+            "n",
+            "YES",
+            "no",
+            "TRUE",
+            "false",
+            "ｙｅｓ",
+            "Ｎ",
+            "是的",
+            "否（暂无）",
+            "待定",
+            "",
+            "0",
+            "1",
+            "是 否",
+        ];
+        for w in words {
+            for t in [
+                w.to_string(),
+                format!(" {w} "),
+                format!("\u{3000}{w}\t"),
+                format!("{w}\n备注"),
+            ] {
+                let normalised = yes_no_word(&text::strip_whitespace(&text::fold_width(&t, true)));
+                assert_eq!(parse_yes_no(&t), normalised, "{t:?}");
+            }
+        }
     }
 }
