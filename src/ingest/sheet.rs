@@ -87,7 +87,8 @@ impl PackedMatch {
         let Some((spec, quality)) = m else {
             return PackedMatch(0);
         };
-        // Kinds have under 255 columns and synonyms are a few characters.
+        // Kinds have a few dozen columns and synonyms are a few characters.
+        debug_assert!(spec < 0xff, "column index {spec} does not fit");
         let spec = u32::try_from(spec + 1).unwrap_or(u32::MAX).min(0xff) << 24;
         PackedMatch(match quality {
             MatchQuality::Exact => spec | Self::EXACT,
