@@ -279,16 +279,20 @@ fn read_as(
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
                 let formulas = sheet.as_ref().is_none_or(|s| s.formulas);
-                let mut grid = collect_cells(name, limits.max_cells, &mut shared, || {
-                    if !formulas {
-                        let cell = reader.next_cell().map_err(|e| e.to_string())?;
-                        return Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)));
-                    }
-                    let record = reader
-                        .next_cell_with_formula_metadata()
-                        .map_err(|e| e.to_string())?;
-                    Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
-                })?;
+                let declared = reader.dimensions();
+                let mut grid =
+                    collect_cells(name, limits.max_cells, declared, &mut shared, || {
+                        if !formulas {
+                            let cell = reader.next_cell().map_err(|e| e.to_string())?;
+                            return Ok(
+                                cell.map(|c| (c.get_position(), c.get_value().clone(), false))
+                            );
+                        }
+                        let record = reader
+                            .next_cell_with_formula_metadata()
+                            .map_err(|e| e.to_string())?;
+                        Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
+                    })?;
                 drop(reader);
                 let merges = match sheet {
                     Some(s) => s.merges,
@@ -315,7 +319,8 @@ fn read_as(
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let grid = collect_cells(name, limits.max_cells, &mut shared, || {
+                let declared = reader.dimensions();
+                let grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
                     let cell = reader.next_cell().map_err(|e| e.to_string())?;
                     Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)))
                 })?;
@@ -429,6 +434,7 @@ impl SharedStrings {
 fn collect_cells<'a, F>(
     name: String,
     max_cells: u64,
+    declared: Dimensions,
     shared: &mut SharedStrings,
     mut next: F,
 ) -> Result<SheetGrid, WorkbookError>
@@ -436,6 +442,7 @@ where
     F: FnMut() -> Result<Option<((u32, u32), DataRef<'a>, bool)>, String>,
 {
     let mut grid = GridBuilder::new(max_cells.saturating_mul(4));
+    grid.expect(declared);
     let mut uncached = Vec::new();
     let mut count: u64 = 0;
     let too_many = |name: &String| WorkbookError::TooManyCells {
@@ -501,6 +508,25 @@ impl GridBuilder {
             area: 0,
             max_area,
             width: 0,
+        }
+    }
+
+    /// Takes room for the size a sheet declares (`<dimension>`): grown row by
+    /// row instead, the list of rows was copied into fresh memory a dozen
+    /// times per sheet, and the first rows grew cell by cell. Only room is
+    /// taken, nothing is written, and a sheet may declare anything: the
+    /// room is capped, and the cells themselves still decide the grid.
+    fn expect(&mut self, declared: Dimensions) {
+        const MAX_ROWS: u64 = 1 << 14;
+        const MAX_WIDTH: u64 = 64;
+        let rows = u64::from(declared.end.0.saturating_sub(declared.start.0)) + 1;
+        let width = u64::from(declared.end.1.saturating_sub(declared.start.1)) + 1;
+        if declared.start > declared.end || rows.saturating_mul(width) > self.max_area {
+            return;
+        }
+        self.rows.reserve_exact(rows.min(MAX_ROWS) as usize);
+        if width <= MAX_WIDTH {
+            self.width = self.width.max(width as usize);
         }
     }
 
@@ -763,11 +789,48 @@ mod tests {
             .map(|r| ((r, 16_000), DataRef::String("far".into()), false))
             .collect();
         next.insert(0, ((0, 0), DataRef::String("near".into()), false));
-        let err = collect_cells("s".into(), 100, &mut SharedStrings::default(), || {
-            Ok(next.pop())
-        })
+        let err = collect_cells(
+            "s".into(),
+            100,
+            Dimensions::default(),
+            &mut SharedStrings::default(),
+            || Ok(next.pop()),
+        )
         .unwrap_err();
         assert!(matches!(err, WorkbookError::TooManyCells { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_declared_size_only_reserves_room_and_is_capped() {
+        let cells = |declared: Dimensions| {
+            let mut next = vec![
+                ((3, 2), DataRef::String("b".into()), false),
+                ((1, 1), DataRef::String("a".into()), false),
+            ];
+            collect_cells(
+                "s".into(),
+                1_000_000,
+                declared,
+                &mut SharedStrings::default(),
+                || Ok(next.pop()),
+            )
+            .unwrap()
+        };
+        let plain = cells(Dimensions::default());
+        // As declared; wider than the cells; longer than the room taken; the
+        // whole sheet (more than a grid may hold); backwards.
+        for declared in [
+            Dimensions::new((1, 1), (3, 2)),
+            Dimensions::new((0, 0), (50, 40)),
+            Dimensions::new((0, 0), (100_000, 3)),
+            Dimensions::new((0, 0), (1_048_575, 16_383)),
+            Dimensions::new((9, 9), (1, 1)),
+        ] {
+            let grid = cells(declared);
+            assert_eq!(grid.origin, plain.origin);
+            assert_eq!(grid.rows, plain.rows, "{declared:?}");
+            assert!(grid.rows.capacity() <= 1 << 14);
+        }
     }
 
     #[test]
@@ -782,9 +845,13 @@ mod tests {
             .rev()
             .map(|(r, c, i)| ((r, c), DataRef::SharedString(table[i].as_str()), false))
             .collect();
-        let grid = collect_cells("s".into(), 100, &mut SharedStrings::default(), || {
-            Ok(next.pop())
-        })
+        let grid = collect_cells(
+            "s".into(),
+            100,
+            Dimensions::default(),
+            &mut SharedStrings::default(),
+            || Ok(next.pop()),
+        )
         .unwrap();
         let (CellValue::Text(a), CellValue::Text(b)) = (grid.cell(0, 0), grid.cell(2, 0)) else {
             panic!("text cells expected");
