@@ -428,7 +428,11 @@ pub fn read_rows_into(
     // only the hash is remembered, since rows already handed out are gone.
     // Two different rows of a million-row sheet share a hash with odds of
     // about 1 in 30 million, and would only cost a wrong warning.
-    let mut seen: foldhash::HashMap<u64, u32> = Default::default();
+    // Sized for every row at once: grown as rows came, it was rehashed into
+    // fresh memory nine times for a national ledger's few hundred rows.
+    let data_rows = grid.row_count().saturating_sub(header.last_row + 1) as usize;
+    let mut seen: foldhash::HashMap<u64, u32> =
+        foldhash::HashMap::with_capacity_and_hasher(data_rows, Default::default());
     let mut values: Vec<Value> = Vec::with_capacity(row_width);
     // The sheet columns bound to each canonical column, looked up once.
     let bound_to: Vec<Vec<&Binding>> = (0..specs.len())
