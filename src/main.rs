@@ -4,12 +4,14 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc instead of glibc's malloc: ingest makes many small allocations
-/// per row and frees them soon after, across threads; glibc's arenas spent
-/// ~23 % of a national quarter's ingest in malloc/free (perf,
-/// benches/README.md).
+/// jemalloc instead of the system's malloc: ingest makes many small
+/// allocations per row and frees them soon after, across threads. glibc's
+/// arenas once spent ~23 % of a national quarter's ingest in malloc/free;
+/// mimalloc was fast but handed out memory long out of cache; jemalloc
+/// reuses what was just freed (benches/README.md, fifth pass).
+#[cfg(all(unix, not(target_env = "musl")))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = taizhang::cli::Cli::parse();
