@@ -207,10 +207,7 @@ pub fn find_header_in(
 }
 
 fn header_cells(grid: &SheetGrid, row: u32, rules: &Rules) -> Vec<HeaderCell> {
-    let row_cells = row
-        .checked_sub(grid.origin.0)
-        .and_then(|r| grid.rows.get(r as usize))
-        .map_or(&[][..], Vec::as_slice);
+    let row_cells = grid.row_cells(row);
     // Sized once: grown cell by cell, each row's list was copied two or three
     // times into fresh memory, for 30 rows of every sheet.
     let texts = row_cells
@@ -443,10 +440,9 @@ pub fn read_rows_into(
     let mut cells: Vec<(u32, &CellValue)> = Vec::new();
     for row in header.last_row + 1..grid.row_count() {
         cells.clear();
-        let row_cells = grid.rows.get((row - grid.origin.0) as usize);
         cells.extend(
             (first_col..)
-                .zip(row_cells.into_iter().flatten())
+                .zip(grid.row_cells(row))
                 .take((last_col - first_col) as usize)
                 .filter(|(_, v)| !v.is_empty()),
         );

@@ -79,16 +79,17 @@ pub struct SheetGrid {
 impl SheetGrid {
     pub fn cell(&self, row: u32, col: u32) -> &CellValue {
         static EMPTY: CellValue = CellValue::Empty;
-        let (Some(r), Some(c)) = (
-            row.checked_sub(self.origin.0),
-            col.checked_sub(self.origin.1),
-        ) else {
-            return &EMPTY;
-        };
-        self.rows
-            .get(r as usize)
-            .and_then(|cells| cells.get(c as usize))
+        col.checked_sub(self.origin.1)
+            .and_then(|c| self.row_cells(row).get(c as usize))
             .unwrap_or(&EMPTY)
+    }
+
+    /// The cells of `row`, from the grid's first column to the row's last
+    /// cell; empty for a row outside the grid.
+    pub fn row_cells(&self, row: u32) -> &[CellValue] {
+        row.checked_sub(self.origin.0)
+            .and_then(|r| self.rows.get(r as usize))
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn row_count(&self) -> u32 {
@@ -693,6 +694,23 @@ pub fn write_a1(out: &mut impl std::fmt::Write, row: u32, col: u32) -> std::fmt:
 mod tests {
     use super::*;
 
+    type CellIn<'a> = ((u32, u32), DataRef<'a>, bool);
+
+    /// [`collect_cells`] over `cells`, read from the last to the first.
+    fn collect(
+        max_cells: u64,
+        declared: Dimensions,
+        mut cells: Vec<CellIn<'_>>,
+    ) -> Result<SheetGrid, WorkbookError> {
+        collect_cells(
+            "s".into(),
+            max_cells,
+            declared,
+            &mut SharedStrings::default(),
+            || Ok(cells.pop()),
+        )
+    }
+
     #[test]
     fn a1_notation() {
         assert_eq!(a1(0, 0), "A1");
@@ -789,32 +807,18 @@ mod tests {
             .map(|r| ((r, 16_000), DataRef::String("far".into()), false))
             .collect();
         next.insert(0, ((0, 0), DataRef::String("near".into()), false));
-        let err = collect_cells(
-            "s".into(),
-            100,
-            Dimensions::default(),
-            &mut SharedStrings::default(),
-            || Ok(next.pop()),
-        )
-        .unwrap_err();
+        let err = collect(100, Dimensions::default(), next).unwrap_err();
         assert!(matches!(err, WorkbookError::TooManyCells { .. }), "{err:?}");
     }
 
     #[test]
     fn a_declared_size_only_reserves_room_and_is_capped() {
         let cells = |declared: Dimensions| {
-            let mut next = vec![
+            let next = vec![
                 ((3, 2), DataRef::String("b".into()), false),
                 ((1, 1), DataRef::String("a".into()), false),
             ];
-            collect_cells(
-                "s".into(),
-                1_000_000,
-                declared,
-                &mut SharedStrings::default(),
-                || Ok(next.pop()),
-            )
-            .unwrap()
+            collect(1_000_000, declared, next).unwrap()
         };
         let plain = cells(Dimensions::default());
         // As declared; wider than the cells; longer than the room taken; the
@@ -840,19 +844,12 @@ mod tests {
             "推进中".to_string(),
             " \n".to_string(),
         ];
-        let mut next: Vec<_> = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (2, 0, 0), (2, 1, 2)]
+        let next: Vec<_> = [(0, 0, 0), (0, 1, 1), (1, 0, 0), (2, 0, 0), (2, 1, 2)]
             .into_iter()
             .rev()
             .map(|(r, c, i)| ((r, c), DataRef::SharedString(table[i].as_str()), false))
             .collect();
-        let grid = collect_cells(
-            "s".into(),
-            100,
-            Dimensions::default(),
-            &mut SharedStrings::default(),
-            || Ok(next.pop()),
-        )
-        .unwrap();
+        let grid = collect(100, Dimensions::default(), next).unwrap();
         let (CellValue::Text(a), CellValue::Text(b)) = (grid.cell(0, 0), grid.cell(2, 0)) else {
             panic!("text cells expected");
         };
