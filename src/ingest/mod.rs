@@ -10,6 +10,7 @@ pub mod file;
 pub mod issue;
 pub mod sheet;
 pub mod workbook;
+pub mod xlsx_fast;
 pub mod xlsx_merges;
 
 use chrono::{DateTime, FixedOffset};

@@ -66,7 +66,7 @@ pub struct Merge {
 }
 
 /// One sheet: its cells from `origin` (0-based absolute row, col) and merges.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SheetGrid {
     pub name: String,
     pub origin: (u32, u32),
@@ -268,42 +268,10 @@ fn read_as(
     // xlsx and xlsb are read cell by cell, so a hostile sheet is refused
     // before it is held in memory; xls and ods are bounded by calamine itself.
     match format {
-        Format::Xlsx => {
-            let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            let names = worksheet_names(&wb, limits.max_sheets)?;
-            let mut extras = super::xlsx_merges::merged_regions(bytes);
-            let mut shared = SharedStrings::default();
-            let mut sheets = Vec::with_capacity(names.len());
-            for name in names {
-                let sheet = extras.as_mut().and_then(|m| m.remove(&name));
-                let mut reader = wb
-                    .worksheet_cells_reader(&name)
-                    .map_err(|e| unreadable(&format!("{name}: {e}")))?;
-                let formulas = sheet.as_ref().is_none_or(|s| s.formulas);
-                let declared = reader.dimensions();
-                let mut grid =
-                    collect_cells(name, limits.max_cells, declared, &mut shared, || {
-                        if !formulas {
-                            let cell = reader.next_cell().map_err(|e| e.to_string())?;
-                            return Ok(
-                                cell.map(|c| (c.get_position(), c.get_value().clone(), false))
-                            );
-                        }
-                        let record = reader
-                            .next_cell_with_formula_metadata()
-                            .map_err(|e| e.to_string())?;
-                        Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
-                    })?;
-                drop(reader);
-                let merges = match sheet {
-                    Some(s) => s.merges,
-                    None => wb.merge_cells_by_sheet_name(&grid.name).unwrap_or_default(),
-                };
-                grid.merges = merges.into_iter().map(Merge::from).collect();
-                sheets.push(grid);
-            }
-            Ok(sheets)
-        }
+        Format::Xlsx => match read_xlsx_plain(bytes, limits)? {
+            Some(sheets) => Ok(sheets),
+            None => read_xlsx_calamine(bytes, limits),
+        },
         Format::Xls => {
             let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             read_sheets(&mut wb, limits.max_sheets, |wb, name| {
@@ -335,6 +303,105 @@ fn read_as(
         }
         Format::Csv => Ok(vec![read_csv(bytes)]),
     }
+}
+
+/// An xlsx workbook read by calamine: the files [`read_xlsx_plain`] gives up on.
+fn read_xlsx_calamine(bytes: &[u8], limits: ReadLimits) -> Result<Vec<SheetGrid>, WorkbookError> {
+    let unreadable = |e: &dyn std::fmt::Display| WorkbookError::Unreadable(e.to_string());
+    let cursor = Cursor::new(bytes);
+    let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
+    let names = worksheet_names(&wb, limits.max_sheets)?;
+    let mut extras = super::xlsx_merges::merged_regions(bytes);
+    let mut shared = SharedStrings::default();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let sheet = extras.as_mut().and_then(|m| m.remove(&name));
+        let mut reader = wb
+            .worksheet_cells_reader(&name)
+            .map_err(|e| unreadable(&format!("{name}: {e}")))?;
+        let formulas = sheet.as_ref().is_none_or(|s| s.formulas);
+        let declared = reader.dimensions();
+        let mut grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
+            if !formulas {
+                let cell = reader.next_cell().map_err(|e| e.to_string())?;
+                return Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)));
+            }
+            let record = reader
+                .next_cell_with_formula_metadata()
+                .map_err(|e| e.to_string())?;
+            Ok(record.map(|r| (r.pos, r.value, r.formula.is_some())))
+        })?;
+        drop(reader);
+        let merges = match sheet {
+            Some(s) => s.merges,
+            None => wb.merge_cells_by_sheet_name(&grid.name).unwrap_or_default(),
+        };
+        grid.merges = merges.into_iter().map(Merge::from).collect();
+        sheets.push(grid);
+    }
+    Ok(sheets)
+}
+
+thread_local! {
+    /// The buffer the last sheet part on this thread was inflated into.
+    static SPARE_PART: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// A part buffer past this size is not kept for the next workbook.
+const SPARE_PART_MAX: usize = 4 << 20;
+
+/// An xlsx workbook read by [`super::xlsx_fast`], or `Ok(None)` when that
+/// reader gives up on it and calamine is to read it instead.
+fn read_xlsx_plain(
+    bytes: &[u8],
+    limits: ReadLimits,
+) -> Result<Option<Vec<SheetGrid>>, WorkbookError> {
+    use super::xlsx_fast::Bail;
+    let Some(mut book) = super::xlsx_fast::open(bytes) else {
+        return Ok(None);
+    };
+    if book.sheets.len() > limits.max_sheets {
+        return Err(WorkbookError::TooManySheets {
+            count: book.sheets.len(),
+            limit: limits.max_sheets,
+        });
+    }
+    let mut shared = SharedStrings::default();
+    let mut part = SPARE_PART.take();
+    let mut read = || -> Result<Option<Vec<SheetGrid>>, WorkbookError> {
+        let mut sheets = Vec::with_capacity(book.sheets.len());
+        for (name, path) in std::mem::take(&mut book.sheets) {
+            if book.sheet_part(&path, &mut part).is_none() {
+                return Ok(None);
+            }
+            let Some(mut cells) = book.meta.cells(&part) else {
+                return Ok(None);
+            };
+            let mut bailed = false;
+            let declared = cells.declared;
+            let mut grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
+                Ok(match cells.next_cell() {
+                    Ok(cell) => cell,
+                    Err(Bail) => {
+                        bailed = true;
+                        None
+                    }
+                })
+            })?;
+            let merges = super::xlsx_merges::merges_in_sheet(cells.tail);
+            let (false, Some(merges)) = (bailed, merges) else {
+                return Ok(None);
+            };
+            grid.merges = merges.into_iter().map(Merge::from).collect();
+            sheets.push(grid);
+        }
+        Ok(Some(sheets))
+    };
+    let sheets = read();
+    if part.capacity() <= SPARE_PART_MAX {
+        SPARE_PART.set(part);
+    }
+    sheets
 }
 
 fn read_sheets<'a, R>(
@@ -695,6 +762,223 @@ mod tests {
     use super::*;
 
     type CellIn<'a> = ((u32, u32), DataRef<'a>, bool);
+
+    const GENEROUS: ReadLimits = ReadLimits {
+        max_sheets: 256,
+        max_cells: 10_000_000,
+        max_unpacked_bytes: 1 << 30,
+    };
+
+    /// Every xlsx and xlsm file under `dir`, by name.
+    fn xlsx_files(dir: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                xlsx_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "xlsx" || e == "xlsm") {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+
+    /// The plain reader's answer for `bytes`, checked against calamine's
+    /// whenever it gives one: `true` when it read the workbook itself.
+    fn read_plain_as_calamine(name: &str, bytes: &[u8]) -> bool {
+        match read_xlsx_plain(bytes, GENEROUS) {
+            Ok(Some(sheets)) => {
+                assert_eq!(Ok(sheets), read_xlsx_calamine(bytes, GENEROUS), "{name}");
+                true
+            }
+            Err(e) => {
+                assert_eq!(read_xlsx_calamine(bytes, GENEROUS).err(), Some(e), "{name}");
+                true
+            }
+            Ok(None) => false,
+        }
+    }
+
+    #[test]
+    fn the_plain_xlsx_reader_reads_every_fixture_it_accepts_as_calamine_does() {
+        let mut files = Vec::new();
+        xlsx_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+            &mut files,
+        );
+        let (mut read, mut left) = (Vec::new(), Vec::new());
+        for (name, bytes) in &files {
+            if read_plain_as_calamine(name, bytes) {
+                read.push(name.as_str());
+            } else {
+                left.push(name.as_str());
+            }
+        }
+        // Dates in both epochs, error cells, rich text with phonetic runs,
+        // entities, empty shared strings, merges: read without calamine.
+        for name in [
+            "header_synonyms.xlsx",
+            "merged_lead_unit.xlsx",
+            "calamine__date_1904.xlsx",
+            "calamine__errors.xlsx",
+            "calamine__vba.xlsm",
+            "calamine__rph.xlsx",
+            "calamine__encoded_entities.xlsx",
+            "calamine__empty_shared_string.xlsx",
+            "calamine__merged_range.xlsx",
+        ] {
+            assert!(
+                read.contains(&name),
+                "{name} left to calamine; read: {read:?}"
+            );
+        }
+        // What this reader does not decode goes to calamine: `_x000D_`
+        // escapes, CDATA, a sheet part past its size.
+        for name in [
+            "calamine__has_x000D_.xlsx",
+            "calamine__inlineStr_cdata.xlsx",
+            "zip_bomb_150mb.xlsx",
+        ] {
+            assert!(left.contains(&name), "{name} read without calamine");
+        }
+    }
+
+    #[test]
+    fn the_plain_xlsx_reader_reads_every_kind_of_cell_as_calamine_does() {
+        use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Formula, Workbook};
+        let mut book = Workbook::new();
+        let bold = XFormat::new().set_bold();
+        let date = XFormat::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+        let duration = XFormat::new().set_num_format("[h]:mm");
+        let sheet = book.add_worksheet().set_name("任务 & 台账").unwrap();
+        let texts = [
+            "深化\"放管服\"改革 <试点>",
+            "  前后有空格  ",
+            "两行\n文字",
+            "",
+            "a&b",
+            "1.50",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            sheet.write_string(i as u32, 0, *text).unwrap();
+            sheet.write_string(i as u32, 5, *text).unwrap();
+        }
+        for (i, x) in [0.1 + 0.2, -3.5, 1e-7, 1e20, 45_000.0, 42.0]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_number(i as u32, 1, *x).unwrap();
+        }
+        let day = ExcelDateTime::from_ymd(2024, 6, 30).unwrap();
+        sheet.write_datetime_with_format(0, 2, &day, &date).unwrap();
+        sheet
+            .write_number_with_format(1, 2, 1.75, &duration)
+            .unwrap();
+        sheet
+            .write_number_with_format(2, 2, 45_000.0, &bold)
+            .unwrap();
+        sheet.write_boolean(3, 2, true).unwrap();
+        sheet.write_boolean(4, 2, false).unwrap();
+        sheet.write_blank(5, 2, &bold).unwrap();
+        sheet
+            .write_formula(0, 3, Formula::new("=B1*2").set_result("0.6"))
+            .unwrap();
+        sheet.write_formula(1, 3, "=B2+1").unwrap();
+        sheet
+            .write_formula(2, 3, Formula::new("=A1&\"!\"").set_result("是"))
+            .unwrap();
+        sheet
+            .write_rich_string(3, 3, &[(&bold, "重点"), (&XFormat::default(), "任务 ")])
+            .unwrap();
+        sheet.merge_range(7, 0, 8, 3, "合并的说明", &bold).unwrap();
+        sheet.write_string(1_048_575, 16_383, "最后一格").unwrap();
+        book.add_worksheet().set_name("空表").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(read_plain_as_calamine("every kind of cell", &bytes));
+        let sheets = read_xlsx_plain(&bytes, GENEROUS).unwrap().unwrap();
+        assert_eq!(sheets.len(), 2);
+        // A formula's saved result is its value.
+        assert_eq!(sheets[0].cell(0, 3), &CellValue::Number(0.6));
+        assert_eq!(sheets[0].cell(2, 3), &CellValue::text("是"));
+        assert_eq!(sheets[0].merges.len(), 1);
+    }
+
+    /// `bytes` (an xlsx) with one part replaced, the archive stored.
+    fn with_part(bytes: &[u8], name: &str, part: &[u8]) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let entry_name = entry.name().unwrap().into_owned();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            out.start_file(entry_name.as_str(), stored).unwrap();
+            out.write_all(if entry_name == name { part } else { &data })
+                .unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn the_plain_xlsx_reader_gives_up_or_agrees_with_calamine_on_damaged_parts() {
+        use std::io::Read;
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/merged_lead_unit.xlsx");
+        let bytes = std::fs::read(path).unwrap();
+        let (mut checked, mut read) = (0, 0);
+        for name in ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"] {
+            let mut part = Vec::new();
+            let mut zip = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+            zip.by_name(name).unwrap().read_to_end(&mut part).unwrap();
+            let step = (part.len() / 97).max(1);
+            for at in (0..part.len()).step_by(step) {
+                // Cut short, and one markup byte swapped for another.
+                let mut swapped = part.clone();
+                swapped[at] = match part[at] {
+                    b'<' => b'>',
+                    b'>' => b'/',
+                    b'"' => b'<',
+                    b'/' => b'&',
+                    b'0'..=b'9' => b'x',
+                    _ => b'<',
+                };
+                for damaged in [&part[..at], &swapped[..]] {
+                    if read_plain_as_calamine(name, &with_part(&bytes, name, damaged)) {
+                        read += 1;
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        // Damage the reader can see past (in text, in a value) is read, and
+        // read as calamine reads it; the rest is left to calamine.
+        assert!(
+            checked > 300 && read > 20,
+            "{read} of {checked} damaged workbooks read"
+        );
+    }
+
+    #[test]
+    fn the_plain_xlsx_reader_reads_the_national_sample_as_calamine_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = crate::sample::NationalOptions {
+            quarters: 1,
+            units: Some(4),
+            tasks: None,
+        };
+        crate::sample::generate_with(dir.path(), 3, crate::sample::Scale::National, opts).unwrap();
+        let mut files = Vec::new();
+        xlsx_files(dir.path(), &mut files);
+        assert!(files.len() >= 3, "{} workbooks", files.len());
+        for (name, bytes) in &files {
+            assert!(
+                read_plain_as_calamine(name, bytes),
+                "{name} left to calamine"
+            );
+        }
+    }
 
     /// [`collect_cells`] over `cells`, read from the last to the first.
     fn collect(

@@ -308,7 +308,7 @@ fn has_formula(cells: &[u8]) -> bool {
 
 /// The merged regions in the tail of a sheet part (from its last
 /// `sheetData` tag on, after the cells).
-fn merges_in_sheet(tail: &[u8]) -> Option<Vec<Dimensions>> {
+pub fn merges_in_sheet(tail: &[u8]) -> Option<Vec<Dimensions>> {
     // Comments and CDATA could hide a tag from a byte search; Excel writes
     // neither, so they take the XML reader.
     let plain = memchr::memmem::find(tail, b"<!").is_none();
