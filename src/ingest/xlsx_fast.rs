@@ -1,7 +1,7 @@
 //! xlsx workbooks read in one pass over each part, without calamine, when
 //! they keep to the plain form that Excel, WPS and the common libraries
 //! write. Anything else — a namespace prefix, a comment, CDATA, an
-//! escape this reader does not decode, a number it would have to guess at —
+//! entity this reader does not know, a number it would have to guess at —
 //! makes [`open`] or [`SheetCells::next_cell`] give up (`None` or [`Bail`]), and
 //! the caller reads the whole workbook with calamine instead. Wherever
 //! calamine reads a workbook, the result is calamine's: the tests compare the
@@ -539,34 +539,82 @@ fn rich_text(xml: &str, mut at: usize, name: &[u8], out: &mut String) -> Option<
                 if phonetic {
                     continue;
                 }
-                if text.contains('<') || text.contains('\r') {
+                if text.contains('<') {
                     return None;
                 }
                 let preserve = attributes(tag)?
                     .iter()
                     .any(|&(k, v)| k == b"xml:space" && v == b"preserve");
-                let piece = if text.contains('&') {
-                    let mut decoded = String::with_capacity(text.len());
-                    decode_entities(text, &mut decoded)?;
-                    std::borrow::Cow::Owned(decoded)
-                } else {
-                    std::borrow::Cow::Borrowed(text)
-                };
+                let piece = xml_text(text)?;
                 let piece = if preserve {
                     &piece[..]
                 } else {
                     piece.trim_matches([' ', '\t', '\r', '\n'])
                 };
-                // calamine decodes `_xHHHH_` escapes; none is expected here.
-                if piece.contains("_x") {
-                    return None;
-                }
-                out.push_str(piece);
+                out.push_str(&unescape_excel(piece));
             }
             (false, _) if !empty => open.push(tag_name),
             _ => {}
         }
     }
+}
+
+/// Decodes Excel's `_xHHHH_` escapes (a UTF-16 code unit each: `_x000D_` is
+/// a carriage return, `_xD83D__xDCF7_` a surrogate pair, `_x005F_` a literal
+/// `_`), as calamine's `unescape_xml` does: a lone or unpaired surrogate
+/// becomes U+FFFD.
+fn unescape_excel(text: &str) -> std::borrow::Cow<'_, str> {
+    const LEN: usize = "_xHHHH_".len();
+    let unit_at = |i: usize| -> Option<u16> {
+        let b = text.as_bytes().get(i..i + LEN)?;
+        if b[0] != b'_'
+            || b[1] != b'x'
+            || b[6] != b'_'
+            || !b[2..6].iter().all(u8::is_ascii_hexdigit)
+        {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&b[2..6]).ok()?, 16).ok()
+    };
+    let next_escape = |mut from: usize| -> Option<(usize, u16)> {
+        while let Some(offset) = text[from..].find('_') {
+            let i = from + offset;
+            if let Some(unit) = unit_at(i) {
+                return Some((i, unit));
+            }
+            from = i + 1;
+        }
+        None
+    };
+    let Some((mut at, mut unit)) = next_escape(0) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&text[copied..at]);
+        at += LEN;
+        match unit {
+            0xD800..=0xDBFF => match unit_at(at) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    at += LEN;
+                }
+                _ => out.push(char::REPLACEMENT_CHARACTER),
+            },
+            0xDC00..=0xDFFF => out.push(char::REPLACEMENT_CHARACTER),
+            _ => out.push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)),
+        }
+        copied = at;
+        match next_escape(at) {
+            Some(next) => (at, unit) = next,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 fn tag_name(tag: &[u8]) -> Option<&[u8]> {
@@ -577,11 +625,36 @@ fn tag_name(tag: &[u8]) -> Option<&[u8]> {
     (len > 0).then(|| &tag[start..start + len])
 }
 
-/// Appends `text` with XML's predefined and numeric entities decoded.
+/// Character data as an XML reader gives it: line ends normalised (`\r\n`
+/// and a lone `\r` read `\n`), entities decoded (a `&#13;` stays `\r`).
+fn xml_text(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !text.contains(['&', '\r']) {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    decode_entities(text, &mut out)?;
+    Some(std::borrow::Cow::Owned(out))
+}
+
+fn push_normalised(out: &mut String, literal: &str) {
+    let mut rest = literal;
+    while let Some(cr) = rest.find('\r') {
+        out.push_str(&rest[..cr]);
+        out.push('\n');
+        rest = &rest[cr + 1..];
+        if rest.starts_with('\n') {
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+}
+
+/// Appends `text` with XML's predefined and numeric entities decoded and the
+/// line ends of its literal text normalised.
 fn decode_entities(text: &str, out: &mut String) -> Option<()> {
     let mut rest = text;
     while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
+        push_normalised(out, &rest[..amp]);
         let semi = amp + rest[amp..].find(';')?;
         let entity = &rest[amp + 1..semi];
         match entity {
@@ -607,7 +680,7 @@ fn decode_entities(text: &str, out: &mut String) -> Option<()> {
         }
         rest = &rest[semi + 1..];
     }
-    out.push_str(rest);
+    push_normalised(out, rest);
     Some(())
 }
 
@@ -843,7 +916,9 @@ impl<'x> SheetCells<'x> {
 
     /// A `<v>` value by the cell's type and style (calamine's `read_v`).
     fn value(&self, v: &'x str, s: Option<&[u8]>, t: Option<&[u8]>) -> Result<DataRef<'x>, Bail> {
-        if v.contains(['<', '&', '\r']) {
+        // calamine reads the other types' first run of text as it stands.
+        let character_data = matches!(t, Some(b"str" | b"d"));
+        if v.contains('<') || !character_data && v.contains(['&', '\r']) {
             return Err(Bail);
         }
         Ok(match t {
@@ -877,8 +952,8 @@ impl<'x> SheetCells<'x> {
                 _ => return Err(Bail),
             },
             Some(b"e") => DataRef::Error(v.parse::<CellErrorType>().map_err(|_| Bail)?),
-            Some(b"str") if !v.contains("_x") => DataRef::String(v.to_string()),
-            Some(b"d") => DataRef::DateTimeIso(v.to_string()),
+            Some(b"str") => DataRef::String(unescape_excel(&xml_text(v).ok_or(Bail)?).into_owned()),
+            Some(b"d") => DataRef::DateTimeIso(xml_text(v).ok_or(Bail)?.into_owned()),
             _ => return Err(Bail),
         })
     }
@@ -999,8 +1074,16 @@ mod tests {
         let strings = shared_strings(xml).unwrap();
         let all: Vec<&str> = (0..3).map(|i| strings.get(i).unwrap()).collect();
         assert_eq!(all, ["改革", "重点 任务", ""]);
-        // An escape calamine decodes and this reader does not: left to calamine.
-        assert!(shared_strings("<sst><si><t>a_x000D_b</t></si></sst>").is_none());
+        // Excel's escapes of UTF-16 units, a literal one escaped in turn.
+        let escaped = shared_strings(
+            "<sst><si><t>a_x000D_b_xD83D__xDCF7_ _x005F_x000D_ _xD800_x</t></si></sst>",
+        )
+        .unwrap();
+        assert_eq!(escaped.get(0), Some("a\rb📷 _x000D_ \u{FFFD}x"));
+        // Line ends as an XML reader normalises them; a `&#13;` is kept,
+        // then trimmed at the end like any ASCII blank.
+        let lines = shared_strings("<sst><si><t>a\r\nb\rc&#13;d&#13;</t></si></sst>").unwrap();
+        assert_eq!(lines.get(0), Some("a\nb\nc\rd"));
         assert!(shared_strings("<sst><si><t>a</t></r></si></sst>").is_none());
     }
 }
