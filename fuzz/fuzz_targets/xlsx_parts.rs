@@ -33,7 +33,24 @@ static PARTS: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(|| {
 
 const FUZZED: [&str; 3] = ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"];
 
+/// calamine panics on some damaged files; taizhang catches those panics
+/// (`catch_unwind` in `ingest/file.rs`) and rejects the file. libFuzzer
+/// aborts on every panic, so panics raised inside calamine are let unwind to
+/// that catch; any other panic still aborts.
+fn let_calamine_panics_unwind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info.location().is_some_and(|l| l.file().contains("/calamine-")) {
+                abort(info);
+            }
+        }));
+    });
+}
+
 fuzz_target!(|data: &[u8]| {
+    let_calamine_panics_unwind();
     let ctx = Context { roster: &ROSTER, rules: &RULES, limits: CONFIG.limits };
     // The first byte picks the part replaced by the rest.
     let Some((&pick, part)) = data.split_first() else { return };
