@@ -343,7 +343,7 @@ fn read_xlsx_calamine(bytes: &[u8], limits: ReadLimits) -> Result<Vec<SheetGrid>
 }
 
 thread_local! {
-    /// The buffer the last sheet part on this thread was inflated into.
+    /// The buffer the last workbook's parts on this thread were inflated into.
     static SPARE_PART: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
@@ -357,18 +357,18 @@ fn read_xlsx_plain(
     limits: ReadLimits,
 ) -> Result<Option<Vec<SheetGrid>>, WorkbookError> {
     use super::xlsx_fast::Bail;
-    let Some(mut book) = super::xlsx_fast::open(bytes) else {
-        return Ok(None);
-    };
-    if book.sheets.len() > limits.max_sheets {
-        return Err(WorkbookError::TooManySheets {
-            count: book.sheets.len(),
-            limit: limits.max_sheets,
-        });
-    }
-    let mut shared = SharedStrings::default();
     let mut part = SPARE_PART.take();
     let mut read = || -> Result<Option<Vec<SheetGrid>>, WorkbookError> {
+        let Some(mut book) = super::xlsx_fast::open(bytes, &mut part) else {
+            return Ok(None);
+        };
+        if book.sheets.len() > limits.max_sheets {
+            return Err(WorkbookError::TooManySheets {
+                count: book.sheets.len(),
+                limit: limits.max_sheets,
+            });
+        }
+        let mut shared = SharedStrings::default();
         let mut sheets = Vec::with_capacity(book.sheets.len());
         for (name, path) in std::mem::take(&mut book.sheets) {
             if book.sheet_part(&path, &mut part).is_none() {

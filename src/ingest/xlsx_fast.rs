@@ -87,8 +87,9 @@ impl Strings {
     }
 }
 
-/// Opens `bytes` as an xlsx workbook this reader can read, or `None`.
-pub fn open(bytes: &[u8]) -> Option<Book<'_>> {
+/// Opens `bytes` as an xlsx workbook this reader can read, or `None`;
+/// `buf` is room to inflate its parts into.
+pub fn open<'b>(bytes: &'b [u8], buf: &mut Vec<u8>) -> Option<Book<'b>> {
     let zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let mut paths = HashMap::with_capacity(zip.len());
     for name in zip.file_names() {
@@ -108,22 +109,21 @@ pub fn open(bytes: &[u8]) -> Option<Book<'_>> {
             is_1904: false,
         },
     };
-    let mut buf = Vec::new();
     // The main part must be where nearly every writer puts it.
-    book.part("_rels/.rels", &mut buf)?.ok()?;
-    if office_document(&buf)? != "xl/workbook.xml" {
+    book.part("_rels/.rels", buf)?.ok()?;
+    if office_document(buf)? != "xl/workbook.xml" {
         return None;
     }
-    if book.part("xl/sharedStrings.xml", &mut buf)?.is_ok() {
-        book.meta.strings = shared_strings(std::str::from_utf8(&buf).ok()?)?;
+    if book.part("xl/sharedStrings.xml", buf)?.is_ok() {
+        book.meta.strings = shared_strings(std::str::from_utf8(buf).ok()?)?;
     }
-    if book.part("xl/styles.xml", &mut buf)?.is_ok() {
-        book.meta.formats = cell_formats(&buf)?;
+    if book.part("xl/styles.xml", buf)?.is_ok() {
+        book.meta.formats = cell_formats(buf)?;
     }
-    book.part("xl/_rels/workbook.xml.rels", &mut buf)?.ok()?;
-    let rels = relationships(&buf)?;
-    book.part("xl/workbook.xml", &mut buf)?.ok()?;
-    let (sheets, is_1904) = workbook_sheets(&buf, &rels)?;
+    book.part("xl/_rels/workbook.xml.rels", buf)?.ok()?;
+    let rels = relationships(buf)?;
+    book.part("xl/workbook.xml", buf)?.ok()?;
+    let (sheets, is_1904) = workbook_sheets(buf, &rels)?;
     book.sheets = sheets;
     book.meta.is_1904 = is_1904;
     Some(book)
@@ -147,12 +147,9 @@ impl Book<'_> {
         Some(Ok(()))
     }
 
-    /// Inflates a worksheet part into `buf` and checks it is UTF-8 without
-    /// comments, CDATA or a document type, which a byte search could misread.
+    /// Inflates a worksheet part into `buf`, for [`Meta::cells`].
     pub fn sheet_part(&mut self, path: &str, buf: &mut Vec<u8>) -> Option<()> {
-        self.part(path, buf)?.ok()?;
-        std::str::from_utf8(buf).ok()?;
-        memchr::memmem::find(buf, b"<!").is_none().then_some(())
+        self.part(path, buf)?.ok()
     }
 }
 
@@ -703,10 +700,14 @@ pub struct SheetCells<'x> {
 }
 
 impl Meta {
-    /// The cells of a worksheet part (checked by [`Book::sheet_part`]).
+    /// The cells of a worksheet part, if it is UTF-8 without comments, CDATA
+    /// or a document type, which a byte search could misread.
     pub fn cells<'x>(&'x self, part: &'x [u8]) -> Option<SheetCells<'x>> {
         let xml = std::str::from_utf8(part).ok()?;
         let x = part;
+        if memchr::memmem::find(x, b"<!").is_some() {
+            return None;
+        }
         // Any prefixed sheetData is another writer's form: calamine reads it.
         let data = find_tag(x, 0, b"sheetData")?;
         if memchr::memmem::find(&x[..data], b":sheetData").is_some() {
