@@ -1,5 +1,5 @@
 //! The library's error type. Per-file and per-row problems are not errors:
-//! they become [`crate::ingest::issue::Issue`]s and the run goes on. An
+//! they become [`crate::issue::Issue`]s and the run goes on. An
 //! `Error` means the command itself could not do its work (exit status 2).
 
 use std::path::PathBuf;

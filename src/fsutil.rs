@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// Marks temporary files: `.name.tmp-<pid>-<n>`. Readers that glob `*.parquet`
 /// never see them, and [`remove_stale_temporaries`] clears those a crash left.
-const TMP_MARK: &str = ".tmp-";
+pub const TMP_MARK: &str = ".tmp-";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -64,6 +64,7 @@ where
             file => file?,
         };
         write(&mut file)?;
+        crash_point("temp-written");
         file.flush()?;
         if durable {
             file.sync_all()?;
@@ -150,6 +151,80 @@ pub fn remove_stale_temporaries(dir: &Path) -> Result<usize> {
     Ok(removed)
 }
 
+/// A fresh hidden work folder beside `target`, for [`replace_dir`]:
+/// `.name.tmp-<pid>`, in the form [`recover_dirs`] clears.
+pub fn temp_dir_for(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}{TMP_MARK}{}", pid()))
+}
+
+/// Puts the folder `tmp` (from [`temp_dir_for`]) in place of `target`: the old
+/// folder is moved aside to `.name.old-<pid>`, the new one renamed in, the
+/// old one removed. A crash in between leaves the old folder aside, and
+/// [`recover_dirs`] moves it back.
+pub fn replace_dir(tmp: &Path, target: &Path) -> Result<()> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let old = target.with_file_name(format!(".{name}{OLD_MARK}{}", pid()));
+    if target.exists() {
+        fs::rename(target, &old).map_err(Error::io(target))?;
+    }
+    crash_point("replace-dir");
+    fs::rename(tmp, target).map_err(Error::io(target))?;
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Marks a folder moved aside by [`replace_dir`].
+const OLD_MARK: &str = ".old-";
+
+/// Clears what a crashed [`replace_dir`] left directly in `dir`: a half-built
+/// `.name.tmp-<pid>` is removed; an old `.name.old-<pid>` is moved back when
+/// `name` is missing (the crash came between the two renames), else removed.
+/// Returns how many folders it cleared.
+pub fn recover_dirs(dir: &Path) -> Result<usize> {
+    let mut cleared = 0;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut stale: Vec<(PathBuf, String)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io(dir))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && entry.file_type().map_err(Error::io(&path))?.is_dir() {
+            stale.push((path, name));
+        }
+    }
+    stale.sort();
+    // Only names of the exact form, so a user's own hidden folders are safe.
+    let pid_after = |mark: &str, name: &str| -> Option<String> {
+        let (original, pid) = name[1..].rsplit_once(mark)?;
+        (!original.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| original.to_string())
+    };
+    for (path, name) in stale {
+        if pid_after(TMP_MARK, &name).is_some() {
+            fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+            cleared += 1;
+        } else if let Some(original) = pid_after(OLD_MARK, &name) {
+            let target = dir.join(&original);
+            if target.exists() {
+                fs::remove_dir_all(&path).map_err(Error::io(&path))?;
+            } else {
+                fs::rename(&path, &target).map_err(Error::io(&path))?;
+            }
+            cleared += 1;
+        }
+    }
+    Ok(cleared)
+}
+
 /// Fault injection for crash tests: with `TAIZHANG_CRASH_AT=<point>:<n>` the
 /// process aborts — no destructors, no cleanup, like `kill -9` — the n-th
 /// time it passes `point`. Without the variable this is one cached lookup.
@@ -212,5 +287,31 @@ mod tests {
         fs::write(dir.path().join("x/part.parquet"), b"whole").unwrap();
         assert_eq!(remove_stale_temporaries(dir.path()).unwrap(), 1);
         assert!(dir.path().join("x/part.parquet").exists());
+    }
+
+    #[test]
+    fn a_swap_killed_midway_is_undone_and_only_its_own_folders_are_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("mart_x");
+        // Killed between the two renames: the old folder is aside, no target.
+        fs::create_dir_all(dir.path().join(".mart_x.old-123")).unwrap();
+        fs::write(dir.path().join(".mart_x.old-123/a.parquet"), b"old").unwrap();
+        // Killed while building another: its work folder.
+        fs::create_dir_all(dir.path().join(".mart_y.tmp-123/period=2024Q2")).unwrap();
+        // Somebody's own hidden folders.
+        fs::create_dir_all(dir.path().join(".git")).unwrap();
+        fs::create_dir_all(dir.path().join(".notes.old-draft")).unwrap();
+        assert_eq!(recover_dirs(dir.path()).unwrap(), 2);
+        assert_eq!(fs::read(target.join("a.parquet")).unwrap(), b"old");
+        assert!(!dir.path().join(".mart_y.tmp-123").exists());
+        assert!(dir.path().join(".git").exists() && dir.path().join(".notes.old-draft").exists());
+
+        // A swap that completes replaces the folder and leaves nothing aside.
+        let tmp = temp_dir_for(&target);
+        fs::create_dir_all(&tmp).unwrap();
+        fs::write(tmp.join("a.parquet"), b"new").unwrap();
+        replace_dir(&tmp, &target).unwrap();
+        assert_eq!(fs::read(target.join("a.parquet")).unwrap(), b"new");
+        assert_eq!(recover_dirs(dir.path()).unwrap(), 0);
     }
 }

@@ -114,7 +114,7 @@ impl Issue {
     /// Places the issue at a 0-based (row, col) cell.
     pub fn at(mut self, row: u32, col: u32) -> Issue {
         self.row = Some(row + 1);
-        self.cell = Some(super::workbook::a1(row, col));
+        self.cell = Some(crate::a1::a1(row, col));
         self
     }
 

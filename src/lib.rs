@@ -4,17 +4,25 @@
 //! Cities and counties send Excel ledgers; [`ingest`] reads them however messy,
 //! reports every problem at its cell, keeps every file in the archive and
 //! writes normalised rows to the Parquet [`lake`]; [`warehouse`] builds a
-//! DuckDB file whose SQL models compute the assessment figures. The domain
-//! rules live in [`normalize`] as pure functions; the contract for every name
-//! is `DESIGN.md` of the project's shared folder.
+//! DuckDB file whose SQL models compute the assessment figures, and
+//! [`report`] renders a period's figures from them. The domain rules live in
+//! [`normalize`] as pure functions.
+//!
+//! Every action a user can take is one function of [`service`]; the CLI
+//! ([`cli`]), the batch jobs ([`pipeline`]) and the upload portal call it
+//! and only present the results. `ARCHITECTURE.md` at the repository's root
+//! maps the modules; the contract for every name is `DESIGN.md` of the
+//! project's shared folder.
 
+pub mod a1;
 pub mod cli;
 pub mod config;
-pub mod docs;
+pub mod digest;
 pub mod error;
-pub mod export;
+pub mod escape;
 pub mod fsutil;
 pub mod ingest;
+pub mod issue;
 pub mod lake;
 pub mod ledger;
 pub mod normalize;
@@ -22,9 +30,8 @@ pub mod pipeline;
 pub mod report;
 pub mod runs;
 pub mod sample;
-pub mod schedule;
+pub mod service;
 pub mod template;
-pub mod trace;
 pub mod warehouse;
 pub mod workspace;
 

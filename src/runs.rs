@@ -11,6 +11,41 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
+/// How an action ended, for whoever sets an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything done.
+    Done,
+    /// Done, but rows or files were rejected or a data test failed.
+    Partial,
+}
+
+impl Verdict {
+    /// The exit status of DESIGN §8: 0 done, 1 done but something was rejected.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Done => 0,
+            Verdict::Partial => 1,
+        }
+    }
+
+    pub fn worst(self, other: Verdict) -> Verdict {
+        if self == Verdict::Partial || other == Verdict::Partial {
+            Verdict::Partial
+        } else {
+            Verdict::Done
+        }
+    }
+
+    pub fn partial_if(failed: bool) -> Verdict {
+        if failed {
+            Verdict::Partial
+        } else {
+            Verdict::Done
+        }
+    }
+}
+
 /// One run of a command or pipeline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunRecord {
@@ -45,6 +80,30 @@ pub struct StepRecord {
     /// e.g. files_accepted, rows_ok, warnings, tests_failed.
     #[serde(default)]
     pub counts: BTreeMap<String, i64>,
+    /// What the operator may want to know and the terminal did not show:
+    /// e.g. the panic a reader raised on a damaged file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl StepRecord {
+    /// A step that started at `started_at` and ends now, with its counts.
+    pub fn new(
+        step: &str,
+        started_at: DateTime<FixedOffset>,
+        counts: &[(&str, usize)],
+    ) -> StepRecord {
+        StepRecord {
+            step: step.into(),
+            started_at,
+            ended_at: now(),
+            counts: counts
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v as i64))
+                .collect(),
+            notes: Vec::new(),
+        }
+    }
 }
 
 /// One data test's result.

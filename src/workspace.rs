@@ -78,9 +78,16 @@ impl Workspace {
         self.root.join("warehouse.duckdb")
     }
 
-    /// Takes the workspace's writer lock. The operating system releases it
+    /// Takes the workspace's writer lock, then removes what runs that died
+    /// left behind (see [`Leftovers`]). The operating system releases the lock
     /// when the holder exits or dies, so a crash leaves no stale lock.
     pub fn lock(&self) -> Result<WorkspaceLock> {
+        let mut lock = self.lock_only()?;
+        lock.leftovers = self.sweep()?;
+        Ok(lock)
+    }
+
+    fn lock_only(&self) -> Result<WorkspaceLock> {
         let path = self.root.join("workspace.lock");
         let file = File::options()
             .create(true)
@@ -89,10 +96,66 @@ impl Workspace {
             .open(&path)
             .map_err(Error::io(&path))?;
         match file.try_lock() {
-            Ok(()) => Ok(WorkspaceLock { _file: file }),
+            Ok(()) => Ok(WorkspaceLock {
+                _file: file,
+                leftovers: Leftovers::default(),
+            }),
             Err(fs::TryLockError::WouldBlock) => Err(Error::LockHeld(path)),
             Err(fs::TryLockError::Error(e)) => Err(Error::Io { path, source: e }),
         }
+    }
+
+    /// Removes what a writer that died left in the workspace. Only the lock's
+    /// holder may call this: any temporary it finds belongs to no live writer.
+    fn sweep(&self) -> Result<Leftovers> {
+        let lake_parts = crate::lake::Lake::new(self.lake()).recover()?;
+        let mut temporaries = 0;
+        // `.warehouse.duckdb.tmp-<pid>` and its `.wal` (a build), and the
+        // temporaries of files written atomically at the root (roster.csv).
+        for entry in fs::read_dir(&self.root).map_err(Error::io(&self.root))? {
+            let entry = entry.map_err(Error::io(&self.root))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if name.starts_with('.')
+                && name.contains(crate::fsutil::TMP_MARK)
+                && entry.file_type().map_err(Error::io(&path))?.is_file()
+            {
+                remove_file(&path)?;
+                temporaries += 1;
+            }
+        }
+        for dir in ["archive", "runs", "reports", "export"] {
+            temporaries += crate::fsutil::remove_stale_temporaries(&self.root.join(dir))?;
+        }
+        // An export's half-built or half-swapped mart folders.
+        temporaries += crate::fsutil::recover_dirs(&self.root.join("export"))?;
+        Ok(Leftovers {
+            lake_parts,
+            temporaries,
+        })
+    }
+}
+
+fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// What runs that died left in the workspace, found and removed by the next
+/// writer when it takes the lock: lake parts no batch committed (and their
+/// temporaries), the half-built warehouse of a build, the temporary files of
+/// receipts, run records and reports, and an export's half-swapped folders.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    pub lake_parts: usize,
+    pub temporaries: usize,
+}
+
+impl Leftovers {
+    pub fn total(&self) -> usize {
+        self.lake_parts + self.temporaries
     }
 }
 
@@ -100,6 +163,14 @@ impl Workspace {
 #[derive(Debug)]
 pub struct WorkspaceLock {
     _file: File,
+    leftovers: Leftovers,
+}
+
+impl WorkspaceLock {
+    /// What taking the lock cleared away.
+    pub fn leftovers(&self) -> Leftovers {
+        self.leftovers
+    }
 }
 
 #[cfg(test)]

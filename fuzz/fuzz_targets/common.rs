@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 use taizhang::config::Config;
-use taizhang::ingest::file::{Context, Hints, ParsedFile, parse_file};
+use taizhang::ingest::parse::{Context, Hints, ParsedFile, parse_file};
 use taizhang::ledger::Rules;
 use taizhang::normalize::Roster;
 

@@ -25,11 +25,11 @@ periods as (
 ),
 
 config as (
-    select grace_days from raw_config
+    select grace_days from stg_config
 ),
 
 expectations as (
-    select kind, level from raw_config_expect
+    select kind, level from stg_config_expect
 ),
 
 first_accepted as (

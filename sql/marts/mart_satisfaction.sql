@@ -29,7 +29,7 @@ facts as (
 ),
 
 config as (
-    select * from raw_config
+    select * from stg_config
 ),
 
 counted as (

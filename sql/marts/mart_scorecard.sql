@@ -70,7 +70,7 @@ weighted as (
         sum(weights.weight) as weight_used,
         sum(weights.weight * long.x) as weighted_sum
     from long
-    inner join raw_config_weights as weights
+    inner join stg_config_weights as weights
         on weights.indicator = long.indicator
     -- UNPIVOT drops NULL values, so only present indicators are summed.
     where long.x is not null

@@ -3,67 +3,30 @@
 
 use std::io::Write;
 
-use super::{Globals, Outcome};
-use crate::runs::{self, RunRecord, StepRecord};
-use crate::warehouse::{self, BuildReport};
-use crate::workspace::Workspace;
+use super::Globals;
+use crate::service::Verdict;
+use crate::service::{self, Writer};
+use crate::warehouse::BuildResult;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
-    let ws = Workspace::open(&globals.root())?;
-    let _lock = ws.lock()?;
-    let mut record = RunRecord::start("build");
-    record.write(&ws.runs())?;
-    let report = match warehouse::build(&ws, &record.run_id) {
-        Ok(report) => report,
-        Err(e) => {
-            record.finish(2, Some(e.to_string()));
-            record.write(&ws.runs())?;
-            return Err(e.into());
-        }
-    };
-    let outcome = outcome(&report);
-    record.steps.push(step_record(&report, record.started_at));
-    record.tests = report.test_records();
-    record.finish(outcome.exit_code(), None);
-    record.write(&ws.runs())?;
-    print_report(&report, globals.json, &mut std::io::stdout().lock())?;
-    Ok(outcome)
+pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Verdict> {
+    let writer = Writer::open(&globals.root())?;
+    let built = writer.recorded("build", |record| {
+        let built = service::build(&writer, &record.run_id)?;
+        record.steps.push(built.step_record(record.started_at));
+        record.tests = built.test_records();
+        let verdict = built.verdict();
+        Ok((built, verdict))
+    })?;
+    let mut out = std::io::stdout().lock();
+    super::print_leftovers(writer.leftovers(), globals.json, &mut out)?;
+    print_result(&built, globals.json, &mut out)?;
+    Ok(built.verdict())
 }
 
-/// The build step of a run record.
-pub fn step_record(
-    report: &BuildReport,
-    started_at: chrono::DateTime<chrono::FixedOffset>,
-) -> StepRecord {
-    let failed = report.failed_tests().count() as i64;
-    let mut counts: std::collections::BTreeMap<String, i64> = report
-        .raw_rows
-        .iter()
-        .map(|(t, n)| (t.clone(), *n as i64))
-        .collect();
-    counts.insert("models".into(), report.models.len() as i64);
-    counts.insert("tests_passed".into(), report.tests.len() as i64 - failed);
-    counts.insert("tests_failed".into(), failed);
-    StepRecord {
-        step: "build".into(),
-        started_at,
-        ended_at: runs::now(),
-        counts,
-    }
-}
-
-pub fn outcome(report: &BuildReport) -> Outcome {
-    if report.failed_tests().next().is_some() {
-        Outcome::Partial
-    } else {
-        Outcome::Done
-    }
-}
-
-pub fn print_report(report: &BuildReport, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn print_result(report: &BuildResult, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
     if json {
         let tests = report.test_records();
         let raw: serde_json::Map<String, serde_json::Value> = report

@@ -5,20 +5,18 @@
 
 use std::io::Write;
 
-use super::{Globals, Outcome};
-use crate::lake::Lake;
-use crate::workspace::Workspace;
+use super::Globals;
+use crate::service::Verdict;
+use crate::service::Writer;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
-    let ws = Workspace::open(&globals.root())?;
-    let _lock = ws.lock()?;
-    let lake = Lake::new(ws.lake());
-    lake.recover()?;
-    let (groups, parts) = lake.compact(1)?;
+pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Verdict> {
+    let writer = Writer::open(&globals.root())?;
+    let (groups, parts) = crate::service::compact(&writer)?;
     let mut out = std::io::stdout().lock();
+    super::print_leftovers(writer.leftovers(), globals.json, &mut out)?;
     if globals.json {
         writeln!(
             out,
@@ -36,5 +34,5 @@ pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
             "已合并 / compacted: {parts} 个分片合并为 {groups} 个 / {parts} parts into {groups}"
         )?;
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Globals, Outcome};
-use crate::docs;
+use super::Globals;
+use crate::service::Verdict;
+use crate::warehouse::docs;
 use crate::warehouse::{self, models};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,7 +26,7 @@ pub struct Args {
     pub format: DocFormat,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let root = globals.root();
     let (all, _) = models::with_overrides(&root)?;
     let conn = warehouse::open_read_only(&root).ok();
@@ -50,9 +51,9 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             "  提示：尚未构建仓库，未列出列类型 / note: no warehouse built yet, so column types are left out"
         )?;
     }
-    let mut outcome = Outcome::Done;
+    let mut outcome = Verdict::Done;
     for d in dictionary.iter().filter(|d| !d.undocumented.is_empty()) {
-        outcome = Outcome::Partial;
+        outcome = Verdict::Partial;
         writeln!(
             out,
             "  警告 {} 有未说明的列 / warning: {} has undocumented columns: {}",

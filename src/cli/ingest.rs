@@ -4,11 +4,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Globals, Outcome};
-use crate::ingest::{self, Options, Report, Source};
+use super::Globals;
+use crate::ingest::{self, ImportSummary, Options, Source};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::normalize::time::parse_time;
+use crate::service::Verdict;
+use crate::service::{self, Writer};
 use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
@@ -63,8 +65,7 @@ fn parse_received_at(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, S
     })
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
-    let ws = Workspace::open(&globals.root())?;
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let opts = Options {
         kind: args.kind,
         region: args.region,
@@ -73,59 +74,59 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         dry_run: args.dry_run,
         source: Source::Cli,
     };
-    let _lock = if opts.dry_run { None } else { Some(ws.lock()?) };
-    let inputs = if args.archive {
-        let mut all = Vec::new();
-        for dir in &args.paths {
-            all.extend(ingest::collect_archive(dir)?);
-        }
-        all
-    } else {
-        ingest::collect(&args.paths)?
-    };
-    let mut record = crate::runs::RunRecord::start("ingest");
-    if !opts.dry_run {
-        record.write(&ws.runs())?;
-    }
-    let report = match ingest_with_progress(&ws, &inputs, &opts, globals.json) {
-        Ok(r) => r,
-        Err(e) => {
-            if !opts.dry_run {
-                record.finish(2, Some(format!("{e:#}")));
-                record.write(&ws.runs())?;
+    let collect = || -> crate::Result<Vec<ingest::Input>> {
+        if args.archive {
+            let mut all = Vec::new();
+            for dir in &args.paths {
+                all.extend(ingest::collect_archive(dir)?);
             }
-            return Err(e);
+            Ok(all)
+        } else {
+            ingest::collect(&args.paths)
         }
     };
-    if !opts.dry_run {
-        record.steps.push(step_record(&report, record.started_at));
-        record.finish(outcome(&report).exit_code(), None);
-        record.write(&ws.runs())?;
-    }
-    print_report(
-        &report,
+    let bar = progress_bar(globals.json);
+    let progress = |done: usize, _| bar.set_position(done as u64);
+    let (summary, limits) = if opts.dry_run {
+        let ws = Workspace::open(&globals.root())?;
+        let inputs = collect()?;
+        bar.set_length(inputs.len() as u64);
+        (
+            service::check(&ws, &inputs, &opts, &progress)?,
+            ws.config.limits,
+        )
+    } else {
+        let writer = Writer::open(&globals.root())?;
+        let inputs = collect()?;
+        bar.set_length(inputs.len() as u64);
+        let summary = writer.recorded("ingest", |record| {
+            let summary = service::ingest(&writer, &inputs, &opts, &progress)?;
+            record.steps.push(summary.step_record(record.started_at));
+            let verdict = summary.verdict();
+            Ok((summary, verdict))
+        })?;
+        (summary, writer.ws().config.limits)
+    };
+    bar.finish_and_clear();
+    print_summary(
+        &summary,
         opts.dry_run,
         globals.json,
         &mut std::io::stdout().lock(),
     )?;
     if let Some(path) = &args.report {
-        let summary = summary_json(&report, opts.dry_run);
-        crate::ingest::clerk_report::write(path, &report, ws.config.limits.into(), &summary)?;
+        ingest::feedback::write(path, &summary, limits.into(), opts.dry_run)?;
     }
-    Ok(outcome(&report))
+    Ok(summary.verdict())
 }
 
-/// Runs an ingest with a progress bar on a terminal (none in pipes or cron).
-pub fn ingest_with_progress(
-    ws: &Workspace,
-    inputs: &[ingest::Input],
-    opts: &Options,
-    quiet: bool,
-) -> anyhow::Result<Report> {
+/// A progress bar for reading files, on a terminal only (none in pipes,
+/// cron or with `--json`).
+pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
-        indicatif::ProgressBar::new(inputs.len() as u64)
+        indicatif::ProgressBar::new(0)
     };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -133,56 +134,21 @@ pub fn ingest_with_progress(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let report = ingest::run(ws, inputs, opts, &|done, _| bar.set_position(done as u64))?;
-    bar.finish_and_clear();
-    Ok(report)
-}
-
-/// The ingest step of a run record.
-pub fn step_record(
-    report: &Report,
-    started_at: chrono::DateTime<chrono::FixedOffset>,
-) -> crate::runs::StepRecord {
-    let counts = [
-        ("files_accepted", report.accepted()),
-        ("files_rejected", report.rejected()),
-        ("files_skipped", report.skipped()),
-        ("rows_ok", report.rows_ok()),
-        ("rows_rejected", report.rows_rejected()),
-        ("warnings", report.warnings()),
-        ("issues", report.issues().count()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v as i64))
-    .collect();
-    crate::runs::StepRecord {
-        step: "ingest".into(),
-        started_at,
-        ended_at: crate::runs::now(),
-        counts,
-    }
-}
-
-pub fn outcome(report: &Report) -> Outcome {
-    if report.rejected() > 0 || report.rows_rejected() > 0 {
-        Outcome::Partial
-    } else {
-        Outcome::Done
-    }
+    bar
 }
 
 /// How many issues the summary lists before it says how many more there are.
 const LISTED_ISSUES: usize = 20;
 
 /// The import summary: files and rows, then the first issues with their cells.
-pub fn print_report(
-    report: &Report,
+pub fn print_summary(
+    report: &ImportSummary,
     dry_run: bool,
     json: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     if json {
-        return writeln!(out, "{}", summary_json(report, dry_run));
+        return writeln!(out, "{}", report.to_json(dry_run));
     }
     let title = if dry_run {
         "校验摘要（未写入）/ dry run, nothing written"
@@ -207,7 +173,7 @@ pub fn print_report(
     if report.recovered_parts > 0 {
         writeln!(
             out,
-            "  已清理上次中断导入留下的 {} 个文件 / removed {} parts of an interrupted ingest",
+            "  已清理中断运行留下的 {} 个文件 / removed {} files left by an interrupted run",
             report.recovered_parts, report.recovered_parts
         )?;
     }
@@ -221,7 +187,7 @@ pub fn print_report(
     for f in &report.files {
         let name = f.path.display();
         match &f.outcome {
-            ingest::Outcome::Read {
+            ingest::FileOutcome::Read {
                 parsed,
                 submissions,
             } => {
@@ -252,10 +218,12 @@ pub fn print_report(
                     )?;
                 }
             }
-            ingest::Outcome::Skipped { reason } => {
+            ingest::FileOutcome::Skipped { reason, .. } => {
                 writeln!(out, "  [跳过 skipped] {name}: {reason}")?
             }
-            ingest::Outcome::Failed { error } => writeln!(out, "  [失败 failed] {name}: {error}")?,
+            ingest::FileOutcome::Failed { error } => {
+                writeln!(out, "  [失败 failed] {name}: {error}")?
+            }
         }
     }
     let issues: Vec<_> = report.issues().collect();
@@ -303,70 +271,4 @@ fn truncate(s: &str, max: usize) -> String {
     } else {
         s.chars().take(max).collect::<String>() + "…"
     }
-}
-
-/// The summary as JSON: counts, then each file with its ledgers and issues.
-pub fn summary_json(report: &Report, dry_run: bool) -> serde_json::Value {
-    use serde_json::json;
-    let files: Vec<serde_json::Value> = report
-        .files
-        .iter()
-        .map(|f| {
-            let base = json!({ "path": f.path.display().to_string(), "sha256": f.sha256 });
-            match &f.outcome {
-                ingest::Outcome::Read { parsed, submissions } => {
-                    let ledgers: Vec<_> = submissions
-                        .iter()
-                        .map(|s| {
-                            json!({
-                                "submission_id": s.submission_id, "kind": s.kind.map(|k| k.as_str()), "sheets": s.sheets,
-                                "status": if s.accepted { "accepted" } else { "rejected" },
-                                "rows_ok": s.rows_ok, "rows_rejected": s.rows_rejected, "warnings": s.warnings,
-                            })
-                        })
-                        .collect();
-                    let issues: Vec<_> = parsed
-                        .issues
-                        .iter()
-                        .map(|i| {
-                            json!({
-                                "sheet": i.sheet, "cell": i.cell, "row": i.row, "col": i.col, "severity": i.severity.as_str(),
-                                "code": i.code.as_str(), "message_zh": i.message_zh, "message_en": i.message_en, "value": i.value,
-                            })
-                        })
-                        .collect();
-                    let mut v = base;
-                    v["status"] = json!(if parsed.accepted() { "accepted" } else { "rejected" });
-                    v["region_code"] = json!(parsed.region_code);
-                    v["period"] = json!(parsed.period.map(|p| p.to_string()));
-                    v["ledgers"] = json!(ledgers);
-                    v["issues"] = json!(issues);
-                    v
-                }
-                ingest::Outcome::Skipped { reason } => {
-                    let mut v = base;
-                    v["status"] = json!("skipped");
-                    v["reason"] = json!(reason);
-                    v
-                }
-                ingest::Outcome::Failed { error } => {
-                    let mut v = base;
-                    v["status"] = json!("failed");
-                    v["reason"] = json!(error);
-                    v
-                }
-            }
-        })
-        .collect();
-    json!({
-        "dry_run": dry_run,
-        "files_accepted": report.accepted(),
-        "files_rejected": report.rejected(),
-        "files_skipped": report.skipped(),
-        "rows_ok": report.rows_ok(),
-        "rows_rejected": report.rows_rejected(),
-        "warnings": report.warnings(),
-        "batch_id": report.batch_id,
-        "files": files,
-    })
 }

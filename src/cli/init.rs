@@ -3,14 +3,14 @@
 
 use std::io::Write;
 
-use super::{Globals, Outcome};
-use crate::workspace::Workspace;
+use super::Globals;
+use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
-    let created = Workspace::init(&globals.root())?;
+pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Verdict> {
+    let created = crate::service::init(&globals.root())?;
     let mut out = std::io::stdout().lock();
     if globals.json {
         let paths: Vec<String> = created.iter().map(|p| p.display().to_string()).collect();
@@ -35,5 +35,5 @@ pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Outcome> {
             writeln!(out, "  + {}", p.display())?;
         }
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

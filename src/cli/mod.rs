@@ -17,33 +17,9 @@ pub mod template;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
+
+use crate::service::Verdict;
 use std::path::PathBuf;
-
-/// How a command ended, for the exit status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Everything done.
-    Done,
-    /// Done, but rows or files were rejected or a data test failed.
-    Partial,
-}
-
-impl Outcome {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Outcome::Done => 0,
-            Outcome::Partial => 1,
-        }
-    }
-
-    pub fn worst(self, other: Outcome) -> Outcome {
-        if self == Outcome::Partial || other == Outcome::Partial {
-            Outcome::Partial
-        } else {
-            Outcome::Done
-        }
-    }
-}
 
 /// taizhang：改革落实台账的数据管道与分析仓库 / the reform-ledger pipeline and warehouse.
 #[derive(Debug, Parser)]
@@ -91,6 +67,23 @@ pub enum Command {
     Trace(trace::Args),
 }
 
+/// One line saying what taking the lock cleared away, when it cleared anything.
+pub fn print_leftovers(
+    left: crate::workspace::Leftovers,
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if json || left.total() == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "已清理中断运行留下的 {} 个文件 / removed {} files left by an interrupted run",
+        left.total(),
+        left.total()
+    )
+}
+
 /// Global settings every command sees.
 #[derive(Debug, Clone)]
 pub struct Globals {
@@ -105,7 +98,7 @@ impl Globals {
     }
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: Cli) -> anyhow::Result<Verdict> {
     let globals = Globals {
         workspace: cli.workspace,
         json: cli.json,

@@ -1,9 +1,9 @@
 //! `taizhang query SQL`: answer from the warehouse, read-only. A build that
 //! runs meanwhile writes a new file and renames it, so a query never blocks it.
 
+use super::Globals;
 use super::output::{self, Format};
-use super::{Globals, Outcome};
-use crate::warehouse;
+use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,18 +15,8 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
-    let batches = query(&globals.root(), &args.sql)?;
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
+    let batches = crate::service::query(&globals.root(), &args.sql)?;
     output::write(&batches, args.format, &mut std::io::stdout().lock())?;
-    Ok(Outcome::Done)
-}
-
-/// Runs one read-only query against the workspace's warehouse.
-pub fn query(
-    workspace: &std::path::Path,
-    sql: &str,
-) -> anyhow::Result<Vec<arrow::array::RecordBatch>> {
-    let conn = warehouse::open_read_only(workspace)?;
-    let mut stmt = conn.prepare(sql)?;
-    Ok(stmt.query_arrow([])?.collect())
+    Ok(Verdict::Done)
 }

@@ -2,11 +2,10 @@
 //! figures in Chinese for the leadership, from the built warehouse.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::{Globals, Outcome};
-use crate::report::{self, Report};
-use crate::warehouse;
+use super::Globals;
+use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,7 +19,7 @@ pub struct Args {
     pub out: Vec<PathBuf>,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let root = globals.root();
     let period = args
         .period
@@ -31,7 +30,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
                 .map_err(|e| crate::Error::Usage(e.to_string()))
         })
         .transpose()?;
-    let written = write_reports(&root, period.as_deref(), &args.out, &[], None)?;
+    let written = crate::service::report(&root, period.as_deref(), &args.out, &[], None)?;
     let mut out = std::io::stdout().lock();
     if globals.json {
         let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
@@ -41,64 +40,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             writeln!(out, "报告已生成 / report written: {}", p.display())?;
         }
     }
-    Ok(Outcome::Done)
-}
-
-/// Writes the report of `period` (None = latest) to `outs`, or, when none is
-/// given, as `<dir>/<period>/改革落实情况报告-<period>.<fmt>` for each of
-/// `formats` (default xlsx and html), `<dir>` being `default_dir` or the
-/// workspace's `reports/`.
-pub fn write_reports(
-    ws_root: &Path,
-    period: Option<&str>,
-    outs: &[PathBuf],
-    formats: &[String],
-    default_dir: Option<&Path>,
-) -> anyhow::Result<Vec<PathBuf>> {
-    let conn = warehouse::open_read_only(ws_root)?;
-    let report = report::gather(&conn, period)?;
-    let outs: Vec<PathBuf> = if outs.is_empty() {
-        let dir = default_dir
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| ws_root.join("reports"))
-            .join(&report.period);
-        let formats: Vec<String> = if formats.is_empty() {
-            vec!["xlsx".into(), "html".into()]
-        } else {
-            formats.to_vec()
-        };
-        formats
-            .iter()
-            .map(|f| dir.join(format!("改革落实情况报告-{}.{f}", report.period)))
-            .collect()
-    } else {
-        outs.to_vec()
-    };
-    for path in &outs {
-        write_one(&report, path)?;
-    }
-    Ok(outs)
-}
-
-fn write_one(report: &Report, path: &Path) -> anyhow::Result<()> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let bytes = match ext.as_str() {
-        "xlsx" => report::xlsx::render(report)?,
-        "html" | "htm" => report::html::render(report).into_bytes(),
-        _ => {
-            return Err(crate::Error::Usage(format!(
-                "报告只能输出 .xlsx 或 .html / a report is .xlsx or .html: {}",
-                path.display()
-            ))
-            .into());
-        }
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
-    }
-    crate::fsutil::write_bytes_atomic(path, &bytes)?;
-    Ok(())
+    Ok(Verdict::Done)
 }

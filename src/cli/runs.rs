@@ -3,8 +3,9 @@
 
 use std::io::Write;
 
-use super::{Globals, Outcome};
+use super::Globals;
 use crate::runs;
+use crate::service::Verdict;
 use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
@@ -14,14 +15,14 @@ pub struct Args {
     pub last: usize,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let ws = Workspace::open(&globals.root())?;
     let (records, unreadable) = runs::load_all(&ws.runs())?;
     let shown = &records[records.len().saturating_sub(args.last)..];
     let mut out = std::io::stdout().lock();
     if globals.json {
         writeln!(out, "{}", serde_json::to_string_pretty(shown)?)?;
-        return Ok(Outcome::Done);
+        return Ok(Verdict::Done);
     }
     if shown.is_empty() {
         writeln!(out, "还没有运行记录 / no runs yet")?;
@@ -81,5 +82,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             path.display()
         )?;
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

@@ -5,8 +5,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Globals, Outcome};
+use super::Globals;
 use crate::sample::{self, Scale};
+use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,7 +37,7 @@ pub struct Args {
     pub tasks: Option<u64>,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let national = sample::NationalOptions {
         quarters: args.quarters,
         units: args.units.map(|n| n as usize),
@@ -68,5 +69,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             args.out.display()
         )?;
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

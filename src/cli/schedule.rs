@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Globals, Outcome};
-use crate::pipeline::Loaded;
-use crate::schedule::Cron;
+use super::Globals;
+use crate::pipeline::schedule::Cron;
+use crate::pipeline::spec::Loaded;
+use crate::service::Verdict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
@@ -44,7 +45,7 @@ fn quote(p: &Path) -> String {
     }
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let loaded = Loaded::read(&args.pipeline)?;
     let expr = args.at.clone().or(loaded.pipeline.schedule.clone()).ok_or_else(|| {
         crate::Error::Usage(format!(
@@ -104,5 +105,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             )?;
         }
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Globals, Outcome};
+use super::Globals;
 use crate::ledger::Kind;
+use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,7 +19,7 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let bytes = crate::template::workbook(args.kind, &[])?;
     crate::fsutil::write_bytes_atomic(&args.out, &bytes)?;
     let mut out = std::io::stdout().lock();
@@ -36,5 +37,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
             args.out.display()
         )?;
     }
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

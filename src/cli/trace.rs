@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
+use super::Globals;
 use super::output::{self, Format};
-use super::{Globals, Outcome};
-use crate::trace::{self, Request};
-use crate::warehouse;
+use crate::service::Verdict;
+use crate::warehouse::trace::Request;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,7 +34,7 @@ pub struct Args {
     pub format: Format,
 }
 
-pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let period = args
         .period
         .parse::<crate::normalize::Period>()
@@ -47,21 +47,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         column: args.column,
         kind: args.kind,
     };
-    let conn = warehouse::open_read_only(&globals.root())?;
-    let traced = trace::plan(&conn, &req)?;
-    let query = |sql: &str| -> anyhow::Result<Vec<arrow::array::RecordBatch>> {
-        let mut stmt = conn.prepare(sql)?;
-        Ok(stmt.query_arrow([])?.collect())
-    };
-    let figure = query(&traced.figure_sql)?;
-    if figure.iter().all(|b| b.num_rows() == 0) {
-        return Err(crate::Error::Usage(format!(
-            "{} 没有 {} 在 {} 的数据 / {} has no row for scope {} in {}",
-            req.mart, req.scope, req.period, req.mart, req.scope, req.period
-        ))
-        .into());
-    }
-    let rows = query(&traced.rows_sql)?;
+    let crate::service::Traced { figure, rows } = crate::service::trace(&globals.root(), &req)?;
     let mut out = std::io::stdout().lock();
     let format = if globals.json {
         Format::Json
@@ -75,5 +61,5 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Outcome> {
         writeln!(out, "来源 sources ({n} 行 rows):")?;
     }
     output::write(&rows, format, &mut out)?;
-    Ok(Outcome::Done)
+    Ok(Verdict::Done)
 }

@@ -7,23 +7,18 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use super::workbook::{Format as FileFormat, ReadLimits, read_workbook};
-use super::{Issue, Outcome, Report, Severity};
+use super::read::{Format as FileFormat, ReadLimits, read_workbook};
+use super::{FileOutcome, ImportSummary, Issue, Severity};
 use crate::error::{Error, Result};
 
 /// Writes the report; the format follows the extension.
-pub fn write(
-    path: &Path,
-    report: &Report,
-    limits: ReadLimits,
-    summary_json: &serde_json::Value,
-) -> Result<()> {
+pub fn write(path: &Path, report: &ImportSummary, limits: ReadLimits, dry_run: bool) -> Result<()> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let bytes = match ext.as_str() {
-        "json" => serde_json::to_vec_pretty(summary_json)?,
+        "json" => serde_json::to_vec_pretty(&report.to_json(dry_run))?,
         "xlsx" => excel(report, limits).map_err(|e| Error::Io {
             path: path.into(),
             source: std::io::Error::other(e.to_string()),
@@ -38,7 +33,7 @@ pub fn write(
     crate::fsutil::write_bytes_atomic(path, &bytes)
 }
 
-fn excel(report: &Report, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
+fn excel(report: &ImportSummary, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let error_fill = Format::new().set_background_color(Color::RGB(0xFFC7CE));
@@ -61,7 +56,7 @@ fn excel(report: &Report, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
     summary.set_freeze_panes(1, 0)?;
     let mut row = 1;
     for f in &report.files {
-        let Outcome::Read { parsed, .. } = &f.outcome else {
+        let FileOutcome::Read { parsed, .. } = &f.outcome else {
             continue;
         };
         let file = f
@@ -91,7 +86,7 @@ fn excel(report: &Report, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
     // The clerk's own sheets, with the faulty cells marked.
     let mut used_names = HashSet::new();
     for f in &report.files {
-        let Outcome::Read { parsed, .. } = &f.outcome else {
+        let FileOutcome::Read { parsed, .. } = &f.outcome else {
             continue;
         };
         if parsed.issues.iter().all(|i| i.cell.is_none()) {
@@ -106,7 +101,8 @@ fn excel(report: &Report, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
         else {
             continue;
         };
-        let Ok(Ok(mut grids)) = std::panic::catch_unwind(|| read_workbook(&bytes, format, limits))
+        let Ok(Ok(mut grids)) =
+            super::read::quiet_panic::catch(|| read_workbook(&bytes, format, limits))
         else {
             continue;
         };

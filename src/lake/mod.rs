@@ -36,6 +36,56 @@ pub struct BatchMarker {
     /// compaction); readers skip them and recovery removes them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<String>,
+    /// The files of `files` that were rejected as a whole, each with what
+    /// was known of it before it was opened (its hints, as a key): the same
+    /// bytes with other hints are read again as a new attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<RejectedFile>,
+}
+
+/// A file a batch rejected as a whole, and the hints it was read with.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RejectedFile {
+    pub sha256: String,
+    pub hints: String,
+}
+
+/// The files the lake has recorded: accepted ones, and those every attempt
+/// at which was rejected, with the hints of each attempt.
+#[derive(Debug, Clone, Default)]
+pub struct KnownFiles {
+    pub accepted: BTreeSet<String>,
+    pub rejected: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl KnownFiles {
+    /// Whether a file with these bytes and hints was read before, and how
+    /// it ended: an accepted file is never read again; a rejected one is,
+    /// with hints no earlier attempt had.
+    pub fn earlier(&self, sha256: &str, hints: &str) -> Option<Earlier> {
+        if self.accepted.contains(sha256) {
+            Some(Earlier::Accepted)
+        } else if self.rejected.get(sha256).is_some_and(|h| h.contains(hints)) {
+            Some(Earlier::RejectedWithSameHints)
+        } else {
+            None
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.accepted.len() + self.rejected.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How an earlier read of the same bytes ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Earlier {
+    Accepted,
+    RejectedWithSameHints,
 }
 
 /// The lake folder.
@@ -70,9 +120,27 @@ impl Lake {
         Ok(out)
     }
 
-    /// sha256 of every file already recorded in the lake.
-    pub fn known_files(&self) -> Result<BTreeSet<String>> {
-        Ok(self.batches()?.into_iter().flat_map(|b| b.files).collect())
+    /// Every file already recorded in the lake. A marker written before
+    /// rejections were listed counts all its files as accepted, as they were
+    /// then: never read again.
+    pub fn known_files(&self) -> Result<KnownFiles> {
+        let mut known = KnownFiles::default();
+        for batch in self.batches()? {
+            let rejected: BTreeSet<&str> =
+                batch.rejected.iter().map(|r| r.sha256.as_str()).collect();
+            for file in &batch.files {
+                if !rejected.contains(file.as_str()) {
+                    known.accepted.insert(file.clone());
+                }
+            }
+            for r in batch.rejected {
+                known.rejected.entry(r.sha256).or_default().insert(r.hints);
+            }
+        }
+        known
+            .rejected
+            .retain(|sha, _| !known.accepted.contains(sha));
+        Ok(known)
     }
 
     /// Committed parts of one table, as absolute paths in a stable order.
@@ -124,7 +192,7 @@ impl Lake {
         }
         let merged = groups.len();
         let replaced = replaces.len();
-        writer.commit_replacing(&batch_id, Vec::new(), replaces.clone())?;
+        writer.commit_replacing(&batch_id, Vec::new(), replaces.clone(), Vec::new())?;
         // The replaced files are dead now; a crash here leaves them for `recover`.
         for part in &replaces {
             let _ = fs::remove_file(self.root.join(part));
@@ -218,8 +286,13 @@ impl<'a> BatchWriter<'a> {
     /// Closes every part, makes them and everything written before them (the
     /// archive) durable, renames them to `<table>/<period>/<batch_id>.parquet`
     /// and writes the marker that commits them.
-    pub fn commit(self, batch_id: &str, files: Vec<String>) -> Result<BatchMarker> {
-        self.commit_replacing(batch_id, files, Vec::new())
+    pub fn commit(
+        self,
+        batch_id: &str,
+        files: Vec<String>,
+        rejected: Vec<RejectedFile>,
+    ) -> Result<BatchMarker> {
+        self.commit_replacing(batch_id, files, Vec::new(), rejected)
     }
 
     /// [`BatchWriter::commit`] for a batch whose parts take the place of `replaces`.
@@ -228,6 +301,7 @@ impl<'a> BatchWriter<'a> {
         batch_id: &str,
         files: Vec<String>,
         replaces: Vec<String>,
+        rejected: Vec<RejectedFile>,
     ) -> Result<BatchMarker> {
         let parts = std::mem::take(&mut self.parts);
         let mut closed = Vec::new();
@@ -258,6 +332,7 @@ impl<'a> BatchWriter<'a> {
             parts: names,
             files,
             replaces,
+            rejected,
         };
         let path = self
             .lake
@@ -301,7 +376,7 @@ pub fn batch_id(names: &[String]) -> String {
         hasher.update(name.as_bytes());
         hasher.update(b"\n");
     }
-    crate::ingest::hex(&hasher.finalize())[..16].to_string()
+    crate::digest::hex(&hasher.finalize())[..16].to_string()
 }
 
 fn parquet_schema(path: &Path) -> Result<arrow::datatypes::SchemaRef> {

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::ingest::issue::Issue;
+use crate::issue::Issue;
 use crate::ledger::{self, FieldType, Kind, Record, Value};
 
 /// Columns every kind table starts with.
@@ -146,7 +146,7 @@ impl KindBatchBuilder {
         self.common[2].append_value(period);
         self.common[3].append_value(sheet);
         self.source_row.append_value(i64::from(source_row));
-        crate::ingest::workbook::write_a1(
+        crate::a1::write_a1(
             &mut self.source_cell,
             source_row.saturating_sub(1),
             source_col,
@@ -317,6 +317,49 @@ pub struct SubmissionRow {
     pub accepted: bool,
 }
 
+/// The manifest's columns in the data dictionary: (name, 中文, English), in
+/// the order of [`submissions_schema`] (a test holds the two together).
+pub const SUBMISSIONS_DOC: &[(&str, &str, &str)] = &[
+    (
+        "submission_id",
+        "报送编号",
+        "first 16 hex digits of the file's sha256",
+    ),
+    (
+        "sha256",
+        "文件指纹",
+        "sha256 of the file's bytes; the archive keeps it as archive/<sha256>.<ext>",
+    ),
+    ("file_name", "文件名", "the file's name as received"),
+    ("bytes", "文件大小", "size in bytes"),
+    (
+        "kind",
+        "台账类型",
+        "tasks, rectifications, pilots, plans or satisfaction; null for a file with no usable ledger",
+    ),
+    (
+        "sheets",
+        "工作表",
+        "the sheets that formed this kind's ledger",
+    ),
+    ("region_code", "填报单位代码", "the submitting unit"),
+    ("period", "周期", "the reporting period"),
+    (
+        "received_at",
+        "接收时间",
+        "when the file reached taizhang (or --received-at / received.csv)",
+    ),
+    ("source", "来源", "cli, upload or pipeline"),
+    ("rows_ok", "导入行数", "rows written to the lake"),
+    (
+        "rows_rejected",
+        "拒收行数",
+        "rows kept out for an error (they stay in raw_issues)",
+    ),
+    ("warnings", "警告数", "warnings raised"),
+    ("status", "状态", "accepted or rejected"),
+];
+
 pub fn submissions_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("submission_id", DataType::Utf8, false),
@@ -392,6 +435,31 @@ pub struct IssueRow<'a> {
     pub issue: &'a Issue,
 }
 
+/// The issues table's columns in the data dictionary, in the order of
+/// [`issues_schema`].
+pub const ISSUES_DOC: &[(&str, &str, &str)] = &[
+    ("submission_id", "报送编号", "the file the issue is in"),
+    ("region_code", "填报单位代码", "the unit, when known"),
+    ("period", "周期", "the period, when known"),
+    ("sheet", "工作表", "the sheet"),
+    ("row", "行号", "1-based Excel row"),
+    ("col", "列号", "1-based column"),
+    ("cell", "单元格", "A1 reference"),
+    (
+        "severity",
+        "级别",
+        "error (row or file kept out) or warning (kept)",
+    ),
+    ("code", "问题代码", "stable lowercase code, e.g. bad-date"),
+    ("message_zh", "中文说明", "what is wrong and how to fix it"),
+    ("message_en", "English message", "the same in English"),
+    (
+        "value",
+        "原值",
+        "the cell's value (for a rejected row: all its cells)",
+    ),
+];
+
 pub fn issues_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("submission_id", DataType::Utf8, false),
@@ -464,6 +532,18 @@ pub fn duckdb_columns(schema: &Schema) -> String {
 mod tests {
     use super::*;
     use arrow::array::{Array, AsArray};
+
+    #[test]
+    fn the_documented_columns_are_the_schemas_columns() {
+        for (schema, doc) in [
+            (submissions_schema(), SUBMISSIONS_DOC),
+            (issues_schema(), ISSUES_DOC),
+        ] {
+            let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            let documented: Vec<&str> = doc.iter().map(|(name, _, _)| *name).collect();
+            assert_eq!(fields, documented);
+        }
+    }
 
     #[test]
     fn a_kind_batch_holds_each_rows_values_and_cell_reference() {

@@ -88,7 +88,7 @@ pub struct Record {
 impl Record {
     /// A1 reference of the row's identifying cell (the lake's `source_cell`).
     pub fn source_cell(&self) -> String {
-        crate::ingest::workbook::a1(self.source_row.saturating_sub(1), self.source_col)
+        crate::a1::a1(self.source_row.saturating_sub(1), self.source_col)
     }
 }
 

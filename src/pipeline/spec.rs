@@ -1,6 +1,6 @@
-//! Pipelines (DESIGN §10): a TOML list of steps run in order under one
-//! workspace lock. Paths resolve against the pipeline file's folder, and
-//! `{workspace}` stands for the workspace in use.
+//! A pipeline file (DESIGN §10), read and checked: a TOML list of steps run
+//! in order under one workspace lock. Paths resolve against the pipeline
+//! file's folder, and `{workspace}` stands for the workspace in use.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,38 @@ pub struct Pipeline {
     pub workspace: Option<String>,
     /// When a scheduler should run it: a five-field cron expression.
     pub schedule: Option<String>,
+    /// Which outcomes make the run end with exit status 1 ("done, but…").
+    /// Default: all of them. The demo lists none — its two bad rows are the
+    /// demonstration, not a failure — and the nightly job lists all.
+    #[serde(default = "FailOn::all")]
+    pub fail_on: Vec<FailOn>,
+    /// Printed when the run has ended, with `{workspace}` substituted: what
+    /// to open or run next.
+    pub next_steps: Option<String>,
     #[serde(rename = "step", default)]
     pub steps: Vec<Step>,
+}
+
+/// An outcome that can fail a pipeline run (`fail_on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// A file was rejected as a whole.
+    RejectedFiles,
+    /// A row was rejected (kept in `lake/issues`, out of the tables).
+    RejectedRows,
+    /// A data test of the build returned failing rows.
+    DataTests,
+}
+
+impl FailOn {
+    pub fn all() -> Vec<FailOn> {
+        vec![
+            FailOn::RejectedFiles,
+            FailOn::RejectedRows,
+            FailOn::DataTests,
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +64,9 @@ pub enum Step {
         kind: Option<String>,
         region: Option<String>,
         period: Option<String>,
+        /// The clerks' feedback for what this step read (FILE.xlsx: their
+        /// sheets with the faulty cells marked; FILE.json).
+        feedback: Option<String>,
     },
     /// Rebuild the warehouse.
     Build {},
@@ -97,11 +130,24 @@ impl Loaded {
             message,
         };
         if let Some(cron) = &pipeline.schedule {
-            cron.parse::<crate::schedule::Cron>().map_err(bad)?;
+            cron.parse::<crate::pipeline::schedule::Cron>()
+                .map_err(bad)?;
         }
         for step in &pipeline.steps {
             match step {
-                Step::Ingest { kind, period, .. } => {
+                Step::Ingest {
+                    kind,
+                    period,
+                    feedback,
+                    ..
+                } => {
+                    if let Some(f) = feedback
+                        && !(f.ends_with(".xlsx") || f.ends_with(".json"))
+                    {
+                        return Err(bad(format!(
+                            "ingest feedback {f:?}: use FILE.xlsx or FILE.json"
+                        )));
+                    }
                     if let Some(k) = kind {
                         k.parse::<Kind>().map_err(bad)?;
                     }
@@ -195,6 +241,32 @@ mod tests {
             loaded.workspace(Some(Path::new("/other"))),
             PathBuf::from("/other")
         );
+    }
+
+    #[test]
+    fn fail_on_defaults_to_every_outcome_and_names_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "[[step]]\nrun = \"build\"\n").unwrap();
+        assert_eq!(Loaded::read(&path).unwrap().pipeline.fail_on, FailOn::all());
+        std::fs::write(&path, "fail_on = []\n[[step]]\nrun = \"build\"\n").unwrap();
+        assert!(Loaded::read(&path).unwrap().pipeline.fail_on.is_empty());
+        std::fs::write(
+            &path,
+            "fail_on = [\"data-tests\"]\n[[step]]\nrun = \"build\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            Loaded::read(&path).unwrap().pipeline.fail_on,
+            [FailOn::DataTests]
+        );
+        std::fs::write(
+            &path,
+            "fail_on = [\"warnings\"]\n[[step]]\nrun = \"build\"\n",
+        )
+        .unwrap();
+        let err = Loaded::read(&path).unwrap_err().to_string();
+        assert!(err.contains("warnings"), "{err}");
     }
 
     #[test]

@@ -4,25 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Cell, Report, Table};
-
-/// Escapes text for XML content and attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // XML 1.0 allows no other control characters.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::{Cell, PeriodReport, Table};
+use crate::escape::esc;
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif; color: #1d2733; margin: 0 auto; max-width: 190mm; padding: 8mm; line-height: 1.45; font-size: 10.5pt; }
@@ -48,7 +31,7 @@ svg text { font-family: "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
 "#;
 
 /// Renders the report as a complete HTML document.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &PeriodReport) -> String {
     let mut s = String::new();
     let title = format!("{}改革落实情况报告（{}）", report.province, report.period);
     let _ = write!(

@@ -1,6 +1,6 @@
 //! The period report leaders read (DESIGN §8 `report`): the warehouse's marts
 //! for one period, laid out in Chinese, as an Excel workbook or one
-//! self-contained HTML page. Both are rendered from the same [`Report`], which
+//! self-contained HTML page. Both are rendered from the same [`PeriodReport`], which
 //! is read straight from the marts, so the two cannot disagree with the
 //! warehouse or with each other.
 
@@ -9,6 +9,7 @@ pub mod xlsx;
 
 use duckdb::Connection;
 use duckdb::types::ValueRef;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::warehouse::sql_string;
@@ -78,7 +79,7 @@ pub struct Charts {
 
 /// Everything a report shows for one period.
 #[derive(Debug, Clone)]
-pub struct Report {
+pub struct PeriodReport {
     pub period: String,
     pub province: String,
     pub headline: Vec<(String, Cell)>,
@@ -92,7 +93,13 @@ fn is_rate(header: &str) -> bool {
     header.ends_with('率') || header.ends_with("满意度") || header.starts_with("置信")
 }
 
-fn query_table(conn: &Connection, title: &str, sql: &str) -> Result<Table> {
+/// The rows of `sql` as a table, each column under `rename(column)`.
+fn query_table(
+    conn: &Connection,
+    title: &str,
+    sql: &str,
+    rename: &dyn Fn(&str) -> String,
+) -> Result<Table> {
     let mut stmt = conn.prepare(sql).map_err(|e| Error::Model {
         model: format!("report: {title}"),
         message: e.to_string(),
@@ -103,7 +110,8 @@ fn query_table(conn: &Connection, title: &str, sql: &str) -> Result<Table> {
         .as_ref()
         .expect("statement ran")
         .column_names()
-        .into_iter()
+        .iter()
+        .map(|c| rename(c))
         .collect();
     while let Some(row) = rows.next()? {
         let mut cells = Vec::with_capacity(headers.len());
@@ -161,18 +169,23 @@ pub fn latest_period(conn: &Connection) -> Result<String> {
     })
 }
 
-const LEVEL_ZH: &str = "case scope_level when 'province' then '省' when 'city' then '市（州）' else '县（市、区）' end";
-const ALERT_ZH: &str = "case alert when 'missing_submission' then '未报送' when 'overdue_major_task' then '重大任务逾期' \
-    when 'rectification_overdue' then '整改逾期' when 'pilot_overterm' then '试点超期' \
-    when 'low_satisfaction' then '满意度偏低' when 'bottom_rank' then '综合排名末位' else alert end";
-const KIND_ZH: &str = "case kind when 'tasks' then '改革任务' when 'rectifications' then '督察整改' \
-    when 'pilots' then '改革试点' when 'plans' then '专项改革方案' when 'satisfaction' then '满意度测评' else kind end";
-/// Province first, then cities, then counties, each by code.
-const SCOPE_ORDER: &str =
-    "case scope_level when 'province' then 0 when 'city' then 1 else 2 end, scope_code";
+/// The Chinese name of every column of the `rpt_*` models, from their
+/// header comments (the data dictionary's source): (model, column) → name.
+fn column_names() -> std::collections::HashMap<(String, String), String> {
+    crate::warehouse::models::shipped()
+        .iter()
+        .filter(|m| m.layer == crate::warehouse::Layer::Reports)
+        .flat_map(|m| {
+            let doc = crate::warehouse::docs::parse(m);
+            doc.columns
+                .into_iter()
+                .map(move |c| ((m.name.clone(), c.name), c.zh))
+        })
+        .collect()
+}
 
 /// Reads the report for `period` (None = the latest) from a built warehouse.
-pub fn gather(conn: &Connection, period: Option<&str>) -> Result<Report> {
+pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
     let period = match period {
         Some(p) => p.to_string(),
         None => latest_period(conn)?,
@@ -195,127 +208,91 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<Report> {
             |r| r.get(0),
         )
         .unwrap_or_else(|_| "全省".into());
-    let t = |title: &str, sql: String| query_table(conn, title, &sql);
-    let named = |alias: &str| {
-        format!("inner join stg_roster as roster on roster.code = {alias}.scope_code")
+    let names = column_names();
+    // A table of a `rpt_*` model: the period's rows in its order, `hide`
+    // columns left out, `only` a filter on its rows.
+    let t = |title: &str, model: &str, only: &str, hide: &[&str]| {
+        let hidden = ["period", "row_order"]
+            .iter()
+            .chain(hide)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "select * exclude ({hidden}) from {model} where period = {p} {only} order by row_order"
+        );
+        query_table(conn, title, &sql, &|column| {
+            names
+                .get(&(model.to_string(), column.to_string()))
+                .cloned()
+                .unwrap_or_else(|| column.to_string())
+        })
     };
-
-    let scorecard = |level: &str, title: &str| {
+    let alerts_of = |alert: &str, title: &str| {
         t(
             title,
-            format!(
-                "select roster.name as 单位, s.scope_code as 代码, parent.name as 所属, s.rank as 排名, \
-                 s.composite_score as 综合得分, s.submission as 按时报送率, s.completion as 任务完成率, \
-                 s.on_time as 按期完成率, s.ownership as 责任落实率, s.rectification as 整改完成率, \
-                 s.pilots as 试点按期率, s.satisfaction as 群众满意度 \
-                 from mart_scorecard as s {} left join stg_roster as parent on parent.code = roster.parent_code \
-                 where s.period = {p} and s.scope_level = '{level}' \
-                 order by s.rank nulls last, s.scope_code",
-                named("s")
-            ),
+            "rpt_alerts",
+            &format!("and alert = '{alert}'"),
+            &["alert", "alert_zh", "level_zh"],
         )
     };
+
     let summary = Sheet {
         name: "总表",
         tables: vec![
-            scorecard("city", "市（州）综合考评 / cities")?,
-            scorecard("county", "县（市、区）综合考评 / counties")?,
+            t(
+                "市（州）综合考评 / cities",
+                "rpt_scorecard",
+                "and scope_level = 'city'",
+                &["scope_level"],
+            )?,
+            t(
+                "县（市、区）综合考评 / counties",
+                "rpt_scorecard",
+                "and scope_level = 'county'",
+                &["scope_level"],
+            )?,
         ],
     };
-
     let coverage = Sheet {
         name: "报送情况",
         tables: vec![
             t(
                 "报送率与按时报送率 / submission coverage",
-                format!(
-                    "select roster.name as 单位, c.scope_code as 代码, {KIND_ZH} as 台账类型, c.expected_units as 应报单位, \
-                     c.submitted_units as 已报单位, c.on_time_units as 按时报送单位, c.coverage_rate as 报送率, \
-                     c.on_time_rate as 按时报送率 from mart_submission_coverage as c {} \
-                     where c.period = {p} and c.expected_units > 0 and c.scope_level in ('province', 'city') \
-                     order by {}, c.kind",
-                    named("c"),
-                    SCOPE_ORDER.replace("scope_", "c.scope_")
-                ),
+                "rpt_coverage",
+                "",
+                &[],
             )?,
             t(
                 "未报送单位 / units that sent nothing",
-                format!(
-                    "select roster.name as 单位, e.unit_code as 代码, parent.name as 所属, {KIND_ZH} as 台账类型, \
-                     strftime(e.due_on, '%Y-%m-%d') as 报送截止日 \
-                     from int_expected_submissions as e inner join stg_roster as roster on roster.code = e.unit_code \
-                     left join stg_roster as parent on parent.code = roster.parent_code \
-                     where e.period = {p} and not e.is_submitted order by e.kind, e.unit_code"
-                ),
+                "rpt_unsubmitted",
+                "and not is_submitted",
+                &["is_submitted", "first_received_on"],
             )?,
             t(
                 "逾期报送单位 / units that sent late",
-                format!(
-                    "select roster.name as 单位, e.unit_code as 代码, {KIND_ZH} as 台账类型, \
-                     strftime(e.due_on, '%Y-%m-%d') as 报送截止日, strftime(e.first_received_on, '%Y-%m-%d') as 首次报送日 \
-                     from int_expected_submissions as e inner join stg_roster as roster on roster.code = e.unit_code \
-                     where e.period = {p} and e.is_submitted and not e.is_on_time order by e.kind, e.unit_code"
-                ),
+                "rpt_unsubmitted",
+                "and is_submitted",
+                &["is_submitted", "parent_name"],
             )?,
         ],
-    };
-
-    let unit_rows = |mart: &str, select: &str, title: &str| {
-        t(
-            title,
-            format!(
-                "select roster.name as 单位, m.scope_code as 代码, {} as 层级, {select} \
-                 from {mart} as m {} where m.period = {p} order by {}",
-                LEVEL_ZH.replace("scope_level", "m.scope_level"),
-                named("m"),
-                SCOPE_ORDER.replace("scope_", "m.scope_")
-            ),
-        )
-    };
-    let alert_rows = |alert: &str, title: &str| {
-        t(
-            title,
-            format!(
-                "select roster.name as 单位, a.scope_code as 代码, a.detail as 说明, a.source_ref as 来源 \
-                 from mart_alerts as a {} where a.period = {p} and a.alert = '{alert}' \
-                 order by a.scope_code, a.source_ref",
-                named("a")
-            ),
-        )
     };
     let completion = Sheet {
         name: "完成情况",
         tables: vec![
             t(
                 "改革任务完成情况（按单位）/ task completion by unit",
-                format!(
-                    "select roster.name as 单位, m.scope_code as 代码, {} as 层级, m.tasks_total as 任务总数, \
-                     m.tasks_due as 到期任务, m.due_done as 到期已完成, m.completion_rate as 完成率, \
-                     m.on_time_rate as 按期完成率, m.overdue_open as 逾期未完成, m.major_due as 重大任务到期, \
-                     m.major_completion_rate as 重大任务完成率, o.ownership_rate as 责任落实率 \
-                     from mart_task_completion as m {} \
-                     inner join mart_task_ownership as o on o.period = m.period and o.scope_code = m.scope_code \
-                     where m.period = {p} order by {}",
-                    LEVEL_ZH.replace("scope_level", "m.scope_level"),
-                    named("m"),
-                    SCOPE_ORDER.replace("scope_", "m.scope_")
-                ),
+                "rpt_task_completion",
+                "",
+                &[],
             )?,
             t(
                 "改革任务完成情况（按领域，全省）/ task completion by domain",
-                format!(
-                    "select coalesce(tasks.domain, '（未分领域）') as 改革领域, count(*) as 任务总数, \
-                     count_if(facts.tasks_due) as 到期任务, count_if(facts.due_done) as 到期已完成, \
-                     count_if(facts.due_done) / nullif(count_if(facts.tasks_due), 0) as 完成率, \
-                     count_if(facts.overdue_open) as 逾期未完成 \
-                     from int_task_facts as facts \
-                     inner join stg_tasks as tasks using (submission_id, source_sheet, source_row) \
-                     inner join int_scope_units as members on members.period = facts.period \
-                       and members.unit_code = facts.region_code and members.scope_code = members.unit_code \
-                     where facts.period = {p} group by all order by 到期任务 desc, 改革领域"
-                ),
+                "rpt_task_completion_by_domain",
+                "",
+                &[],
             )?,
-            alert_rows(
+            alerts_of(
                 "overdue_major_task",
                 "逾期未完成的重大改革任务 / overdue major tasks",
             )?,
@@ -324,80 +301,46 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<Report> {
     let rectification = Sheet {
         name: "整改",
         tables: vec![
-            unit_rows(
-                "mart_rectification",
-                "m.items_total as 整改事项, m.items_due as 到期事项, m.closed_due as 到期已整改, \
-                 m.closure_rate as 整改完成率, m.overdue_open as 逾期未整改",
-                "督察整改情况 / rectification",
-            )?,
-            alert_rows("rectification_overdue", "逾期未整改事项 / overdue items")?,
+            t("督察整改情况 / rectification", "rpt_rectification", "", &[])?,
+            alerts_of("rectification_overdue", "逾期未整改事项 / overdue items")?,
         ],
     };
     let pilots = Sheet {
         name: "试点",
         tables: vec![
-            unit_rows(
-                "mart_pilots",
-                "m.pilots_active as 在试试点, m.overterm as 超期试点, m.overterm_rate as 超期率, \
-                 m.fully_set_up as 组织健全, m.setup_rate as 组织健全率, m.filed_rate as 备案率",
-                "改革试点情况 / pilots",
-            )?,
-            alert_rows("pilot_overterm", "超过2年的试点 / pilots over two years")?,
+            t("改革试点情况 / pilots", "rpt_pilots", "", &[])?,
+            alerts_of("pilot_overterm", "超过2年的试点 / pilots over two years")?,
         ],
     };
     let satisfaction = Sheet {
         name: "满意度",
-        tables: vec![unit_rows(
-            "mart_satisfaction",
-            "m.valid as 有效票, m.satisfied as 满意, m.basically_satisfied as 基本满意, \
-             m.unsatisfied as 不满意, m.satisfaction_rate as 满意率, m.score as 满意度得分, \
-             m.ci_low as 置信下限, m.ci_high as 置信上限, m.low_sample as 样本不足",
+        tables: vec![t(
             "群众满意度 / satisfaction (Wilson 95% interval)",
+            "rpt_satisfaction",
+            "",
+            &[],
         )?],
     };
     let alerts = Sheet {
         name: "点名通报",
         tables: vec![t(
             "点名通报事项 / findings to be named",
-            format!(
-                "select {ALERT_ZH} as 类型, roster.name as 单位, a.scope_code as 代码, {} as 层级, \
-                 a.detail as 说明, a.source_ref as 来源 \
-                 from mart_alerts as a {} where a.period = {p} \
-                 order by a.alert, a.scope_code, a.source_ref",
-                LEVEL_ZH.replace("scope_level", "a.scope_level"),
-                named("a")
-            ),
+            "rpt_alerts",
+            "",
+            &["alert"],
         )?],
     };
     let sources = Sheet {
         name: "数据来源",
         tables: vec![t(
             "本期数据来源（每个指标可用 taizhang trace 追溯到单元格）/ the submissions behind every figure",
-            format!(
-                "select roster.name as 单位, s.region_code as 代码, {KIND_ZH} as 台账类型, s.file_name as 文件名, \
-                 strftime(make_timestamp(epoch_us(s.received_at) + 28800000000), '%Y-%m-%d %H:%M:%S') as 接收时间, \
-                 case when s.is_current then '当前版本' else '历史版本' end as 版本, \
-                 s.rows_ok as 导入行数, s.rows_rejected as 拒收行数, s.submission_id as 报送编号 \
-                 from stg_submissions as s inner join stg_roster as roster on roster.code = s.region_code \
-                 where s.period = {p} and s.status = 'accepted' \
-                 order by s.region_code, s.kind, s.received_at"
-            ),
+            "rpt_sources",
+            "",
+            &[],
         )?],
     };
 
-    let headline_table = t(
-        "headline",
-        format!(
-            "select c.on_time_rate as 按时报送率, t.completion_rate as 任务完成率, t.overdue_open as 逾期未完成任务, \
-             r.closure_rate as 整改完成率, s.satisfaction_rate as 群众满意率, \
-             (select count(*) from mart_alerts where period = {p}) as 点名通报事项 \
-             from mart_task_completion as t \
-             inner join mart_submission_coverage as c on c.period = t.period and c.scope_code = t.scope_code and c.kind = 'tasks' \
-             inner join mart_rectification as r on r.period = t.period and r.scope_code = t.scope_code \
-             inner join mart_satisfaction as s on s.period = t.period and s.scope_code = t.scope_code \
-             where t.period = {p} and t.scope_level = 'province'"
-        ),
-    )?;
+    let headline_table = t("headline", "rpt_headline", "", &[])?;
     let headline = headline_table
         .rows
         .first()
@@ -412,7 +355,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<Report> {
         .unwrap_or_default();
 
     let charts = gather_charts(conn, &p)?;
-    Ok(Report {
+    Ok(PeriodReport {
         period,
         province,
         headline,
@@ -481,6 +424,64 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
         _ => text.into(),
     }
+}
+
+/// Writes the report of `period` (None = latest) to `outs`, or, when none is
+/// given, as `<dir>/<period>/改革落实情况报告-<period>.<fmt>` for each of
+/// `formats` (default xlsx and html), `<dir>` being `default_dir` or the
+/// workspace's `reports/`.
+pub fn write(
+    ws_root: &Path,
+    period: Option<&str>,
+    outs: &[PathBuf],
+    formats: &[String],
+    default_dir: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    let conn = crate::warehouse::open_read_only(ws_root)?;
+    let report = gather(&conn, period)?;
+    let outs: Vec<PathBuf> = if outs.is_empty() {
+        let dir = default_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| ws_root.join("reports"))
+            .join(&report.period);
+        let formats: Vec<String> = if formats.is_empty() {
+            vec!["xlsx".into(), "html".into()]
+        } else {
+            formats.to_vec()
+        };
+        formats
+            .iter()
+            .map(|f| dir.join(format!("改革落实情况报告-{}.{f}", report.period)))
+            .collect()
+    } else {
+        outs.to_vec()
+    };
+    for path in &outs {
+        write_one(&report, path)?;
+    }
+    Ok(outs)
+}
+
+fn write_one(report: &PeriodReport, path: &Path) -> Result<()> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "xlsx" => xlsx::render(report)?,
+        "html" | "htm" => html::render(report).into_bytes(),
+        _ => {
+            return Err(crate::Error::Usage(format!(
+                "报告只能输出 .xlsx 或 .html / a report is .xlsx or .html: {}",
+                path.display()
+            )));
+        }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(crate::Error::io(dir))?;
+    }
+    crate::fsutil::write_bytes_atomic(path, &bytes)?;
+    Ok(())
 }
 
 #[cfg(test)]

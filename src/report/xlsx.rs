@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use super::{Cell, Report, Table, neutralise};
+use super::{Cell, PeriodReport, Table, neutralise};
 use crate::error::{Error, Result};
 
 /// Display width of text, counting CJK characters as two columns.
@@ -42,7 +42,7 @@ impl Formats {
 }
 
 /// Renders the report as xlsx bytes.
-pub fn render(report: &Report) -> Result<Vec<u8>> {
+pub fn render(report: &PeriodReport) -> Result<Vec<u8>> {
     let wrap = |e: XlsxError| Error::Model {
         model: "report.xlsx".into(),
         message: e.to_string(),

@@ -16,8 +16,8 @@ use duckdb::Connection;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::escape::esc;
 use crate::ledger::Kind;
-use crate::report::html::esc;
 use crate::warehouse::{Layer, Model};
 
 /// One documented column.
@@ -353,80 +353,18 @@ type RawTable = (
     &'static [(&'static str, &'static str, &'static str)],
 );
 
-const SUBMISSION_COLUMNS: &[(&str, &str, &str)] = &[
-    (
-        "submission_id",
-        "报送编号",
-        "first 16 hex digits of the file's sha256",
-    ),
-    (
-        "sha256",
-        "文件指纹",
-        "sha256 of the file's bytes; the archive keeps it as archive/<sha256>.<ext>",
-    ),
-    ("file_name", "文件名", "the file's name as received"),
-    ("bytes", "文件大小", "size in bytes"),
-    (
-        "kind",
-        "台账类型",
-        "tasks, rectifications, pilots, plans or satisfaction; null for a file with no usable ledger",
-    ),
-    (
-        "sheets",
-        "工作表",
-        "the sheets that formed this kind's ledger",
-    ),
-    ("region_code", "填报单位代码", "the submitting unit"),
-    ("period", "周期", "the reporting period"),
-    (
-        "received_at",
-        "接收时间",
-        "when the file reached taizhang (or --received-at / received.csv)",
-    ),
-    ("source", "来源", "cli, upload or pipeline"),
-    ("rows_ok", "导入行数", "rows written to the lake"),
-    (
-        "rows_rejected",
-        "拒收行数",
-        "rows kept out for an error (they stay in raw_issues)",
-    ),
-    ("warnings", "警告数", "warnings raised"),
-    ("status", "状态", "accepted or rejected"),
-];
-
 const RAW_TABLES: &[RawTable] = &[
     (
         "raw_submissions",
         "报送清单 the manifest: one row per (file, kind) received (lake/submissions, DESIGN §6).",
         "one row per (submission_id, kind)",
-        SUBMISSION_COLUMNS,
+        crate::lake::schema::SUBMISSIONS_DOC,
     ),
     (
         "raw_issues",
         "校验问题 every validation issue (lake/issues, DESIGN §5).",
         "one row per issue",
-        &[
-            ("submission_id", "报送编号", "the file the issue is in"),
-            ("region_code", "填报单位代码", "the unit, when known"),
-            ("period", "周期", "the period, when known"),
-            ("sheet", "工作表", "the sheet"),
-            ("row", "行号", "1-based Excel row"),
-            ("col", "列号", "1-based column"),
-            ("cell", "单元格", "A1 reference"),
-            (
-                "severity",
-                "级别",
-                "error (row or file kept out) or warning (kept)",
-            ),
-            ("code", "问题代码", "stable lowercase code, e.g. bad-date"),
-            ("message_zh", "中文说明", "what is wrong and how to fix it"),
-            ("message_en", "English message", "the same in English"),
-            (
-                "value",
-                "原值",
-                "the cell's value (for a rejected row: all its cells)",
-            ),
-        ],
+        crate::lake::schema::ISSUES_DOC,
     ),
     (
         "raw_roster",
@@ -549,12 +487,14 @@ fn layer_title(layer: Option<Layer>) -> &'static str {
         Some(Layer::Staging) => "staging 层（视图）/ staging (views)",
         Some(Layer::Intermediate) => "intermediate 层 / intermediate",
         Some(Layer::Marts) => "marts 层（指标表）/ marts",
+        Some(Layer::Reports) => "reports 层（报告表）/ reports (the period report's tables)",
         Some(Layer::Tests) => "数据测试 / data tests (each returns its failing rows)",
     }
 }
 
-const ORDER: [Option<Layer>; 5] = [
+const ORDER: [Option<Layer>; 6] = [
     Some(Layer::Marts),
+    Some(Layer::Reports),
     Some(Layer::Intermediate),
     Some(Layer::Staging),
     None,
@@ -721,11 +661,11 @@ mod tests {
     }
 
     #[test]
-    fn every_shipped_mart_and_intermediate_model_documents_its_columns() {
+    fn every_shipped_mart_report_and_intermediate_model_documents_its_columns() {
         for m in crate::warehouse::models::shipped() {
             let d = parse(&m);
             assert!(!d.title.is_empty(), "{}", m.name);
-            if matches!(m.layer, Layer::Marts | Layer::Intermediate) {
+            if matches!(m.layer, Layer::Marts | Layer::Reports | Layer::Intermediate) {
                 assert!(!d.columns.is_empty(), "{} lists no columns", m.name);
                 for c in &d.columns {
                     assert!(

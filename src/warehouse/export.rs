@@ -55,10 +55,13 @@ pub fn export(
         }
     };
     std::fs::create_dir_all(out).map_err(Error::io(out))?;
+    // An export that died here before (the folder may be outside the
+    // workspace, where taking the lock does not look).
+    crate::fsutil::recover_dirs(out)?;
     let mut done = Exported::default();
-    let pid = std::process::id();
     for mart in &chosen {
-        let tmp = out.join(format!(".{mart}.tmp-{pid}"));
+        let target = out.join(mart);
+        let tmp = crate::fsutil::temp_dir_for(&target);
         let _ = std::fs::remove_dir_all(&tmp);
         let periods: Vec<String> = {
             let mut stmt = conn.prepare(&format!(
@@ -81,14 +84,9 @@ pub fn export(
             )?;
             done.files += 1;
             done.rows += n;
+            crate::fsutil::crash_point("export-period");
         }
-        let target = out.join(mart);
-        let old = out.join(format!(".{mart}.old-{pid}"));
-        if target.exists() {
-            std::fs::rename(&target, &old).map_err(Error::io(&target))?;
-        }
-        std::fs::rename(&tmp, &target).map_err(Error::io(&target))?;
-        let _ = std::fs::remove_dir_all(&old);
+        crate::fsutil::replace_dir(&tmp, &target)?;
     }
     Ok(done)
 }

@@ -2,7 +2,10 @@
 //! SQL models in layer order, then the data tests. A build writes a new file
 //! and renames it over `warehouse.duckdb`, so readers never see half a build.
 
+pub mod docs;
+pub mod export;
 pub mod models;
+pub mod trace;
 
 use duckdb::{Connection, params};
 use std::fs;
@@ -26,7 +29,7 @@ pub struct TestResult {
 
 /// What a build did.
 #[derive(Debug, Clone)]
-pub struct BuildReport {
+pub struct BuildResult {
     pub path: PathBuf,
     pub raw_rows: Vec<(String, usize)>,
     pub models: Vec<String>,
@@ -38,15 +41,37 @@ pub struct BuildReport {
     pub overridden: Vec<String>,
 }
 
-impl BuildReport {
+impl BuildResult {
     pub fn failed_tests(&self) -> impl Iterator<Item = &TestResult> {
         self.tests.iter().filter(|t| t.failing_rows > 0)
+    }
+
+    /// Done, or "done, but" when a data test failed.
+    pub fn verdict(&self) -> crate::runs::Verdict {
+        crate::runs::Verdict::partial_if(self.failed_tests().next().is_some())
+    }
+
+    /// The build step of a run record: rows per raw table, models, tests.
+    pub fn step_record(
+        &self,
+        started_at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> crate::runs::StepRecord {
+        let failed = self.failed_tests().count();
+        let mut counts: Vec<(&str, usize)> = self
+            .raw_rows
+            .iter()
+            .map(|(t, n)| (t.as_str(), *n))
+            .collect();
+        counts.push(("models", self.models.len()));
+        counts.push(("tests_passed", self.tests.len() - failed));
+        counts.push(("tests_failed", failed));
+        crate::runs::StepRecord::new("build", started_at, &counts)
     }
 }
 
 /// Rebuilds the warehouse from the lake. The caller holds the workspace lock;
 /// `run_id` names the run whose data-test results this build records.
-pub fn build(ws: &Workspace, run_id: &str) -> Result<BuildReport> {
+pub fn build(ws: &Workspace, run_id: &str) -> Result<BuildResult> {
     let target = ws.warehouse();
     let tmp = target.with_file_name(format!(".warehouse.duckdb.tmp-{}", std::process::id()));
     remove_db(&tmp)?;
@@ -100,7 +125,7 @@ impl StepTimer {
     }
 }
 
-fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> {
+fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> {
     let mut timer = StepTimer::new();
     let conn = Connection::open(path)?;
     let lake = Lake::new(ws.lake());
@@ -144,7 +169,7 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
             // models are read by several marts and tests, and DuckDB inlines a
             // view at every use, so they are computed once, as tables.
             Layer::Staging => format!("create view {} as\n{}", model.name, model.sql),
-            Layer::Intermediate | Layer::Marts => {
+            Layer::Intermediate | Layer::Marts | Layer::Reports => {
                 format!("create table {} as\n{}", model.name, model.sql)
             }
             Layer::Tests => continue,
@@ -157,6 +182,7 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
             message: e.to_string(),
         })?;
         timer.lap(&model.name);
+        crate::fsutil::crash_point("build-model");
         built.push(model.name.clone());
     }
     let mut tests = Vec::new();
@@ -173,7 +199,7 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildReport> 
     conn.execute_batch("checkpoint;")?;
     timer.lap("checkpoint");
     drop(conn);
-    Ok(BuildReport {
+    Ok(BuildResult {
         path: path.to_path_buf(),
         raw_rows,
         models: built,
@@ -247,7 +273,7 @@ fn record_tests(conn: &Connection, run_id: &str, tests: &[TestResult]) -> Result
     Ok(())
 }
 
-impl BuildReport {
+impl BuildResult {
     /// The data tests as they go into a run record.
     pub fn test_records(&self) -> Vec<crate::runs::TestRecord> {
         self.tests

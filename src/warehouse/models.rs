@@ -1,7 +1,9 @@
 //! The SQL models shipped inside the binary, and their run order.
 //!
-//! Layers run in order (staging, intermediate, marts, tests); within a layer a
-//! model runs after the models of that layer whose names its SQL mentions.
+//! Layers run in order (staging, intermediate, marts, reports, tests); within a
+//! layer a model runs after the models of that layer whose names its SQL
+//! mentions. The reports layer (`rpt_*`) holds the report's tables, named and
+//! ordered as the report shows them, so the report only renders.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ pub enum Layer {
     Staging,
     Intermediate,
     Marts,
+    Reports,
     Tests,
 }
 
@@ -22,6 +25,7 @@ impl Layer {
             Layer::Staging => "staging",
             Layer::Intermediate => "intermediate",
             Layer::Marts => "marts",
+            Layer::Reports => "reports",
             Layer::Tests => "tests",
         }
     }
@@ -49,6 +53,9 @@ macro_rules! model {
 /// Every shipped model: `sql/<layer>/<name>.sql`.
 pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Staging, "staging", "stg_roster"),
+    model!(Staging, "staging", "stg_config"),
+    model!(Staging, "staging", "stg_config_expect"),
+    model!(Staging, "staging", "stg_config_weights"),
     model!(Staging, "staging", "stg_submissions"),
     model!(Staging, "staging", "stg_tasks"),
     model!(Staging, "staging", "stg_rectifications"),
@@ -73,6 +80,18 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Marts, "marts", "mart_satisfaction"),
     model!(Marts, "marts", "mart_scorecard"),
     model!(Marts, "marts", "mart_alerts"),
+    model!(Intermediate, "intermediate", "int_report_scopes"),
+    model!(Reports, "reports", "rpt_headline"),
+    model!(Reports, "reports", "rpt_scorecard"),
+    model!(Reports, "reports", "rpt_coverage"),
+    model!(Reports, "reports", "rpt_unsubmitted"),
+    model!(Reports, "reports", "rpt_task_completion"),
+    model!(Reports, "reports", "rpt_task_completion_by_domain"),
+    model!(Reports, "reports", "rpt_rectification"),
+    model!(Reports, "reports", "rpt_pilots"),
+    model!(Reports, "reports", "rpt_satisfaction"),
+    model!(Reports, "reports", "rpt_alerts"),
+    model!(Reports, "reports", "rpt_sources"),
     model!(Tests, "tests", "assert_one_current_submission"),
     model!(Tests, "tests", "assert_mart_keys_unique"),
     model!(Tests, "tests", "assert_rates_between_0_and_1"),
@@ -94,10 +113,11 @@ pub fn shipped() -> Vec<Model> {
 }
 
 impl Layer {
-    const ALL: [Layer; 4] = [
+    const ALL: [Layer; 5] = [
         Layer::Staging,
         Layer::Intermediate,
         Layer::Marts,
+        Layer::Reports,
         Layer::Tests,
     ];
 
@@ -107,6 +127,7 @@ impl Layer {
             ("stg_", Layer::Staging),
             ("int_", Layer::Intermediate),
             ("mart_", Layer::Marts),
+            ("rpt_", Layer::Reports),
             ("assert_", Layer::Tests),
         ]
         .into_iter()
@@ -135,9 +156,10 @@ pub fn with_overrides(ws_root: &Path) -> Result<(Vec<Model>, Vec<String>)> {
             let Some(layer) = Layer::ALL.into_iter().find(|l| l.folder() == folder) else {
                 return Err(Error::Model {
                     model: path.display().to_string(),
-                    message: "unknown folder; use staging, intermediate, marts or tests / \
-                              未知的文件夹，请使用 staging、intermediate、marts 或 tests"
-                        .into(),
+                    message:
+                        "unknown folder; use staging, intermediate, marts, reports or tests / \
+                              未知的文件夹，请使用 staging、intermediate、marts、reports 或 tests"
+                            .into(),
                 });
             };
             for inner in std::fs::read_dir(&path).map_err(Error::io(&path))? {
@@ -189,7 +211,12 @@ pub fn with_overrides(ws_root: &Path) -> Result<(Vec<Model>, Vec<String>)> {
 /// Models in run order: by layer, then dependencies within the layer, then name.
 pub fn ordered(models: &[Model]) -> Result<Vec<Model>> {
     let mut out: Vec<Model> = Vec::new();
-    for layer in [Layer::Staging, Layer::Intermediate, Layer::Marts] {
+    for layer in [
+        Layer::Staging,
+        Layer::Intermediate,
+        Layer::Marts,
+        Layer::Reports,
+    ] {
         let mut pending: Vec<&Model> = models.iter().filter(|m| m.layer == layer).collect();
         pending.sort_by(|a, b| a.name.cmp(&b.name));
         let names: BTreeSet<&str> = pending.iter().map(|m| m.name.as_str()).collect();
@@ -237,6 +264,7 @@ mod tests {
             Layer::Staging,
             Layer::Intermediate,
             Layer::Marts,
+            Layer::Reports,
             Layer::Tests,
         ] {
             for entry in std::fs::read_dir(format!("{root}/{}", layer.folder())).unwrap() {

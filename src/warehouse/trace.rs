@@ -142,13 +142,13 @@ pub struct Request {
 }
 
 /// The figure's mart row(s) and the source rows behind it.
-pub struct Traced {
+pub struct TracePlan {
     pub figure_sql: String,
     pub rows_sql: String,
 }
 
 /// Builds the two queries of a trace, checking names against the warehouse.
-pub fn plan(conn: &Connection, req: &Request) -> Result<Traced> {
+pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
     let lineage = LINEAGE.iter().find(|l| l.mart == req.mart).ok_or_else(|| {
         Error::Usage(format!(
             "无法追溯 {} / cannot trace {}; traceable marts: {}",
@@ -268,7 +268,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<Traced> {
                sources.source \
              from long \
              inner join sources using (indicator) \
-             left join raw_config_weights as weights using (indicator) \
+             left join stg_config_weights as weights using (indicator) \
              order by weights.weight desc nulls last, long.indicator"
         ),
         Source::Alerts => format!(
@@ -276,7 +276,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<Traced> {
              where scope_code = {scope} and period = {period} order by alert, source_ref"
         ),
     };
-    Ok(Traced {
+    Ok(TracePlan {
         figure_sql,
         rows_sql,
     })

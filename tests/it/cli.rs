@@ -19,12 +19,32 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // Exit 1: done, but the sample's bad rows were rejected (DESIGN §8).
+    // The sample's two bad rows are rejected, and that is the demonstration:
+    // the demo's `fail_on = []` ends it green, so `&&` and `set -e` go on.
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(0),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" 导入 ok, 2 拒收 rejected"), "{stdout}");
+    // It ends by saying what to open next, and those files exist.
+    let next = stdout.rsplit("下一步 / what to open next:").next().unwrap();
+    assert!(stdout.contains("下一步 / what to open next:"), "{stdout}");
+    for file in [
+        "reports/2024Q2/改革落实情况报告-2024Q2.html",
+        "feedback/样例反馈.xlsx",
+    ] {
+        assert!(next.contains(file), "{next}");
+        assert!(ws.join(file).is_file(), "{file}");
+    }
+    assert!(next.contains("trace mart_task_completion"), "{next}");
+    // The clerks' feedback marks the two bad rows' cells.
+    let feedback = calamine::open_workbook_auto(ws.join("feedback/样例反馈.xlsx")).unwrap();
+    use calamine::Reader;
+    assert!(
+        feedback.sheet_names().len() > 1,
+        "a summary and the clerks' sheets"
     );
     assert!(stdout.contains("通过 passed, 0 失败 failed"), "{stdout}");
     assert!(stdout.contains("| 2024Q2 | 德阳市 | 510600 |"), "{stdout}");
@@ -47,6 +67,9 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
             .collect::<Vec<_>>()
     };
     assert_eq!(table(&again_out), table(&stdout));
+    // The rerun read nothing new, so it kept the feedback the first run wrote.
+    let kept = calamine::open_workbook_auto(ws.join("feedback/样例反馈.xlsx")).unwrap();
+    assert_eq!(kept.sheet_names(), feedback.sheet_names());
 }
 
 #[test]
@@ -267,4 +290,40 @@ fn ingest_report_gives_the_clerk_their_sheets_back_with_the_issues() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(v["rows_rejected"], 1);
     assert_eq!(v["files"][0]["issues"][0]["cell"], "B3");
+}
+
+/// calamine panics on some damaged files; taizhang catches the panic and
+/// rejects the file as `unreadable-file`. The clerk's terminal shows that
+/// issue and nothing of Rust's panic message; the run record keeps it.
+#[test]
+fn a_reader_panic_stays_off_the_terminal_and_goes_to_the_run_record() {
+    let ws = cli_workspace();
+    let out = crate::common::taizhang(ws.path())
+        .arg("ingest")
+        .arg(fixture("fuzz_cfb_slice_panic.xls"))
+        .args(["--region", "510603", "--period", "2024Q2"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("unreadable-file"), "{stdout}");
+    for noise in ["panicked", "backtrace", "RUST_BACKTRACE"] {
+        assert!(
+            !stderr.contains(noise) && !stdout.contains(noise),
+            "{noise}: {stderr}"
+        );
+    }
+    let record = walk(&ws.path().join("runs"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap();
+    let notes = record["steps"][0]["notes"].to_string();
+    assert!(
+        notes.contains("fuzz_cfb_slice_panic.xls") && notes.contains("panicked at"),
+        "{notes}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use std::path::{Path, PathBuf};
-use taizhang::ingest::{self, Options, Report, Source};
+use taizhang::ingest::{self, ImportSummary, Options, Source};
 use taizhang::workspace::Workspace;
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -70,13 +70,13 @@ pub fn time(s: &str) -> DateTime<FixedOffset> {
 }
 
 /// Ingests paths with options, under the lock, as the CLI does.
-pub fn ingest(ws: &Workspace, paths: &[PathBuf], opts: &Options) -> Report {
+pub fn ingest(ws: &Workspace, paths: &[PathBuf], opts: &Options) -> ImportSummary {
     let _lock = ws.lock().unwrap();
     let inputs = ingest::collect(paths).unwrap();
     ingest::run(ws, &inputs, opts, &|_, _| {}).unwrap()
 }
 
-pub fn build(ws: &Workspace) -> taizhang::warehouse::BuildReport {
+pub fn build(ws: &Workspace) -> taizhang::warehouse::BuildResult {
     let _lock = ws.lock().unwrap();
     taizhang::warehouse::build(ws, "test-build").unwrap()
 }
@@ -128,6 +128,23 @@ pub fn write_ledger(path: &Path, title: &str, header: &[&str], rows: &[Vec<&str>
     wb.save(path).unwrap();
 }
 
+/// A one-task ledger (done, due 2024年6月底) under `title`: the smallest
+/// ledger that is accepted once its unit and period are known.
+pub fn write_one_task_ledger(path: &Path, title: &str) {
+    write_ledger(
+        path,
+        title,
+        &["序号", "改革任务", "牵头单位", "完成时限", "完成状态"],
+        &[vec![
+            "1",
+            "深化营商环境改革",
+            "区发改局",
+            "2024年6月底",
+            "已完成",
+        ]],
+    );
+}
+
 pub const DEYANG_ROSTER: &str = "code,name,level,parent_code,valid_from,valid_to,aliases
 510000,四川省,province,,,,
 510600,德阳市,city,510000,,,
@@ -164,7 +181,7 @@ pub fn read_file(
         rules: &rules,
         limits: config.limits,
     };
-    taizhang::ingest::file::parse_file(bytes, name, hints, ctx)
+    taizhang::ingest::parse::parse_file(bytes, name, hints, ctx)
 }
 
 /// Hints that place a file at 旌阳区 (510603), 2024Q2, as flags would.

@@ -192,3 +192,146 @@ fn an_ingest_that_cannot_archive_stops_with_the_error_and_commits_nothing() {
     );
     assert_eq!(committed(), 1);
 }
+
+/// What only a run that is still writing (or died writing) leaves: hidden
+/// temporaries (`.name.tmp-<pid>…`) and an export's folders moved aside.
+fn leftovers(ws: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn visit(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') && (name.contains(".tmp-") || name.contains(".old-")) {
+                out.push(p.clone());
+            }
+            if p.is_dir() {
+                visit(&p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(ws, &mut out);
+    out
+}
+
+/// The lake's Parquet files that no committed batch lists.
+fn uncommitted_parts(ws: &std::path::Path) -> usize {
+    let lake = taizhang::lake::Lake::new(ws.join("lake"));
+    let committed: std::collections::BTreeSet<_> = ["tasks", "submissions", "issues"]
+        .iter()
+        .flat_map(|t| lake.parts(t).unwrap())
+        .collect();
+    crate::common::walk(&ws.join("lake"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .filter(|p| {
+            let table = p
+                .strip_prefix(ws.join("lake"))
+                .unwrap()
+                .iter()
+                .next()
+                .unwrap();
+            ["tasks", "submissions", "issues"].contains(&table.to_str().unwrap())
+                && !committed.contains(p)
+        })
+        .count()
+}
+
+fn pipeline_with_export(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("export.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[step]]\nrun = \"ingest\"\npaths = [{:?}]\n[[step]]\nrun = \"build\"\n[[step]]\nrun = \"export\"\nmarts = [\"mart_pilots\", \"mart_task_completion\"]\n",
+            repo("sample-data").display().to_string()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Each kind of run, killed while it writes (an abort at a named point: no
+/// destructor, no cleanup, like `kill -9`), leaves its temporaries behind;
+/// the next run that takes the writer lock removes every one of them, and
+/// moves an export's old folder back when the kill came mid-swap.
+#[test]
+fn whatever_a_killed_run_leaves_is_removed_by_the_next_writer() {
+    let ws = cli_workspace();
+    let pipeline = pipeline_with_export(ws.path());
+    let run = |args: &[&str], crash_at: Option<&str>| {
+        let mut cmd = taizhang(ws.path());
+        cmd.args(args);
+        if let Some(c) = crash_at {
+            cmd.env("TAIZHANG_CRASH_AT", c);
+        }
+        cmd.output().unwrap()
+    };
+    let pipeline = pipeline.to_str().unwrap();
+    // A finished pipeline first, so the export has folders to swap.
+    assert!(
+        run(&["run", pipeline], None)
+            .status
+            .code()
+            .is_some_and(|c| c <= 1)
+    );
+    assert!(ws.path().join("export/mart_pilots").is_dir());
+    // A resubmission of 旌阳区 2024Q2: new bytes, so the ingest has parts to write.
+    let resubmitted = ws
+        .path()
+        .join("inbox/旌阳区2024年第二季度改革任务台账（更正）.xlsx");
+    crate::common::write_one_task_ledger(&resubmitted, "德阳市旌阳区2024年第二季度改革任务台账");
+    let resubmitted = resubmitted.to_str().unwrap().to_string();
+    let ingest: [&str; 6] = [
+        "ingest",
+        &resubmitted,
+        "--region",
+        "510603",
+        "--period",
+        "2024Q2",
+    ];
+    // (a run to finish first, the run to kill, where it dies, what it leaves)
+    type Case<'a> = (Option<&'a [&'a str]>, &'a [&'a str], &'a str, &'a str);
+    let cases: [Case; 6] = [
+        (None, &ingest, "lake-part:1", "lake/"),
+        (None, &["build"], "build-model:3", ".warehouse.duckdb.tmp-"),
+        (None, &["report"], "temp-written:1", "reports/"),
+        (None, &["run", pipeline], "export-period:2", "export/"),
+        (None, &["run", pipeline], "replace-dir:1", "export/"),
+        // The resubmission's parts make the compaction's work.
+        (Some(&ingest), &["compact"], "lake-part:1", "lake/"),
+    ];
+    for (first, args, crash_at, left_in) in cases {
+        if let Some(first) = first {
+            assert!(run(first, None).status.code().is_some_and(|c| c <= 1));
+        }
+        let out = run(args, Some(crash_at));
+        assert!(
+            !matches!(out.status.code(), Some(0..=2)),
+            "{args:?} at {crash_at} must have died: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let left = leftovers(ws.path());
+        let parts = uncommitted_parts(ws.path());
+        assert!(
+            left.iter().any(|p| p.to_string_lossy().contains(left_in)) || parts > 0,
+            "{crash_at} left nothing in {left_in}: the test kills too late ({left:?})"
+        );
+        let next = run(&["build"], None);
+        assert_eq!(
+            next.status.code(),
+            Some(0),
+            "after {crash_at}: {}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+        assert_eq!(
+            leftovers(ws.path()),
+            Vec::<std::path::PathBuf>::new(),
+            "after {crash_at}"
+        );
+        assert_eq!(uncommitted_parts(ws.path()), 0, "after {crash_at}");
+        assert!(
+            ws.path().join("export/mart_pilots").is_dir()
+                && ws.path().join("export/mart_task_completion").is_dir(),
+            "after {crash_at}: an export's old folder is moved back"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 use std::io::Write;
 use taizhang::config::Config;
 use taizhang::ingest::Code;
-use taizhang::ingest::file::ParsedFile;
+use taizhang::ingest::parse::ParsedFile;
 
 fn parse(bytes: &[u8], name: &str, config: &Config) -> ParsedFile {
     super::common::read_file(bytes, name, &super::common::jingyang_2024q2(), config)

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use taizhang::config::Config;
-use taizhang::ingest::file::{Hints, ParsedFile};
+use taizhang::ingest::parse::{Hints, ParsedFile};
 use taizhang::ingest::{Code, Severity};
 use taizhang::ledger::{Kind, Record, Value, fields};
 use taizhang::normalize::Period;

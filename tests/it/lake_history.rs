@@ -114,7 +114,7 @@ fn received_csv_gives_receipt_times_and_warns_about_files_it_omits() {
         .iter()
         .find(|f| f.path.ends_with("listed.xlsx"))
         .unwrap();
-    let taizhang::ingest::Outcome::Read { submissions, .. } = &listed.outcome else {
+    let taizhang::ingest::FileOutcome::Read { submissions, .. } = &listed.outcome else {
         panic!()
     };
     assert_eq!(
@@ -131,7 +131,7 @@ fn received_csv_gives_receipt_times_and_warns_about_files_it_omits() {
         .iter()
         .find(|f| f.path.ends_with("unlisted.xlsx"))
         .unwrap();
-    let taizhang::ingest::Outcome::Read { parsed, .. } = &unlisted.outcome else {
+    let taizhang::ingest::FileOutcome::Read { parsed, .. } = &unlisted.outcome else {
         panic!()
     };
     assert!(
@@ -341,4 +341,73 @@ fn ledger_parts_keep_min_max_for_keys_and_typed_columns_but_not_free_text() {
                 .and_then(|s| s.min_bytes_opt().map(<[u8]>::to_vec))
         });
     assert!(file_name.is_some());
+}
+
+/// A file rejected only because nothing told its unit and period is not
+/// stuck: the same bytes with `--region`/`--period` are read again as a new
+/// attempt (the manifest keeps both), the same bytes with the same hints
+/// are not, an accepted file never is, and a replay of the archive
+/// reproduces both attempts.
+#[test]
+fn a_file_rejected_for_want_of_region_and_period_is_read_again_with_them() {
+    let (dir, ws) = workspace(Some(DEYANG_ROSTER));
+    let file = dir.path().join("in/台账.xlsx");
+    crate::common::write_one_task_ledger(&file, "改革任务台账");
+    let first = ingest(&ws, std::slice::from_ref(&file), &options());
+    assert_eq!(first.rejected(), 1, "no unit, no period");
+
+    let again = ingest(&ws, std::slice::from_ref(&file), &options());
+    assert_eq!(again.skipped(), 1, "the same hints end the same way");
+    assert_eq!(again.batch_id, None);
+
+    let mut opts = options();
+    opts.region = Some("旌阳区".into());
+    opts.period = Some("2024Q2".parse().unwrap());
+    let flagged = ingest(&ws, std::slice::from_ref(&file), &opts);
+    assert_eq!(
+        (flagged.accepted(), flagged.skipped()),
+        (1, 0),
+        "a new attempt"
+    );
+    assert_eq!(flagged.rows_ok(), 1);
+
+    let once_more = ingest(&ws, std::slice::from_ref(&file), &opts);
+    assert_eq!(once_more.skipped(), 1, "an accepted file is not read again");
+    let mut other = options();
+    other.region = Some("罗江区".into());
+    other.period = Some("2024Q2".parse().unwrap());
+    assert_eq!(
+        ingest(&ws, std::slice::from_ref(&file), &other).skipped(),
+        1,
+        "not even with other hints"
+    );
+
+    build(&ws);
+    let manifest = "select status, region_code, period from raw_submissions order by received_at";
+    let attempts = rows(dir.path(), manifest);
+    assert_eq!(
+        attempts,
+        vec![
+            vec!["rejected".to_string(), "NULL".into(), "NULL".into()],
+            vec!["accepted".to_string(), "510603".into(), "2024Q2".into()],
+        ]
+    );
+    assert_eq!(
+        rows(
+            dir.path(),
+            "select count(distinct submission_id) from raw_submissions"
+        ),
+        vec![vec!["1".to_string()]],
+        "both attempts are the one file"
+    );
+
+    let (second_dir, second) = workspace(Some(DEYANG_ROSTER));
+    let inputs = taizhang::ingest::collect_archive(&dir.path().join("archive")).unwrap();
+    assert_eq!(inputs.len(), 2, "one input per attempt");
+    {
+        let _lock = second.lock().unwrap();
+        taizhang::ingest::run(&second, &inputs, &options(), &|_, _| {}).unwrap();
+    }
+    build(&second);
+    assert_eq!(rows(second_dir.path(), manifest), attempts);
 }

@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod crash;
+mod golden;
 mod hostile;
 mod ingest_fixtures;
 mod lake_history;
@@ -13,5 +14,6 @@ mod realworld;
 mod report;
 mod scenario;
 mod scenarios;
+mod submit;
 mod summary;
 mod warehouse;

@@ -43,7 +43,7 @@ fn workspace(data: &Path) -> (tempfile::TempDir, Workspace) {
 }
 
 /// Ingests `files` as one batch; `received.csv` is looked up from `data`.
-fn ingest_batch(ws: &Workspace, data: &Path, files: &[PathBuf]) -> ingest::Report {
+fn ingest_batch(ws: &Workspace, data: &Path, files: &[PathBuf]) -> ingest::ImportSummary {
     let _lock = ws.lock().unwrap();
     let inputs: Vec<Input> = files
         .iter()

@@ -231,3 +231,37 @@ fn schedules_print_as_a_crontab_line_or_systemd_units() {
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("no schedule"));
 }
+
+/// `fail_on` decides which outcomes end a run with status 1: the same
+/// rejected rows fail a pipeline that lists `rejected-rows` and not one that
+/// lists only `data-tests`; the run record keeps the status either way.
+#[test]
+fn fail_on_names_the_outcomes_that_fail_a_run() {
+    for (fail_on, expected) in [
+        ("[\"data-tests\"]", 0),
+        ("[\"rejected-files\"]", 0),
+        ("[\"rejected-rows\"]", 1),
+        ("[]", 0),
+    ] {
+        let dir = workspace_with_inbox();
+        let ws = dir.path();
+        let pipeline = ws.join("p.toml");
+        std::fs::write(
+            &pipeline,
+            format!(
+                "fail_on = {fail_on}\n[[step]]\nrun = \"ingest\"\npaths = [\"{{workspace}}/inbox\"]\n[[step]]\nrun = \"build\"\n"
+            ),
+        )
+        .unwrap();
+        let out = taizhang(ws).arg("run").arg(&pipeline).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{fail_on}: {}",
+            text(&out)
+        );
+        let records = run_records(ws);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0]["exit_code"], expected, "{fail_on}");
+    }
+}

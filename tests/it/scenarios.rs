@@ -59,7 +59,7 @@ fn actual(ws_root: &Path, relation: &str, columns: &[String]) -> Vec<Vec<String>
 }
 
 /// A workspace with the scenario's roster, config and input, built.
-pub fn scenario_workspace(dir: &Path) -> (tempfile::TempDir, taizhang::warehouse::BuildReport) {
+pub fn scenario_workspace(dir: &Path) -> (tempfile::TempDir, taizhang::warehouse::BuildResult) {
     let (tmp, _) = workspace(None);
     for file in ["roster.csv", "taizhang.toml"] {
         if dir.join(file).is_file() {
@@ -167,7 +167,7 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
     let (tmp, _) = scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
     let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
     let mut checked = 0;
-    for mart in taizhang::trace::marts() {
+    for mart in taizhang::warehouse::trace::marts() {
         if matches!(mart, "mart_scorecard" | "mart_alerts") {
             continue;
         }
@@ -200,14 +200,14 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
         );
         for key in keys {
             for column in &counts {
-                let req = taizhang::trace::Request {
+                let req = taizhang::warehouse::trace::Request {
                     mart: mart.to_string(),
                     scope: key[1].clone(),
                     period: key[0].clone(),
                     column: Some(column.clone()),
                     kind: (!key[2].is_empty()).then(|| key[2].clone()),
                 };
-                let traced = taizhang::trace::plan(&conn, &req).unwrap();
+                let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
                 let figure: i64 = conn
                     .query_row(
                         &format!("select \"{column}\" from ({})", traced.figure_sql),

@@ -14,7 +14,7 @@ fn report_text(json: bool) -> String {
         &opts,
     );
     let mut out = Vec::new();
-    taizhang::cli::ingest::print_report(&report, false, json, &mut out).unwrap();
+    taizhang::cli::ingest::print_summary(&report, false, json, &mut out).unwrap();
     String::from_utf8(out)
         .unwrap()
         .replace(env!("CARGO_MANIFEST_DIR"), "[repo]")

@@ -1,0 +1,49 @@
+-- rpt_alerts: the findings to be named, as the report lists them (点名通报事项).
+-- grain: one row per row of mart_alerts.
+-- columns:
+--   period 周期 / the reporting period
+--   alert 类型代码 / the finding's code, as in mart_alerts
+--   row_order 排序 / by finding, then unit code, then source
+--   alert_zh 类型 / the finding, in Chinese
+--   unit_name 单位 / the scope's name
+--   scope_code 代码 / the scope's code
+--   level_zh 层级 / 省, 市（州） or 县（市、区）
+--   detail 说明 / what was found
+--   source_ref 来源 / file!sheet!cell of the row it comes from
+with alerts as (
+    select * from mart_alerts
+),
+
+scopes as (
+    select * from int_report_scopes
+),
+
+named as (
+    select
+        alerts.period,
+        alerts.alert,
+        row_number() over (
+            partition by alerts.period
+            order by alerts.alert, alerts.scope_code, alerts.source_ref
+        ) as row_order,
+        case alerts.alert
+            when 'missing_submission' then '未报送'
+            when 'overdue_major_task' then '重大任务逾期'
+            when 'rectification_overdue' then '整改逾期'
+            when 'pilot_overterm' then '试点超期'
+            when 'low_satisfaction' then '满意度偏低'
+            when 'bottom_rank' then '综合排名末位'
+            else alerts.alert
+        end as alert_zh,
+        scopes.unit_name,
+        alerts.scope_code,
+        scopes.level_zh,
+        alerts.detail,
+        alerts.source_ref
+    from alerts
+    inner join scopes
+        on scopes.period = alerts.period
+        and scopes.scope_code = alerts.scope_code
+)
+
+select * from named

@@ -1,0 +1,203 @@
+//! The archive (DESIGN §2, §6): every received file byte for byte with its
+//! receipt (`archive/<sha256>.json`: when, how, under which name and hints),
+//! the receipt times of `received.csv`, and the replay of the archive that
+//! reproduces the lake.
+
+use chrono::{DateTime, FixedOffset};
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::inputs::{Input, Options, Receipt, ReceiptHints, hints_for, source_of};
+use super::parse::ParsedFile;
+use crate::error::{Error, Result};
+use crate::normalize::time::parse_time;
+use crate::workspace::Workspace;
+
+/// The archived files below `dir` (an `archive/` folder), each with its
+/// receipt, oldest receipt first: ingesting them reproduces the lake's rows.
+pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(Error::io(dir))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(Error::io(dir))?;
+    entries.sort();
+    for receipt_path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let Some(sha) = receipt_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+        else {
+            continue;
+        };
+        let text = fs::read_to_string(receipt_path).map_err(Error::io(receipt_path))?;
+        let mut receipt: Receipt = serde_json::from_str(&text)?;
+        let data = entries.iter().find(|p| {
+            p.file_stem().is_some_and(|s| s.to_string_lossy() == sha)
+                && p.extension().is_none_or(|e| e != "json")
+        });
+        let Some(data) = data else {
+            return Err(Error::Usage(format!(
+                "{} 没有对应的文件 / has no archived file",
+                receipt_path.display()
+            )));
+        };
+        // Each attempt at these bytes (a file rejected, then read again with
+        // other hints), in the order they were made.
+        let earlier = std::mem::take(&mut receipt.earlier);
+        for attempt in earlier.into_iter().chain([receipt]) {
+            out.push(Input {
+                path: data.clone(),
+                root: dir.to_path_buf(),
+                replay: Some(attempt),
+                bytes: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        let key = |i: &Input| i.replay.as_ref().map(|r| r.received_at.clone());
+        key(a).cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
+    });
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn archive(
+    ws: &Workspace,
+    input: &Input,
+    sha: &str,
+    ext: &str,
+    data: Option<&[u8]>,
+    received_at: DateTime<FixedOffset>,
+    opts: &Options,
+    parsed: &ParsedFile,
+) -> Result<()> {
+    // Written without a flush each: the batch's commit flushes the file
+    // system once before its marker makes the rows visible.
+    let dir = ws.archive();
+    let path = dir.join(format!("{sha}.{ext}"));
+    let size = fs::metadata(&path).map(|m| m.len()).ok();
+    match data {
+        // Already archived whole (an earlier ingest died before committing).
+        Some(bytes) if size == Some(bytes.len() as u64) => {}
+        Some(bytes) => crate::fsutil::write_bytes_unsynced(&path, bytes)?,
+        None if size.is_some() => {}
+        None => crate::fsutil::write_atomic(&path, |f| {
+            let mut src = fs::File::open(&input.path)?;
+            std::io::copy(&mut src, f).map(|_| ())
+        })?,
+    }
+    let hints = hints_for(input, opts);
+    let receipt_path = dir.join(format!("{sha}.json"));
+    // Bytes archived before: an earlier attempt (rejected as a whole), or
+    // this same attempt by an ingest that died before committing it.
+    let earlier = match size {
+        Some(_) => match fs::read(&receipt_path) {
+            Ok(text) => match serde_json::from_slice::<Receipt>(&text) {
+                Ok(mut old) => {
+                    let mut earlier = std::mem::take(&mut old.earlier);
+                    earlier.push(old);
+                    earlier
+                }
+                Err(_) => Vec::new(),
+            },
+            Err(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let mut receipt = Receipt {
+        received_at: received_at.to_rfc3339(),
+        source: source_of(input, opts),
+        file_name: input.file_name(),
+        region: parsed.region_code.clone(),
+        period: parsed.period.map(|p| p.to_string()),
+        kind: hints.kind.map(|k| k.as_str().to_string()),
+        hints: Some(ReceiptHints::from_hints(&hints)),
+        earlier: Vec::new(),
+    };
+    receipt.earlier = earlier
+        .into_iter()
+        .filter(|e| e.hints != receipt.hints)
+        .collect();
+    crate::fsutil::write_bytes_unsynced(&receipt_path, &serde_json::to_vec_pretty(&receipt)?)
+}
+
+/// `received.csv` files, read once per folder.
+#[derive(Default)]
+pub(super) struct ReceivedTimes {
+    by_dir: HashMap<PathBuf, Option<HashMap<PathBuf, DateTime<FixedOffset>>>>,
+}
+
+pub(super) enum Lookup {
+    Found(DateTime<FixedOffset>),
+    /// The nearest `received.csv` does not list the file.
+    Omitted(PathBuf),
+    NoCsv,
+}
+
+impl ReceivedTimes {
+    /// The nearest `received.csv` at or above the file's folder, up to `root`.
+    pub(super) fn lookup(&mut self, path: &Path, root: &Path) -> Result<Lookup> {
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if let Some(map) = self.load(d)? {
+                let rel = path.strip_prefix(d).unwrap_or(path);
+                return Ok(match map.get(rel) {
+                    Some(t) => Lookup::Found(*t),
+                    None => Lookup::Omitted(d.join("received.csv")),
+                });
+            }
+            if d == root {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(Lookup::NoCsv)
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<Option<&HashMap<PathBuf, DateTime<FixedOffset>>>> {
+        if !self.by_dir.contains_key(dir) {
+            let csv_path = dir.join("received.csv");
+            let map = if csv_path.is_file() {
+                Some(read_received_csv(&csv_path)?)
+            } else {
+                None
+            };
+            self.by_dir.insert(dir.to_path_buf(), map);
+        }
+        Ok(self.by_dir[dir].as_ref())
+    }
+}
+
+/// `path,received_at` with paths relative to the csv's folder.
+fn read_received_csv(path: &Path) -> Result<HashMap<PathBuf, DateTime<FixedOffset>>> {
+    let text = fs::read_to_string(path).map_err(Error::io(path))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let bad = |line: usize, msg: String| Error::Usage(format!("{}:{line}: {msg}", path.display()));
+    let mut map = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(i + 2, e.to_string()))?;
+        let (Some(p), Some(t)) = (record.get(0), record.get(1)) else {
+            return Err(bad(
+                i + 2,
+                "需要 path,received_at 两列 / expected path,received_at".into(),
+            ));
+        };
+        let time = parse_time(t).ok_or_else(|| {
+            bad(
+                i + 2,
+                format!(
+                    "时间 {t:?} 无法识别 / bad time; use RFC 3339 such as 2024-07-05T09:30:00+08:00"
+                ),
+            )
+        })?;
+        map.insert(PathBuf::from(p.trim().replace('\\', "/")), time);
+    }
+    Ok(map)
+}

@@ -1,0 +1,867 @@
+//! A sheet's data rows under its header: cells typed by their column
+//! (text, dates and deadlines, statuses, units, yes/no, integers), merged
+//! cells filled, section rows turned into `domain`, the table ended at its
+//! footer or two empty rows (DESIGN §4 "Layout").
+
+use std::sync::Arc;
+
+use super::header::{Binding, Header};
+use super::read::{CellValue, SheetGrid};
+use crate::issue::{Code, Issue, Severity};
+use crate::ledger::{ColType, Kind, Record, Rules, Value};
+use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
+use crate::normalize::text::fold_width;
+use crate::normalize::units::split_units;
+use crate::normalize::{Status, parse_yes_no};
+
+/// What one ledger sheet yielded.
+#[derive(Debug, Clone, Default)]
+pub struct SheetResult {
+    /// The rows read, when they were collected ([`read_rows`]); rows handed
+    /// out one by one ([`read_rows_into`]) are only counted in `rows`.
+    pub records: Vec<Record>,
+    /// Rows read.
+    pub rows: usize,
+    /// Rows rejected with an error (each also has an issue).
+    pub rows_rejected: usize,
+    pub issues: Vec<Issue>,
+    /// Header texts of ignored columns, for the import summary.
+    pub ignored_columns: Vec<String>,
+}
+
+/// One accepted row as it is read, lent to the caller of [`read_rows_into`]
+/// until its callback returns.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    /// 1-based Excel row.
+    pub source_row: u32,
+    /// 0-based column of the row's identifying cell (see [`Record::source_col`]).
+    pub source_col: u32,
+    /// Aligned with [`crate::ledger::fields`].
+    pub values: &'a [Value],
+}
+
+/// Reads the data rows below `header`. `default_year` dates year-less deadlines.
+pub fn read_rows(
+    grid: &SheetGrid,
+    header: &Header,
+    rules: &Rules,
+    default_year: Option<i32>,
+) -> SheetResult {
+    let sheet: Arc<str> = Arc::from(grid.name.as_str());
+    let mut records = Vec::new();
+    let mut out = read_rows_into(grid, header, rules, default_year, &mut |row| {
+        records.push(Record {
+            source_sheet: sheet.clone(),
+            source_row: row.source_row,
+            source_col: row.source_col,
+            values: row.values.to_vec(),
+        })
+    });
+    out.records = records;
+    out
+}
+
+/// [`read_rows`], handing each accepted row to `emit` as it is read instead
+/// of keeping it: a sheet of 200,000 rows is never held as rows, and a row's
+/// values are written into one buffer, reused row after row.
+pub fn read_rows_into(
+    grid: &SheetGrid,
+    header: &Header,
+    rules: &Rules,
+    default_year: Option<i32>,
+    emit: &mut dyn FnMut(RowRef<'_>),
+) -> SheetResult {
+    let kind = header.kind;
+    let specs = kind.columns();
+    let sheet = grid.name.as_str();
+    let mut out = SheetResult::default();
+    for (col, text, column) in &header.duplicates {
+        out.issues.push(
+            Issue::file(
+                Severity::Warning,
+                Code::DuplicateHeader,
+                format!("表头“{}”与另一列同为 {column}，此列已忽略；请删除或改名", text.trim()),
+                format!("header {:?} duplicates column {column}; this column was ignored — remove or rename it", text.trim()),
+            )
+            .in_sheet(sheet)
+            .at(header.last_row, *col)
+            .column(column)
+            .value(text.trim()),
+        );
+    }
+    out.ignored_columns = header
+        .unmatched
+        .iter()
+        .map(|(_, t)| t.trim().to_string())
+        .collect();
+
+    let first_col = grid.origin.1;
+    let last_col = grid.col_count();
+    let required = specs
+        .iter()
+        .position(|s| s.name == kind.required())
+        .expect("every kind has its required column");
+    let domain_spec = specs.iter().position(|s| s.name == "domain");
+    let seq_col = header
+        .bindings
+        .iter()
+        .find(|b| specs[b.spec].name == "seq")
+        .map(|b| b.col);
+    let required_ix = field_index(kind, specs[required].name).expect("required column is a field");
+    let required_col = header
+        .bindings
+        .iter()
+        .find(|b| b.spec == required)
+        .map_or(first_col, |b| b.col);
+    let lead_ix = field_index(kind, "lead_unit");
+    let row_width = crate::ledger::fields(kind).len();
+    let mut read = CellReaders::new(rules, default_year);
+    let mut domain: Option<Arc<str>> = None;
+    let mut empty_run = 0;
+    // Rows already read, by a 64-bit hash of their values, with the first
+    // row that had them: a repeated row is reported (both rows are kept);
+    // only the hash is remembered, since rows already handed out are gone.
+    // Two different rows of a million-row sheet share a hash with odds of
+    // about 1 in 30 million, and would only cost a wrong warning.
+    // Sized for every row at once: grown as rows came, it was rehashed into
+    // fresh memory nine times for a national ledger's few hundred rows.
+    let data_rows = grid.row_count().saturating_sub(header.last_row + 1) as usize;
+    let mut seen: foldhash::HashMap<u64, u32> =
+        foldhash::HashMap::with_capacity_and_hasher(data_rows, Default::default());
+    let mut values: Vec<Value> = Vec::with_capacity(row_width);
+    // The sheet columns bound to each canonical column, looked up once.
+    let bound_to: Vec<Vec<&Binding>> = (0..specs.len())
+        .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
+        .collect();
+
+    // The row's non-blank cells, in a buffer reused row after row.
+    let mut cells: Vec<(u32, &CellValue)> = Vec::new();
+    for row in header.last_row + 1..grid.row_count() {
+        cells.clear();
+        cells.extend(
+            (first_col..)
+                .zip(grid.row_cells(row))
+                .take((last_col - first_col) as usize)
+                .filter(|(_, v)| !v.is_empty()),
+        );
+        if cells.is_empty() {
+            empty_run += 1;
+            if empty_run >= 2 {
+                break;
+            }
+            continue;
+        }
+        empty_run = 0;
+        // Footers (注：, 合计, 共12项) are text; a number or date never is one.
+        if let CellValue::Text(first) = cells[0].1
+            && is_end_of_table(first)
+        {
+            break;
+        }
+        if let Some(section) = section_title(&cells, seq_col) {
+            domain = Some(Arc::from(section));
+            continue;
+        }
+
+        values.clear();
+        let mut row_issues = Vec::new();
+        let mut units_lead: Option<String> = None;
+        for (i, spec) in specs.iter().enumerate() {
+            let bound = &bound_to[i];
+            let cell = bound.first().map(|b| (b.col, grid.cell(row, b.col)));
+            let at = At {
+                sheet,
+                row,
+                column: spec.name,
+            };
+            let mut to = RowOut {
+                values: &mut values,
+                issues: &mut row_issues,
+            };
+            match spec.ty {
+                ColType::Text => {
+                    let section = (domain_spec == Some(i)).then_some(&domain);
+                    read.text(cell, section.and_then(Option::as_ref), &mut to);
+                }
+                ColType::Units => read.units(cell, &mut units_lead, &mut to),
+                ColType::Date => read.date(cell, at, &mut to),
+                ColType::Deadline => read.deadline(cell, at, &mut to),
+                ColType::Status => {
+                    let yes_no = bound.first().is_some_and(|b| b.yes_no);
+                    read.status(cell, yes_no, at, &mut to);
+                }
+                ColType::Bool => read.yes_no(cell, at, &mut to),
+                ColType::Int | ColType::Count => {
+                    let cells = bound.iter().map(|b| (b.col, grid.cell(row, b.col)));
+                    read.int(cells, spec.ty == ColType::Count, at, &mut to);
+                }
+                ColType::Enum(words) => read.one_of(cell, words, at, &mut to),
+            }
+        }
+        // A unit tagged （牵头） leads when the lead column is empty.
+        if let (Some(lead), Some(lead_ix)) = (units_lead, lead_ix)
+            && values[lead_ix] == Value::Null
+        {
+            values[lead_ix] = Value::Text(lead.into());
+        }
+
+        if values[required_ix] == Value::Null {
+            let col = required_col;
+            let row_text: Vec<String> = cells
+                .iter()
+                .map(|(c, v)| format!("{}={}", crate::a1::a1(row, *c), v.as_text()))
+                .collect();
+            let (zh, en) = match kind {
+                Kind::Satisfaction => (
+                    "测评项目为空，此行未导入；请填写测评项目",
+                    "the item is empty; this row was not imported — fill in the item",
+                ),
+                _ => (
+                    "必填列为空，此行未导入；请补全后重新报送",
+                    "the required column is empty; this row was not imported — fill it in and resubmit",
+                ),
+            };
+            out.issues.push(
+                Issue::file(Severity::Error, Code::MissingCell, zh, en)
+                    .in_sheet(sheet)
+                    .at(row, col)
+                    .column(specs[required].name)
+                    .value(row_text.join("; ")),
+            );
+            out.issues.extend(row_issues);
+            out.rows_rejected += 1;
+            continue;
+        }
+        out.issues.extend(row_issues);
+        let source_row = row + 1;
+        let hash = {
+            use std::hash::BuildHasher;
+            foldhash::quality::FixedState::with_seed(2).hash_one(&values)
+        };
+        match seen.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(first) => out.issues.push(
+                Issue::file(
+                    Severity::Warning,
+                    Code::DuplicateRow,
+                    format!(
+                        "此行与第 {} 行完全相同，两行均已保留；如为重复填报请删除一行",
+                        first.get()
+                    ),
+                    format!(
+                        "this row repeats row {}; both were kept — delete one if it is a mistake",
+                        first.get()
+                    ),
+                )
+                .in_sheet(sheet)
+                .at(row, first_col),
+            ),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(source_row);
+            }
+        }
+        emit(RowRef {
+            source_row,
+            source_col: required_col,
+            values: &values,
+        });
+        out.rows += 1;
+    }
+    out
+}
+
+/// Where a cell being read sits, for its issues.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    sheet: &'a str,
+    /// 0-based row.
+    row: u32,
+    column: &'static str,
+}
+
+impl At<'_> {
+    /// A warning about the cell at `col`: the row is kept.
+    fn warn(&self, code: Code, zh: String, en: String, col: u32, value: String) -> Issue {
+        Issue::file(Severity::Warning, code, zh, en)
+            .in_sheet(self.sheet)
+            .at(self.row, col)
+            .column(self.column)
+            .value(value)
+    }
+}
+
+/// Where a reader puts what it read: the row's values, in field order, and
+/// the row's issues.
+struct RowOut<'a> {
+    values: &'a mut Vec<Value>,
+    issues: &'a mut Vec<Issue>,
+}
+
+/// One reader per column type. Deadline, status and unit texts repeat down
+/// a ledger, so each distinct text is parsed once per sheet; the fixed words
+/// (deadline kinds, states, enum values) are shared texts made once per sheet
+/// rather than once per row.
+struct CellReaders<'r> {
+    rules: &'r Rules,
+    /// The year a year-less deadline takes (the period's).
+    default_year: Option<i32>,
+    deadlines: foldhash::HashMap<String, Deadline>,
+    /// Per status column form (是否完成 or words): text → state.
+    statuses: [foldhash::HashMap<String, Option<Status>>; 2],
+    units: foldhash::HashMap<Arc<str>, SplitUnits>,
+    words: Vec<(&'static str, Arc<str>)>,
+}
+
+impl<'r> CellReaders<'r> {
+    fn new(rules: &'r Rules, default_year: Option<i32>) -> CellReaders<'r> {
+        CellReaders {
+            rules,
+            default_year,
+            deadlines: Default::default(),
+            statuses: Default::default(),
+            units: Default::default(),
+            words: Vec::new(),
+        }
+    }
+
+    fn word(&mut self, w: &'static str) -> Value {
+        if let Some((_, text)) = self.words.iter().find(|(k, _)| *k == w) {
+            return Value::Text(text.clone());
+        }
+        let text: Arc<str> = Arc::from(w);
+        self.words.push((w, text.clone()));
+        Value::Text(text)
+    }
+
+    /// Text; a blank `domain` cell takes the section row above (`section`).
+    fn text(&mut self, cell: Cell<'_>, section: Option<&Arc<str>>, to: &mut RowOut<'_>) {
+        let text = cell
+            .and_then(|(_, v)| text_of(v))
+            .or_else(|| section.cloned());
+        to.values.push(text.map_or(Value::Null, Value::Text));
+    }
+
+    /// A list of units; the one tagged （牵头） goes to `lead`.
+    fn units(&mut self, cell: Cell<'_>, lead: &mut Option<String>, to: &mut RowOut<'_>) {
+        let units = cell.and_then(|(_, v)| text_of(v)).map(|t| {
+            self.units.entry(t).or_insert_with_key(|t| {
+                let units = split_units(t);
+                (Arc::from(units.units), units.lead)
+            })
+        });
+        match units {
+            Some((list, tagged)) if !list.is_empty() => {
+                lead.clone_from(tagged);
+                to.values.push(Value::TextList(list.clone()));
+            }
+            _ => to.values.push(Value::Null),
+        }
+    }
+
+    fn date(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let (value, bad) = read_date(cell.map(|(_, v)| v), self.default_year);
+        if let (Some(raw), Some((col, _))) = (bad, cell) {
+            to.issues.push(at.warn(
+                Code::BadDate,
+                format!("日期“{raw}”无法识别，请填写如 2024-06-30 的日期"),
+                format!("cannot read the date {raw:?}; write a date such as 2024-06-30"),
+                col,
+                raw,
+            ));
+        }
+        to.values.push(value.map_or(Value::Null, Value::Date));
+    }
+
+    /// A deadline: its text, its day and its kind (three values).
+    fn deadline(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let deadline = match cell.map(|(_, v)| v) {
+            Some(CellValue::Date(d)) => Deadline {
+                on: Some(*d),
+                kind: DeadlineKind::Date,
+            },
+            Some(CellValue::Number(x)) => parse_deadline_number(*x),
+            _ => match raw.as_deref() {
+                None => Deadline {
+                    on: None,
+                    kind: DeadlineKind::Unknown,
+                },
+                Some(t) => match self.deadlines.get(t) {
+                    Some(d) => *d,
+                    None => {
+                        let d = parse_deadline_text(t, self.default_year);
+                        self.deadlines.insert(t.to_string(), d);
+                        d
+                    }
+                },
+            },
+        };
+        if let (Some(raw), Some((col, _)), DeadlineKind::Unknown) = (&raw, cell, deadline.kind) {
+            to.issues.push(at.warn(
+                Code::BadDate,
+                format!("完成时限“{raw}”无法识别，请写成 2024年6月底前、2024-06-30 或 长期坚持"),
+                format!("cannot read the deadline {raw:?}; write e.g. 2024年6月底前, 2024-06-30 or 长期坚持"),
+                col,
+                raw.to_string(),
+            ));
+        }
+        to.values.push(raw.map_or(Value::Null, Value::Text));
+        to.values.push(deadline.on.map_or(Value::Null, Value::Date));
+        let kind = self.word(deadline.kind.as_str());
+        to.values.push(kind);
+    }
+
+    /// A status: its state and its text (two values). `yes_no`: a 是否完成 column.
+    fn status(&mut self, cell: Cell<'_>, yes_no: bool, at: At<'_>, to: &mut RowOut<'_>) {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let status = match &raw {
+            Some(t) => {
+                let memo = &mut self.statuses[usize::from(yes_no)];
+                match memo.get(&**t) {
+                    Some(status) => *status,
+                    None => {
+                        let status = if yes_no {
+                            self.rules.vocab.classify_yes_no(t)
+                        } else {
+                            self.rules.vocab.classify(t)
+                        };
+                        memo.insert(t.to_string(), status);
+                        status
+                    }
+                }
+            }
+            None => None,
+        };
+        if let (Some(t), Some((col, _)), None) = (&raw, cell, status) {
+            to.issues.push(at.warn(
+                Code::UnknownStatus,
+                format!("完成状态“{t}”不在词表中，请填写 已完成/推进中/未启动/滞后/长期坚持"),
+                format!(
+                    "status {t:?} is not a known word; use 已完成, 推进中, 未启动, 滞后 or 长期坚持"
+                ),
+                col,
+                t.to_string(),
+            ));
+        }
+        let state = self.word(status.unwrap_or(Status::Unknown).as_str());
+        to.values.push(state);
+        to.values.push(raw.map_or(Value::Null, Value::Text));
+    }
+
+    fn yes_no(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let parsed = match cell.map(|(_, v)| v) {
+            Some(CellValue::Bool(b)) => Some(*b),
+            _ => parse_yes_no(raw.as_deref().unwrap_or("")),
+        };
+        if let (None, Some(raw), Some((col, _))) = (parsed, &raw, cell) {
+            to.issues.push(at.warn(
+                Code::TypeError,
+                format!("“{raw}”不是 是/否，请填写 是 或 否"),
+                format!("{raw:?} is not yes/no; write 是 or 否"),
+                col,
+                raw.to_string(),
+            ));
+        }
+        to.values.push(parsed.map_or(Value::Null, Value::Bool));
+    }
+
+    /// A whole number: the sum of every column bound to it (a 5-level vote
+    /// folds into 3). A blank vote `count` is 0 (DESIGN §4); other blank
+    /// numbers are unknown.
+    fn int<'g>(
+        &mut self,
+        cells: impl Iterator<Item = (u32, &'g CellValue)>,
+        count: bool,
+        at: At<'_>,
+        to: &mut RowOut<'_>,
+    ) {
+        let mut total: Option<i64> = None;
+        for (col, v) in cells {
+            match read_int(v) {
+                Ok(Some(n)) if n < 0 => to.issues.push(at.warn(
+                    Code::OutOfRange,
+                    format!("数值 {n} 不能为负数"),
+                    format!("{n} cannot be negative"),
+                    col,
+                    n.to_string(),
+                )),
+                Ok(Some(n)) => total = Some(total.unwrap_or(0).saturating_add(n)),
+                Ok(None) => {}
+                Err(raw) => to.issues.push(at.warn(
+                    Code::TypeError,
+                    format!("“{raw}”不是整数，请填写数字"),
+                    format!("{raw:?} is not a whole number; write a number"),
+                    col,
+                    raw,
+                )),
+            }
+        }
+        let total = if count {
+            Some(total.unwrap_or(0))
+        } else {
+            total
+        };
+        to.values.push(total.map_or(Value::Null, Value::Int));
+    }
+
+    /// One of a fixed list of values, by the first word the text contains.
+    fn one_of(
+        &mut self,
+        cell: Cell<'_>,
+        words: &[(&'static str, &'static str)],
+        at: At<'_>,
+        to: &mut RowOut<'_>,
+    ) {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let value = raw
+            .as_deref()
+            .and_then(|t| words.iter().find(|(w, _)| t.contains(w)).map(|(_, v)| *v));
+        if let (Some(raw), None, Some((col, _))) = (&raw, &value, cell) {
+            let allowed: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+            to.issues.push(at.warn(
+                Code::TypeError,
+                format!("“{raw}”不是可识别的取值（{}）", allowed.join("/")),
+                format!(
+                    "{raw:?} is not one of the known values ({})",
+                    allowed.join(", ")
+                ),
+                col,
+                raw.to_string(),
+            ));
+        }
+        let value = value.map_or(Value::Null, |v| self.word(v));
+        to.values.push(value);
+    }
+}
+
+/// A row's cell in a bound column: (0-based column, value), or none when the
+/// column is not in the sheet.
+type Cell<'g> = Option<(u32, &'g CellValue)>;
+
+fn field_index(kind: Kind, name: &str) -> Option<usize> {
+    crate::ledger::fields(kind)
+        .iter()
+        .position(|f| f.name == name)
+}
+
+/// A units cell read once per sheet: the list every row with that text
+/// shares, and the unit tagged as lead.
+type SplitUnits = (Arc<[String]>, Option<String>);
+
+/// The cell's data text: a text cell is already clean, so it is shared.
+fn text_of(v: &CellValue) -> Option<Arc<str>> {
+    match v {
+        CellValue::Empty | CellValue::Error(_) => None,
+        CellValue::Text(s) => Some(s.clone()),
+        other => match CellValue::text(&other.as_text()) {
+            CellValue::Text(t) => Some(t),
+            _ => None,
+        },
+    }
+}
+
+/// A date cell: a real date, a serial number, or text in any §4 form.
+/// Returns the date and, when text could not be read, that text.
+fn read_date(
+    v: Option<&CellValue>,
+    default_year: Option<i32>,
+) -> (Option<chrono::NaiveDate>, Option<String>) {
+    match v {
+        None => (None, None),
+        Some(CellValue::Date(d)) => (Some(*d), None),
+        Some(CellValue::Number(x)) => match parse_deadline_number(*x).on {
+            Some(d) => (Some(d), None),
+            None => (
+                None,
+                Some(super::super::normalize::text::number_to_text(*x)),
+            ),
+        },
+        Some(other) => match text_of(other) {
+            None => (None, None),
+            Some(t) => match parse_deadline_text(&t, default_year).on {
+                Some(d) => (Some(d), None),
+                None => (None, Some(t.to_string())),
+            },
+        },
+    }
+}
+
+/// A whole number from a number cell or text such as `12` or `12票`.
+fn read_int(v: &CellValue) -> Result<Option<i64>, String> {
+    match v {
+        CellValue::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Some(*x as i64)),
+        CellValue::Number(x) => Err(super::super::normalize::text::number_to_text(*x)),
+        other => match text_of(other) {
+            None => Ok(None),
+            Some(t) => {
+                let digits = t.trim_end_matches(['票', '人', '个', '项', '份']);
+                digits
+                    .trim()
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| t.to_string())
+            }
+        },
+    }
+}
+
+/// A footer or totals row ends the table: its first text, as written.
+fn is_end_of_table(first_text: &str) -> bool {
+    // Every footer starts with one of these characters, which width folding
+    // leaves alone: a data row (nearly every row) is told apart without
+    // folding or copying its text.
+    if !first_text
+        .trim_start()
+        .starts_with(['注', '说', '填', '审', '联', '制', '备', '合', '总', '共'])
+    {
+        return false;
+    }
+    let first_text = fold_width(first_text, true);
+    const FOOTERS: &[&str] = &[
+        "注:",
+        "注：",
+        "说明:",
+        "说明：",
+        "填表说明",
+        "填报说明",
+        "填报人",
+        "填报单位",
+        "填报时间",
+        "审核人",
+        "联系电话",
+        "制表",
+        "备注:",
+        "备注：",
+    ];
+    let s: String = first_text.chars().filter(|c| !c.is_whitespace()).collect();
+    FOOTERS.iter().any(|f| s.starts_with(f))
+        || s == "合计"
+        || s == "总计"
+        || s.starts_with("合计")
+        || (s.starts_with('共')
+            && s.ends_with('项')
+            && s[3..s.len() - 3].chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A section row (一、经济体制改革（12项）) carries the domain for the rows below.
+/// Its cells hold one text (often merged across the row), or a Chinese numeral
+/// in the 序号 column and one text beside it.
+fn section_title(cells: &[(u32, &CellValue)], seq_col: Option<u32>) -> Option<String> {
+    fn text(v: &CellValue) -> std::borrow::Cow<'_, str> {
+        match v {
+            CellValue::Text(s) => std::borrow::Cow::Borrowed(s.trim()),
+            other => std::borrow::Cow::Owned(other.as_text().trim().to_string()),
+        }
+    }
+    // Up to three distinct texts, without collecting the row: a data row has
+    // many and is no section.
+    let mut distinct: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(3);
+    for (_, v) in cells {
+        let t = text(v);
+        if !distinct.contains(&t) {
+            if distinct.len() == 2 {
+                return None;
+            }
+            distinct.push(t);
+        }
+    }
+    let candidate = match distinct.as_slice() {
+        [only] => only.to_string(),
+        [first, second] if seq_col == Some(cells[0].0) && is_chinese_numeral(first) => {
+            format!("{first}、{second}")
+        }
+        _ => return None,
+    };
+    let numbered = strip_section_number(&candidate);
+    // One distinct text across a merged row, or a numbered heading.
+    let merged_across = cells.len() >= 3 && distinct.len() == 1;
+    match numbered {
+        Some(title) => Some(strip_count_suffix(title)),
+        None if merged_across => Some(strip_count_suffix(candidate.trim())),
+        None => None,
+    }
+}
+
+fn is_chinese_numeral(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| "一二三四五六七八九十".contains(c))
+}
+
+/// `一、经济体制改革` → `经济体制改革`; `（一）` and `(一)` prefixes too.
+fn strip_section_number(s: &str) -> Option<&str> {
+    let s = s.trim();
+    let after_numeral = s.trim_start_matches(|c| "一二三四五六七八九十".contains(c));
+    if after_numeral.len() < s.len() {
+        for sep in ["、", ".", "．", " ", "　"] {
+            if let Some(rest) = after_numeral.strip_prefix(sep) {
+                return Some(rest.trim());
+            }
+        }
+    }
+    for (open, close) in [("（", "）"), ("(", ")")] {
+        if let Some(rest) = s.strip_prefix(open) {
+            let numeral_end = rest.trim_start_matches(|c| "一二三四五六七八九十".contains(c));
+            if numeral_end.len() < rest.len()
+                && let Some(title) = numeral_end.strip_prefix(close)
+            {
+                return Some(title.trim());
+            }
+        }
+    }
+    None
+}
+
+/// `经济体制改革（12项）` → `经济体制改革`.
+fn strip_count_suffix(s: &str) -> String {
+    let s = s.trim();
+    for (open, close) in [("（", "）"), ("(", ")")] {
+        if let Some(body) = s.strip_suffix(close)
+            && let Some(at) = body.rfind(open)
+        {
+            let inner = &body[at + open.len()..];
+            if inner.ends_with('项') || inner.ends_with('个') || inner.ends_with('条') {
+                return body[..at].trim().to_string();
+            }
+        }
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::header::find_header;
+
+    #[test]
+    fn rows_handed_out_one_by_one_are_the_rows_read_whole_and_repeats_are_found() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let row = |seq: &str, task: &str| vec![t(seq), t(task), t("县发改局"), t("2024年6月底")];
+        let grid = SheetGrid {
+            name: "台账".into(),
+            rows: vec![
+                vec![t("序号"), t("改革任务"), t("牵头单位"), t("完成时限")],
+                row("1", "深化国资国企改革"),
+                row("2", "推进医保支付方式改革"),
+                row("3", "优化营商环境"),
+                row("2", "推进医保支付方式改革"),
+                row("5", "建设统一大市场"),
+            ],
+            ..SheetGrid::default()
+        };
+        let rules = Rules::default();
+        let header = find_header(&grid, Kind::Tasks, &rules).expect("a header");
+        let whole = read_rows(&grid, &header, &rules, Some(2024));
+        let mut handed = Vec::new();
+        let streamed = read_rows_into(&grid, &header, &rules, Some(2024), &mut |r| {
+            handed.push((r.source_row, r.source_col, r.values.to_vec()))
+        });
+        let collected: Vec<_> = whole
+            .records
+            .iter()
+            .map(|r| (r.source_row, r.source_col, r.values.clone()))
+            .collect();
+        assert_eq!(handed, collected);
+        assert_eq!(handed.len(), 5);
+        assert_eq!((streamed.rows, whole.rows), (5, 5));
+        assert!(whole.records.iter().all(|r| &*r.source_sheet == "台账"));
+        // Row 5 repeats row 3, whose values buffer was reused since.
+        let repeats: Vec<_> = streamed
+            .issues
+            .iter()
+            .filter(|i| i.code == Code::DuplicateRow)
+            .map(|i| (i.row, i.message_zh.clone()))
+            .collect();
+        assert_eq!(repeats.len(), 1, "{repeats:?}");
+        assert_eq!(repeats[0].0, Some(5));
+        assert!(repeats[0].1.contains("第 3 行"), "{}", repeats[0].1);
+    }
+
+    #[test]
+    fn footers_and_totals_end_the_table() {
+        for s in [
+            "注：1.成果形式指…",
+            "说明:",
+            "填表说明",
+            "填报人：张三",
+            "合计",
+            "合 计",
+            "共12项",
+            "制表人：",
+            "审核人（签字）",
+            "共１２项",
+            "备注：以上为…",
+            " 总 计",
+        ] {
+            assert!(is_end_of_table(s), "{s}");
+        }
+        for s in ["1", "深化改革", "共同富裕试点", "注重实效"] {
+            assert!(!is_end_of_table(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn section_rows_give_the_domain() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let merged = [t("一、经济体制改革（12项）"), t("一、经济体制改革（12项）")];
+        let cells: Vec<(u32, &CellValue)> = merged
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("经济体制改革")
+        );
+
+        let split = [t("二"), t("生态文明体制改革")];
+        let cells: Vec<(u32, &CellValue)> = split
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("生态文明体制改革")
+        );
+
+        let single = [t("（三）民主法制领域改革")];
+        let cells: Vec<(u32, &CellValue)> = single
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)).as_deref(),
+            Some("民主法制领域改革")
+        );
+
+        let data = [t("1"), t("深化国企改革")];
+        let cells: Vec<(u32, &CellValue)> = data
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(section_title(&cells, Some(0)), None);
+
+        let lone_task = [t("深化国企改革")];
+        let cells: Vec<(u32, &CellValue)> = lone_task
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, v))
+            .collect();
+        assert_eq!(
+            section_title(&cells, Some(0)),
+            None,
+            "one unnumbered cell is a data row"
+        );
+    }
+
+    #[test]
+    fn ints_from_numbers_and_text() {
+        assert_eq!(read_int(&CellValue::Number(12.0)), Ok(Some(12)));
+        assert_eq!(read_int(&CellValue::text(" １２票 ")), Ok(Some(12)));
+        assert_eq!(read_int(&CellValue::text("/")), Ok(None));
+        assert_eq!(read_int(&CellValue::Number(1.5)), Err("1.5".into()));
+        assert_eq!(read_int(&CellValue::text("十二")), Err("十二".into()));
+    }
+}

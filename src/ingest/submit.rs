@@ -1,0 +1,150 @@
+//! One received file in, its result out: the single entry point every way in
+//! shares for one file (DESIGN §11's response shape). A folder ingest and an
+//! archive replay are the same path, batched ([`super::run`]): size limit,
+//! zip check, read limits, archive and lake commit happen behind it once.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use std::sync::Arc;
+
+use super::{FileOutcome, FileReport, Input, Options, Source};
+use crate::ledger::Kind;
+use crate::normalize::Period;
+
+/// A file as it reached taizhang.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The name the sender gave it: data only, never opened as a path.
+    pub file_name: String,
+    pub bytes: Arc<[u8]>,
+    /// What the sender said of it: the kind, the unit, the period.
+    pub kind: Option<Kind>,
+    pub region: Option<String>,
+    pub period: Option<Period>,
+    /// None: the moment it is read.
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub source: Source,
+}
+
+impl Received {
+    /// The batch form: an input and the options it is read with.
+    pub fn into_input(self, dry_run: bool) -> (Input, Options) {
+        let opts = Options {
+            kind: self.kind,
+            region: self.region,
+            period: self.period,
+            received_at: self.received_at,
+            dry_run,
+            source: self.source,
+        };
+        (Input::from_bytes(&self.file_name, self.bytes), opts)
+    }
+}
+
+/// What became of a received file, as the clerk is told it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SubmissionResult {
+    pub submission_id: String,
+    pub sha256: String,
+    pub file_name: String,
+    /// `accepted` when at least one ledger was, else `rejected`.
+    pub status: &'static str,
+    pub region_code: Option<String>,
+    pub period: Option<String>,
+    pub ledgers: Vec<LedgerResult>,
+    pub issues: Vec<IssueResult>,
+    /// Set when these bytes were read before and not again (the status is
+    /// then the earlier one's): why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub already_received: Option<String>,
+}
+
+/// One kind's ledger in the file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LedgerResult {
+    pub kind: &'static str,
+    pub sheets: Vec<String>,
+    pub status: &'static str,
+    pub rows_ok: usize,
+    pub rows_rejected: usize,
+    pub warnings: usize,
+}
+
+/// One issue, at its sheet and cell.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IssueResult {
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub message_zh: String,
+    pub message_en: String,
+    pub value: Option<String>,
+}
+
+impl SubmissionResult {
+    /// The result of one file of an ingest; None when the file could not be
+    /// read from disk at all (nothing was received).
+    pub fn of(file: &FileReport, file_name: &str) -> Option<SubmissionResult> {
+        let sha256 = file.sha256.clone()?;
+        let mut result = SubmissionResult {
+            submission_id: sha256[..16].to_string(),
+            sha256,
+            file_name: file_name.to_string(),
+            status: "rejected",
+            region_code: None,
+            period: None,
+            ledgers: Vec::new(),
+            issues: Vec::new(),
+            already_received: None,
+        };
+        match &file.outcome {
+            FileOutcome::Read {
+                parsed,
+                submissions,
+            } => {
+                result.status = if parsed.accepted() {
+                    "accepted"
+                } else {
+                    "rejected"
+                };
+                result.region_code = parsed.region_code.clone();
+                result.period = parsed.period.map(|p| p.to_string());
+                result.ledgers = submissions
+                    .iter()
+                    .filter_map(|s| {
+                        Some(LedgerResult {
+                            kind: s.kind?.as_str(),
+                            sheets: s.sheets.clone(),
+                            status: if s.accepted { "accepted" } else { "rejected" },
+                            rows_ok: s.rows_ok,
+                            rows_rejected: s.rows_rejected,
+                            warnings: s.warnings,
+                        })
+                    })
+                    .collect();
+                result.issues = parsed
+                    .issues
+                    .iter()
+                    .map(|i| IssueResult {
+                        sheet: i.sheet.clone(),
+                        cell: i.cell.clone(),
+                        severity: i.severity.as_str(),
+                        code: i.code.as_str(),
+                        message_zh: i.message_zh.clone(),
+                        message_en: i.message_en.clone(),
+                        value: i.value.clone(),
+                    })
+                    .collect();
+            }
+            FileOutcome::Skipped { reason, accepted } => {
+                if *accepted {
+                    result.status = "accepted";
+                }
+                result.already_received = Some(reason.clone());
+            }
+            FileOutcome::Failed { .. } => return None,
+        }
+        Some(result)
+    }
+}

@@ -1,0 +1,201 @@
+//! The service layer: every action a user can take, as one function that
+//! takes a workspace and plain arguments and returns a typed result. Nothing
+//! here prints or picks an exit status: the CLI (`cli/`), the pipelines
+//! (`pipeline/run.rs`) and the upload portal call these and present the
+//! results their own way, so the three ways in share one core.
+//!
+//! Actions that write take a [`Writer`]: the workspace with its writer lock
+//! held (and what runs that died left behind already cleared). A pipeline
+//! holds one `Writer` across its steps; a command opens one for itself.
+
+use arrow::array::RecordBatch;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::ingest::{ImportSummary, Input, Options, Received, SubmissionResult};
+use crate::lake::Lake;
+use crate::runs::RunRecord;
+pub use crate::runs::Verdict;
+use crate::warehouse::export::Exported;
+use crate::warehouse::trace::Request;
+use crate::warehouse::{self, BuildResult};
+use crate::workspace::{Leftovers, Workspace, WorkspaceLock};
+
+/// An open workspace whose writer lock this process holds.
+#[derive(Debug)]
+pub struct Writer {
+    ws: Workspace,
+    lock: WorkspaceLock,
+}
+
+impl Writer {
+    /// Opens the workspace at `root` and takes its lock; refused with
+    /// [`Error::LockHeld`] while another writer has it.
+    pub fn open(root: &Path) -> Result<Writer> {
+        let ws = Workspace::open(root)?;
+        let lock = ws.lock()?;
+        Ok(Writer { ws, lock })
+    }
+
+    pub fn ws(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// What taking the lock cleared away.
+    pub fn leftovers(&self) -> Leftovers {
+        self.lock.leftovers()
+    }
+
+    /// Runs `action` as one recorded run (`runs/<run_id>.json`, written when
+    /// it starts and again when it ends, so a killed run shows unfinished).
+    /// `action` adds its steps to the record and says how it ended.
+    pub fn recorded<T>(
+        &self,
+        command: &str,
+        action: impl FnOnce(&mut RunRecord) -> Result<(T, Verdict)>,
+    ) -> Result<T> {
+        let mut record = RunRecord::start(command);
+        record.write(&self.ws.runs())?;
+        match action(&mut record) {
+            Ok((value, verdict)) => {
+                record.finish(verdict.exit_code(), None);
+                record.write(&self.ws.runs())?;
+                Ok(value)
+            }
+            Err(e) => {
+                record.finish(2, Some(e.to_string()));
+                record.write(&self.ws.runs())?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// `init`: writes a default workspace; never overwrites. The paths created.
+pub fn init(root: &Path) -> Result<Vec<PathBuf>> {
+    Workspace::init(root)
+}
+
+/// `ingest`: reads `inputs` into the archive and the lake. `progress` is
+/// told (files done, files in all) as files are read.
+pub fn ingest(
+    w: &Writer,
+    inputs: &[Input],
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportSummary> {
+    let opts = Options {
+        dry_run: false,
+        ..opts.clone()
+    };
+    let mut summary = crate::ingest::run(&w.ws, inputs, &opts, progress)?;
+    summary.recovered_parts += w.leftovers().total();
+    Ok(summary)
+}
+
+/// A received file (an upload, say) into the archive and the lake: the
+/// single-file form of [`ingest`], with the same checks behind it.
+pub fn submit(w: &Writer, received: Received) -> Result<SubmissionResult> {
+    let (input, opts) = received.into_input(false);
+    let file_name = input.file_name();
+    let summary = ingest(w, std::slice::from_ref(&input), &opts, &|_, _| {})?;
+    one_result(&summary, &file_name)
+}
+
+/// [`submit`] without writing anything: what the clerk would be told.
+pub fn check_submission(ws: &Workspace, received: Received) -> Result<SubmissionResult> {
+    let (input, opts) = received.into_input(true);
+    let file_name = input.file_name();
+    let summary = check(ws, std::slice::from_ref(&input), &opts, &|_, _| {})?;
+    one_result(&summary, &file_name)
+}
+
+fn one_result(summary: &ImportSummary, file_name: &str) -> Result<SubmissionResult> {
+    summary
+        .files
+        .first()
+        .and_then(|f| SubmissionResult::of(f, file_name))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{file_name}: 文件未能接收 / the file was not received"
+            ))
+        })
+}
+
+/// `ingest --dry-run`: validates `inputs` and writes nothing; needs no lock.
+pub fn check(
+    ws: &Workspace,
+    inputs: &[Input],
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportSummary> {
+    let opts = Options {
+        dry_run: true,
+        ..opts.clone()
+    };
+    crate::ingest::run(ws, inputs, &opts, progress)
+}
+
+/// `build`: rebuilds the warehouse from the lake and runs the data tests,
+/// recording their results under `run_id`.
+pub fn build(w: &Writer, run_id: &str) -> Result<BuildResult> {
+    warehouse::build(&w.ws, run_id)
+}
+
+/// `compact`: merges the lake's parts, one per (table, period). Returns
+/// (groups merged, parts replaced).
+pub fn compact(w: &Writer) -> Result<(usize, usize)> {
+    Lake::new(w.ws.lake()).compact(1)
+}
+
+/// `query`: one read-only query against the workspace's warehouse; works
+/// while a build runs (a build publishes a new file by renaming it).
+pub fn query(root: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
+    let conn = warehouse::open_read_only(root)?;
+    let mut stmt = conn.prepare(sql)?;
+    Ok(stmt.query_arrow([])?.collect())
+}
+
+/// A figure and the ledger rows it was computed from.
+#[derive(Debug, Clone)]
+pub struct Traced {
+    pub figure: Vec<RecordBatch>,
+    pub rows: Vec<RecordBatch>,
+}
+
+/// `trace`: the source rows (file, sheet, row, values) behind a figure.
+pub fn trace(root: &Path, req: &Request) -> Result<Traced> {
+    let conn = warehouse::open_read_only(root)?;
+    let plan = crate::warehouse::trace::plan(&conn, req)?;
+    let run = |sql: &str| -> Result<Vec<RecordBatch>> {
+        let mut stmt = conn.prepare(sql)?;
+        Ok(stmt.query_arrow([])?.collect())
+    };
+    let figure = run(&plan.figure_sql)?;
+    if figure.iter().all(|b| b.num_rows() == 0) {
+        return Err(Error::Usage(format!(
+            "{} 没有 {} 在 {} 的数据 / {} has no row for scope {} in {}",
+            req.mart, req.scope, req.period, req.mart, req.scope, req.period
+        )));
+    }
+    let rows = run(&plan.rows_sql)?;
+    Ok(Traced { figure, rows })
+}
+
+/// `report`: writes the period report (None = the latest period). See
+/// [`crate::report::write`].
+pub fn report(
+    root: &Path,
+    period: Option<&str>,
+    outs: &[PathBuf],
+    formats: &[String],
+    default_dir: Option<&Path>,
+) -> Result<Vec<PathBuf>> {
+    crate::report::write(root, period, outs, formats, default_dir)
+}
+
+/// `export`: chosen marts (None = every `mart_*`) as `parquet` or `csv`,
+/// one folder per period, under `out`.
+pub fn export(root: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
+    crate::warehouse::export::export(root, marts, format, out)
+}
