@@ -6,8 +6,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use taizhang::ingest::header::find_header;
-use taizhang::ingest::rows::read_rows;
 use taizhang::ingest::read::{Format, read_workbook};
+use taizhang::ingest::rows::read_rows;
 use taizhang::lake::schema::{KindRows, kind_batch};
 use taizhang::ledger::{Kind, Rules};
 use taizhang::normalize::StatusVocab;
