@@ -208,6 +208,11 @@ impl Loaded {
     /// A path of a step: `{workspace}` substituted, then resolved against the
     /// pipeline file's folder.
     pub fn resolve(&self, path: &str, workspace: &Path) -> PathBuf {
+        // `{workspace}/…` is below the workspace, which is already resolved
+        // (and may be relative to the current folder, not to this file's).
+        if let Some(rest) = path.strip_prefix("{workspace}") {
+            return workspace.join(rest.trim_start_matches(['/', '\\']));
+        }
         let substituted = path.replace("{workspace}", &workspace.display().to_string());
         let p = PathBuf::from(substituted);
         if p.is_absolute() { p } else { self.dir.join(p) }
@@ -237,6 +242,13 @@ mod tests {
             PathBuf::from("/srv/ws/inbox")
         );
         assert_eq!(loaded.resolve("data", &ws), dir.path().join("data"));
+        // A relative workspace (`taizhang run pipelines/demo.toml` from the
+        // repository's root) is not joined to the pipeline's folder twice.
+        let relative = Path::new("pipelines/work/demo");
+        assert_eq!(
+            loaded.resolve("{workspace}/feedback/x.xlsx", relative),
+            PathBuf::from("pipelines/work/demo/feedback/x.xlsx")
+        );
         assert_eq!(
             loaded.workspace(Some(Path::new("/other"))),
             PathBuf::from("/other")
