@@ -45,10 +45,9 @@ pub fn run(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportSummary> {
     let lake = Lake::new(ws.lake());
+    // What an ingest that died left in the lake was removed when the caller
+    // took the workspace lock (`Workspace::lock`), not again here.
     let mut report = ImportSummary::default();
-    if !opts.dry_run {
-        report.recovered_parts = lake.recover()?;
-    }
     let known = lake.known_files()?;
     let rules = ws.config.rules();
     let ctx = Context {

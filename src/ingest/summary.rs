@@ -38,6 +38,8 @@ pub struct FileReport {
 pub struct ImportSummary {
     pub files: Vec<FileReport>,
     pub batch_id: Option<String>,
+    /// Files left by a run that died, removed when the writer lock was
+    /// taken (set by `service::ingest`).
     pub recovered_parts: usize,
     /// Parts merged away by the compaction that followed this ingest.
     pub compacted: usize,
