@@ -11,11 +11,9 @@
 --   fully_set_up 组织健全试点数 / active, with lead_leader, has_plan and has_team
 --   setup_rate 组织健全率 / fully_set_up / pilots_active
 --   filed_rate 备案率 / active pilots with filed_on / pilots_active
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -25,21 +23,18 @@ facts as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         count(facts.submission_id) filter (where facts.pilots_active) as pilots_active,
         count(facts.submission_id) filter (where facts.overterm) as overterm,
         count(facts.submission_id) filter (where facts.fully_set_up) as fully_set_up,
         count(facts.submission_id) filter (where facts.filed) as filed
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 )
 
 select

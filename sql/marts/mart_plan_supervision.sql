@@ -9,11 +9,9 @@
 --   plans_evaluated 已督察评估数 / in scope, evaluated_on in E's calendar year and ≤ E
 --   supervision_coverage 督察覆盖率 / plans_evaluated / plans_in_scope
 --   closable_not_closed 应销未销数 / items_total > 0, items_done = items_total, and not closed_on ≤ E
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -23,20 +21,17 @@ facts as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         count(facts.submission_id) filter (where facts.plans_in_scope) as plans_in_scope,
         count(facts.submission_id) filter (where facts.plans_evaluated) as plans_evaluated,
         count(facts.submission_id) filter (where facts.closable_not_closed) as closable_not_closed
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 )
 
 select

@@ -9,11 +9,9 @@
 --   closed_due 到期已整改 / due and done (已整改/已销号)
 --   closure_rate 整改完成率 / closed_due / items_due
 --   overdue_open 逾期未整改 / due and not done
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -23,21 +21,18 @@ facts as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         count(facts.submission_id) as items_total,
         count(facts.submission_id) filter (where facts.items_due) as items_due,
         count(facts.submission_id) filter (where facts.closed_due) as closed_due,
         count(facts.submission_id) filter (where facts.overdue_open) as overdue_open
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 )
 
 select

@@ -16,11 +16,9 @@
 --   ci_low 置信下限 / lower end of the Wilson interval of satisfaction_rate, z = 1.96
 --   ci_high 置信上限 / upper end of that interval
 --   low_sample 样本不足 / valid < [satisfaction] low_sample (default 30); true when valid = 0
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -34,21 +32,18 @@ config as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         cast(coalesce(sum(facts.valid), 0) as bigint) as valid,
         cast(coalesce(sum(facts.satisfied), 0) as bigint) as satisfied,
         cast(coalesce(sum(facts.basically_satisfied), 0) as bigint) as basically_satisfied,
         cast(coalesce(sum(facts.unsatisfied), 0) as bigint) as unsatisfied
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 ),
 
 rated as (

@@ -12,11 +12,9 @@
 --     before E + grace_days (calendar date in UTC+8)
 --   coverage_rate 报送率 / submitted_units / expected_units (null when nothing is expected)
 --   on_time_rate 按时报送率 / on_time_units / expected_units (null when nothing is expected)
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with nothing expected still has its rows (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -31,23 +29,20 @@ kinds as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         kinds.kind,
         count(expected.unit_code) as expected_units,
         count(expected.unit_code) filter (where expected.is_submitted) as submitted_units,
         count(expected.unit_code) filter (where expected.is_on_time) as on_time_units
-    from scopes
+    from members
     cross join kinds
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
     left join expected
         on expected.period = members.period
         and expected.unit_code = members.unit_code
         and expected.kind = kinds.kind
-    group by scopes.period, scopes.scope_code, scopes.scope_level, kinds.kind
+    group by members.period, members.scope_code, members.scope_level, kinds.kind
 )
 
 select

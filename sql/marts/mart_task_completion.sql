@@ -16,11 +16,9 @@
 --   major_due 重大任务到期数 / due tasks marked is_major
 --   major_due_done 重大任务到期已完成 / due, major and done
 --   major_completion_rate 重大任务完成率 / major_due_done / major_due
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -30,9 +28,9 @@ facts as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         count(facts.submission_id) as tasks_total,
         count(facts.submission_id) filter (where facts.tasks_due) as tasks_due,
         count(facts.submission_id) filter (where facts.due_done) as due_done,
@@ -40,14 +38,11 @@ counted as (
         count(facts.submission_id) filter (where facts.overdue_open) as overdue_open,
         count(facts.submission_id) filter (where facts.major_due) as major_due,
         count(facts.submission_id) filter (where facts.major_due_done) as major_due_done
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 )
 
 select

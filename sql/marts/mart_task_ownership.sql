@@ -8,11 +8,9 @@
 --   fully_owned 责任完整任务数 / tasks with a lead_unit, at least one responsible unit, a leader,
 --     and deadline_kind date or ongoing
 --   ownership_rate 责任落实率 / fully_owned / tasks_total
-with scopes as (
-    select * from int_scopes
-),
-
-members as (
+with members as (
+    -- One row per scope and pooled unit; every scope pools itself, so a scope
+    -- with no facts still has its row (test assert_scopes_pool_themselves).
     select * from int_scope_units
 ),
 
@@ -22,19 +20,16 @@ facts as (
 
 counted as (
     select
-        scopes.period,
-        scopes.scope_code,
-        scopes.scope_level,
+        members.period,
+        members.scope_code,
+        members.scope_level,
         count(facts.submission_id) as tasks_total,
         count(facts.submission_id) filter (where facts.fully_owned) as fully_owned
-    from scopes
-    left join members
-        on members.period = scopes.period
-        and members.scope_code = scopes.scope_code
+    from members
     left join facts
         on facts.period = members.period
         and facts.region_code = members.unit_code
-    group by scopes.period, scopes.scope_code, scopes.scope_level
+    group by members.period, members.scope_code, members.scope_level
 )
 
 select

@@ -98,6 +98,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Tests, "tests", "assert_scopes_in_roster"),
     model!(Tests, "tests", "assert_parents_equal_sum_of_parts"),
     model!(Tests, "tests", "assert_scorecard_weights_positive"),
+    model!(Tests, "tests", "assert_scopes_pool_themselves"),
 ];
 
 pub fn shipped() -> Vec<Model> {
