@@ -55,6 +55,7 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
                 root: dir.to_path_buf(),
                 replay: Some(attempt),
                 bytes: None,
+                given: None,
             });
         }
     }
@@ -63,6 +64,15 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
         key(a).cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
     });
     Ok(out)
+}
+
+/// The extension a received file is archived under
+/// (`archive/<sha256>.<ext>`): its name's, in lower case, or `bin`.
+pub fn extension_of(file_name: &str) -> String {
+    Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_else(|| "bin".into())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -434,7 +434,8 @@ impl Sink<'_> {
             .replay
             .as_ref()
             .and_then(|r| DateTime::parse_from_rfc3339(&r.received_at).ok());
-        if let Some(t) = replayed_at.or(self.opts.received_at) {
+        let given_at = input.given.as_ref().and_then(|g| g.received_at);
+        if let Some(t) = replayed_at.or(given_at).or(self.opts.received_at) {
             return Ok(t);
         }
         if input.bytes.is_some() {
@@ -512,10 +513,7 @@ fn read_and_parse(
     };
     let limit = ctx.limits.max_file_mb.saturating_mul(1024 * 1024);
     let file_name = input.file_name();
-    let ext = Path::new(&file_name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_else(|| "bin".into());
+    let ext = super::archive::extension_of(&file_name);
     if meta.len() > limit {
         let sha = match crate::digest::sha256_file(path) {
             Ok(s) => s,
@@ -570,10 +568,7 @@ fn parse_bytes(
     hints: &Hints,
 ) -> ReadResult {
     let file_name = input.file_name();
-    let ext = Path::new(&file_name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_else(|| "bin".into());
+    let ext = super::archive::extension_of(&file_name);
     let sha = crate::digest::sha256_hex(&bytes);
     if known.earlier(&sha, key).is_some() {
         return (Some((sha, bytes.len() as u64)), None, None);

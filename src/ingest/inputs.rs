@@ -56,6 +56,21 @@ pub struct Input {
     /// path: `path` is then only the name the client gave (data, never a
     /// path that is opened), and no folder or `received.csv` applies.
     pub bytes: Option<Arc<[u8]>>,
+    /// What the sender of this one file said of it, when files from several
+    /// senders are read in one batch (the portal's uploads): takes the place
+    /// of the batch's [`Options`] hints, receipt time and source.
+    pub given: Option<Given>,
+}
+
+/// What one sender said of one file: the kind, unit and period it named,
+/// when it was received, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub kind: Option<Kind>,
+    pub region: Option<String>,
+    pub period: Option<Period>,
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub source: Source,
 }
 
 impl Input {
@@ -65,6 +80,7 @@ impl Input {
             root,
             replay: None,
             bytes: None,
+            given: None,
         }
     }
 
@@ -81,6 +97,7 @@ impl Input {
             root: PathBuf::new(),
             replay: None,
             bytes: Some(bytes),
+            given: None,
         }
     }
 
@@ -207,6 +224,14 @@ pub fn hints_for(input: &Input, opts: &Options) -> Hints {
             },
         };
     }
+    if let Some(given) = &input.given {
+        return Hints {
+            kind: given.kind,
+            region_flag: given.region.clone(),
+            period_flag: given.period,
+            ..Hints::default()
+        };
+    }
     // Bytes received whole have no folders: their name is only a name.
     let parent = input.path.parent().filter(|_| input.bytes.is_none());
     let name_of = |p: Option<&Path>| {
@@ -224,5 +249,9 @@ pub fn hints_for(input: &Input, opts: &Options) -> Hints {
 
 /// A replayed file keeps the source it first came from.
 pub fn source_of(input: &Input, opts: &Options) -> Source {
-    input.replay.as_ref().map_or(opts.source, |r| r.source)
+    match (&input.replay, &input.given) {
+        (Some(r), _) => r.source,
+        (None, Some(g)) => g.source,
+        (None, None) => opts.source,
+    }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use std::sync::Arc;
 
-use super::{FileOutcome, FileReport, Input, Options, Source};
+use super::{FileOutcome, FileReport, Given, Input, Options, Source};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 
@@ -27,17 +27,27 @@ pub struct Received {
 }
 
 impl Received {
-    /// The batch form: an input and the options it is read with.
+    /// The batch form: an input that carries what its sender said, and the
+    /// options it is read with. Inputs of several senders can share one
+    /// batch (and its options): each keeps its own hints.
     pub fn into_input(self, dry_run: bool) -> (Input, Options) {
         let opts = Options {
+            kind: None,
+            region: None,
+            period: None,
+            received_at: None,
+            dry_run,
+            source: self.source,
+        };
+        let mut input = Input::from_bytes(&self.file_name, self.bytes);
+        input.given = Some(Given {
             kind: self.kind,
             region: self.region,
             period: self.period,
             received_at: self.received_at,
-            dry_run,
             source: self.source,
-        };
-        (Input::from_bytes(&self.file_name, self.bytes), opts)
+        });
+        (input, opts)
     }
 }
 
