@@ -27,11 +27,13 @@ pub mod lake;
 pub mod ledger;
 pub mod normalize;
 pub mod pipeline;
+pub mod portal;
 pub mod report;
 pub mod runs;
 pub mod sample;
 pub mod service;
 pub mod template;
+pub mod tokens;
 pub mod warehouse;
 pub mod workspace;
 

@@ -13,7 +13,9 @@ pub mod run;
 pub mod runs;
 pub mod sample;
 pub mod schedule;
+pub mod serve;
 pub mod template;
+pub mod token;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +67,10 @@ pub enum Command {
     Template(template::Args),
     /// 追溯指标来源 / list the ledger rows (file, sheet, row, cell) behind a figure.
     Trace(trace::Args),
+    /// 报送门户 / serve the upload portal and its JSON API.
+    Serve(serve::Args),
+    /// 单位令牌 / issue, list and revoke the portal's unit tokens.
+    Token(token::Args),
 }
 
 /// One line saying what taking the lock cleared away, when it cleared anything.
@@ -117,5 +123,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Verdict> {
         Command::Run(args) => run::run(&globals, args),
         Command::Template(args) => template::run(&globals, args),
         Command::Trace(args) => trace::run(&globals, args),
+        Command::Serve(args) => serve::run(&globals, args),
+        Command::Token(args) => token::run(&globals, args),
     }
 }

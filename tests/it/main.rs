@@ -10,6 +10,8 @@ mod ingest_fixtures;
 mod lake_history;
 mod national;
 mod pipelines;
+mod portal;
+mod portal_browser;
 mod realworld;
 mod report;
 mod scenario;

@@ -1,0 +1,88 @@
+//! `taizhang serve`: the upload portal on one address (see `portal`), or
+//! `--print systemd` for a service unit that runs it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use super::Globals;
+use crate::portal::{self, Settings};
+use crate::service::Verdict;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Print {
+    Systemd,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 监听地址 / the address to listen on (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// 上传停顿多少秒后重建仓库 / seconds of quiet after an upload before the warehouse is rebuilt.
+    #[arg(long, default_value_t = 2)]
+    pub rebuild_after: u64,
+
+    /// 等待批处理释放写锁的秒数 / seconds an upload waits for a batch job's lock before 503.
+    #[arg(long, default_value_t = 10)]
+    pub lock_wait: u64,
+
+    /// 输出 systemd 服务单元而不启动 / print a systemd service unit instead of serving.
+    #[arg(long, value_enum)]
+    pub print: Option<Print>,
+}
+
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
+    let root = globals.root();
+    if let Some(Print::Systemd) = args.print {
+        let mut out = std::io::stdout().lock();
+        write!(out, "{}", systemd_unit(&root, &args)?)?;
+        return Ok(Verdict::Done);
+    }
+    let mut settings = Settings::new(root, args.addr);
+    settings.rebuild_after = std::time::Duration::from_secs(args.rebuild_after);
+    settings.lock_wait = std::time::Duration::from_secs(args.lock_wait);
+    portal::serve(settings, |addr| {
+        // The first line says where to connect (tests and scripts read it).
+        println!("listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })?;
+    Ok(Verdict::Done)
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn systemd_unit(root: &Path, args: &Args) -> anyhow::Result<String> {
+    let exe = absolute(&std::env::current_exe()?);
+    let ws = absolute(root);
+    Ok(format!(
+        "# /etc/systemd/system/taizhang-portal.service\n\
+         [Unit]\n\
+         Description=taizhang upload portal (改革落实台账报送)\n\
+         After=network-online.target\n\
+         Wants=network-online.target\n\
+         \n\
+         [Service]\n\
+         Type=simple\n\
+         ExecStart={} --workspace {} serve --addr {}\n\
+         WorkingDirectory={}\n\
+         Restart=on-failure\n\
+         RestartSec=5\n\
+         # Request lines go to the journal: journalctl -u taizhang-portal\n\
+         NoNewPrivileges=true\n\
+         ProtectSystem=strict\n\
+         ReadWritePaths={}\n\
+         PrivateTmp=true\n\
+         \n\
+         [Install]\n\
+         WantedBy=multi-user.target\n",
+        exe.display(),
+        ws.display(),
+        args.addr,
+        ws.display(),
+        ws.display()
+    ))
+}

@@ -1,0 +1,718 @@
+//! The portal's pages: rendered on the server by maud, which escapes every
+//! value it is given, so no text a user sent (a file name, a cell's value)
+//! is ever read as HTML. No JavaScript: forms post, links link.
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Multipart, Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+use std::net::SocketAddr;
+
+use super::api::{self, Filter};
+use super::auth::{self, Caller};
+use super::commit::{self, StoredResult};
+use super::web::{LoggedUnit, PageRefusal, Refusal};
+use super::{Shared, upload};
+use crate::ledger::Kind;
+use crate::normalize::Period;
+use crate::tokens::Role;
+
+type PageResult = Result<Response, PageRefusal>;
+
+const STYLE: &str = include_str!("style.css");
+
+fn session(app: &Shared, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    auth::session(&app.tokens, &app.sessions, headers)
+}
+
+fn province_only(caller: &Caller) -> Result<(), Refusal> {
+    if caller.role == Role::Province {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden("仅限省级 / province staff only".into()))
+    }
+}
+
+/// A page, logged under the caller's unit.
+fn page(caller: Option<&Caller>, title: &str, body: Markup) -> Response {
+    let mut response = Html(layout(caller, title, body).into_string()).into_response();
+    if let Some(c) = caller {
+        response
+            .extensions_mut()
+            .insert(LoggedUnit(c.region.clone()));
+    }
+    response
+}
+
+fn layout(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 台账报送 taizhang" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body {
+                header {
+                    a.brand href="/" { "改革落实台账报送" }
+                    @if let Some(c) = caller {
+                        nav {
+                            a href="/upload" { "上传" }
+                            a href="/submissions" { "报送记录" }
+                            a href="/coverage" { "报送情况" }
+                            @if c.role == Role::Province {
+                                a href="/scorecard" { "考评得分" }
+                                a href="/report" { "期报告" }
+                            }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(c.csrf.as_deref().unwrap_or(""));
+                                span.who { (c.region) " · " (if c.role == Role::Province { "省级" } else { "填报员" }) }
+                                button type="submit" { "退出" }
+                            }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The page for a refusal, in Chinese and English.
+pub fn refusal_page(refusal: &Refusal) -> Markup {
+    let (zh, en) = refusal.messages();
+    layout(
+        None,
+        "无法完成 / refused",
+        html! {
+            p.refusal { (zh) }
+            p.en { (en) }
+            @if matches!(refusal, Refusal::Unauthorized) {
+                p { a href="/login" { "登录 / sign in" } }
+            } @else {
+                p { a href="/" { "返回首页 / home" } }
+            }
+        },
+    )
+}
+
+pub async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// `/`: the signed-in home (upload for clerks, coverage for the province),
+/// else the sign-in form.
+pub async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    match session(&app, &headers) {
+        Ok(c) if c.role == Role::Province => Redirect::to("/coverage").into_response(),
+        Ok(_) => Redirect::to("/upload").into_response(),
+        Err(_) => login_page(None, StatusCode::OK),
+    }
+}
+
+fn login_page(error: Option<&Refusal>, status: StatusCode) -> Response {
+    let body = html! {
+        @if let Some(e) = error {
+            @let (zh, en) = e.messages();
+            p.refusal { (zh) }
+            p.en { (en) }
+        }
+        form.card method="post" action="/login" {
+            label for="token" { "单位令牌 / unit token" }
+            input #token type="password" name="token" autocomplete="off" required;
+            button type="submit" { "登录 / sign in" }
+        }
+        p.hint { "令牌由省改革办通过 taizhang token add 发放。/ Tokens are issued by the reform office." }
+    };
+    (status, Html(layout(None, "登录", body).into_string())).into_response()
+}
+
+pub async fn login_form() -> Response {
+    login_page(None, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+/// `POST /login`: a session for a live token; attempts are limited per
+/// address.
+pub async fn login(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    app.limiter.check(peer.ip())?;
+    let Some(record) = app.tokens.verify(&form.token) else {
+        app.limiter.failed(peer.ip());
+        let mut response = login_page(Some(&Refusal::Unauthorized), StatusCode::UNAUTHORIZED);
+        response.extensions_mut().insert(Refusal::Unauthorized);
+        return Ok(response);
+    };
+    let (id, _csrf) = app.sessions.open(&record.id)?;
+    let mut response = Redirect::to("/").into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&auth::session_cookie(&id, &headers))
+            .map_err(|e| Refusal::Internal(e.to_string()))?,
+    );
+    response
+        .extensions_mut()
+        .insert(LoggedUnit(record.region.clone()));
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+pub async fn logout(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    auth::check_csrf(&caller, form.csrf.as_deref())?;
+    if let Some(id) = auth::session_id(&headers) {
+        app.sessions.close(&id);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&auth::clear_cookie())
+            .map_err(|e| Refusal::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// The quarter of today (UTC+8): the upload form's default period.
+pub fn current_period() -> Period {
+    use chrono::Datelike;
+    let today = crate::tokens::today();
+    Period::Quarter(today.year(), today.month0() / 3 + 1)
+}
+
+fn kind_label(kind: &str) -> String {
+    kind.parse::<Kind>()
+        .map_or(kind.to_string(), |k| k.label_zh().to_string())
+}
+
+pub async fn upload_form(State(app): State<Shared>, headers: HeaderMap) -> PageResult {
+    let caller = session(&app, &headers)?;
+    Ok(page(
+        Some(&caller),
+        "上传台账",
+        upload_form_body(&app, &caller),
+    ))
+}
+
+fn upload_form_body(app: &Shared, caller: &Caller) -> Markup {
+    let max_mb = app.max_upload_bytes / (1024 * 1024);
+    html! {
+        form.card method="post" action="/upload" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(caller.csrf.as_deref().unwrap_or(""));
+            label for="file" { "台账文件（xlsx / xls / csv，可多选，每个不超过 " (max_mb) " MB）" }
+            input #file type="file" name="file" multiple required accept=".xlsx,.xlsm,.xls,.xlsb,.ods,.csv";
+            label for="kind" { "台账类型（可不选，自动识别）" }
+            select #kind name="kind" {
+                option value="" { "自动识别 / detect" }
+                @for k in Kind::ALL {
+                    option value=(k.as_str()) { (k.label_zh()) }
+                }
+            }
+            label for="period" { "报送周期" }
+            input #period type="text" name="period" value=(current_period().to_string()) pattern="[0-9]{4}(Q[1-4]|-[0-9]{2})?";
+            @if caller.role == Role::Province {
+                label for="region" { "报送单位（代码或名称）" }
+                input #region type="text" name="region" required list="units";
+                datalist #units {
+                    @for u in app.ws.roster.units() {
+                        option value=(u.code) { (u.name) }
+                    }
+                }
+            } @else {
+                p.hint { "报送单位：" (unit_name(app, &caller.region)) }
+            }
+            button type="submit" { "上传并校验" }
+        }
+        h2 { "空白模板" }
+        ul.templates {
+            @for k in Kind::ALL {
+                li { a href={ "/templates/" (k.as_str()) ".xlsx" } { (k.label_zh()) "模板" } }
+            }
+        }
+    }
+}
+
+fn unit_name(app: &Shared, code: &str) -> String {
+    app.ws
+        .roster
+        .get(code)
+        .map_or(code.to_string(), |u| format!("{} {}", u.code, u.name))
+}
+
+/// `POST /upload`: every file through the single entry point; one result
+/// block per file.
+pub async fn upload(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    upload::check_declared(&headers, app.max_upload_bytes, upload::MAX_FILES)?;
+    let form = upload::read(multipart, app.max_upload_bytes).await?;
+    auth::check_csrf(&caller, form.field("csrf"))?;
+    let said = upload::said(&form, &caller, &app.ws, Some(current_period()))?;
+    if form.files.is_empty() {
+        return Err(Refusal::BadRequest("未选择文件 / no file chosen".into()).into());
+    }
+    let mut results = Vec::new();
+    for (name, bytes) in form.files {
+        let result = app
+            .committer
+            .submit(upload::received(&name, bytes, &said), &caller)
+            .await?;
+        let stored: StoredResult = serde_json::from_value(
+            serde_json::to_value(&result).map_err(|e| Refusal::Internal(e.to_string()))?,
+        )
+        .map_err(|e| Refusal::Internal(e.to_string()))?;
+        results.push(stored);
+    }
+    let body = html! {
+        @for r in &results {
+            (result_block(r))
+        }
+        p { a href="/upload" { "继续上传" } " · " a href="/submissions" { "报送记录" } }
+    };
+    Ok(page(Some(&caller), "校验结果", body))
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "accepted" => "已接收",
+        "rejected" => "未接收",
+        "current" => "当前版本",
+        "superseded" => "已被替代",
+        _ => "—",
+    }
+}
+
+fn result_block(r: &StoredResult) -> Markup {
+    let errors = r.issues.iter().filter(|i| i.severity == "error").count();
+    html! {
+        section.result {
+            h2 {
+                (r.file_name) " "
+                span class={ "status " (r.status) } { (status_label(&r.status)) " " (r.status) }
+            }
+            p.meta {
+                "报送编号 " code { (r.submission_id) }
+                @if let Some(region) = &r.region_code { " · 单位 " (region) }
+                @if let Some(period) = &r.period { " · 周期 " (period) }
+            }
+            @if let Some(why) = &r.already_received {
+                p.hint { "此文件此前已收到，未重复导入：" (why) }
+            }
+            @if !r.ledgers.is_empty() {
+                table {
+                    thead { tr { th { "台账" } th { "工作表" } th { "状态" } th { "导入行" } th { "拒收行" } th { "警告" } } }
+                    tbody {
+                        @for l in &r.ledgers {
+                            tr {
+                                td { (kind_label(&l.kind)) }
+                                td { (l.sheets.join("、")) }
+                                td { (status_label(&l.status)) }
+                                td.num { (l.rows_ok) }
+                                td.num { (l.rows_rejected) }
+                                td.num { (l.warnings) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if r.issues.is_empty() {
+                p.ok { "没有发现问题。" }
+            } @else {
+                p { "发现 " (r.issues.len()) " 个问题（错误 " (errors) " 个），请按单元格修改后重新上传：" }
+                table.issues {
+                    thead { tr { th { "工作表" } th { "单元格" } th { "级别" } th { "值" } th { "说明" } th { "代码" } } }
+                    tbody {
+                        @for i in &r.issues {
+                            tr class=(i.severity) {
+                                td { (i.sheet.as_deref().unwrap_or("")) }
+                                td.cell { (i.cell.as_deref().unwrap_or("")) }
+                                td { (if i.severity == "error" { "错误" } else { "警告" }) }
+                                td.value { (i.value.as_deref().unwrap_or("")) }
+                                td { (i.message_zh) br; small { (i.message_en) } }
+                                td { code { (i.code) } }
+                            }
+                        }
+                    }
+                }
+            }
+            p {
+                a href={ "/submissions/" (r.submission_id) } { "结果页" }
+                @if r.already_received.is_none() && !r.ledgers.is_empty() {
+                    " · " a href={ "/submissions/" (r.submission_id) "/feedback.xlsx" } { "下载批注版台账（标出问题单元格）" }
+                }
+            }
+        }
+    }
+}
+
+/// `/submissions`: the unit's history (the province: every unit's, or one
+/// unit's with `?region=`).
+pub async fn submissions(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(filter): Query<Filter>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    let rows = match api::history(&app, &caller, &filter).await {
+        Err(Refusal::NoWarehouse) => None,
+        other => Some(other?),
+    };
+    let body = html! {
+        form.filters method="get" action="/submissions" {
+            label { "周期 " input type="text" name="period" value=(filter.period.as_deref().unwrap_or("")); }
+            @if caller.role == Role::Province {
+                label { "单位 " input type="text" name="region" value=(filter.region.as_deref().unwrap_or("")); }
+            }
+            button type="submit" { "筛选" }
+        }
+        @match rows {
+            None => { p.hint { "仓库尚未构建，稍后刷新。/ The warehouse is being built; reload shortly." } }
+            Some(rows) if rows.is_empty() => { p.hint { "暂无报送记录。" } }
+            Some(rows) => { table {
+                thead { tr { th { "接收时间" } th { "文件" } th { "单位" } th { "周期" } th { "台账" } th { "状态" } th { "导入行" } th { "拒收行" } th { "警告" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { (text(r, "received_at")) }
+                            td { a href={ "/submissions/" (text(r, "submission_id")) } { (text(r, "file_name")) } }
+                            td { (text(r, "region_code")) }
+                            td { (text(r, "period")) }
+                            td { (kind_label(&text(r, "kind"))) }
+                            td { span class={ "status " (text(r, "status")) } { (status_label(&text(r, "status"))) } }
+                            td.num { (text(r, "rows_ok")) }
+                            td.num { (text(r, "rows_rejected")) }
+                            td.num { (text(r, "warnings")) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(page(Some(&caller), "报送记录", body))
+}
+
+fn text(row: &Value, key: &str) -> String {
+    match row.get(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub async fn submission(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    let stored = api::stored_for(&app, &caller, &id)?;
+    let body = html! {
+        p.meta { "上传于 " (stored.uploaded_at) }
+        (result_block(&stored.result))
+    };
+    Ok(page(Some(&caller), "校验结果", body))
+}
+
+pub async fn feedback(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    let stored = api::stored_for(&app, &caller, &id)?;
+    let bytes = std::fs::read(commit::feedback_path(
+        &app.root,
+        &stored.result.submission_id,
+    ))
+    .map_err(|_| Refusal::NotFound)?;
+    Ok(xlsx(&caller, &format!("feedback-{id}.xlsx"), bytes))
+}
+
+fn xlsx(caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Response {
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(LoggedUnit(caller.region.clone()));
+    response
+}
+
+/// `/templates/<kind>.xlsx`: the blank template with one example row.
+pub async fn template(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    UrlPath(file): UrlPath<String>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    let kind: Kind = file
+        .strip_suffix(".xlsx")
+        .and_then(|k| k.parse().ok())
+        .ok_or(Refusal::NotFound)?;
+    let bytes = crate::template::workbook(kind, &[crate::template::example_row(kind)])
+        .map_err(|e| Refusal::Internal(e.to_string()))?;
+    Ok(xlsx(
+        &caller,
+        &format!("{}-template.xlsx", kind.as_str()),
+        bytes,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CoverageFilter {
+    period: Option<String>,
+    city: Option<String>,
+}
+
+/// `/coverage`: every expected unit and kind — on time, late or missing —
+/// for a period; the province can narrow it to a city. A clerk sees its own
+/// unit's row.
+pub async fn coverage(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(filter): Query<CoverageFilter>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    let period = match filter.period.clone().filter(|p| !p.is_empty()) {
+        Some(p) => p,
+        None => match api::latest_period(&app).await {
+            Ok(p) => p,
+            Err(Refusal::NoWarehouse) => {
+                let body = html! { p.hint { "仓库尚未构建，稍后刷新。/ The warehouse is being built; reload shortly." } };
+                return Ok(page(Some(&caller), "报送情况", body));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let city = filter.city.clone().filter(|c| !c.is_empty());
+    let rows = api::query(
+        &app,
+        "select expected.unit_code, roster.name as unit_name, expected.unit_level, \
+                roster.parent_code, expected.kind, expected.is_submitted, expected.is_on_time, \
+                expected.due_on, \
+                strftime(make_timestamp(epoch_us(expected.first_received_at) + 28800000000), '%Y-%m-%d %H:%M') as first_received_at \
+         from int_expected_submissions as expected \
+         inner join stg_roster as roster on roster.code = expected.unit_code \
+         where expected.period = $1 \
+           and ($2::varchar is null or expected.unit_code = $2) \
+           and ($3::varchar is null or expected.unit_code = $3 or roster.parent_code = $3) \
+         order by coalesce(roster.parent_code, ''), expected.unit_code, expected.kind",
+        vec![
+            Some(period.clone()),
+            caller.only_unit().map(str::to_string),
+            city.clone(),
+        ],
+    )
+    .await?;
+    let totals = (
+        rows.iter()
+            .filter(|r| r["is_on_time"] == Value::Bool(true))
+            .count(),
+        rows.iter()
+            .filter(|r| {
+                r["is_submitted"] == Value::Bool(true) && r["is_on_time"] != Value::Bool(true)
+            })
+            .count(),
+        rows.iter()
+            .filter(|r| r["is_submitted"] != Value::Bool(true))
+            .count(),
+    );
+    let cities: Vec<_> = app
+        .ws
+        .roster
+        .units()
+        .iter()
+        .filter(|u| u.level == crate::normalize::region::Level::City)
+        .collect();
+    let body = html! {
+        form.filters method="get" action="/coverage" {
+            label { "周期 " input type="text" name="period" value=(period); }
+            @if caller.role == Role::Province {
+                label { "市 "
+                    select name="city" {
+                        option value="" { "全部 / all" }
+                        @for c in &cities {
+                            option value=(c.code) selected[city.as_deref() == Some(c.code.as_str())] { (c.name) }
+                        }
+                    }
+                }
+            }
+            button type="submit" { "刷新" }
+        }
+        p.totals {
+            span.status.current { "按时 " (totals.0) }
+            " "
+            span.status.late { "逾期 " (totals.1) }
+            " "
+            span.status.rejected { "未报 " (totals.2) }
+        }
+        table {
+            thead { tr { th { "单位" } th { "层级" } th { "台账" } th { "状态" } th { "首次接收" } th { "截止日" } } }
+            tbody {
+                @for r in &rows {
+                    @let (label, class) = if r["is_on_time"] == Value::Bool(true) {
+                        ("按时报送", "current")
+                    } else if r["is_submitted"] == Value::Bool(true) {
+                        ("逾期报送", "late")
+                    } else {
+                        ("未报送", "rejected")
+                    };
+                    tr {
+                        td { (text(r, "unit_code")) " " (text(r, "unit_name")) }
+                        td { (text(r, "unit_level")) }
+                        td { (kind_label(&text(r, "kind"))) }
+                        td { span class={ "status " (class) } { (label) } }
+                        td { (text(r, "first_received_at")) }
+                        td { (text(r, "due_on")) }
+                    }
+                }
+            }
+        }
+        p.hint { "上传后数秒内更新（仓库在上传停顿 2 秒后重建）。" }
+    };
+    Ok(page(Some(&caller), &format!("报送情况 {period}"), body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PeriodFilter {
+    period: Option<String>,
+}
+
+/// `/scorecard`: the weighted score and rank of every city and county.
+pub async fn scorecard(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(filter): Query<PeriodFilter>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    province_only(&caller)?;
+    let period = match filter.period.filter(|p| !p.is_empty()) {
+        Some(p) => p,
+        None => api::latest_period(&app).await?,
+    };
+    let rows = api::query(
+        &app,
+        "select card.scope_code, roster.name, card.scope_level, \
+                round(card.composite_score, 2) as composite_score, card.rank \
+         from mart_scorecard as card \
+         inner join stg_roster as roster on roster.code = card.scope_code \
+         where card.period = $1 \
+         order by card.scope_level, card.rank nulls last, card.scope_code",
+        vec![Some(period.clone())],
+    )
+    .await?;
+    let body = html! {
+        table {
+            thead { tr { th { "单位" } th { "层级" } th { "综合得分" } th { "排名" } } }
+            tbody {
+                @for r in &rows {
+                    tr {
+                        td { (text(r, "scope_code")) " " (text(r, "name")) }
+                        td { (text(r, "scope_level")) }
+                        td.num { (text(r, "composite_score")) }
+                        td.num { (text(r, "rank")) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(Some(&caller), &format!("考评得分 {period}"), body))
+}
+
+/// `/report`: the period report as Excel.
+pub async fn report(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(filter): Query<PeriodFilter>,
+) -> PageResult {
+    let caller = session(&app, &headers)?;
+    province_only(&caller)?;
+    let root = app.root.clone();
+    let period = filter.period.filter(|p| !p.is_empty());
+    let (name, bytes) = tokio::task::spawn_blocking(move || -> crate::Result<(String, Vec<u8>)> {
+        let paths =
+            crate::service::report(&root, period.as_deref(), &[], &["xlsx".to_string()], None)?;
+        let path = paths
+            .into_iter()
+            .next()
+            .ok_or_else(|| crate::Error::Usage("no report".into()))?;
+        let bytes = std::fs::read(&path).map_err(crate::Error::io(&path))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((name, bytes))
+    })
+    .await
+    .map_err(|e| Refusal::Internal(e.to_string()))?
+    .map_err(Refusal::from)?;
+    // The report's name is Chinese: an ASCII name for old clients, the
+    // UTF-8 one for the rest (RFC 6266).
+    let mut response = xlsx(&caller, "report.xlsx", bytes);
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"report.xlsx\"; filename*=UTF-8''{encoded}"
+    )) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}

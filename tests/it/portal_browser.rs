@@ -1,0 +1,390 @@
+//! The portal in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver; its JSON protocol spoken with curl). A clerk signs in,
+//! uploads a workbook with two faulty cells, reads both cells on the result
+//! page, downloads the annotated workbook, uploads the fixed file and sees it
+//! accepted and the coverage page change; another unit's page is refused.
+//! Every page is screenshot at 1280 and 390 px wide into
+//! `$CARGO_TARGET_TMPDIR/portal-screens/` (not committed), and no page may
+//! be wider than the window.
+
+use super::common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use taizhang::ledger::Kind;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn find_program(names: &[&str]) -> PathBuf {
+    for name in names {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "{names:?} is needed: apt-get install -y chromium chromium-driver fonts-noto-cjk (.ci/run does)"
+    );
+}
+
+/// A WebDriver call; the answer's `value`.
+fn wd(base: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-S", "--max-time", "120", "-X", method])
+        .arg(format!("{base}{path}"));
+    if let Some(b) = body {
+        cmd.args(["-H", "Content-Type: application/json", "-d", &b.to_string()]);
+    }
+    let out = cmd.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{method} {path}: {e}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    if v["value"].get("error").is_some() {
+        panic!("{method} {path}: {}", v["value"]);
+    }
+    v["value"].clone()
+}
+
+struct Browser {
+    base: String,
+    session: String,
+    screens: PathBuf,
+    _driver: Killed,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+        let driver = find_program(&["chromedriver"]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let driver = Killed(child);
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        loop {
+            let ok = Command::new("curl")
+                .args(["-s", "--max-time", "2", &format!("{base}/status")])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("\"ready\":true"));
+            if ok {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let session = wd(
+            &base,
+            "POST",
+            "/session",
+            Some(json!({ "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium.display().to_string(),
+                    "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN"]
+                }
+            }}})),
+        );
+        let screens = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("portal-screens");
+        std::fs::create_dir_all(&screens).unwrap();
+        Browser {
+            base,
+            session: session["sessionId"].as_str().unwrap().to_string(),
+            screens,
+            _driver: driver,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        wd(
+            &self.base,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body,
+        )
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"));
+    }
+
+    fn text(&self) -> String {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": "return document.body.innerText", "args": [] })),
+        )
+        .as_str()
+        .unwrap()
+        .to_string()
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Screenshots the page at 1280 and 390 px; asserts nothing overflows
+    /// the window sideways at either width.
+    fn shoot(&self, name: &str) {
+        for width in [1280, 390] {
+            self.call(
+                "POST",
+                "/window/rect",
+                Some(json!({ "width": width, "height": 900 })),
+            );
+            let widths = self.call(
+                "POST",
+                "/execute/sync",
+                Some(json!({ "script": "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]", "args": [] })),
+            );
+            let (scroll, client) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+            assert!(
+                scroll <= client,
+                "{name} at {width} px: the page is {scroll} px wide in a {client} px window"
+            );
+            let png = self.call("GET", "/screenshot", None);
+            let path = self.screens.join(format!("{name}-{width}.png"));
+            let b64 = self.screens.join(format!("{name}-{width}.b64"));
+            std::fs::write(&b64, png.as_str().unwrap()).unwrap();
+            let decoded = Command::new("base64").arg("-d").arg(&b64).output().unwrap();
+            assert!(decoded.status.success());
+            std::fs::write(&path, &decoded.stdout).unwrap();
+            let _ = std::fs::remove_file(&b64);
+            assert!(decoded.stdout.len() > 2_000, "{name}: an empty screenshot");
+        }
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": 1280, "height": 900 })),
+        );
+    }
+
+    fn session_cookie(&self) -> String {
+        let v = self.call("GET", "/cookie/tz_session", None);
+        v["value"].as_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("curl")
+            .args([
+                "-s",
+                "--max-time",
+                "10",
+                "-X",
+                "DELETE",
+                &format!("{}/session/{}", self.base, self.session),
+            ])
+            .output();
+    }
+}
+
+/// A tasks workbook of `rows` (the template's columns).
+fn tasks_workbook(path: &Path, rows: &[Vec<&str>]) {
+    let bytes = taizhang::template::workbook(Kind::Tasks, rows).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_clerk_fixes_two_cells_in_a_real_browser() {
+    let dir = cli_workspace();
+    let token = {
+        let out = taizhang(dir.path())
+            .args(["--json", "token", "add", "--region", "510603"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    };
+    let mut server = taizhang(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0", "--rebuild-after", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Killed(server);
+    let site = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+
+    // The template's example row, twice: once with a deadline that is no
+    // date, once with no task at all (the two faulty cells), and fixed.
+    let good = taizhang::template::example_row(Kind::Tasks);
+    let col = |name: &str| {
+        Kind::Tasks
+            .columns()
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("the tasks template has {name}"))
+    };
+    let (task, deadline) = (col("task"), col("deadline_text"));
+    let mut bad_deadline = good.clone();
+    bad_deadline[deadline] = "尽快吧";
+    let mut no_task = good.clone();
+    no_task[task] = "";
+    let work = tempfile::tempdir().unwrap();
+    let faulty = work.path().join("旌阳区任务台账.xlsx");
+    tasks_workbook(&faulty, &[bad_deadline, no_task]);
+    let fixed = work.path().join("旌阳区任务台账（更正）.xlsx");
+    let mut second = good.clone();
+    second[task] = "推进第二项改革任务";
+    tasks_workbook(&fixed, &[good.clone(), second]);
+
+    let b = Browser::start();
+    b.go(&format!("{site}/"));
+    assert!(b.text().contains("单位令牌"));
+    b.shoot("sign-in");
+    b.type_into("#token", &token);
+    b.click("button[type=submit]");
+    assert!(b.text().contains("上传台账"), "signed in: {}", b.text());
+    b.shoot("upload");
+    b.go(&format!("{site}/coverage"));
+    let before = b.text();
+    b.shoot("coverage-before");
+    b.go(&format!("{site}/upload"));
+
+    b.type_into("#file", faulty.to_str().unwrap());
+    b.select("#kind", "tasks");
+    b.click("form.card button[type=submit]");
+    let page = b.text();
+    assert!(page.contains("校验结果"), "{page}");
+    b.shoot("result-faulty");
+    // Both faulty cells are named by their cells: the deadline's (a warning,
+    // the row is kept) and the missing task's (an error, the row is not).
+    let source = b.source();
+    let cells: Vec<String> = source
+        .split("<td class=\"cell\">")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let deadline_col = char::from(b'A' + deadline as u8);
+    let task_col = char::from(b'A' + task as u8);
+    assert!(
+        cells.iter().any(|c| c.starts_with(deadline_col)),
+        "the deadline's cell among {cells:?}"
+    );
+    assert!(
+        cells.iter().any(|c| c.starts_with(task_col)),
+        "the task's cell among {cells:?}"
+    );
+
+    // The annotated workbook, with the browser's session.
+    let link = source
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.ends_with("/feedback.xlsx"))
+        .expect("a link to the annotated workbook")
+        .to_string();
+    let cookie = b.session_cookie();
+    let download = Command::new("curl")
+        .args([
+            "-s",
+            "-b",
+            &format!("tz_session={cookie}"),
+            &format!("{site}{link}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(&download.stdout[..2], b"PK", "an xlsx");
+
+    b.go(&format!("{site}/upload"));
+    b.type_into("#file", fixed.to_str().unwrap());
+    b.click("form.card button[type=submit]");
+    let page = b.text();
+    assert!(
+        page.contains("已接收") && page.contains("没有发现问题"),
+        "{page}"
+    );
+    b.shoot("result-fixed");
+
+    // The coverage page changes within seconds: the unit's tasks ledger is in.
+    let started = Instant::now();
+    loop {
+        b.go(&format!("{site}/coverage"));
+        let now = b.text();
+        if now != before && now.contains("按时报送") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "coverage did not change: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    b.shoot("coverage-after");
+
+    b.go(&format!("{site}/submissions"));
+    assert!(b.text().contains("当前版本"));
+    b.shoot("history");
+
+    // Another unit's data: refused.
+    b.go(&format!("{site}/submissions?region=510604"));
+    let refused = b.text();
+    assert!(refused.contains("无权访问其他单位的数据"), "{refused}");
+    b.shoot("refused");
+}
