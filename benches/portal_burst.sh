@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The deadline-day burst of issue 18, at full size:
+#
+#     benches/portal_burst.sh            # CLIENTS=64 by default
+#
+# Builds the release binary, generates the national sample quarter once under
+# bench-data/q1 (shared with benches/run.sh), serves an empty workspace on
+# loopback and uploads every workbook of the quarter through the JSON API from
+# CLIENTS concurrent curl clients, while another client asks for `GET /` every
+# 200 ms. Then ingests the same files with the CLI into another empty
+# workspace. Prints the burst's wall time, uploads per second, p50/p95/p99 of
+# the upload latency, the slowest `GET /`, the answers by status, and the
+# ratio to the CLI's ingest time (target: within 3x). The correctness side —
+# every file answered once, the lake equal to a CLI ingest's — is the test
+# `portal::a_deadline_burst_of_concurrent_uploads_ends_as_a_cli_ingest_of_the_same_files`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/taizhang-target}"
+CLIENTS="${CLIENTS:-64}"
+DATA="${BENCH_DATA:-bench-data}"
+
+cargo build --release --quiet --bin taizhang
+BIN="$CARGO_TARGET_DIR/release/taizhang"
+mkdir -p "$DATA"
+[ -f "$DATA/q1/roster.csv" ] || "$BIN" sample --scale national --out "$DATA/q1"
+
+WORK="$DATA/work/burst"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+"$BIN" --workspace "$WORK/portal" init >/dev/null
+cp "$DATA/q1/roster.csv" "$WORK/portal/roster.csv"
+province=$(awk -F, '$3 == "province" { print $1; exit }' "$DATA/q1/roster.csv")
+TOKEN=$("$BIN" --workspace "$WORK/portal" --json token add --region "$province" --role province |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+
+"$BIN" --workspace "$WORK/portal" serve --addr 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    grep -q listening "$WORK/serve.out" 2>/dev/null && break
+    sleep 0.1
+done
+URL=$(sed -n 's/^listening on //p' "$WORK/serve.out")
+
+# GET / every 200 ms until the burst ends.
+touch "$WORK/burst.running"
+(
+    while [ -f "$WORK/burst.running" ]; do
+        curl -s -o /dev/null -w '%{time_total}\n' "$URL/" >>"$WORK/home.txt"
+        sleep 0.2
+    done
+) &
+WATCHER=$!
+
+find "$DATA/q1" -mindepth 3 -type f | sort >"$WORK/files.txt"
+FILES=$(wc -l <"$WORK/files.txt")
+export TOKEN URL
+start=$(date +%s.%N)
+xargs -P "$CLIENTS" -I{} -d '\n' sh -c '
+    f=$1
+    region=$(basename "$(dirname "$f")")
+    period=$(basename "$(dirname "$(dirname "$f")")")
+    curl -s -o /dev/null -w "%{http_code} %{time_total}\n" \
+        -H "Authorization: Bearer $TOKEN" \
+        -F "file=@$f" -F "period=$period" -F "region=$region" \
+        "$URL/api/submissions"
+' _ {} <"$WORK/files.txt" >"$WORK/uploads.txt"
+end=$(date +%s.%N)
+rm -f "$WORK/burst.running"
+wait "$WATCHER" || true
+kill "$SERVER" && wait "$SERVER" 2>/dev/null || true
+
+"$BIN" --workspace "$WORK/cli" init >/dev/null
+cp "$DATA/q1/roster.csv" "$WORK/cli/roster.csv"
+cli_start=$(date +%s.%N)
+"$BIN" --workspace "$WORK/cli" ingest "$DATA/q1" >/dev/null || [ $? -eq 1 ]
+cli_end=$(date +%s.%N)
+
+python3 - "$WORK" "$FILES" "$CLIENTS" "$start" "$end" "$cli_start" "$cli_end" <<'EOF'
+import collections, sys
+work, files, clients = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+start, end, cli_start, cli_end = map(float, sys.argv[4:8])
+uploads = [line.split() for line in open(f"{work}/uploads.txt") if line.strip()]
+latency = sorted(float(t) for _, t in uploads)
+statuses = collections.Counter(code for code, _ in uploads)
+home = [float(t) for t in open(f"{work}/home.txt") if t.strip()]
+def pct(p):
+    return latency[min(len(latency) - 1, int(p * len(latency)))]
+wall, cli = end - start, cli_end - cli_start
+print(f"files                 {files}")
+print(f"answers               {len(uploads)}  {dict(statuses)}")
+print(f"clients               {clients}")
+print(f"burst wall            {wall:.1f} s  ({len(uploads) / wall:.1f} uploads/s)")
+print(f"upload latency        p50 {pct(0.50):.2f} s  p95 {pct(0.95):.2f} s  p99 {pct(0.99):.2f} s  max {latency[-1]:.2f} s")
+print(f"GET / during burst    {len(home)} requests, slowest {max(home):.3f} s")
+print(f"CLI ingest            {cli:.1f} s")
+print(f"burst / CLI           {wall / cli:.2f}x  (target <= 3x)")
+EOF
