@@ -1,6 +1,6 @@
 //! Unit tokens: who may use the upload portal, for which unit, as what role
 //! (DESIGN §11). A token is 160 random bits shown once when it is issued;
-//! the workspace keeps only its SHA-256 (`tokens.json`), so a copy of the
+//! the workspace keeps only its SHA-256 (`portal/tokens.json`), so a copy of the
 //! workspace cannot sign in. Checking a token hashes it and compares it with
 //! every stored hash in constant time: how long a refusal takes says
 //! nothing about how close a guess came.
@@ -81,7 +81,7 @@ impl TokenRecord {
     }
 }
 
-/// The tokens of a workspace (`tokens.json`).
+/// The tokens of a workspace (`portal/tokens.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tokens {
     pub tokens: Vec<TokenRecord>,
@@ -90,7 +90,24 @@ pub struct Tokens {
 const SECRET_PREFIX: &str = "tz_";
 
 pub fn path(root: &Path) -> PathBuf {
-    root.join("tokens.json")
+    root.join("portal").join("tokens.json")
+}
+
+/// Token edits take their own lock, not the workspace's writer lock: an
+/// operator revoking a leaked token must not wait for an hour's batch ingest.
+/// The file lives in `portal/`, which the writer lock's sweep does not touch,
+/// so a sweep never removes a token edit's temporary file mid-write.
+fn lock(root: &Path) -> Result<std::fs::File> {
+    let path = root.join("portal").join("tokens.lock");
+    std::fs::create_dir_all(root.join("portal")).map_err(Error::io(root.join("portal")))?;
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(Error::io(&path))?;
+    file.lock().map_err(Error::io(&path))?;
+    Ok(file)
 }
 
 impl Tokens {
@@ -151,11 +168,11 @@ pub struct Issued {
     pub secret: String,
 }
 
-/// `token add`: a new token for `region` (a roster code or name). Takes the
-/// workspace's writer lock while it writes `tokens.json`.
+/// `token add`: a new token for `region` (a roster code or name), written
+/// under the tokens' own lock.
 pub fn add(ws: &Workspace, region: &str, role: Role, expires: Option<NaiveDate>) -> Result<Issued> {
     let unit = ws.roster.resolve(region)?;
-    let _lock = ws.lock()?;
+    let _lock = lock(&ws.root)?;
     let mut tokens = Tokens::load(&ws.root)?;
     let secret = format!("{SECRET_PREFIX}{}", random_hex(20)?);
     let mut id = random_hex(4)?;
@@ -179,7 +196,7 @@ pub fn add(ws: &Workspace, region: &str, role: Role, expires: Option<NaiveDate>)
 /// `token revoke`: the token with `id` is refused from now on (kept, marked,
 /// so the logs' ids still name something).
 pub fn revoke(ws: &Workspace, id: &str) -> Result<TokenRecord> {
-    let _lock = ws.lock()?;
+    let _lock = lock(&ws.root)?;
     let mut tokens = Tokens::load(&ws.root)?;
     let record = tokens
         .tokens

@@ -47,9 +47,10 @@ impl Caller {
     }
 }
 
-/// `tokens.json`, read again whenever it changes on disk, so `token add`
+/// `portal/tokens.json`, read again whenever it changes on disk, so `token add`
 /// and `token revoke` take effect without a restart.
 pub struct TokenCache {
+    root: PathBuf,
     path: PathBuf,
     cached: Mutex<(Option<SystemTime>, Tokens)>,
 }
@@ -57,6 +58,7 @@ pub struct TokenCache {
 impl TokenCache {
     pub fn new(root: &Path) -> TokenCache {
         TokenCache {
+            root: root.to_path_buf(),
             path: crate::tokens::path(root),
             cached: Mutex::new((None, Tokens::default())),
         }
@@ -69,8 +71,7 @@ impl TokenCache {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
         if cached.0 != modified || modified.is_none() {
             // Unreadable: no token is accepted rather than stale ones.
-            let root = self.path.parent().unwrap_or(Path::new("."));
-            cached.1 = Tokens::load(root).unwrap_or_default();
+            cached.1 = Tokens::load(&self.root).unwrap_or_default();
             cached.0 = modified;
         }
         cached.1.clone()
@@ -247,6 +248,19 @@ pub fn session(
     let (token_id, csrf) = sessions.get(&id).ok_or(Refusal::Unauthorized)?;
     let record = tokens.live(&token_id).ok_or(Refusal::Unauthorized)?;
     Ok(caller_of(record, Some(csrf)))
+}
+
+/// Who sent a request, for the refusal log only: the unit of a valid bearer
+/// token or live session, with no effect on the sign-in budget.
+pub fn identify(tokens: &TokenCache, sessions: &Sessions, headers: &HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match bearer {
+        Some(secret) => tokens.verify(secret).map(|r| r.region),
+        None => session(tokens, sessions, headers).ok().map(|c| c.region),
+    }
 }
 
 /// A form's CSRF field must equal the session's token.

@@ -426,6 +426,17 @@ pub async fn submissions(
     Ok(page(Some(&caller), "报送记录", body))
 }
 
+/// A scope level as the province's staff say it; an unknown one as it is.
+fn level_zh(level: &str) -> &str {
+    match level {
+        "province" => "全省",
+        "city" => "市（州）",
+        "county" => "县（市、区）",
+        "department" => "省直部门",
+        other => other,
+    }
+}
+
 fn text(row: &Value, key: &str) -> String {
     match row.get(key) {
         None | Some(Value::Null) => String::new(),
@@ -607,7 +618,7 @@ pub async fn coverage(
                     };
                     tr {
                         td { (text(r, "unit_code")) " " (text(r, "unit_name")) }
-                        td { (text(r, "unit_level")) }
+                        td { (level_zh(&text(r, "unit_level"))) }
                         td { (kind_label(&text(r, "kind"))) }
                         td { span class={ "status " (class) } { (label) } }
                         td { (text(r, "first_received_at")) }
@@ -656,7 +667,7 @@ pub async fn scorecard(
                 @for r in &rows {
                     tr {
                         td { (text(r, "scope_code")) " " (text(r, "name")) }
-                        td { (text(r, "scope_level")) }
+                        td { (level_zh(&text(r, "scope_level"))) }
                         td.num { (text(r, "composite_score")) }
                         td.num { (text(r, "rank")) }
                     }

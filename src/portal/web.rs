@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::Shared;
+use super::{Shared, auth};
 use crate::error::{Error, Result};
 
 /// Why a request was not served.
@@ -231,6 +231,7 @@ pub async fn around(
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let asked = request.headers().clone();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -252,17 +253,23 @@ pub async fn around(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     let status = response.status().as_u16();
-    let unit = response
-        .extensions()
-        .get::<LoggedUnit>()
-        .map_or("-".to_string(), |u| u.0.clone());
+    let refusal = response.extensions().get::<Refusal>().cloned();
+    let unit = match response.extensions().get::<LoggedUnit>() {
+        Some(u) => u.0.clone(),
+        // A refused request is logged under the unit that sent it, when its
+        // token says which: the office wants to know who was turned away.
+        None if refusal.is_some() => {
+            auth::identify(&app.tokens, &app.sessions, &asked).unwrap_or_else(|| "-".into())
+        }
+        None => "-".into(),
+    };
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let now = crate::tokens::now().format("%Y-%m-%dT%H:%M:%S%.3f%:z");
     eprintln!(
         "{now} {} {method} {path} {status} {ms:.1}ms unit={unit}",
         peer.ip()
     );
-    if let Some(refusal) = response.extensions().get::<Refusal>()
+    if let Some(refusal) = refusal
         && !matches!(refusal, Refusal::NotFound)
     {
         app.log.refusal(&serde_json::json!({

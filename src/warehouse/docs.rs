@@ -182,7 +182,10 @@ pub fn dictionary(models: &[Model], conn: Option<&Connection>) -> crate::Result<
     raws.extend(
         actual
             .keys()
-            .filter(|k| k.starts_with("raw_") || *k == "runs" || *k == "test_results")
+            .filter(|k| {
+                k.starts_with("raw_")
+                    || ["runs", "test_results", "portal_refusals"].contains(&k.as_str())
+            })
             .cloned(),
     );
     raws.retain(|r| !models.iter().any(|m| &m.name == r));
@@ -460,6 +463,24 @@ const RAW_TABLES: &[RawTable] = &[
                 "error",
                 "错误",
                 "why the run stopped, when it could not finish",
+            ),
+        ],
+    ),
+    (
+        "portal_refusals",
+        "门户拒绝记录 every request the upload portal refused, from portal/refusals.jsonl.",
+        "one row per refused request",
+        &[
+            ("refused_at", "拒绝时间", "when the request was refused"),
+            ("addr", "来源地址", "the client's IP address"),
+            ("method", "方法", "GET or POST"),
+            ("path", "路径", "the route asked for"),
+            ("status", "状态码", "401, 403, 400, 413, 429 or 503"),
+            ("unit", "单位", "the signed-in unit, null before sign-in"),
+            (
+                "refusal",
+                "原因",
+                "the error code: unauthorized, forbidden, too-large, bad-request, busy, too-many-attempts…",
             ),
         ],
     ),

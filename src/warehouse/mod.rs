@@ -159,7 +159,8 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> 
     timer.lap("raw_roster");
     load_config(&conn, ws)?;
     let unreadable_runs = load_runs(&conn, ws, run_id)?;
-    timer.lap("raw_config, runs");
+    load_portal_refusals(&conn, ws)?;
+    timer.lap("raw_config, runs, portal_refusals");
 
     let (all_models, overridden) = models::with_overrides(&ws.root)?;
     let mut built = Vec::new();
@@ -252,6 +253,42 @@ fn load_runs(
         }
     }
     Ok(unreadable)
+}
+
+/// `portal_refusals` from the portal's `portal/refusals.jsonl`: every request
+/// the upload portal refused (401, 403, 413, 429, 503…), so the office can ask
+/// which units were turned away and why. A line cut short by a crash (the
+/// last one) is not a refusal anyone can read back and is left out.
+fn load_portal_refusals(conn: &Connection, ws: &Workspace) -> Result<()> {
+    conn.execute_batch(
+        "create table portal_refusals (refused_at timestamptz, addr varchar, method varchar, path varchar, \
+         status integer, unit varchar, refusal varchar);",
+    )?;
+    let path = ws.root.join("portal").join("refusals.jsonl");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::Io { path, source: e }),
+    };
+    let mut insert = conn.prepare(
+        "insert into portal_refusals values (cast(? as timestamptz), ?, ?, ?, ?, nullif(?, '-'), ?)",
+    )?;
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        insert.execute(params![
+            field("at"),
+            field("addr"),
+            field("method"),
+            field("path"),
+            v.get("status").and_then(|x| x.as_i64()),
+            field("unit"),
+            field("refusal"),
+        ])?;
+    }
+    Ok(())
 }
 
 /// This build's own test results join the history at once; its run record

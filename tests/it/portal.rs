@@ -398,6 +398,25 @@ fn every_api_route_refuses_what_the_caller_may_not_do() {
         log.contains("\"forbidden\"") && log.contains("\"unauthorized\""),
         "{log}"
     );
+    // …and reach the warehouse, where the office can count them by unit.
+    let built = taizhang(s.root()).arg("build").output().unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let counted = taizhang(s.root())
+        .args([
+            "query",
+            "select count(*) filter (where refusal = 'forbidden' and unit = '510603') > 0, \
+                    count(*) filter (where refusal = 'unauthorized') > 0 from portal_refusals",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let counted = String::from_utf8_lossy(&counted.stdout);
+    assert!(counted.trim_end().ends_with("true,true"), "{counted}");
 }
 
 #[test]
@@ -825,6 +844,36 @@ fn an_upload_waits_for_a_batch_job_then_gets_503_and_nothing_is_lost() {
         std::fs::read_dir(s.root().join("archive")).unwrap().count(),
         0,
         "nothing half-kept"
+    );
+    // Token administration does not wait for the batch job: a leaked token
+    // is revoked at once and refused at once.
+    let other = s.token("510604", "clerk");
+    let listed = taizhang(s.root())
+        .args(["--json", "token", "list"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let other_id = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["region"] == "510604")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoked = taizhang(s.root())
+        .args(["token", "revoke", &other_id])
+        .output()
+        .unwrap();
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert_eq!(
+        curl(&["-H", &bearer(&other), &s.url("/api/submissions")]).status,
+        401
     );
     drop(lock);
     let again = post_file(&s, &clerk, &bad_rows(), &[("period", "2024Q2")]);
