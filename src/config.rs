@@ -21,6 +21,7 @@ pub struct Config {
     /// `<kind> = [levels]`: who is expected to submit each kind.
     pub expect: BTreeMap<String, Vec<String>>,
     pub limits: Limits,
+    pub assessment: Assessment,
 }
 
 impl Default for Config {
@@ -36,6 +37,28 @@ impl Default for Config {
                 vec!["city".to_string(), "county".to_string()],
             )]),
             limits: Limits::default(),
+            assessment: Assessment::default(),
+        }
+    }
+}
+
+/// `[assessment]`: the thresholds of the supervision loop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Assessment {
+    /// The composite score below which a unit is 不达标 (alert
+    /// `below_pass_score`); unset, no unit is.
+    pub pass_score: Option<f64>,
+    /// An overdue, open rectification item with no recheck (复查) within this
+    /// many days of the period's end is flagged.
+    pub recheck_days: u32,
+}
+
+impl Default for Assessment {
+    fn default() -> Self {
+        Assessment {
+            pass_score: None,
+            recheck_days: 90,
         }
     }
 }
@@ -173,6 +196,13 @@ impl Config {
             return Err(format!(
                 "satisfaction.rate must be \"standard\" or \"strict\", not {:?}",
                 self.satisfaction.rate
+            ));
+        }
+        if let Some(score) = self.assessment.pass_score
+            && !(0.0..=100.0).contains(&score)
+        {
+            return Err(format!(
+                "assessment.pass_score is a composite score from 0 to 100, not {score}"
             ));
         }
         const INDICATORS: [&str; 7] = [

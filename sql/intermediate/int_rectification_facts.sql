@@ -1,6 +1,7 @@
 -- int_rectification_facts: each current rectification item (整改事项) with the facts
---   mart_rectification counts.
+--   mart_rectification and mart_alerts count: closing on the facts (据实销账) and rechecks (复查).
 -- grain: one row per rectification row of a current submission (submission_id, source_sheet, source_row).
+-- E is the period's end; "closed" is status done (已整改/已销号), as the ledger says it.
 -- columns:
 --   period 周期 / the row's period
 --   region_code 填报单位代码 / the unit whose ledger holds the row
@@ -11,6 +12,14 @@
 --   items_due 是否到期 / deadline_on ≤ E
 --   closed_due 到期已整改 / due and status done (已整改/已销号)
 --   overdue_open 逾期未整改 / due and not done
+--   items_closed 已整改 / status done
+--   closed_on_time 按期销号 / closed, closed_on ≤ deadline_on
+--   closed_late 超期销号 / closed, closed_on > deadline_on
+--   closed_without_date 销号无日期 / closed with no closed_on: the closing cannot be verified
+--   closed_without_recheck 未复查销号 / closed with no reviewed_on at all (a recheck after the
+--     closing is fine)
+--   overdue_not_rechecked 逾期未复查 / overdue_open and no reviewed_on in
+--     (E − [assessment] recheck_days days, E]
 with items as (
     select * from stg_rectifications
 ),
@@ -19,14 +28,24 @@ periods as (
     select * from int_periods
 ),
 
+config as (
+    select * from stg_config
+),
+
 flags as (
     select
         items.*,
         coalesce(items.deadline_on <= periods.period_end, false) as is_due,
-        coalesce(items.status = 'done', false) as is_done
+        coalesce(items.status = 'done', false) as is_done,
+        coalesce(
+            items.reviewed_on > periods.period_end - config.recheck_days
+            and items.reviewed_on <= periods.period_end,
+            false
+        ) as rechecked_recently
     from items
     inner join periods
         on periods.period = items.period
+    cross join config
 )
 
 select
@@ -38,5 +57,11 @@ select
     source_cell,
     is_due as items_due,
     is_due and is_done as closed_due,
-    is_due and not is_done as overdue_open
+    is_due and not is_done as overdue_open,
+    is_done as items_closed,
+    is_done and coalesce(closed_on <= deadline_on, false) as closed_on_time,
+    is_done and coalesce(closed_on > deadline_on, false) as closed_late,
+    is_done and closed_on is null as closed_without_date,
+    is_done and reviewed_on is null as closed_without_recheck,
+    is_due and not is_done and not rechecked_recently as overdue_not_rechecked
 from flags

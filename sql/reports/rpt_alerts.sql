@@ -33,6 +33,16 @@ named as (
             when 'pilot_overterm' then '试点超期'
             when 'low_satisfaction' then '满意度偏低'
             when 'bottom_rank' then '综合排名末位'
+            when 'issued_before_review' then '方案未经审议出台'
+            when 'plan_closable_not_closed' then '方案应销未销'
+            when 'plan_closed_with_open_items' then '方案带未完成事项销账'
+            when 'rectification_closed_late' then '整改超期销号'
+            when 'closed_without_date' then '销号无日期'
+            when 'closed_without_recheck' then '未复查销号'
+            when 'overdue_not_rechecked' then '逾期未复查'
+            when 'below_pass_score' then '综合得分不达标'
+            when 'deadline_pushed_back' then '无说明延期'
+            when 'row_vanished' then '事项消失'
             else alerts.alert
         end as alert_zh,
         scopes.unit_name,

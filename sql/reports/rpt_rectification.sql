@@ -11,6 +11,10 @@
 --   closed_due 到期已整改 / due and done
 --   closure_rate 整改完成率 / closed_due / items_due
 --   overdue_open 逾期未整改 / due and not done
+--   closed_late 超期销号 / done with closed_on after the deadline
+--   closed_without_date 销号无日期 / done with no closed_on
+--   closed_without_recheck 未复查销号 / done with no recheck (复查)
+--   overdue_not_rechecked 逾期未复查 / overdue, open, no recheck within recheck_days
 with figures as (
     select * from mart_rectification
 ),
@@ -30,7 +34,11 @@ named as (
         figures.items_due,
         figures.closed_due,
         figures.closure_rate,
-        figures.overdue_open
+        figures.overdue_open,
+        figures.closed_late,
+        figures.closed_without_date,
+        figures.closed_without_recheck,
+        figures.overdue_not_rechecked
     from figures
     inner join scopes
         on scopes.period = figures.period

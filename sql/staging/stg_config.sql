@@ -7,4 +7,7 @@
 --   w_basically_satisfied 基本满意权重 / weight of a basically satisfied vote
 --   w_unsatisfied 不满意权重 / weight of an unsatisfied vote
 --   low_sample 最低有效票 / valid votes below which a result is a low sample
+--   pass_score 达标分数线 / [assessment] pass_score: a composite score below it is 不达标; NULL = unset
+--   recheck_days 复查周期天数 / [assessment] recheck_days: an overdue open rectification item needs a
+--     recheck within this many days up to E
 select * from raw_config

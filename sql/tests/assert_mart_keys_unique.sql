@@ -29,6 +29,11 @@ from mart_plan_supervision
 group by period, scope_code
 having count(*) > 1
 union all
+select 'mart_ledger_change_counts', period, scope_code, null, count(*)
+from mart_ledger_change_counts
+group by period, scope_code
+having count(*) > 1
+union all
 select 'mart_satisfaction', period, scope_code, null, count(*)
 from mart_satisfaction
 group by period, scope_code

@@ -21,6 +21,9 @@ with measures as not materialized (
     unpivot (select period, scope_code, plans_in_scope, plans_evaluated from mart_plan_supervision)
     on plans_in_scope, plans_evaluated into name measure value value
     union all
+    unpivot (select period, scope_code, changes_total, row_removed from mart_ledger_change_counts)
+    on changes_total, row_removed into name measure value value
+    union all
     unpivot (select period, scope_code, valid, satisfied, unsatisfied from mart_satisfaction)
     on valid, satisfied, unsatisfied into name measure value value
     union all
@@ -88,6 +91,16 @@ own as (
         from int_satisfaction_facts
         group by all
     ) on valid, satisfied, unsatisfied into name measure value value
+    union all
+    unpivot (
+        select
+            period,
+            scope_code as unit_code,
+            count(*) as changes_total,
+            count(*) filter (where change = 'row_removed') as row_removed
+        from mart_ledger_changes
+        group by all
+    ) on changes_total, row_removed into name measure value value
     union all
     select period, unit_code, 'expected_units:' || kind, 1
     from int_expected_submissions

@@ -303,6 +303,46 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
         tables: vec![
             t("督察整改情况 / rectification", "rpt_rectification", "", &[])?,
             alerts_of("rectification_overdue", "逾期未整改事项 / overdue items")?,
+            alerts_of(
+                "closed_without_date",
+                "销号无日期（无法核实）/ closed with no date",
+            )?,
+            alerts_of(
+                "overdue_not_rechecked",
+                "逾期未复查事项 / overdue items not rechecked",
+            )?,
+        ],
+    };
+    let plans = Sheet {
+        name: "专项方案",
+        tables: vec![
+            t(
+                "专项改革方案：审议、督察与销账 / special plans",
+                "rpt_plan_supervision",
+                "",
+                &[],
+            )?,
+            alerts_of(
+                "issued_before_review",
+                "未经审议或先出台后审议的方案 / plans issued without or before review",
+            )?,
+        ],
+    };
+    let changes = Sheet {
+        name: "台账变动",
+        tables: vec![
+            t(
+                "台账变动统计（与上期台账及更正前版本比较）/ changes between ledgers",
+                "rpt_ledger_change_counts",
+                "",
+                &[],
+            )?,
+            t(
+                "需说明的变动（无说明延期、状态倒退、重新打开、取消重大标记、未办结即消失）/ changes to explain",
+                "rpt_ledger_changes",
+                "",
+                &[],
+            )?,
         ],
     };
     let pilots = Sheet {
@@ -364,8 +404,10 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             coverage,
             completion,
             rectification,
+            plans,
             pilots,
             satisfaction,
+            changes,
             alerts,
             sources,
         ],

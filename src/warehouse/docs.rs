@@ -414,6 +414,12 @@ const RAW_TABLES: &[RawTable] = &[
                 "最低样本量",
                 "surveys with fewer valid votes are low_sample",
             ),
+            (
+                "pass_score",
+                "达标分数线",
+                "[assessment] pass_score; NULL when unset",
+            ),
+            ("recheck_days", "复查周期天数", "[assessment] recheck_days"),
         ],
     ),
     (

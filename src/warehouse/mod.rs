@@ -396,19 +396,22 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
     let c = &ws.config;
     conn.execute_batch(
         "create table raw_config (grace_days integer, satisfaction_rate varchar, w_satisfied double, \
-         w_basically_satisfied double, w_unsatisfied double, low_sample integer);
+         w_basically_satisfied double, w_unsatisfied double, low_sample integer, pass_score double, \
+         recheck_days integer);
          create table raw_config_expect (kind varchar, level varchar);
          create table raw_config_weights (indicator varchar, weight double);",
     )?;
     conn.execute(
-        "insert into raw_config values (?, ?, ?, ?, ?, ?)",
+        "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             c.grace_days,
             c.satisfaction.rate,
             c.satisfaction.weights.satisfied,
             c.satisfaction.weights.basically_satisfied,
             c.satisfaction.weights.unsatisfied,
-            c.satisfaction.low_sample
+            c.satisfaction.low_sample,
+            c.assessment.pass_score,
+            c.assessment.recheck_days
         ],
     )?;
     for (kind, level) in c.expectations() {

@@ -71,6 +71,8 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Intermediate, "intermediate", "int_pilot_facts"),
     model!(Intermediate, "intermediate", "int_plan_facts"),
     model!(Intermediate, "intermediate", "int_satisfaction_facts"),
+    model!(Intermediate, "intermediate", "int_ledger_rows"),
+    model!(Intermediate, "intermediate", "int_ledger_pairs"),
     model!(Marts, "marts", "mart_submission_coverage"),
     model!(Marts, "marts", "mart_task_completion"),
     model!(Marts, "marts", "mart_task_ownership"),
@@ -79,6 +81,8 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Marts, "marts", "mart_plan_supervision"),
     model!(Marts, "marts", "mart_satisfaction"),
     model!(Marts, "marts", "mart_scorecard"),
+    model!(Marts, "marts", "mart_ledger_changes"),
+    model!(Marts, "marts", "mart_ledger_change_counts"),
     model!(Marts, "marts", "mart_alerts"),
     model!(Intermediate, "intermediate", "int_report_scopes"),
     model!(Reports, "reports", "rpt_headline"),
@@ -88,6 +92,9 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Reports, "reports", "rpt_task_completion"),
     model!(Reports, "reports", "rpt_task_completion_by_domain"),
     model!(Reports, "reports", "rpt_rectification"),
+    model!(Reports, "reports", "rpt_plan_supervision"),
+    model!(Reports, "reports", "rpt_ledger_change_counts"),
+    model!(Reports, "reports", "rpt_ledger_changes"),
     model!(Reports, "reports", "rpt_pilots"),
     model!(Reports, "reports", "rpt_satisfaction"),
     model!(Reports, "reports", "rpt_alerts"),
@@ -99,6 +106,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Tests, "tests", "assert_parents_equal_sum_of_parts"),
     model!(Tests, "tests", "assert_scorecard_weights_positive"),
     model!(Tests, "tests", "assert_scopes_pool_themselves"),
+    model!(Tests, "tests", "assert_change_cells_in_lake"),
 ];
 
 pub fn shipped() -> Vec<Model> {

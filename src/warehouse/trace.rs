@@ -33,6 +33,8 @@ enum Source {
     Scorecard,
     /// The alert rows themselves, which carry their source_ref.
     Alerts,
+    /// The changes between ledgers, each with its old and new cell.
+    Changes,
 }
 
 const LINEAGE: &[Lineage] = &[
@@ -86,7 +88,10 @@ const LINEAGE: &[Lineage] = &[
             facts: "int_plan_facts",
             staging: "stg_plans",
         },
-        rates: &[("supervision_coverage", Some("plans_in_scope"))],
+        rates: &[
+            ("supervision_coverage", Some("plans_in_scope")),
+            ("review_rate", Some("plans_issued")),
+        ],
         totals: &[],
     },
     Lineage {
@@ -116,6 +121,12 @@ const LINEAGE: &[Lineage] = &[
         source: Source::Scorecard,
         rates: &[],
         totals: &[],
+    },
+    Lineage {
+        mart: "mart_ledger_change_counts",
+        source: Source::Changes,
+        rates: &[],
+        totals: &["changes_total"],
     },
     Lineage {
         mart: "mart_alerts",
@@ -271,6 +282,26 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
              left join stg_config_weights as weights using (indicator) \
              order by weights.weight desc nulls last, long.indicator"
         ),
+        Source::Changes => {
+            // Each count column is a change type, but for the one that adds a condition.
+            let filter = match flag {
+                Some("deadline_pushed_back") => {
+                    " and changes.change = 'deadline_later' and not changes.has_note".to_string()
+                }
+                Some(change) => format!(" and changes.change = {}", sql_string(change)),
+                None => String::new(),
+            };
+            format!(
+                "select changes.scope_code as unit_code, changes.kind, changes.comparison, changes.row_key, \
+                 changes.change, changes.field, changes.old_value, changes.new_value, \
+                 changes.old_ref, changes.new_ref, changes.ambiguous, changes.has_note \
+                 from int_scope_units as members \
+                 inner join mart_ledger_changes as changes \
+                   on changes.period = members.period and changes.scope_code = members.unit_code \
+                 where members.scope_code = {scope} and members.period = {period}{filter} \
+                 order by changes.scope_code, changes.kind, changes.comparison, changes.row_key, changes.change"
+            )
+        }
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
              where scope_code = {scope} and period = {period} order by alert, source_ref"

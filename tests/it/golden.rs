@@ -1,9 +1,8 @@
-//! The code before issue 17's restructuring and the code of today build the
-//! same lake and the same figures: every raw table and model of the province
-//! sample and of a national sample quarter, row for row (md5 of the sorted
-//! rows). `tests/golden/digests.csv` was written by the code before the
-//! change (`tests/golden/digests.sh`, see its header); this runs the same
-//! script with today's binary.
+//! The code of today builds the same lake and the same figures as the code
+//! that wrote `tests/golden/digests.csv` (before issue 17's restructuring,
+//! then again at issue 19's intended changes; see `tests/golden/digests.sh`):
+//! every raw table and model of the province sample and of a national sample
+//! quarter, row for row (md5 of the sorted rows).
 
 use super::common::repo;
 

@@ -61,8 +61,10 @@ fn the_excel_report_has_every_sheet_and_the_marts_figures() {
             "报送情况",
             "完成情况",
             "整改",
+            "专项方案",
             "试点",
             "满意度",
+            "台账变动",
             "点名通报",
             "数据来源"
         ]

@@ -1,0 +1,124 @@
+-- int_ledger_rows: every row of every accepted ledger of the four row-per-item kinds (tasks,
+--   rectifications, plans, pilots), superseded versions included, in the one shape that
+--   mart_ledger_changes compares: which row is which between two ledgers (可核实).
+-- grain: one row per ledger row (submission_id, kind, source_sheet, source_row).
+-- Matching rule (documented in README "What changed between ledgers"): a ledger is *numbered*
+-- when every row has a 序号 (seq), no 序号 repeats, and the 序号s are not just the running count
+-- 1, 2, 3… in row order (a running count is renumbered whenever a row goes, so it names no row).
+-- Two numbered ledgers match rows on seq; otherwise on the title (task, problem, plan, pilot)
+-- with whitespace, punctuation and symbols removed and letters lower-cased. Titles that repeat
+-- within a ledger are paired in row order (the first with the first) and marked ambiguous.
+-- columns:
+--   submission_id 报送编号 / the submission (file)
+--   kind 台账类型 / tasks, rectifications, plans or pilots
+--   region_code 填报单位代码 / the unit
+--   period 周期 / the ledger's period
+--   source_sheet 工作表 / sheet name
+--   source_row 行号 / 1-based Excel row
+--   source_cell 单元格 / A1 reference of the title cell
+--   seq 序号 / the row's number as written
+--   title 标题 / task, problem, plan or pilot as written
+--   title_key 标题键 / normalised title, then # and its occurrence within the ledger (…#1, …#2)
+--   title_repeats 标题重复 / the normalised title occurs more than once in this ledger
+--   is_numbered 按序号匹配 / the ledger is numbered (see the rule above)
+--   deadline_on 完成时限 / deadline (tasks, rectifications)
+--   deadline_text 完成时限原文 / deadline as written
+--   status 状态 / normalised status (tasks, rectifications, pilots)
+--   status_text 状态原文 / status as written
+--   is_major 重大任务 / tasks only
+--   remarks 备注 / remarks as written
+--   is_finished 已办结 / done (tasks, rectifications), closed_on set (plans), completed or
+--     exited or ended_on set (pilots): a row that may leave the next ledger
+with accepted as (
+    select distinct submission_id, kind
+    from stg_submissions
+    where status = 'accepted' and kind in ('tasks', 'rectifications', 'plans', 'pilots')
+),
+
+unioned as (
+    select
+        submission_id, 'tasks' as kind, region_code, period, source_sheet, source_row, source_cell,
+        seq, task as title, deadline_on, deadline_text, status, status_text, is_major, remarks,
+        coalesce(status = 'done', false) as is_finished
+    from raw_tasks
+    union all
+    select
+        submission_id, 'rectifications', region_code, period, source_sheet, source_row, source_cell,
+        seq, problem, deadline_on, deadline_text, status, status_text, null, remarks,
+        coalesce(status = 'done', false)
+    from raw_rectifications
+    union all
+    select
+        submission_id, 'plans', region_code, period, source_sheet, source_row, source_cell,
+        seq, plan, null, null, null, null, null, remarks,
+        closed_on is not null
+    from raw_plans
+    union all
+    select
+        submission_id, 'pilots', region_code, period, source_sheet, source_row, source_cell,
+        seq, pilot, null, null, status, null, null, remarks,
+        coalesce(status in ('completed', 'exited'), false) or ended_on is not null
+    from raw_pilots
+),
+
+rows as (
+    select unioned.*
+    from unioned
+    inner join accepted
+        using (submission_id, kind)
+),
+
+normalised as (
+    select
+        *,
+        coalesce(regexp_replace(lower(title), '[\s\p{P}\p{S}]+', '', 'g'), '') as title_norm,
+        row_number() over (
+            partition by submission_id, kind order by source_sheet, source_row
+        ) as position
+    from rows
+),
+
+counted as (
+    select
+        *,
+        row_number() over (
+            partition by submission_id, kind, title_norm order by source_sheet, source_row
+        ) as occurrence,
+        count(*) over (partition by submission_id, kind, title_norm) > 1 as title_repeats
+    from normalised
+),
+
+numbering as (
+    select
+        submission_id,
+        kind,
+        count(seq) = count(*)
+        and count(distinct seq) = count(*)
+        and bool_or(seq <> cast(position as varchar)) as is_numbered
+    from counted
+    group by submission_id, kind
+)
+
+select
+    counted.submission_id,
+    counted.kind,
+    counted.region_code,
+    counted.period,
+    counted.source_sheet,
+    counted.source_row,
+    counted.source_cell,
+    counted.seq,
+    counted.title,
+    counted.title_norm || '#' || counted.occurrence as title_key,
+    counted.title_repeats,
+    numbering.is_numbered,
+    counted.deadline_on,
+    counted.deadline_text,
+    counted.status,
+    counted.status_text,
+    counted.is_major,
+    counted.remarks,
+    counted.is_finished
+from counted
+inner join numbering
+    using (submission_id, kind)

@@ -1,0 +1,279 @@
+-- mart_ledger_changes: what changed between a unit's ledgers (台账变动, 可核实).
+-- grain: one row per change: (new_submission_id, kind, comparison, row_key, change, field).
+-- Pairs of ledgers come from int_ledger_pairs (a period's current ledger against the previous
+-- period's; every resubmission against the version it replaced); rows are matched as
+-- int_ledger_rows describes (seq in two numbered ledgers, else the normalised title, repeated
+-- titles in row order).
+-- Against the previous period:
+--   deadline_later 延期 / both deadlines are dates and the new one is later
+--   deadline_earlier 提前 / both are dates and the new one is earlier
+--   status_regressed 状态倒退 / a task or pilot finished before is in progress, not started or
+--     delayed (a pilot: completed or exited, now running)
+--   reopened 重新打开 / a rectification item done before is in progress, not started or delayed
+--   major_dropped 取消重大标记 / a task marked major before is not now
+--   row_removed 事项消失 / a row that was not finished (int_ledger_rows.is_finished) is gone
+--   row_added 新增事项 / a row the previous ledger did not have
+-- Against the replaced version (comparison = resubmission):
+--   changed_in_resubmission 更正修改 / one row per field whose value differs (field names it)
+--   row_removed, row_added / a row gone from or new in the resubmission, finished or not
+-- columns:
+--   period 周期 / the newer ledger's period
+--   scope_code 单位代码 / the unit whose ledgers these are
+--   kind 台账类型 / tasks, rectifications, plans or pilots
+--   comparison 比较 / previous_period or resubmission
+--   row_key 事项键 / the seq (numbered ledgers) or the title as written, with （第N条） when the
+--     title repeats in its ledger
+--   change 变动类型 / one of the changes above
+--   field 字段 / the canonical column that changed (deadline_text, status_text, is_major…); null
+--     for row_removed and row_added
+--   old_value 原值 / the value in the older ledger as text (for row_removed: its status or deadline;
+--     for major_dropped: 是)
+--   new_value 新值 / the value in the newer ledger
+--   old_ref 原出处 / <file_name>!<sheet>!<cell> of the row's title cell in the older ledger
+--   new_ref 新出处 / the same in the newer ledger
+--   old_submission_id 原报送编号 / the older ledger's submission
+--   new_submission_id 新报送编号 / the newer ledger's submission
+--   ambiguous 匹配存疑 / matched by a title that repeats in either ledger (paired in row order)
+--   has_note 有备注说明 / the newer row's remarks are not empty (an explained change)
+with pairs as (
+    select * from int_ledger_pairs
+),
+
+rows as (
+    select * from int_ledger_rows
+),
+
+files as (
+    select distinct submission_id, file_name
+    from stg_submissions
+),
+
+sides as (
+    select
+        pairs.new_submission_id as pair_new,
+        pairs.kind as pair_kind,
+        pairs.comparison as pair_comparison,
+        'old' as side,
+        case when pairs.by_seq then 'seq:' || rows.seq else 'title:' || rows.title_key end as match_key,
+        rows.*
+    from pairs
+    inner join rows
+        on rows.submission_id = pairs.old_submission_id
+        and rows.kind = pairs.kind
+    union all
+    select
+        pairs.new_submission_id,
+        pairs.kind,
+        pairs.comparison,
+        'new',
+        case when pairs.by_seq then 'seq:' || rows.seq else 'title:' || rows.title_key end,
+        rows.*
+    from pairs
+    inner join rows
+        on rows.submission_id = pairs.new_submission_id
+        and rows.kind = pairs.kind
+),
+
+matched as (
+    select
+        coalesce(old_rows.pair_new, new_rows.pair_new) as pair_new,
+        coalesce(old_rows.pair_kind, new_rows.pair_kind) as pair_kind,
+        coalesce(old_rows.pair_comparison, new_rows.pair_comparison) as pair_comparison,
+        old_rows.submission_id as old_submission_id,
+        old_rows.source_sheet as old_sheet,
+        old_rows.source_row as old_row,
+        old_rows.source_cell as old_cell,
+        old_rows.seq as old_seq,
+        old_rows.title as old_title,
+        old_rows.title_repeats as old_repeats,
+        old_rows.deadline_on as old_deadline_on,
+        old_rows.deadline_text as old_deadline_text,
+        old_rows.status as old_status,
+        old_rows.status_text as old_status_text,
+        old_rows.is_major as old_is_major,
+        old_rows.is_finished as old_is_finished,
+        new_rows.submission_id as new_submission_id,
+        new_rows.source_sheet as new_sheet,
+        new_rows.source_row as new_row,
+        new_rows.source_cell as new_cell,
+        new_rows.seq as new_seq,
+        new_rows.title as new_title,
+        new_rows.title_repeats as new_repeats,
+        new_rows.deadline_on as new_deadline_on,
+        new_rows.deadline_text as new_deadline_text,
+        new_rows.status as new_status,
+        new_rows.status_text as new_status_text,
+        new_rows.is_major as new_is_major,
+        new_rows.remarks as new_remarks
+    from (select * from sides where side = 'old') as old_rows
+    full outer join (select * from sides where side = 'new') as new_rows
+        on new_rows.pair_new = old_rows.pair_new
+        and new_rows.pair_kind = old_rows.pair_kind
+        and new_rows.pair_comparison = old_rows.pair_comparison
+        and new_rows.match_key = old_rows.match_key
+),
+
+described as (
+    select
+        matched.*,
+        pairs.period,
+        pairs.region_code,
+        pairs.old_submission_id as pair_old,
+        pairs.by_seq,
+        coalesce(matched.old_repeats, false) or coalesce(matched.new_repeats, false) as ambiguous
+    from matched
+    inner join pairs
+        on pairs.new_submission_id = matched.pair_new
+        and pairs.kind = matched.pair_kind
+        and pairs.comparison = matched.pair_comparison
+),
+
+between_periods as (
+    select *, 'deadline_later' as change, 'deadline_text' as field,
+        old_deadline_text as old_value, new_deadline_text as new_value
+    from described
+    where pair_comparison = 'previous_period' and new_deadline_on > old_deadline_on
+    union all
+    select *, 'deadline_earlier', 'deadline_text', old_deadline_text, new_deadline_text
+    from described
+    where pair_comparison = 'previous_period' and new_deadline_on < old_deadline_on
+    union all
+    select *, 'status_regressed', 'status_text',
+        coalesce(old_status_text, old_status), coalesce(new_status_text, new_status)
+    from described
+    where pair_comparison = 'previous_period'
+        and pair_kind in ('tasks', 'pilots')
+        and old_is_finished
+        and new_status in ('in_progress', 'not_started', 'delayed', 'running')
+    union all
+    select *, 'reopened', 'status_text', old_status_text, new_status_text
+    from described
+    where pair_comparison = 'previous_period'
+        and pair_kind = 'rectifications'
+        and old_is_finished
+        and new_status in ('in_progress', 'not_started', 'delayed')
+    union all
+    select *, 'major_dropped', 'is_major', '是', '否'
+    from described
+    where pair_comparison = 'previous_period' and old_is_major and not coalesce(new_is_major, false)
+    union all
+    select *, 'row_removed', null, coalesce(old_status_text, old_deadline_text), null
+    from described
+    where new_submission_id is null
+        and (pair_comparison = 'resubmission' or not old_is_finished)
+    union all
+    select *, 'row_added', null, null, coalesce(new_status_text, new_deadline_text)
+    from described
+    where old_submission_id is null
+),
+
+-- Every field of the rows of a resubmission and of the version it replaced, as text; an empty
+-- cell is chr(0) here because UNPIVOT drops NULLs (and cannot take COLUMNS with INCLUDE NULLS).
+resubmitted as (
+    select old_submission_id as submission_id from pairs where comparison = 'resubmission'
+    union
+    select new_submission_id from pairs where comparison = 'resubmission'
+),
+
+fields as (
+    unpivot (
+        select submission_id, 'tasks' as kind, source_sheet, source_row,
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+        from raw_tasks
+        where submission_id in (select submission_id from resubmitted)
+    ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
+    union all
+    unpivot (
+        select submission_id, 'rectifications' as kind, source_sheet, source_row,
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+        from raw_rectifications
+        where submission_id in (select submission_id from resubmitted)
+    ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
+    union all
+    unpivot (
+        select submission_id, 'plans' as kind, source_sheet, source_row,
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+        from raw_plans
+        where submission_id in (select submission_id from resubmitted)
+    ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
+    union all
+    unpivot (
+        select submission_id, 'pilots' as kind, source_sheet, source_row,
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+        from raw_pilots
+        where submission_id in (select submission_id from resubmitted)
+    ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
+),
+
+in_resubmission as (
+    select
+        described.*,
+        'changed_in_resubmission' as change,
+        old_fields.field,
+        nullif(old_fields.value, chr(0)) as old_value,
+        nullif(new_fields.value, chr(0)) as new_value
+    from described
+    inner join fields as old_fields
+        on old_fields.submission_id = described.old_submission_id
+        and old_fields.kind = described.pair_kind
+        and old_fields.source_sheet = described.old_sheet
+        and old_fields.source_row = described.old_row
+    inner join fields as new_fields
+        on new_fields.submission_id = described.new_submission_id
+        and new_fields.kind = described.pair_kind
+        and new_fields.source_sheet = described.new_sheet
+        and new_fields.source_row = described.new_row
+        and new_fields.field = old_fields.field
+    where described.pair_comparison = 'resubmission'
+        and old_fields.value <> new_fields.value
+),
+
+changes as (
+    select * from between_periods
+    union all
+    select * from in_resubmission
+)
+
+select
+    changes.period,
+    changes.region_code as scope_code,
+    changes.pair_kind as kind,
+    changes.pair_comparison as comparison,
+    case
+        when changes.by_seq then coalesce(changes.new_seq, changes.old_seq)
+        else coalesce(changes.new_title, changes.old_title)
+            || case
+                when changes.ambiguous
+                    then '（第' || split_part(
+                        case when changes.new_title is not null then new_rows_key.title_key else old_rows_key.title_key end,
+                        '#', -1
+                    ) || '条）'
+                else ''
+            end
+    end as row_key,
+    changes.change,
+    changes.field,
+    changes.old_value,
+    changes.new_value,
+    old_files.file_name || '!' || changes.old_sheet || '!' || changes.old_cell as old_ref,
+    new_files.file_name || '!' || changes.new_sheet || '!' || changes.new_cell as new_ref,
+    changes.pair_old as old_submission_id,
+    changes.pair_new as new_submission_id,
+    changes.ambiguous,
+    coalesce(trim(changes.new_remarks) <> '', false) as has_note
+from changes
+left join files as old_files
+    on old_files.submission_id = changes.old_submission_id
+left join files as new_files
+    on new_files.submission_id = changes.new_submission_id
+left join rows as old_rows_key
+    on old_rows_key.submission_id = changes.old_submission_id
+    and old_rows_key.kind = changes.pair_kind
+    and old_rows_key.source_sheet = changes.old_sheet
+    and old_rows_key.source_row = changes.old_row
+left join rows as new_rows_key
+    on new_rows_key.submission_id = changes.new_submission_id
+    and new_rows_key.kind = changes.pair_kind
+    and new_rows_key.source_sheet = changes.new_sheet
+    and new_rows_key.source_row = changes.new_row
+order by period, scope_code, kind, comparison, row_key, change, field
