@@ -14,7 +14,6 @@
 --   old_submission_id 原报送编号 / the older ledger
 --   new_submission_id 新报送编号 / the newer ledger
 --   old_period 原周期 / the older ledger's period
---   by_seq 按序号匹配 / both ledgers are numbered, so rows match on seq (int_ledger_rows)
 with versions as (
     select submission_id, kind, region_code, period, received_at, is_current
     from stg_submissions
@@ -62,20 +61,6 @@ pairs as (
     select * from previous_period
     union all
     select * from resubmission
-),
-
-numbered as (
-    select distinct submission_id, kind, is_numbered
-    from int_ledger_rows
 )
 
-select
-    pairs.*,
-    coalesce(old_numbering.is_numbered and new_numbering.is_numbered, false) as by_seq
-from pairs
-left join numbered as old_numbering
-    on old_numbering.submission_id = pairs.old_submission_id
-    and old_numbering.kind = pairs.kind
-left join numbered as new_numbering
-    on new_numbering.submission_id = pairs.new_submission_id
-    and new_numbering.kind = pairs.kind
+select * from pairs

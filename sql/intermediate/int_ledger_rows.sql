@@ -1,6 +1,7 @@
--- int_ledger_rows: every row of every accepted ledger of the four row-per-item kinds (tasks,
---   rectifications, plans, pilots), superseded versions included, in the one shape that
---   mart_ledger_changes compares: which row is which between two ledgers (可核实).
+-- int_ledger_rows: every row of the ledgers int_ledger_pairs compares (tasks, rectifications,
+--   plans, pilots; superseded versions included), in the one shape that mart_ledger_changes
+--   compares: which row is which between two ledgers (可核实). Ledgers in no pair are left out:
+--   normalising every title of a national quarter that has nothing to compare doubled the build.
 -- grain: one row per ledger row (submission_id, kind, source_sheet, source_row).
 -- Matching rule (documented in README "What changed between ledgers"): a ledger is *numbered*
 -- when every row has a 序号 (seq), no 序号 repeats, and the 序号s are not just the running count
@@ -30,9 +31,9 @@
 --   is_finished 已办结 / done (tasks, rectifications), closed_on set (plans), completed or
 --     exited or ended_on set (pilots): a row that may leave the next ledger
 with accepted as (
-    select distinct submission_id, kind
-    from stg_submissions
-    where status = 'accepted' and kind in ('tasks', 'rectifications', 'plans', 'pilots')
+    select old_submission_id as submission_id, kind from int_ledger_pairs
+    union
+    select new_submission_id, kind from int_ledger_pairs
 ),
 
 unioned as (

@@ -35,12 +35,27 @@
 --   new_submission_id 新报送编号 / the newer ledger's submission
 --   ambiguous 匹配存疑 / matched by a title that repeats in either ledger (paired in row order)
 --   has_note 有备注说明 / the newer row's remarks are not empty (an explained change)
-with pairs as (
-    select * from int_ledger_pairs
+with rows as (
+    select * from int_ledger_rows
 ),
 
-rows as (
-    select * from int_ledger_rows
+numbering as (
+    select distinct submission_id, kind, is_numbered
+    from rows
+),
+
+pairs as (
+    -- Rows match on seq only when both ledgers are numbered (int_ledger_rows).
+    select
+        int_ledger_pairs.*,
+        coalesce(old_numbering.is_numbered and new_numbering.is_numbered, false) as by_seq
+    from int_ledger_pairs
+    left join numbering as old_numbering
+        on old_numbering.submission_id = int_ledger_pairs.old_submission_id
+        and old_numbering.kind = int_ledger_pairs.kind
+    left join numbering as new_numbering
+        on new_numbering.submission_id = int_ledger_pairs.new_submission_id
+        and new_numbering.kind = int_ledger_pairs.kind
 ),
 
 files as (
