@@ -132,150 +132,94 @@ low_satisfaction as (
     where satisfaction.satisfaction_rate <= 0.5 and not satisfaction.low_sample
 ),
 
-issued_before_review as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
+-- The supervision loop's findings about a plan or rectification row (issue 19): each source row
+-- joined to its values once, each finding a filter on its flags, then named and located once.
+plan_rows as (
+    select facts.*, plans.plan, plans.issued_on, plans.reviewed_on, plans.closed_on,
+        plans.items_total, plans.items_done
+    from int_plan_facts as facts
+    inner join stg_plans as plans
+        using (submission_id, source_sheet, source_row)
+),
+
+rectification_rows as (
+    select facts.*, items.problem, items.deadline_on, items.closed_on, items.reviewed_on,
+        items.status_text, config.recheck_days
+    from int_rectification_facts as facts
+    inner join stg_rectifications as items
+        using (submission_id, source_sheet, source_row)
+    cross join stg_config as config
+),
+
+loop_findings as (
+    select period, region_code, submission_id, source_sheet, source_cell,
         'issued_before_review' as alert,
         case
-            when facts.issued_without_review then '专项改革方案未经上会审议即出台：' || plans.plan
-                || '（出台时间：' || strftime(plans.issued_on, '%Y-%m-%d') || '）'
-            else '专项改革方案先出台后审议：' || plans.plan
-                || '（出台：' || strftime(plans.issued_on, '%Y-%m-%d')
-                || '；审议：' || strftime(plans.reviewed_on, '%Y-%m-%d') || '）'
-        end as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_plan_facts as facts
-    inner join stg_plans as plans
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    where facts.issued_without_review or facts.issued_before_review
+            when issued_without_review then '专项改革方案未经上会审议即出台：' || plan
+                || '（出台时间：' || strftime(issued_on, '%Y-%m-%d') || '）'
+            else '专项改革方案先出台后审议：' || plan
+                || '（出台：' || strftime(issued_on, '%Y-%m-%d')
+                || '；审议：' || strftime(reviewed_on, '%Y-%m-%d') || '）'
+        end as detail
+    from plan_rows
+    where issued_without_review or issued_before_review
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'plan_closable_not_closed',
+        '专项改革方案事项已全部完成但未销账：' || plan || '（事项 ' || items_done || '/' || items_total || '）'
+    from plan_rows
+    where closable_not_closed
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'plan_closed_with_open_items',
+        '专项改革方案带未完成事项销账：' || plan
+        || '（事项 ' || coalesce(items_done, 0) || '/' || items_total
+        || '；销账：' || strftime(closed_on, '%Y-%m-%d') || '）'
+    from plan_rows
+    where closed_with_open_items
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'rectification_closed_late',
+        '整改事项超期销号：' || problem
+        || '（整改时限：' || strftime(deadline_on, '%Y-%m-%d')
+        || '；销号：' || strftime(closed_on, '%Y-%m-%d') || '）'
+    from rectification_rows
+    where closed_late
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'closed_without_date',
+        '整改事项标为' || coalesce(status_text, '已整改') || '但无销号日期，无法核实：' || problem
+    from rectification_rows
+    where closed_without_date
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'closed_without_recheck',
+        '整改事项未经复查即销号：' || problem
+    from rectification_rows
+    where closed_without_recheck
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'overdue_not_rechecked',
+        '逾期未整改事项近' || recheck_days || '天未复查：' || problem
+        || '（最近复查：' || coalesce(strftime(reviewed_on, '%Y-%m-%d'), '无') || '）'
+    from rectification_rows
+    where overdue_not_rechecked
 ),
 
-plan_closable_not_closed as (
+supervision_loop as (
     select
-        facts.period,
+        findings.period,
         units.scope_code,
         units.scope_level,
-        'plan_closable_not_closed' as alert,
-        '专项改革方案事项已全部完成但未销账：' || plans.plan
-        || '（事项 ' || plans.items_done || '/' || plans.items_total || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_plan_facts as facts
-    inner join stg_plans as plans
-        using (submission_id, source_sheet, source_row)
+        findings.alert,
+        findings.detail,
+        files.file_name || '!' || findings.source_sheet || '!' || findings.source_cell as source_ref
+    from loop_findings as findings
     inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
+        on units.period = findings.period
+        and units.scope_code = findings.region_code
     inner join files
-        on files.submission_id = facts.submission_id
-    where facts.closable_not_closed
-),
-
-plan_closed_with_open_items as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
-        'plan_closed_with_open_items' as alert,
-        '专项改革方案带未完成事项销账：' || plans.plan
-        || '（事项 ' || coalesce(plans.items_done, 0) || '/' || plans.items_total
-        || '；销账：' || strftime(plans.closed_on, '%Y-%m-%d') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_plan_facts as facts
-    inner join stg_plans as plans
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    where facts.closed_with_open_items
-),
-
-rectification_closed_late as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
-        'rectification_closed_late' as alert,
-        '整改事项超期销号：' || items.problem
-        || '（整改时限：' || strftime(items.deadline_on, '%Y-%m-%d')
-        || '；销号：' || strftime(items.closed_on, '%Y-%m-%d') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_rectification_facts as facts
-    inner join stg_rectifications as items
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    where facts.closed_late
-),
-
-closed_without_date as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
-        'closed_without_date' as alert,
-        '整改事项标为' || coalesce(items.status_text, '已整改') || '但无销号日期，无法核实：' || items.problem as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_rectification_facts as facts
-    inner join stg_rectifications as items
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    where facts.closed_without_date
-),
-
-closed_without_recheck as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
-        'closed_without_recheck' as alert,
-        '整改事项未经复查即销号：' || items.problem as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_rectification_facts as facts
-    inner join stg_rectifications as items
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    where facts.closed_without_recheck
-),
-
-overdue_not_rechecked as (
-    select
-        facts.period,
-        units.scope_code,
-        units.scope_level,
-        'overdue_not_rechecked' as alert,
-        '逾期未整改事项近' || config.recheck_days || '天未复查：' || items.problem
-        || '（最近复查：' || coalesce(strftime(items.reviewed_on, '%Y-%m-%d'), '无') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
-    from int_rectification_facts as facts
-    inner join stg_rectifications as items
-        using (submission_id, source_sheet, source_row)
-    inner join units
-        on units.period = facts.period
-        and units.scope_code = facts.region_code
-    inner join files
-        on files.submission_id = facts.submission_id
-    cross join stg_config as config
-    where facts.overdue_not_rechecked
+        on files.submission_id = findings.submission_id
 ),
 
 below_pass_score as (
@@ -361,19 +305,7 @@ select * from low_satisfaction
 union all
 select * from bottom_rank
 union all
-select * from issued_before_review
-union all
-select * from plan_closable_not_closed
-union all
-select * from plan_closed_with_open_items
-union all
-select * from rectification_closed_late
-union all
-select * from closed_without_date
-union all
-select * from closed_without_recheck
-union all
-select * from overdue_not_rechecked
+select * from supervision_loop
 union all
 select * from below_pass_score
 union all

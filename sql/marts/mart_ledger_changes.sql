@@ -100,6 +100,7 @@ matched as (
         old_rows.source_cell as old_cell,
         old_rows.seq as old_seq,
         old_rows.title as old_title,
+        old_rows.title_key as old_title_key,
         old_rows.title_repeats as old_repeats,
         old_rows.deadline_on as old_deadline_on,
         old_rows.deadline_text as old_deadline_text,
@@ -113,6 +114,7 @@ matched as (
         new_rows.source_cell as new_cell,
         new_rows.seq as new_seq,
         new_rows.title as new_title,
+        new_rows.title_key as new_title_key,
         new_rows.title_repeats as new_repeats,
         new_rows.deadline_on as new_deadline_on,
         new_rows.deadline_text as new_deadline_text,
@@ -259,10 +261,7 @@ select
         else coalesce(changes.new_title, changes.old_title)
             || case
                 when changes.ambiguous
-                    then '（第' || split_part(
-                        case when changes.new_title is not null then new_rows_key.title_key else old_rows_key.title_key end,
-                        '#', -1
-                    ) || '条）'
+                    then '（第' || split_part(coalesce(changes.new_title_key, changes.old_title_key), '#', -1) || '条）'
                 else ''
             end
     end as row_key,
@@ -281,14 +280,4 @@ left join files as old_files
     on old_files.submission_id = changes.old_submission_id
 left join files as new_files
     on new_files.submission_id = changes.new_submission_id
-left join rows as old_rows_key
-    on old_rows_key.submission_id = changes.old_submission_id
-    and old_rows_key.kind = changes.pair_kind
-    and old_rows_key.source_sheet = changes.old_sheet
-    and old_rows_key.source_row = changes.old_row
-left join rows as new_rows_key
-    on new_rows_key.submission_id = changes.new_submission_id
-    and new_rows_key.kind = changes.pair_kind
-    and new_rows_key.source_sheet = changes.new_sheet
-    and new_rows_key.source_row = changes.new_row
 order by period, scope_code, kind, comparison, row_key, change, field
