@@ -36,8 +36,10 @@ pub enum Error {
     #[error("仓库尚未构建 / the warehouse has not been built: {0} (run `taizhang build`)")]
     NoWarehouse(PathBuf),
 
+    // Not a `source`: DuckDB's message already holds everything, and its
+    // own source ("Error code 1: Unknown error code") only repeats it.
     #[error("DuckDB: {0}")]
-    DuckDb(#[from] duckdb::Error),
+    DuckDb(duckdb::Error),
 
     #[error("Parquet: {0}")]
     Parquet(#[from] parquet::errors::ParquetError),
@@ -60,5 +62,11 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+impl From<duckdb::Error> for Error {
+    fn from(e: duckdb::Error) -> Error {
+        Error::DuckDb(e)
     }
 }

@@ -137,9 +137,14 @@ pub fn check(
 }
 
 /// `build`: rebuilds the warehouse from the lake and runs the data tests,
-/// recording their results under `run_id`.
-pub fn build(w: &Writer, run_id: &str) -> Result<BuildResult> {
-    warehouse::build(&w.ws, run_id)
+/// recording their results under `run_id`. With `as_of`, only the
+/// submissions received by then are read: the warehouse as it stood.
+pub fn build(
+    w: &Writer,
+    run_id: &str,
+    as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<BuildResult> {
+    warehouse::build_as_of(&w.ws, run_id, as_of)
 }
 
 /// `compact`: merges the lake's parts, one per (table, period). Returns

@@ -9,12 +9,24 @@ use crate::service::{self, Writer};
 use crate::warehouse::BuildResult;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// 只用此时刻及以前收到的报送重建（如 2024-07-15T18:00+08:00；只写日期则含当天）
+    /// / rebuild from the submissions received at or before this time, as
+    /// the warehouse stood then (a bare date covers the whole day, UTC+8)
+    #[arg(long, value_parser = parse_as_of)]
+    pub as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
 
-pub fn run(globals: &Globals, _args: Args) -> anyhow::Result<Verdict> {
+fn parse_as_of(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    crate::normalize::time::parse_as_of(s).ok_or_else(|| {
+        format!("无法识别的时间 / not a time: {s:?} (e.g. 2024-07-15T18:00+08:00 or 2024-07-15)")
+    })
+}
+
+pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
     let writer = Writer::open(&globals.root())?;
     let built = writer.recorded("build", |record| {
-        let built = service::build(&writer, &record.run_id)?;
+        let built = service::build(&writer, &record.run_id, args.as_of)?;
         record.steps.push(built.step_record(record.started_at));
         record.tests = built.test_records();
         let verdict = built.verdict();
@@ -37,7 +49,17 @@ pub fn print_result(report: &BuildResult, json: bool, out: &mut dyn Write) -> st
         return writeln!(
             out,
             "{}",
-            serde_json::json!({ "warehouse": report.path.display().to_string(), "raw_rows": raw, "models": report.models, "overridden": report.overridden, "tests": tests })
+            serde_json::json!({
+                "warehouse": report.path.display().to_string(),
+                "as_of": report.stamp.as_of_text(),
+                "as_of_given": report.stamp.as_of_given,
+                "lake_digest": report.stamp.lake_digest,
+                "settings_digest": report.stamp.settings_digest,
+                "raw_rows": raw,
+                "models": report.models,
+                "overridden": report.overridden,
+                "tests": tests
+            })
         );
     }
     writeln!(
@@ -61,6 +83,22 @@ pub fn print_result(report: &BuildResult, json: bool, out: &mut dyn Write) -> st
         }
     )?;
     writeln!(out, "  模型 models: {}", report.models.len())?;
+    let stamp = &report.stamp;
+    if stamp.as_of_given {
+        writeln!(
+            out,
+            "  截至 as of: {}（历史版本：此后收到的报送未计入；运行 taizhang build 回到最新 / a past state: later submissions left out; run taizhang build to return to the present）",
+            stamp.as_of_text()
+        )?;
+    } else {
+        writeln!(out, "  截至 as of: {}", stamp.as_of_text())?;
+    }
+    writeln!(
+        out,
+        "  数据摘要 lake digest: {}  口径摘要 settings digest: {}",
+        &stamp.lake_digest[..16],
+        &stamp.settings_digest[..16]
+    )?;
     if !report.overridden.is_empty() {
         writeln!(
             out,

@@ -15,6 +15,16 @@ pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
     }
+    // RFC 3339 demands seconds; people write `2024-07-15T18:00+08:00`.
+    for fmt in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
+            return Some(t);
+        }
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S",
@@ -35,6 +45,20 @@ pub fn parse_time(text: &str) -> Option<DateTime<FixedOffset>> {
         }
     }
     None
+}
+
+/// The end of the time an `--as-of` names: a bare date `2024-07-15` means
+/// the whole of that day in UTC+8 (everything received up to 23:59:59.999),
+/// any other form is the instant [`parse_time`] reads.
+pub fn parse_as_of(text: &str) -> Option<DateTime<FixedOffset>> {
+    let s = text.trim();
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            let end = d.and_hms_milli_opt(23, 59, 59, 999)?;
+            return china().from_local_datetime(&end).single();
+        }
+    }
+    parse_time(s)
 }
 
 #[cfg(test)]
@@ -61,6 +85,32 @@ mod tests {
             Some("2024-07-05 01:30:00")
         );
         assert_eq!(utc("2024-07-05").as_deref(), Some("2024-07-04 16:00:00"));
+        assert_eq!(
+            utc("2024-07-15T18:00+08:00").as_deref(),
+            Some("2024-07-15 10:00:00")
+        );
+        assert_eq!(
+            utc("2024-07-15 18:00+08:00").as_deref(),
+            Some("2024-07-15 10:00:00")
+        );
         assert_eq!(utc("yesterday"), None);
+    }
+
+    #[test]
+    fn an_as_of_date_covers_its_whole_day() {
+        let utc = |s: &str| parse_as_of(s).map(|t| t.naive_utc().to_string());
+        assert_eq!(
+            utc("2024-07-15").as_deref(),
+            Some("2024-07-15 15:59:59.999")
+        );
+        assert_eq!(
+            utc("2024-07-15T18:00+08:00").as_deref(),
+            Some("2024-07-15 10:00:00")
+        );
+        assert_eq!(
+            utc("2024-07-15 18:00").as_deref(),
+            Some("2024-07-15 10:00:00")
+        );
+        assert_eq!(utc("15 July"), None);
     }
 }

@@ -169,7 +169,7 @@ fn run_steps(
                 (StepOutput::Ingest(summary), step)
             }
             Step::Build {} => {
-                let built = service::build(w, &record.run_id)?;
+                let built = service::build(w, &record.run_id, None)?;
                 if fails(FailOn::DataTests) {
                     verdict = verdict.worst(built.verdict());
                 }

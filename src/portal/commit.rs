@@ -324,7 +324,7 @@ impl Rebuild {
                     match open_writer(&root, lock_wait) {
                         Ok(w) => {
                             let built = w.recorded("serve: build", |record| {
-                                let built = service::build(&w, &record.run_id)?;
+                                let built = service::build(&w, &record.run_id, None)?;
                                 record.steps.push(built.step_record(record.started_at));
                                 record.tests = built.test_records();
                                 let verdict = built.verdict();

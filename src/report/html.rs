@@ -39,11 +39,13 @@ pub fn render(report: &PeriodReport) -> String {
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"zh-CN\">\n<head>\n\
          <meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n\
-         <p class=\"meta\">周期 {} · 生成于 {} · 由 taizhang 根据仓库指标表生成，每个数字可用 <code>taizhang trace</code> 追溯到台账单元格</p>\n",
+         <p class=\"meta\">周期 {} · 生成于 {} · 由 taizhang 根据仓库指标表生成，每个数字可用 <code>taizhang trace</code> 追溯到台账单元格</p>\n\
+         <p class=\"meta\">{}</p>\n",
         esc(&title),
         esc(&title),
         esc(&report.period),
-        esc(&report.generated_at)
+        esc(&report.generated_at),
+        esc(&report.stamp_line())
     );
     if !report.headline.is_empty() {
         s.push_str("<div class=\"headline\">\n");

@@ -86,6 +86,61 @@ pub struct PeriodReport {
     pub sheets: Vec<Sheet>,
     pub charts: Charts,
     pub generated_at: String,
+    /// What the figures were built from; `None` for a warehouse built by a
+    /// taizhang that did not record it.
+    pub stamp: Option<crate::warehouse::Stamp>,
+}
+
+impl PeriodReport {
+    /// One line naming the data a report shows, for its header.
+    pub fn stamp_line(&self) -> String {
+        match &self.stamp {
+            Some(s) => format!(
+                "数据截至 as of {} · 数据摘要 lake {} · 口径摘要 settings {}",
+                s.as_of_text(),
+                &s.lake_digest[..16],
+                &s.settings_digest[..16]
+            ),
+            None => {
+                "数据截至 as of 未记录 / not recorded (重新运行 taizhang build / rebuild)".into()
+            }
+        }
+    }
+}
+
+/// The table that says which data a report shows and how to rebuild it.
+fn stamp_table(stamp: Option<&crate::warehouse::Stamp>) -> Table {
+    let row = |k: &str, v: String| vec![Cell::Text(k.into()), Cell::Text(v)];
+    let rows = match stamp {
+        Some(s) => vec![
+            row(
+                "数据截至 / as of",
+                format!(
+                    "{}{}",
+                    s.as_of_text(),
+                    if s.as_of_given {
+                        "（按指定时刻重建 / rebuilt as of a past time）"
+                    } else {
+                        "（构建时刻 / the build's own time）"
+                    }
+                ),
+            ),
+            row("湖数据摘要 / lake digest", s.lake_digest.clone()),
+            row("湖数据行数 / lake rows", s.lake_rows.to_string()),
+            row("口径摘要 / settings digest", s.settings_digest.clone()),
+            row("重建命令 / to rebuild these figures", s.rebuild_command()),
+        ],
+        None => vec![row(
+            "数据截至 / as of",
+            "未记录：仓库由旧版本构建，请重新运行 taizhang build / not recorded: rebuild the warehouse".into(),
+        )],
+    };
+    Table {
+        title: "本报告的数据版本（同一时刻重建，摘要相同则数字相同）/ the data behind this report"
+            .into(),
+        headers: vec!["项目 item".into(), "值 value".into()],
+        rows,
+    }
 }
 
 /// Header names that hold rates, shown as percentages.
@@ -370,14 +425,18 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             &["alert"],
         )?],
     };
+    let stamp = crate::warehouse::read_stamp(conn).ok();
     let sources = Sheet {
         name: "数据来源",
-        tables: vec![t(
-            "本期数据来源（每个指标可用 taizhang trace 追溯到单元格）/ the submissions behind every figure",
-            "rpt_sources",
-            "",
-            &[],
-        )?],
+        tables: vec![
+            stamp_table(stamp.as_ref()),
+            t(
+                "本期数据来源（每个指标可用 taizhang trace 追溯到单元格）/ the submissions behind every figure",
+                "rpt_sources",
+                "",
+                &[],
+            )?,
+        ],
     };
 
     let headline_table = t("headline", "rpt_headline", "", &[])?;
@@ -413,6 +472,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
         ],
         charts,
         generated_at: crate::runs::now().format("%Y-%m-%d %H:%M").to_string(),
+        stamp,
     })
 }
 

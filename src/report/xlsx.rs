@@ -48,6 +48,16 @@ pub fn render(report: &PeriodReport) -> Result<Vec<u8>> {
         message: e.to_string(),
     };
     let mut book = Workbook::new();
+    // The file itself carries what it was built from, visible in Excel's
+    // properties even when a sheet is copied out of it.
+    book.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_title(format!(
+                "{}改革落实情况报告（{}）",
+                report.province, report.period
+            ))
+            .set_comment(report.stamp_line()),
+    );
     let formats = Formats::new();
     for sheet in &report.sheets {
         let ws = book.add_worksheet();

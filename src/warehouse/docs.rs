@@ -184,7 +184,8 @@ pub fn dictionary(models: &[Model], conn: Option<&Connection>) -> crate::Result<
             .keys()
             .filter(|k| {
                 k.starts_with("raw_")
-                    || ["runs", "test_results", "portal_refusals"].contains(&k.as_str())
+                    || ["runs", "test_results", "portal_refusals", "build_info"]
+                        .contains(&k.as_str())
             })
             .cloned(),
     );
@@ -469,6 +470,46 @@ const RAW_TABLES: &[RawTable] = &[
                 "error",
                 "错误",
                 "why the run stopped, when it could not finish",
+            ),
+        ],
+    ),
+    (
+        "build_info",
+        "构建信息 what this warehouse was built from: the as-of time and the digests a report states, so its figures can be rebuilt.",
+        "one row",
+        &[
+            ("built_at", "构建时间", "when the build ran"),
+            (
+                "as_of",
+                "数据截至",
+                "the submissions read are those received at or before this time: `build --as-of`, else the build's start",
+            ),
+            (
+                "as_of_given",
+                "指定截至时间",
+                "true for a rebuild of the past (`--as-of`), false for the build's own time",
+            ),
+            (
+                "lake_digest",
+                "湖数据摘要",
+                "sha256 over the lake rows read (per table: rows and an order-free sum of row hashes); parts and compaction do not change it",
+            ),
+            (
+                "settings_digest",
+                "口径摘要",
+                "sha256 over the roster, the config and every model's SQL",
+            ),
+            (
+                "lake_rows",
+                "湖数据行数",
+                "rows read from the lake, all tables",
+            ),
+            ("taizhang_version", "版本", "the taizhang that built it"),
+            ("run_id", "运行编号", "the run that built it"),
+            (
+                "rebuild_command",
+                "重建命令",
+                "the command that rebuilds these figures: taizhang build --as-of <as_of>",
             ),
         ],
     ),

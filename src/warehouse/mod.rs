@@ -7,6 +7,7 @@ pub mod export;
 pub mod models;
 pub mod trace;
 
+use chrono::{DateTime, FixedOffset};
 use duckdb::{Connection, params};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,48 @@ pub struct BuildResult {
     pub unreadable_runs: Vec<crate::runs::Unreadable>,
     /// Shipped models replaced by the workspace's own `sql/` files.
     pub overridden: Vec<String>,
+    /// What the figures were built from (the `build_info` table).
+    pub stamp: Stamp,
+}
+
+/// What a warehouse's figures were built from, so anyone can rebuild the
+/// very figures a report showed: `taizhang build --as-of <as_of>` reads the
+/// same lake rows again after any number of later submissions, and the
+/// digests say whether it did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stamp {
+    /// The submissions read are those received at or before this time: the
+    /// `--as-of` given, else the moment the build started.
+    pub as_of: DateTime<FixedOffset>,
+    /// Whether `as_of` was asked for (a rebuild of the past) or is the
+    /// build's own time.
+    pub as_of_given: bool,
+    /// sha256 over the rows read from the lake, table by table (row count
+    /// and an order-free sum of row hashes): the same rows give the same
+    /// digest however the rows are split into parts, so compaction and later
+    /// submissions leave it alone.
+    pub lake_digest: String,
+    /// sha256 over the roster, the config and the SQL of every model: what
+    /// turns the rows into figures.
+    pub settings_digest: String,
+    pub lake_rows: usize,
+}
+
+impl Stamp {
+    /// The command that rebuilds these figures.
+    pub fn rebuild_command(&self) -> String {
+        format!("taizhang build --as-of {}", self.as_of_text())
+    }
+
+    /// `as_of` in RFC 3339, milliseconds only when there are some.
+    pub fn as_of_text(&self) -> String {
+        let format = if self.as_of.timestamp_subsec_millis() == 0 {
+            chrono::SecondsFormat::Secs
+        } else {
+            chrono::SecondsFormat::Millis
+        };
+        self.as_of.to_rfc3339_opts(format, false)
+    }
 }
 
 impl BuildResult {
@@ -72,10 +115,21 @@ impl BuildResult {
 /// Rebuilds the warehouse from the lake. The caller holds the workspace lock;
 /// `run_id` names the run whose data-test results this build records.
 pub fn build(ws: &Workspace, run_id: &str) -> Result<BuildResult> {
+    build_as_of(ws, run_id, None)
+}
+
+/// Rebuilds the warehouse from the submissions received at or before
+/// `as_of` (all of them when `None`): later files and resubmissions are left
+/// out, so a past report's figures come back as they were published.
+pub fn build_as_of(
+    ws: &Workspace,
+    run_id: &str,
+    as_of: Option<DateTime<FixedOffset>>,
+) -> Result<BuildResult> {
     let target = ws.warehouse();
     let tmp = target.with_file_name(format!(".warehouse.duckdb.tmp-{}", std::process::id()));
     remove_db(&tmp)?;
-    let result = build_into(ws, &tmp, run_id);
+    let result = build_into(ws, &tmp, run_id, as_of);
     let mut report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -125,20 +179,31 @@ impl StepTimer {
     }
 }
 
-fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> {
+fn build_into(
+    ws: &Workspace,
+    path: &Path,
+    run_id: &str,
+    as_of: Option<DateTime<FixedOffset>>,
+) -> Result<BuildResult> {
     let mut timer = StepTimer::new();
+    let started_at = crate::runs::now();
     let conn = Connection::open(path)?;
     let lake = Lake::new(ws.lake());
     let mut raw_rows = Vec::new();
 
-    let tables: Vec<(String, arrow::datatypes::SchemaRef)> = Kind::ALL
-        .iter()
-        .map(|k| (k.as_str().to_string(), schema::kind_schema(*k)))
-        .chain([
-            ("submissions".to_string(), schema::submissions_schema()),
-            ("issues".to_string(), schema::issues_schema()),
-        ])
-        .collect();
+    // Submissions first: with an as-of time, every other table keeps only
+    // the rows of the submissions received by then.
+    let tables: Vec<(String, arrow::datatypes::SchemaRef)> = [
+        ("submissions".to_string(), schema::submissions_schema()),
+        ("issues".to_string(), schema::issues_schema()),
+    ]
+    .into_iter()
+    .chain(
+        Kind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), schema::kind_schema(*k))),
+    )
+    .collect();
     for (table, schema) in &tables {
         let raw = format!("raw_{table}");
         conn.execute_batch(&format!("create table {raw} ({});", duckdb_columns(schema)))?;
@@ -149,7 +214,17 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> 
                 .map(|p| sql_string(&p.display().to_string()))
                 .collect::<Vec<_>>()
                 .join(", ");
-            conn.execute_batch(&format!("insert into {raw} by name select * from read_parquet([{list}], union_by_name = true);"))?;
+            let cut = match (as_of, table.as_str()) {
+                (None, _) => String::new(),
+                (Some(t), "submissions") => format!(
+                    " where received_at <= cast({} as timestamptz)",
+                    sql_string(&t.to_rfc3339())
+                ),
+                (Some(_), _) => {
+                    " where submission_id in (select submission_id from raw_submissions)".into()
+                }
+            };
+            conn.execute_batch(&format!("insert into {raw} by name select * from read_parquet([{list}], union_by_name = true){cut};"))?;
         }
         let n: i64 = conn.query_row(&format!("select count(*) from {raw}"), [], |r| r.get(0))?;
         timer.lap(&raw);
@@ -158,11 +233,20 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> 
     load_roster(&conn, ws)?;
     timer.lap("raw_roster");
     load_config(&conn, ws)?;
-    let unreadable_runs = load_runs(&conn, ws, run_id)?;
-    load_portal_refusals(&conn, ws)?;
+    let unreadable_runs = load_runs(&conn, ws, run_id, as_of)?;
+    load_portal_refusals(&conn, ws, as_of)?;
     timer.lap("raw_config, runs, portal_refusals");
 
     let (all_models, overridden) = models::with_overrides(&ws.root)?;
+    let stamp = stamp(
+        &conn,
+        &raw_rows,
+        &all_models,
+        as_of.unwrap_or(started_at),
+        as_of.is_some(),
+    )?;
+    record_stamp(&conn, &stamp, started_at, run_id)?;
+    timer.lap("build_info");
     let mut built = Vec::new();
     for model in models::ordered(&all_models)? {
         let ddl = match model.layer {
@@ -207,6 +291,113 @@ fn build_into(ws: &Workspace, path: &Path, run_id: &str) -> Result<BuildResult> 
         tests,
         unreadable_runs,
         overridden,
+        stamp,
+    })
+}
+
+/// The digests of what this build read (see [`Stamp`]).
+fn stamp(
+    conn: &Connection,
+    raw_rows: &[(String, usize)],
+    models: &[Model],
+    as_of: DateTime<FixedOffset>,
+    as_of_given: bool,
+) -> Result<Stamp> {
+    // DuckDB's row hash summed as a 128-bit integer: independent of row
+    // order (so of parts and compaction), and duplicates do not cancel.
+    let table_line = |table: &str| -> Result<String> {
+        let line: String = conn.query_row(
+            &format!(
+                "select '{table}' || chr(9) || count(*) || chr(9) || coalesce(sum(hash(t)), 0) from {table} t"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(line + "\n")
+    };
+    let mut lake = String::new();
+    // Empty tables are left out, so a version that adds a ledger kind gives
+    // an old lake the same digest.
+    let mut names: Vec<&(String, usize)> = raw_rows.iter().filter(|(_, n)| *n > 0).collect();
+    names.sort();
+    for (table, _) in names {
+        lake.push_str(&table_line(table)?);
+    }
+    let mut settings = String::new();
+    for table in [
+        "raw_roster",
+        "raw_config",
+        "raw_config_expect",
+        "raw_config_weights",
+    ] {
+        settings.push_str(&table_line(table)?);
+    }
+    let mut sql: Vec<(&str, String)> = models
+        .iter()
+        .map(|m| (m.name.as_str(), crate::digest::sha256_hex(m.sql.as_bytes())))
+        .collect();
+    sql.sort();
+    for (name, digest) in sql {
+        settings.push_str(&format!("{name}\t{digest}\n"));
+    }
+    Ok(Stamp {
+        as_of,
+        as_of_given,
+        lake_digest: crate::digest::sha256_hex(lake.as_bytes()),
+        settings_digest: crate::digest::sha256_hex(settings.as_bytes()),
+        lake_rows: raw_rows.iter().map(|(_, n)| n).sum(),
+    })
+}
+
+/// `build_info`: one row saying what this warehouse was built from.
+fn record_stamp(
+    conn: &Connection,
+    stamp: &Stamp,
+    built_at: DateTime<FixedOffset>,
+    run_id: &str,
+) -> Result<()> {
+    conn.execute_batch(
+        "create table build_info (built_at timestamptz, as_of timestamptz, as_of_given boolean, \
+         lake_digest varchar, settings_digest varchar, lake_rows bigint, taizhang_version varchar, \
+         run_id varchar, rebuild_command varchar);",
+    )?;
+    conn.execute(
+        "insert into build_info values (cast(? as timestamptz), cast(? as timestamptz), ?, ?, ?, ?, ?, ?, ?)",
+        params![
+            built_at.to_rfc3339(),
+            stamp.as_of.to_rfc3339(),
+            stamp.as_of_given,
+            stamp.lake_digest,
+            stamp.settings_digest,
+            stamp.lake_rows as i64,
+            env!("CARGO_PKG_VERSION"),
+            run_id,
+            stamp.rebuild_command()
+        ],
+    )?;
+    Ok(())
+}
+
+/// The stamp of a built warehouse, read back from its `build_info`.
+pub fn read_stamp(conn: &Connection) -> Result<Stamp> {
+    let (as_of_ms, as_of_given, lake_digest, settings_digest, lake_rows): (i64, bool, String, String, i64) =
+        conn.query_row(
+            "select epoch_ms(as_of), as_of_given, lake_digest, settings_digest, lake_rows from build_info",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+    let as_of = DateTime::from_timestamp_millis(as_of_ms)
+        .ok_or_else(|| Error::Model {
+            model: "build_info".into(),
+            message: format!("as_of out of range: {as_of_ms} ms"),
+        })?
+        .with_timezone(&crate::normalize::time::china());
+    Ok(Stamp {
+        as_of,
+        as_of_given,
+        lake_digest,
+        settings_digest,
+        lake_rows: lake_rows as usize,
     })
 }
 
@@ -217,6 +408,7 @@ fn load_runs(
     conn: &Connection,
     ws: &Workspace,
     current_run: &str,
+    as_of: Option<DateTime<FixedOffset>>,
 ) -> Result<Vec<crate::runs::Unreadable>> {
     conn.execute_batch(
         "create table runs (run_id varchar primary key, command varchar, pipeline varchar, \
@@ -230,7 +422,12 @@ fn load_runs(
     )?;
     let mut test =
         conn.prepare("insert into test_results values (?, cast(? as timestamptz), ?, ?, ?)")?;
-    for r in records.iter().filter(|r| r.run_id != current_run) {
+    let before = |r: &&crate::runs::RunRecord| as_of.is_none_or(|t| r.started_at <= t);
+    for r in records
+        .iter()
+        .filter(|r| r.run_id != current_run)
+        .filter(before)
+    {
         run.execute(params![
             r.run_id,
             r.command,
@@ -259,7 +456,11 @@ fn load_runs(
 /// the upload portal refused (401, 403, 413, 429, 503…), so the office can ask
 /// which units were turned away and why. A line cut short by a crash (the
 /// last one) is not a refusal anyone can read back and is left out.
-fn load_portal_refusals(conn: &Connection, ws: &Workspace) -> Result<()> {
+fn load_portal_refusals(
+    conn: &Connection,
+    ws: &Workspace,
+    as_of: Option<DateTime<FixedOffset>>,
+) -> Result<()> {
     conn.execute_batch(
         "create table portal_refusals (refused_at timestamptz, addr varchar, method varchar, path varchar, \
          status integer, unit varchar, refusal varchar);",
@@ -278,6 +479,12 @@ fn load_portal_refusals(conn: &Connection, ws: &Workspace) -> Result<()> {
             continue;
         };
         let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let at = field("at").and_then(|t| DateTime::parse_from_rfc3339(&t).ok());
+        if let (Some(cut), Some(at)) = (as_of, at)
+            && at > cut
+        {
+            continue;
+        }
         insert.execute(params![
             field("at"),
             field("addr"),

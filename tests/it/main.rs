@@ -2,6 +2,7 @@
 
 mod common;
 
+mod as_of;
 mod cli;
 mod crash;
 mod golden;
