@@ -2,6 +2,14 @@
 //! (`taizhang sample`): title and 填报单位 rows, varied header synonyms,
 //! section rows, merged cells, a notes footer, a bad row, a late unit, a
 //! missing unit and a resubmission, laid out as `<period>/<region_code>/`.
+//!
+//! A unit's ledgers carry their rows over from quarter to quarter: a row's
+//! lead unit, leader, deadline and difficulty are drawn from the unit, the
+//! year and the row's place, not from the file, and tasks get done as the
+//! unit's progress passes their difficulty, so a done task stays done. On top
+//! come the changes [`Rates`] sets — deadlines put back, tasks gone, flags
+//! dropped, a done task reported undone, problems reopened, tasks added — as
+//! a reform office sees them when it compares two ledgers.
 
 use rayon::prelude::*;
 use rust_xlsxwriter::{
@@ -76,6 +84,92 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
+
+    /// Skips `n` draws.
+    fn skip(mut self, n: usize) -> Rng {
+        for _ in 0..n {
+            self.next();
+        }
+        self
+    }
+
+    fn per_mille(&mut self, n: u64) -> bool {
+        self.next() % 1000 < n
+    }
+
+    /// A generator for one thing of the sample (a unit's year, a task row):
+    /// the same `parts` give the same draws in every quarter, so a row keeps
+    /// its lead unit, leader and deadline from one ledger to the next.
+    fn of(seed: u64, parts: &[u64]) -> Rng {
+        let mut r = Rng(seed ^ 0x0005_EED0_FA11);
+        for p in parts {
+            r.0 ^= p.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            r.next();
+        }
+        r
+    }
+}
+
+/// How often a unit's ledger changes between quarters, per mille of rows
+/// and per quarter (from the year's second quarter on): what a reform office
+/// sees when it compares two ledgers (DESIGN §13 `mart_ledger_changes`).
+/// Everything else about a row stays as it was.
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    /// A task not done has its deadline put back to the year's end; half of
+    /// them say why in 备注.
+    deadline_pushed: u64,
+    /// A task not done is left out of the ledger from then on.
+    vanished: u64,
+    /// A major task is no longer marked major.
+    major_dropped: u64,
+    /// A done task is reported as not done in that one quarter.
+    regressed: u64,
+    /// A rectified problem is open again.
+    reopened: u64,
+    /// Per domain and quarter: a new task is appended.
+    added: u64,
+}
+
+/// Few changes, as in real ledgers: the national scale.
+const FEW_CHANGES: Rates = Rates {
+    deadline_pushed: 8,
+    vanished: 3,
+    major_dropped: 5,
+    regressed: 2,
+    reopened: 10,
+    added: 100,
+};
+
+/// Enough changes that the small demo shows every kind in one quarter.
+const DEMO_CHANGES: Rates = Rates {
+    deadline_pushed: 60,
+    vanished: 30,
+    major_dropped: 60,
+    regressed: 100,
+    reopened: 150,
+    added: 250,
+};
+
+/// The quarter of the year a ledger is for (1 for any other period).
+fn quarter_of(p: Period) -> u64 {
+    match p {
+        Period::Quarter(_, q) => u64::from(q),
+        _ => 1,
+    }
+}
+
+/// Whether an event with `rate` per mille per quarter has happened to a
+/// row by quarter `q`: it happens in one of the quarters 2..=q and stays.
+fn happened(row: &[u64], event: u64, rate: u64, q: u64) -> bool {
+    (2..=q).any(|j| happens_in(row, event, rate, j))
+}
+
+/// Whether it happens exactly in quarter `q`.
+fn happens_in(row: &[u64], event: u64, rate: u64, q: u64) -> bool {
+    let mut parts = row.to_vec();
+    parts.extend([event, q]);
+    Rng::of(0, &parts).per_mille(rate)
 }
 
 struct SampleUnit {
@@ -246,6 +340,8 @@ struct Plan {
     progress: u64,
     /// Task rows to write; `None` keeps the catalogue's 14–18.
     tasks: Option<usize>,
+    /// How much the ledger changes from the unit's previous one.
+    rates: Rates,
 }
 
 fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
@@ -293,8 +389,11 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                         10,
                         0,
                     ),
-                    progress: 40,
+                    // The first version is a little behind the corrected one:
+                    // the correction changes a few statuses, as real ones do.
+                    progress: 60,
                     tasks: None,
+                    rates: DEMO_CHANGES,
                 });
                 plans.push(Plan {
                     period: *period,
@@ -303,6 +402,7 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                     received,
                     progress: 75,
                     tasks: None,
+                    rates: DEMO_CHANGES,
                 });
                 continue;
             }
@@ -313,6 +413,7 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                 received,
                 progress: 30 + 30 * pi as u64,
                 tasks: None,
+                rates: DEMO_CHANGES,
             });
         }
     }
@@ -359,7 +460,7 @@ fn write_plans(
         .map(|(i, plan)| {
             let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
             let unit = &units[plan.unit];
-            let bytes = task_ledger(unit, plan, &mut rng, every_kind)
+            let bytes = task_ledger(seed, unit, plan, &mut rng, every_kind)
                 .map_err(|e| xlsx_error(&plan.file_name, e))?;
             let path = out.join(relative_path(units, plan));
             write_bytes_atomic(&path, &bytes)?;
@@ -435,6 +536,7 @@ fn generate_province(out: &Path, seed: u64) -> Result<Summary> {
             ),
             progress: 30 + rng.below(50) as u64,
             tasks: None,
+            rates: FEW_CHANGES,
         });
     }
     let summary = write_plans(out, seed, &units, &plans, &[period], true)?;
@@ -532,6 +634,7 @@ fn generate_national(out: &Path, seed: u64, opts: NationalOptions) -> Result<Sum
         .take(opts.units.unwrap_or(usize::MAX))
         .collect();
     let mut rng = Rng(seed);
+    let unit_rng = |ui: usize| Rng::of(seed, &[ui as u64, 0x0417]);
     let mut plans = Vec::new();
     for (qi, period) in periods.iter().enumerate() {
         let end = period.end();
@@ -561,8 +664,14 @@ fn generate_national(out: &Path, seed: u64, opts: NationalOptions) -> Result<Sum
                     9 + (ui % 8) as u32,
                     0,
                 ),
-                progress: (20 + 15 * qi as u64 + rng.below(30) as u64).min(95),
-                tasks: Some(opts.tasks.unwrap_or_else(|| 150 + rng.below(251))),
+                // A unit's pace and list length are its own, every quarter:
+                // its ledgers carry their rows over and only progress.
+                progress: (20 + 15 * qi as u64 + unit_rng(ui).below(30) as u64).min(95),
+                tasks: Some(
+                    opts.tasks
+                        .unwrap_or_else(|| 150 + unit_rng(ui).skip(1).below(251)),
+                ),
+                rates: FEW_CHANGES,
             });
         }
     }
@@ -601,6 +710,7 @@ fn quarter_zh(p: Period) -> &'static str {
 
 /// One task ledger workbook, as bytes.
 fn task_ledger(
+    seed: u64,
     unit: &SampleUnit,
     plan: &Plan,
     rng: &mut Rng,
@@ -716,34 +826,59 @@ fn task_ledger(
     };
     let year = plan.period.year();
     let end = plan.period.end();
-    let domains = CATALOGUE.len() - usize::from(rng.chance(40));
+    let q = quarter_of(plan.period);
+    let rates = plan.rates;
+    // What stays from quarter to quarter is drawn from the unit's year and
+    // the row's place; only progress and `rates`' changes move between them.
+    let unit_year = [plan.unit as u64, year as u64];
+    let domains =
+        CATALOGUE.len() - usize::from(Rng::of(seed, &[unit_year[0], unit_year[1], 1]).chance(40));
     for (di, (domain, tasks)) in CATALOGUE.iter().take(domains).enumerate() {
-        let count = match plan.tasks {
+        let base = match plan.tasks {
             // Spread the wanted rows over the domains, the remainder in the first.
             Some(n) => n / domains + if di == 0 { n % domains } else { 0 },
-            None => tasks.len() - rng.below(2),
+            None => {
+                tasks.len() - Rng::of(seed, &[unit_year[0], unit_year[1], 2, di as u64]).below(2)
+            }
         };
+        // New tasks are appended to a domain's list as the year goes on.
+        let list = [unit_year[0], unit_year[1], 3, di as u64];
+        let added = (2..=q)
+            .filter(|&j| happens_in(&list, seed, rates.added, j))
+            .count();
+        let rows: Vec<usize> = (0..base + added)
+            .filter(|&k| {
+                let key = [unit_year[0], unit_year[1], di as u64, k as u64, seed];
+                !happened(&key, 4, rates.vanished, q)
+            })
+            .collect();
         ws.merge_range(
             row,
             0,
             row,
             ncols - 1,
-            &format!("{}、{domain}（{count}项）", ["一", "二", "三", "四"][di]),
+            &format!(
+                "{}、{domain}（{}项）",
+                ["一", "二", "三", "四"][di],
+                rows.len()
+            ),
             &wrap,
         )?;
         row += 1;
-        for k in 0..count {
+        for k in rows {
             // Beyond the catalogue, the same tasks come back as later batches (第2批…).
             let task = &match k / tasks.len() {
                 0 => tasks[k].to_string(),
                 batch => format!("{}（第{}批）", tasks[k % tasks.len()], batch + 1),
             };
+            let key = [unit_year[0], unit_year[1], di as u64, k as u64, seed];
+            let mut t = Rng::of(seed, &key);
             seq += 1;
-            let lead = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);
-            let partner = format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]);
-            let leader = LEADERS[rng.below(LEADERS.len())];
+            let lead = format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]);
+            let partner = format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]);
+            let leader = LEADERS[t.below(LEADERS.len())];
             // The deadline form varies as it does in real ledgers.
-            let (deadline_text, deadline) = match rng.below(8) {
+            let (mut deadline_text, mut deadline) = match t.below(8) {
                 0 => (None, chrono::NaiveDate::from_ymd_opt(year, 3, 31)),
                 1 => (
                     Some(format!("{year}年6月底前")),
@@ -771,25 +906,48 @@ fn task_ledger(
                     chrono::NaiveDate::from_ymd_opt(year, 6, 30),
                 ),
             };
+            // Each row has its own difficulty: it is done once the unit's
+            // progress passes it, so a done task stays done.
+            let difficulty = t.below(100) as u64;
+            let early = t.below(100) as u64;
+            let major = t.chance(30);
+            let two_rows = t.chance(15);
+            let done_before = t.below(40) as i64 - 8;
+            let wording = t.below(12);
+            let with_note = t.chance(50);
+            let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31);
+            // A task put back to the year's end is one that was not going to
+            // make its deadline: it is never done before that.
+            let stuck = deadline.is_some_and(|d| Some(d) < year_end)
+                && happened(&key, 5, rates.deadline_pushed, 4);
+            let pushed = stuck && happened(&key, 5, rates.deadline_pushed, q);
+            if pushed {
+                deadline_text = Some("年底前".to_string());
+                deadline = year_end;
+            }
             let due = deadline.is_some_and(|d| d <= end);
-            let done = due && rng.chance(plan.progress) || rng.chance(plan.progress / 4);
-            let status = if done {
+            let done = !stuck && (due && difficulty < plan.progress || early < plan.progress / 4);
+            let regressed = done && happens_in(&key, 6, rates.regressed, q);
+            let reported_done = done && !regressed;
+            let status = if reported_done {
                 if yes_no_status {
                     "是"
                 } else {
-                    ["已完成", "已完成", "已出台", "完成"][rng.below(4)]
+                    ["已完成", "已完成", "已出台", "完成"][wording % 4]
                 }
             } else if yes_no_status {
                 "否"
             } else if deadline.is_none() {
                 "长期坚持"
-            } else if due && rng.chance(50) {
-                ["未按期完成", "滞后", "进度滞后"][rng.below(3)]
+            } else if regressed {
+                "推进中"
+            } else if due && wording < 6 {
+                ["未按期完成", "滞后", "进度滞后"][wording % 3]
             } else {
-                ["推进中", "已启动未完成", "正在推进", "未启动"][rng.below(4)]
+                ["推进中", "已启动未完成", "正在推进", "未启动"][wording % 4]
             };
             // Two measures rows for some tasks, with the task, units and deadline merged down.
-            let rows = if rng.chance(15) { 2 } else { 1 };
+            let rows = if two_rows { 2 } else { 1 };
             let last = row + rows - 1;
             let put =
                 |ws: &mut Worksheet, c: u16, text: &str| -> std::result::Result<(), XlsxError> {
@@ -833,14 +991,14 @@ fn task_ledger(
             ws.write_string(
                 row,
                 progress_col,
-                if done {
+                if reported_done {
                     "已按要求完成"
                 } else {
                     "正在有序推进"
                 },
             )?;
-            if done {
-                let on = deadline.unwrap_or(end) - chrono::Duration::days(rng.below(40) as i64 - 8);
+            if reported_done {
+                let on = deadline.unwrap_or(end) - chrono::Duration::days(done_before);
                 let on = on.min(end);
                 ws.write_date_with_format(
                     row,
@@ -853,7 +1011,11 @@ fn task_ledger(
                     &date,
                 )?;
             }
-            ws.write_string(row, major_col, if rng.chance(30) { "是" } else { "否" })?;
+            let still_major = major && !happened(&key, 7, rates.major_dropped, q);
+            ws.write_string(row, major_col, if still_major { "是" } else { "否" })?;
+            if pushed && with_note {
+                ws.write_string(row, ncols - 1, "因上级政策调整，经批准延期至年底")?;
+            }
             row = last + 1;
         }
     }
@@ -877,7 +1039,7 @@ fn task_ledger(
     )?;
     ws.write_string(row + 1, 0, "填报人：王芳    联系电话：0838-2200000")?;
     if every_kind {
-        other_kinds(&mut wb, unit, plan, rng)?;
+        other_kinds(seed, &mut wb, unit, plan, rng)?;
     }
     wb.save_to_buffer()
 }
@@ -885,12 +1047,21 @@ fn task_ledger(
 /// A sheet each of rectifications, pilots, plans and satisfaction, with the
 /// satisfaction form (3-, 4- or 5-level) varying by unit.
 fn other_kinds(
+    seed: u64,
     wb: &mut Workbook,
     unit: &SampleUnit,
     plan: &Plan,
     rng: &mut Rng,
 ) -> std::result::Result<(), XlsxError> {
     let year = plan.period.year() as u16;
+    let q = quarter_of(plan.period);
+    // As for tasks: each list and row is the unit's for the year; only
+    // progress (and a reopened problem) moves between quarters.
+    let stable = |parts: &[u64]| {
+        let mut key = vec![seed, plan.unit as u64, u64::from(year)];
+        key.extend_from_slice(parts);
+        Rng::of(seed, &key)
+    };
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let prefix = if unit.level == "city" { "市" } else { "县" };
 
@@ -917,19 +1088,22 @@ fn other_kinds(
         "信访积案化解不力",
         "财政资金闲置",
     ];
-    for i in 0..(3 + rng.below(4)) {
+    for i in 0..(3 + stable(&[10]).below(4)) {
         let r = 1 + i as u32;
-        let closed = rng.chance(plan.progress);
+        let mut t = stable(&[11, i as u64]);
+        let key = [seed, plan.unit as u64, u64::from(year), 11, i as u64];
+        let reopened = happens_in(&key, 8, plan.rates.reopened, q);
+        let closed = (t.below(100) as u64) < plan.progress && !reopened;
         ws.write_number(r, 0, (i + 1) as f64)?;
-        ws.write_string(r, 1, ["省委巡视", "中央环保督察", "审计"][rng.below(3)])?;
+        ws.write_string(r, 1, ["省委巡视", "中央环保督察", "审计"][t.below(3)])?;
         ws.write_string(r, 2, problems[i % problems.len()])?;
         ws.write_string(r, 3, "建立台账，逐项销号")?;
         ws.write_string(
             r,
             4,
-            format!("{prefix}{}", DEPARTMENTS[rng.below(DEPARTMENTS.len())]),
+            format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]),
         )?;
-        ws.write_string(r, 5, LEADERS[rng.below(LEADERS.len())])?;
+        ws.write_string(r, 5, LEADERS[t.below(LEADERS.len())])?;
         ws.write_string(
             r,
             6,
@@ -938,14 +1112,14 @@ fn other_kinds(
                 "2024年6月底前",
                 "立即整改、长期坚持",
                 "2024年12月底前",
-            ][rng.below(4)],
+            ][t.below(4)],
         )?;
         ws.write_string(r, 7, if closed { "已销号" } else { "正在整改" })?;
         if closed {
             ws.write_date_with_format(
                 r,
                 8,
-                &ExcelDateTime::from_ymd(year, 5, 1 + rng.below(28) as u8)?,
+                &ExcelDateTime::from_ymd(year, 5, 1 + t.below(28) as u8)?,
                 &date,
             )?;
         }
@@ -968,8 +1142,9 @@ fn other_kinds(
     for (c, h) in head.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
     }
-    for i in 0..(1 + rng.below(3)) {
+    for i in 0..(1 + stable(&[20]).below(3)) {
         let r = 1 + i as u32;
+        let rng = &mut stable(&[21, i as u64]);
         let start_year = year - rng.below(4) as u16;
         ws.write_number(r, 0, (i + 1) as f64)?;
         ws.write_string(
@@ -1010,8 +1185,9 @@ fn other_kinds(
     for (c, h) in head.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
     }
-    for i in 0..(1 + rng.below(3)) {
+    for i in 0..(1 + stable(&[30]).below(3)) {
         let r = 1 + i as u32;
+        let rng = &mut stable(&[31, i as u64]);
         let total = 5 + rng.below(10);
         ws.write_number(r, 0, (i + 1) as f64)?;
         ws.write_string(
@@ -1035,7 +1211,9 @@ fn other_kinds(
             ws.write_date_with_format(r, 5, &ExcelDateTime::from_ymd(year, 4, 20)?, &date)?;
         }
         ws.write_number(r, 6, total as f64)?;
-        ws.write_number(r, 7, (total - rng.below(total + 1)) as f64)?;
+        // Items get done as the unit progresses.
+        let done = (total as u64 * plan.progress / 100) as usize;
+        ws.write_number(r, 7, done.min(total) as f64)?;
     }
 
     let ws = wb.add_worksheet().set_name("群众满意度测评")?;

@@ -70,6 +70,49 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
     // The rerun read nothing new, so it kept the feedback the first run wrote.
     let kept = calamine::open_workbook_auto(ws.join("feedback/样例反馈.xlsx")).unwrap();
     assert_eq!(kept.sheet_names(), feedback.sheet_names());
+
+    // The second quarter carries the first's rows over with a few changes to
+    // explain, every kind the README names, and the report shows them.
+    let changes = super::common::rows(
+        &ws,
+        "select change, count(*) filter (where has_note), count(*) filter (where not has_note) \
+         from mart_ledger_changes where period = '2024Q2' group by all order by all",
+    );
+    let kinds: Vec<&str> = changes.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "changed_in_resubmission",
+            "deadline_later",
+            "major_dropped",
+            "row_added",
+            "row_removed",
+            "status_regressed"
+        ],
+        "{changes:?}"
+    );
+    let later = &changes[1];
+    assert!(
+        later[1] != "0" && later[2] != "0",
+        "with and without a note: {later:?}"
+    );
+    let total: usize = changes
+        .iter()
+        .map(|r| r[1].parse::<usize>().unwrap() + r[2].parse::<usize>().unwrap())
+        .sum();
+    let rows_q2 = super::common::rows(
+        &ws,
+        "select count(*) from stg_tasks where period = '2024Q2'",
+    );
+    let rows_q2: usize = rows_q2[0][0].parse().unwrap();
+    assert!(
+        total * 5 < rows_q2,
+        "a few changes, not a new ledger: {total} of {rows_q2}"
+    );
+    let workbook =
+        calamine::open_workbook_auto(ws.join("reports/2024Q2/改革落实情况报告-2024Q2.xlsx"))
+            .unwrap();
+    assert!(workbook.sheet_names().contains(&"台账变动".to_string()));
 }
 
 #[test]

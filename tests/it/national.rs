@@ -161,6 +161,56 @@ fn the_same_marts_file_by_file_all_at_once_twice_and_compacted() {
 /// More files than the parsing window: when the writing side fails on the
 /// first file, the workers waiting for room are released (no hang), the
 /// ingest reports the error and nothing is committed.
+/// `taizhang sample` carries a unit's rows from one quarter to the next: the
+/// same tasks with the same lead units, a few changes between them, and no
+/// deadline ever moved earlier (nothing in the generator does that).
+#[test]
+fn consecutive_quarters_carry_their_rows_over_with_a_few_changes() {
+    let (data, files) = corpus();
+    let (dir, ws) = workspace(data.path());
+    ingest_batch(&ws, data.path(), &files);
+    build(&ws);
+    let kept = rows(
+        dir.path(),
+        "with q as (select region_code, period, task, lead_unit from stg_tasks) \
+         select count(*) filter (where q2.task is not null), count(*) \
+         from q as q1 left join q as q2 \
+           on q2.region_code = q1.region_code and q2.task = q1.task and q2.lead_unit = q1.lead_unit \
+              and q2.period = '2024Q2' \
+         where q1.period = '2024Q1' \
+           and q1.region_code in (select region_code from q where period = '2024Q2')",
+    );
+    let (same, q1): (f64, f64) = (kept[0][0].parse().unwrap(), kept[0][1].parse().unwrap());
+    assert!(q1 > 1000.0, "{q1}");
+    // Of the units that sent both quarters (one in thirty skips one).
+    assert!(
+        same / q1 > 0.97,
+        "{same} of {q1} Q1 rows are in Q2 unchanged"
+    );
+
+    let changes = rows(
+        dir.path(),
+        "select change, count(*) from mart_ledger_changes where period = '2024Q2' group by all order by all",
+    );
+    let count = |kind: &str| -> f64 {
+        changes
+            .iter()
+            .find(|r| r[0] == kind)
+            .map_or(0.0, |r| r[1].parse().unwrap())
+    };
+    for kind in [
+        "deadline_later",
+        "row_removed",
+        "major_dropped",
+        "row_added",
+    ] {
+        assert!(count(kind) > 0.0, "{kind}: {changes:?}");
+    }
+    assert_eq!(count("deadline_earlier"), 0.0, "{changes:?}");
+    let all: f64 = changes.iter().map(|r| r[1].parse::<f64>().unwrap()).sum();
+    assert!(all / q1 < 0.05, "{all} changes for {q1} rows: {changes:?}");
+}
+
 #[test]
 fn a_failing_archive_stops_a_large_ingest_without_committing() {
     let (data, files) = corpus();

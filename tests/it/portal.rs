@@ -741,7 +741,8 @@ fn a_deadline_burst_of_concurrent_uploads_ends_as_a_cli_ingest_of_the_same_files
         .unwrap();
     assert!(sample.status.success(), "{sample:?}");
     let files = sample_files(&data.path().join("in"));
-    assert!(files.len() >= 24, "{} files", files.len());
+    // About one unit in thirty sends nothing, as in the national sample.
+    assert!(files.len() >= 20, "{} files", files.len());
 
     let s = Server::start_with(Some(&data.path().join("in/roster.csv")), &[]);
     let province = s.token("510000", "province");
