@@ -3,6 +3,11 @@
 --   compares: which row is which between two ledgers (可核实). Ledgers in no pair are left out:
 --   normalising every title of a national quarter that has nothing to compare doubled the build.
 -- grain: one row per ledger row (submission_id, kind, source_sheet, source_row).
+-- Narrow on purpose: only what matching and comparing need (the texts stay in the raw tables,
+-- read by mart_ledger_changes for the rows that changed).
+-- The keys (title_key, title_repeats, is_numbered) are computed once per ledger at ingest
+-- (src/ledger/keys.rs) and kept in the lake; rows of parts written before that are keyed here by
+-- the same rule (a test holds the two to the same keys).
 -- Matching rule (documented in README "What changed between ledgers"): a ledger is *numbered*
 -- when every row has a 序号 (seq), no 序号 repeats, and the 序号s are not just the running count
 -- 1, 2, 3… in row order (a running count is renumbered whenever a row goes, so it names no row).
@@ -16,18 +21,13 @@
 --   period 周期 / the ledger's period
 --   source_sheet 工作表 / sheet name
 --   source_row 行号 / 1-based Excel row
---   source_cell 单元格 / A1 reference of the title cell
 --   seq 序号 / the row's number as written
---   title 标题 / task, problem, plan or pilot as written
 --   title_key 标题键 / normalised title, then # and its occurrence within the ledger (…#1, …#2)
 --   title_repeats 标题重复 / the normalised title occurs more than once in this ledger
 --   is_numbered 按序号匹配 / the ledger is numbered (see the rule above)
 --   deadline_on 完成时限 / deadline (tasks, rectifications)
---   deadline_text 完成时限原文 / deadline as written
 --   status 状态 / normalised status (tasks, rectifications, pilots)
---   status_text 状态原文 / status as written
 --   is_major 重大任务 / tasks only
---   remarks 备注 / remarks as written
 --   is_finished 已办结 / done (tasks, rectifications), closed_on set (plans), completed or
 --     exited or ended_on set (pilots): a row that may leave the next ledger
 with accepted as (
@@ -40,25 +40,29 @@ unioned as (
     select
         submission_id, 'tasks' as kind, region_code, period, source_sheet, source_row, source_cell,
         seq, task as title, deadline_on, deadline_text, status, status_text, is_major, remarks,
-        coalesce(status = 'done', false) as is_finished
+        coalesce(status = 'done', false) as is_finished,
+        title_key, title_repeats, is_numbered
     from raw_tasks
     union all
     select
         submission_id, 'rectifications', region_code, period, source_sheet, source_row, source_cell,
         seq, problem, deadline_on, deadline_text, status, status_text, null, remarks,
-        coalesce(status = 'done', false)
+        coalesce(status = 'done', false),
+        title_key, title_repeats, is_numbered
     from raw_rectifications
     union all
     select
         submission_id, 'plans', region_code, period, source_sheet, source_row, source_cell,
         seq, plan, null, null, null, null, null, remarks,
-        closed_on is not null
+        closed_on is not null,
+        title_key, title_repeats, is_numbered
     from raw_plans
     union all
     select
         submission_id, 'pilots', region_code, period, source_sheet, source_row, source_cell,
         seq, pilot, null, null, status, null, null, remarks,
-        coalesce(status in ('completed', 'exited'), false) or ended_on is not null
+        coalesce(status in ('completed', 'exited'), false) or ended_on is not null,
+        title_key, title_repeats, is_numbered
     from raw_pilots
 ),
 
@@ -69,57 +73,75 @@ rows as (
         using (submission_id, kind)
 ),
 
-normalised as (
-    select
-        *,
-        coalesce(regexp_replace(lower(title), '[\s\p{P}\p{S}]+', '', 'g'), '') as title_norm,
-        row_number() over (
-            partition by submission_id, kind order by source_sheet, source_row
-        ) as position
+-- Rows of parts written before the keys were kept (their title_key is null).
+unkeyed as (
+    select * exclude (title_key, title_repeats, is_numbered)
     from rows
+    where title_key is null
+),
+
+-- One ordered list of 序号 per ledger: cheaper than numbering every row with a
+-- window and grouping again.
+numbering as (
+    select
+        submission_id,
+        kind,
+        list_count(seqs) = len(seqs)
+        and len(list_distinct(seqs)) = len(seqs)
+        and seqs <> list_transform(range(1, len(seqs) + 1), lambda i: cast(i as varchar)) as is_numbered
+    from (
+        select submission_id, kind, list(seq order by source_sheet, source_row) as seqs
+        from unkeyed
+        group by submission_id, kind
+    )
 ),
 
 counted as (
     select
         *,
-        row_number() over (
-            partition by submission_id, kind, title_norm order by source_sheet, source_row
-        ) as occurrence,
+        row_number() over same_title as occurrence,
         count(*) over (partition by submission_id, kind, title_norm) > 1 as title_repeats
-    from normalised
+    from (
+        select
+            *,
+            coalesce(regexp_replace(lower(title), '[\s\p{P}\p{S}]+', '', 'g'), '') as title_norm
+        from unkeyed
+    )
+    window same_title as (
+        partition by submission_id, kind, title_norm order by source_sheet, source_row
+    )
 ),
 
-numbering as (
+keyed_here as (
     select
-        submission_id,
-        kind,
-        count(seq) = count(*)
-        and count(distinct seq) = count(*)
-        and bool_or(seq <> cast(position as varchar)) as is_numbered
+        counted.* exclude (title_norm, occurrence, title_repeats),
+        counted.title_norm || '#' || counted.occurrence as title_key,
+        counted.title_repeats,
+        numbering.is_numbered
     from counted
-    group by submission_id, kind
+    inner join numbering
+        using (submission_id, kind)
+),
+
+keyed as (
+    select * from rows where title_key is not null
+    union all by name
+    select * from keyed_here
 )
 
 select
-    counted.submission_id,
-    counted.kind,
-    counted.region_code,
-    counted.period,
-    counted.source_sheet,
-    counted.source_row,
-    counted.source_cell,
-    counted.seq,
-    counted.title,
-    counted.title_norm || '#' || counted.occurrence as title_key,
-    counted.title_repeats,
-    numbering.is_numbered,
-    counted.deadline_on,
-    counted.deadline_text,
-    counted.status,
-    counted.status_text,
-    counted.is_major,
-    counted.remarks,
-    counted.is_finished
-from counted
-inner join numbering
-    using (submission_id, kind)
+    submission_id,
+    kind,
+    region_code,
+    period,
+    source_sheet,
+    source_row,
+    seq,
+    title_key,
+    title_repeats,
+    is_numbered,
+    deadline_on,
+    status,
+    is_major,
+    is_finished
+from keyed

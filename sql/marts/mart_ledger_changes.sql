@@ -35,6 +35,9 @@
 --   new_submission_id 新报送编号 / the newer ledger's submission
 --   ambiguous 匹配存疑 / matched by a title that repeats in either ledger (paired in row order)
 --   has_note 有备注说明 / the newer row's remarks are not empty (an explained change)
+-- Rows are matched and compared on int_ledger_rows' narrow columns; the texts (title, deadline
+-- and status as written, remarks, cell) are read from the raw tables for the changed rows only:
+-- carrying them through the join of every row cost most of a four-quarter national build.
 with rows as (
     select * from int_ledger_rows
 ),
@@ -63,25 +66,25 @@ files as (
     from stg_submissions
 ),
 
-sides as (
+old_sides as (
     select
         pairs.new_submission_id as pair_new,
         pairs.kind as pair_kind,
         pairs.comparison as pair_comparison,
-        'old' as side,
-        case when pairs.by_seq then 'seq:' || rows.seq else 'title:' || rows.title_key end as match_key,
+        case when pairs.by_seq then rows.seq else rows.title_key end as match_key,
         rows.*
     from pairs
     inner join rows
         on rows.submission_id = pairs.old_submission_id
         and rows.kind = pairs.kind
-    union all
+),
+
+new_sides as (
     select
-        pairs.new_submission_id,
-        pairs.kind,
-        pairs.comparison,
-        'new',
-        case when pairs.by_seq then 'seq:' || rows.seq else 'title:' || rows.title_key end,
+        pairs.new_submission_id as pair_new,
+        pairs.kind as pair_kind,
+        pairs.comparison as pair_comparison,
+        case when pairs.by_seq then rows.seq else rows.title_key end as match_key,
         rows.*
     from pairs
     inner join rows
@@ -97,33 +100,24 @@ matched as (
         old_rows.submission_id as old_submission_id,
         old_rows.source_sheet as old_sheet,
         old_rows.source_row as old_row,
-        old_rows.source_cell as old_cell,
         old_rows.seq as old_seq,
-        old_rows.title as old_title,
         old_rows.title_key as old_title_key,
         old_rows.title_repeats as old_repeats,
         old_rows.deadline_on as old_deadline_on,
-        old_rows.deadline_text as old_deadline_text,
         old_rows.status as old_status,
-        old_rows.status_text as old_status_text,
         old_rows.is_major as old_is_major,
         old_rows.is_finished as old_is_finished,
         new_rows.submission_id as new_submission_id,
         new_rows.source_sheet as new_sheet,
         new_rows.source_row as new_row,
-        new_rows.source_cell as new_cell,
         new_rows.seq as new_seq,
-        new_rows.title as new_title,
         new_rows.title_key as new_title_key,
         new_rows.title_repeats as new_repeats,
         new_rows.deadline_on as new_deadline_on,
-        new_rows.deadline_text as new_deadline_text,
         new_rows.status as new_status,
-        new_rows.status_text as new_status_text,
-        new_rows.is_major as new_is_major,
-        new_rows.remarks as new_remarks
-    from (select * from sides where side = 'old') as old_rows
-    full outer join (select * from sides where side = 'new') as new_rows
+        new_rows.is_major as new_is_major
+    from old_sides as old_rows
+    full outer join new_sides as new_rows
         on new_rows.pair_new = old_rows.pair_new
         and new_rows.pair_kind = old_rows.pair_kind
         and new_rows.pair_comparison = old_rows.pair_comparison
@@ -145,41 +139,40 @@ described as (
         and pairs.comparison = matched.pair_comparison
 ),
 
+-- value_from says which texts old_value and new_value are, once the texts are read.
 between_periods as (
-    select *, 'deadline_later' as change, 'deadline_text' as field,
-        old_deadline_text as old_value, new_deadline_text as new_value
+    select *, 'deadline_later' as change, 'deadline_text' as field, 'deadline' as value_from
     from described
     where pair_comparison = 'previous_period' and new_deadline_on > old_deadline_on
     union all
-    select *, 'deadline_earlier', 'deadline_text', old_deadline_text, new_deadline_text
+    select *, 'deadline_earlier', 'deadline_text', 'deadline'
     from described
     where pair_comparison = 'previous_period' and new_deadline_on < old_deadline_on
     union all
-    select *, 'status_regressed', 'status_text',
-        coalesce(old_status_text, old_status), coalesce(new_status_text, new_status)
+    select *, 'status_regressed', 'status_text', 'status'
     from described
     where pair_comparison = 'previous_period'
         and pair_kind in ('tasks', 'pilots')
         and old_is_finished
         and new_status in ('in_progress', 'not_started', 'delayed', 'running')
     union all
-    select *, 'reopened', 'status_text', old_status_text, new_status_text
+    select *, 'reopened', 'status_text', 'status_text'
     from described
     where pair_comparison = 'previous_period'
         and pair_kind = 'rectifications'
         and old_is_finished
         and new_status in ('in_progress', 'not_started', 'delayed')
     union all
-    select *, 'major_dropped', 'is_major', '是', '否'
+    select *, 'major_dropped', 'is_major', 'major'
     from described
     where pair_comparison = 'previous_period' and old_is_major and not coalesce(new_is_major, false)
     union all
-    select *, 'row_removed', null, coalesce(old_status_text, old_deadline_text), null
+    select *, 'row_removed', null, 'row'
     from described
     where new_submission_id is null
         and (pair_comparison = 'resubmission' or not old_is_finished)
     union all
-    select *, 'row_added', null, null, coalesce(new_status_text, new_deadline_text)
+    select *, 'row_added', null, 'row'
     from described
     where old_submission_id is null
 ),
@@ -195,28 +188,28 @@ resubmitted as (
 fields as (
     unpivot (
         select submission_id, 'tasks' as kind, source_sheet, source_row,
-            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell, title_key, title_repeats, is_numbered))::varchar, chr(0))
         from raw_tasks
         where submission_id in (select submission_id from resubmitted)
     ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
     union all
     unpivot (
         select submission_id, 'rectifications' as kind, source_sheet, source_row,
-            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell, title_key, title_repeats, is_numbered))::varchar, chr(0))
         from raw_rectifications
         where submission_id in (select submission_id from resubmitted)
     ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
     union all
     unpivot (
         select submission_id, 'plans' as kind, source_sheet, source_row,
-            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell, title_key, title_repeats, is_numbered))::varchar, chr(0))
         from raw_plans
         where submission_id in (select submission_id from resubmitted)
     ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
     union all
     unpivot (
         select submission_id, 'pilots' as kind, source_sheet, source_row,
-            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell))::varchar, chr(0))
+            coalesce(columns(* exclude (submission_id, region_code, period, source_sheet, source_row, source_cell, title_key, title_repeats, is_numbered))::varchar, chr(0))
         from raw_pilots
         where submission_id in (select submission_id from resubmitted)
     ) on columns(* exclude (submission_id, kind, source_sheet, source_row)) into name field value value
@@ -227,8 +220,9 @@ in_resubmission as (
         described.*,
         'changed_in_resubmission' as change,
         old_fields.field,
-        nullif(old_fields.value, chr(0)) as old_value,
-        nullif(new_fields.value, chr(0)) as new_value
+        'field' as value_from,
+        nullif(old_fields.value, chr(0)) as old_field_value,
+        nullif(new_fields.value, chr(0)) as new_field_value
     from described
     inner join fields as old_fields
         on old_fields.submission_id = described.old_submission_id
@@ -247,8 +241,46 @@ in_resubmission as (
 
 changes as (
     select * from between_periods
-    union all
+    union all by name
     select * from in_resubmission
+),
+
+-- The texts of the rows that changed, as the ledgers wrote them.
+changed_rows as (
+    select old_submission_id as submission_id, pair_kind as kind, old_sheet as source_sheet,
+        old_row as source_row
+    from changes
+    where old_submission_id is not null
+    union
+    select new_submission_id, pair_kind, new_sheet, new_row
+    from changes
+    where new_submission_id is not null
+),
+
+texts as (
+    select submission_id, 'tasks' as kind, source_sheet, source_row, source_cell,
+        task as title, deadline_text, status_text, remarks
+    from raw_tasks
+    semi join (select * from changed_rows where kind = 'tasks') as changed
+        using (submission_id, source_sheet, source_row)
+    union all
+    select submission_id, 'rectifications', source_sheet, source_row, source_cell,
+        problem, deadline_text, status_text, remarks
+    from raw_rectifications
+    semi join (select * from changed_rows where kind = 'rectifications') as changed
+        using (submission_id, source_sheet, source_row)
+    union all
+    select submission_id, 'plans', source_sheet, source_row, source_cell,
+        plan, null, null, remarks
+    from raw_plans
+    semi join (select * from changed_rows where kind = 'plans') as changed
+        using (submission_id, source_sheet, source_row)
+    union all
+    select submission_id, 'pilots', source_sheet, source_row, source_cell,
+        pilot, null, null, remarks
+    from raw_pilots
+    semi join (select * from changed_rows where kind = 'pilots') as changed
+        using (submission_id, source_sheet, source_row)
 )
 
 select
@@ -258,7 +290,7 @@ select
     changes.pair_comparison as comparison,
     case
         when changes.by_seq then coalesce(changes.new_seq, changes.old_seq)
-        else coalesce(changes.new_title, changes.old_title)
+        else coalesce(new_texts.title, old_texts.title)
             || case
                 when changes.ambiguous
                     then '（第' || split_part(coalesce(changes.new_title_key, changes.old_title_key), '#', -1) || '条）'
@@ -267,15 +299,43 @@ select
     end as row_key,
     changes.change,
     changes.field,
-    changes.old_value,
-    changes.new_value,
-    old_files.file_name || '!' || changes.old_sheet || '!' || changes.old_cell as old_ref,
-    new_files.file_name || '!' || changes.new_sheet || '!' || changes.new_cell as new_ref,
+    case changes.value_from
+        when 'deadline' then old_texts.deadline_text
+        when 'status' then coalesce(old_texts.status_text, changes.old_status)
+        when 'status_text' then old_texts.status_text
+        when 'major' then '是'
+        when 'row' then
+            case when changes.change = 'row_removed'
+                then coalesce(old_texts.status_text, old_texts.deadline_text) end
+        else changes.old_field_value
+    end as old_value,
+    case changes.value_from
+        when 'deadline' then new_texts.deadline_text
+        when 'status' then coalesce(new_texts.status_text, changes.new_status)
+        when 'status_text' then new_texts.status_text
+        when 'major' then '否'
+        when 'row' then
+            case when changes.change = 'row_added'
+                then coalesce(new_texts.status_text, new_texts.deadline_text) end
+        else changes.new_field_value
+    end as new_value,
+    old_files.file_name || '!' || changes.old_sheet || '!' || old_texts.source_cell as old_ref,
+    new_files.file_name || '!' || changes.new_sheet || '!' || new_texts.source_cell as new_ref,
     changes.pair_old as old_submission_id,
     changes.pair_new as new_submission_id,
     changes.ambiguous,
-    coalesce(trim(changes.new_remarks) <> '', false) as has_note
+    coalesce(trim(new_texts.remarks) <> '', false) as has_note
 from changes
+left join texts as old_texts
+    on old_texts.submission_id = changes.old_submission_id
+    and old_texts.kind = changes.pair_kind
+    and old_texts.source_sheet = changes.old_sheet
+    and old_texts.source_row = changes.old_row
+left join texts as new_texts
+    on new_texts.submission_id = changes.new_submission_id
+    and new_texts.kind = changes.pair_kind
+    and new_texts.source_sheet = changes.new_sheet
+    and new_texts.source_row = changes.new_row
 left join files as old_files
     on old_files.submission_id = changes.old_submission_id
 left join files as new_files

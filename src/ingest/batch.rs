@@ -624,17 +624,34 @@ impl<'a> ArrowRows<'a> {
         }
     }
 
-    /// Every batch, in the order they were closed (a kind's rows in the order read).
+    /// Every batch, in the order they were closed (a kind's rows in the order
+    /// read), with each ledger's row keys filled in.
     fn finish(mut self) -> Result<Vec<(Kind, arrow::array::RecordBatch)>> {
         for mut builder in self.open.into_iter().flatten() {
             if !builder.is_empty() {
                 self.done.push((builder.kind(), builder.finish()?));
             }
         }
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(self.done),
+        if let Some(e) = self.error {
+            return Err(e);
         }
+        // A file holds at most one ledger of each kind: its batches together.
+        for kind in Kind::ALL {
+            let mut batches: Vec<_> = self
+                .done
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .map(|(_, b)| b.clone())
+                .collect();
+            schema::fill_keys(kind, &mut batches)?;
+            let mut filled = batches.into_iter();
+            for (k, b) in self.done.iter_mut() {
+                if *k == kind {
+                    *b = filled.next().expect("one filled batch per batch");
+                }
+            }
+        }
+        Ok(self.done)
     }
 }
 

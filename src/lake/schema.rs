@@ -68,7 +68,98 @@ fn build_kind_schema(kind: Kind) -> SchemaRef {
             .iter()
             .map(|f| Field::new(f.name, arrow_type(f.ty), true)),
     );
+    if ledger::keys::is_compared(kind) {
+        // Added with the ledger comparison: nullable, so older parts still
+        // read (the build keys their rows itself).
+        fields.extend([
+            Field::new("title_key", DataType::Utf8, true),
+            Field::new("title_repeats", DataType::Boolean, true),
+            Field::new("is_numbered", DataType::Boolean, true),
+        ]);
+    }
     Arc::new(Schema::new(fields))
+}
+
+/// The lake columns that hold a row's matching keys ([`ledger::keys`]), last
+/// in the tables of the compared kinds: (name, 中文, English).
+pub const KEY_DOC: [(&str, &str, &str); 3] = [
+    (
+        "title_key",
+        "标题键",
+        "the normalised title, # and its occurrence in the ledger: what rows are matched on between ledgers (null in parts written before it existed)",
+    ),
+    (
+        "title_repeats",
+        "标题重复",
+        "the normalised title occurs more than once in this ledger",
+    ),
+    (
+        "is_numbered",
+        "按序号匹配",
+        "the ledger is numbered by its own distinct 序号 (not a running count): rows match on seq",
+    ),
+];
+
+/// Fills the key columns of one ledger's batches (all of one submission and
+/// kind, in the order read): keys need the whole ledger, while batches are
+/// closed every [`crate::ingest`] chunk of rows.
+pub fn fill_keys(kind: Kind, batches: &mut [RecordBatch]) -> Result<()> {
+    if !ledger::keys::is_compared(kind) || batches.is_empty() {
+        return Ok(());
+    }
+    use arrow::array::{Array, AsArray};
+    let text = |b: &RecordBatch, name: &str| -> arrow::array::StringArray {
+        b.column_by_name(name)
+            .expect("a kind table's column")
+            .as_string::<i32>()
+            .clone()
+    };
+    let sheets: Vec<_> = batches.iter().map(|b| text(b, "source_sheet")).collect();
+    let seqs: Vec<_> = batches.iter().map(|b| text(b, "seq")).collect();
+    let titles: Vec<_> = batches.iter().map(|b| text(b, kind.required())).collect();
+    let rows: Vec<_> = batches
+        .iter()
+        .map(|b| {
+            b.column_by_name("source_row")
+                .expect("source_row")
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .clone()
+        })
+        .collect();
+    fn opt(a: &arrow::array::StringArray, i: usize) -> Option<&str> {
+        (!a.is_null(i)).then(|| a.value(i))
+    }
+    let mut key_rows = Vec::new();
+    for (bi, b) in batches.iter().enumerate() {
+        for i in 0..b.num_rows() {
+            key_rows.push(ledger::keys::KeyRow {
+                sheet: sheets[bi].value(i),
+                row: rows[bi].value(i),
+                seq: opt(&seqs[bi], i),
+                title: opt(&titles[bi], i),
+            });
+        }
+    }
+    let keys = ledger::keys::keys(&key_rows);
+    drop(key_rows);
+    let mut at = 0;
+    for b in batches.iter_mut() {
+        let n = b.num_rows();
+        let schema = b.schema();
+        let mut columns = b.columns().to_vec();
+        let index = |name: &str| schema.index_of(name).expect("a key column");
+        columns[index("title_key")] = Arc::new(arrow::array::StringArray::from_iter_values(
+            &keys.title_key[at..at + n],
+        ));
+        columns[index("title_repeats")] = Arc::new(arrow::array::BooleanArray::from(
+            keys.title_repeats[at..at + n].to_vec(),
+        ));
+        columns[index("is_numbered")] =
+            Arc::new(arrow::array::BooleanArray::from(vec![keys.is_numbered; n]));
+        *b = RecordBatch::try_new(schema, columns)?;
+        at += n;
+    }
+    Ok(())
 }
 
 /// The rows of one submission of one kind.
@@ -194,6 +285,13 @@ impl KindBatchBuilder {
         columns.push(Arc::new(self.source_row.finish()));
         columns.push(Arc::new(self.source_cell.finish()));
         columns.extend(self.columns.iter_mut().map(ColumnBuilder::finish));
+        if ledger::keys::is_compared(self.kind) {
+            // Filled by `fill_keys` once the whole ledger is read.
+            let rows = self.rows;
+            columns.push(arrow::array::new_null_array(&DataType::Utf8, rows));
+            columns.push(arrow::array::new_null_array(&DataType::Boolean, rows));
+            columns.push(arrow::array::new_null_array(&DataType::Boolean, rows));
+        }
         self.rows = 0;
         Ok(RecordBatch::try_new(kind_schema(self.kind), columns)?)
     }

@@ -1,5 +1,6 @@
 //! Ledger kinds, their canonical columns and the typed rows read from them.
 
+pub mod keys;
 pub mod kinds;
 
 use chrono::NaiveDate;

@@ -316,6 +316,11 @@ fn raw_doc(name: &str) -> ModelDoc {
                     );
                 }
             }
+            if crate::ledger::keys::is_compared(kind) {
+                for (n, zh, en) in crate::lake::schema::KEY_DOC {
+                    push(n, zh, en);
+                }
+            }
             (
                 format!(
                     "{}：every row ever accepted, history included (lake/{}).",

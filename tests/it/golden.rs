@@ -1,6 +1,7 @@
 //! The code of today builds the same lake and the same figures as the code
 //! that wrote `tests/golden/digests.csv` (before issue 17's restructuring,
-//! then again at issue 19's intended changes; see `tests/golden/digests.sh`):
+//! then again at issue 19's intended changes and its new sample generator;
+//! see `tests/golden/digests.sh`):
 //! every raw table and model of the province sample and of a national sample
 //! quarter, row for row (md5 of the sorted rows).
 
