@@ -636,7 +636,10 @@ impl<'a> ArrowRows<'a> {
             return Err(e);
         }
         // A file holds at most one ledger of each kind: its batches together.
-        for kind in Kind::ALL {
+        for kind in Kind::ALL
+            .into_iter()
+            .filter(|k| crate::ledger::keys::is_compared(*k))
+        {
             let mut batches: Vec<_> = self
                 .done
                 .iter()
