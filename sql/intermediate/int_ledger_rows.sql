@@ -3,8 +3,11 @@
 --   compares: which row is which between two ledgers (可核实). Ledgers in no pair are left out:
 --   normalising every title of a national quarter that has nothing to compare doubled the build.
 -- grain: one row per ledger row (submission_id, kind, source_sheet, source_row).
--- Narrow on purpose: only what matching and comparing need (the texts stay in the raw tables,
--- read by mart_ledger_changes for the rows that changed).
+-- materialized: view
+-- A view: mart_ledger_changes is its one reader, and writing its 3.7 million rows of four
+-- national quarters as a table took longer than the mart itself. Narrow on purpose: only what
+-- matching and comparing need (the texts stay in the raw tables, read by mart_ledger_changes for
+-- the rows that changed, through raw_rowid).
 -- The keys (title_key, title_repeats, is_numbered) are computed once per ledger at ingest
 -- (src/ledger/keys.rs) and kept in the lake; rows of parts written before that are keyed here by
 -- the same rule (a test holds the two to the same keys).
@@ -21,6 +24,7 @@
 --   period 周期 / the ledger's period
 --   source_sheet 工作表 / sheet name
 --   source_row 行号 / 1-based Excel row
+--   raw_rowid 原始表行号 / the row's rowid in raw_<kind> of this warehouse (finds its texts)
 --   seq 序号 / the row's number as written
 --   title_key 标题键 / normalised title, then # and its occurrence within the ledger (…#1, …#2)
 --   title_repeats 标题重复 / the normalised title occurs more than once in this ledger
@@ -36,37 +40,37 @@ with accepted as (
     select new_submission_id, kind from int_ledger_pairs
 ),
 
-unioned as (
+-- Inlined at each use (not materialized): rows keyed at ingest need no title, and
+-- materializing the union carried every title of the lake through the build.
+unioned as not materialized (
     select
-        submission_id, 'tasks' as kind, region_code, period, source_sheet, source_row, source_cell,
-        seq, task as title, deadline_on, deadline_text, status, status_text, is_major, remarks,
+        submission_id, 'tasks' as kind, region_code, period, source_sheet, source_row,
+        rowid as raw_rowid, seq, task as title, deadline_on, status, is_major,
         coalesce(status = 'done', false) as is_finished,
         title_key, title_repeats, is_numbered
     from raw_tasks
     union all
     select
-        submission_id, 'rectifications', region_code, period, source_sheet, source_row, source_cell,
-        seq, problem, deadline_on, deadline_text, status, status_text, null, remarks,
-        coalesce(status = 'done', false),
+        submission_id, 'rectifications', region_code, period, source_sheet, source_row,
+        rowid, seq, problem, deadline_on, status, null, coalesce(status = 'done', false),
         title_key, title_repeats, is_numbered
     from raw_rectifications
     union all
     select
-        submission_id, 'plans', region_code, period, source_sheet, source_row, source_cell,
-        seq, plan, null, null, null, null, null, remarks,
-        closed_on is not null,
+        submission_id, 'plans', region_code, period, source_sheet, source_row,
+        rowid, seq, plan, null, null, null, closed_on is not null,
         title_key, title_repeats, is_numbered
     from raw_plans
     union all
     select
-        submission_id, 'pilots', region_code, period, source_sheet, source_row, source_cell,
-        seq, pilot, null, null, status, null, null, remarks,
+        submission_id, 'pilots', region_code, period, source_sheet, source_row,
+        rowid, seq, pilot, null, status, null,
         coalesce(status in ('completed', 'exited'), false) or ended_on is not null,
         title_key, title_repeats, is_numbered
     from raw_pilots
 ),
 
-rows as (
+rows as not materialized (
     select unioned.*
     from unioned
     inner join accepted
@@ -114,7 +118,7 @@ counted as (
 
 keyed_here as (
     select
-        counted.* exclude (title_norm, occurrence, title_repeats),
+        counted.* exclude (title, title_norm, occurrence, title_repeats),
         counted.title_norm || '#' || counted.occurrence as title_key,
         counted.title_repeats,
         numbering.is_numbered
@@ -124,7 +128,7 @@ keyed_here as (
 ),
 
 keyed as (
-    select * from rows where title_key is not null
+    select * exclude (title) from rows where title_key is not null
     union all by name
     select * from keyed_here
 )
@@ -136,6 +140,7 @@ select
     period,
     source_sheet,
     source_row,
+    raw_rowid,
     seq,
     title_key,
     title_repeats,

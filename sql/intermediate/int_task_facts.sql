@@ -8,6 +8,8 @@
 --   source_sheet 工作表 / sheet name
 --   source_row 行号 / 1-based Excel row
 --   source_cell 单元格 / A1 reference of the task cell
+--   domain 改革领域 / the row's reform domain as written (null when blank); kept here so the
+--     by-domain report need not join every task row back to its ledger
 --   tasks_due 是否到期 / deadline_on ≤ E
 --   due_done 到期已完成 / due and status done
 --   on_time_done 按期完成 / due, done, and completed_on ≤ deadline_on
@@ -31,6 +33,7 @@ flags as (
         tasks.source_sheet,
         tasks.source_row,
         tasks.source_cell,
+        tasks.domain,
         coalesce(tasks.deadline_on <= periods.period_end, false) as is_due,
         coalesce(tasks.status = 'done', false) as is_done,
         coalesce(tasks.completed_on <= tasks.deadline_on, false) as is_done_by_deadline,
@@ -51,6 +54,7 @@ select
     source_sheet,
     source_row,
     source_cell,
+    domain,
     is_due as tasks_due,
     is_due and is_done as due_done,
     is_due and is_done and is_done_by_deadline as on_time_done,

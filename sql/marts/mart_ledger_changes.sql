@@ -35,21 +35,25 @@
 --   new_submission_id 新报送编号 / the newer ledger's submission
 --   ambiguous 匹配存疑 / matched by a title that repeats in either ledger (paired in row order)
 --   has_note 有备注说明 / the newer row's remarks are not empty (an explained change)
--- Rows are matched and compared on int_ledger_rows' narrow columns; the texts (title, deadline
--- and status as written, remarks, cell) are read from the raw tables for the changed rows only:
--- carrying them through the join of every row cost most of a four-quarter national build.
-with rows as (
-    select * from int_ledger_rows
-),
-
-numbering as (
+-- Rows are matched and compared on int_ledger_rows' narrow columns, each pair of ledgers named by
+-- a narrow pair_id; the texts (title, deadline and status as written, remarks, cell) are read from
+-- the raw tables for the changed rows only, by rowid: carrying them through the join of every
+-- row cost most of a four-quarter national build, and a join on (submission, sheet, row) built
+-- its hash table over every raw row.
+-- int_ledger_rows is a view, inlined at each of its three uses here; for parts written before
+-- the keys were kept that keys their rows three times (a lake written since keys them at
+-- ingest). Not `as materialized`: DuckDB 2.0 stopped that on four national quarters with an
+-- internal error ("dict-surviving cache: global dictionary column … changed identity").
+with numbering as (
     select distinct submission_id, kind, is_numbered
-    from rows
+    from int_ledger_rows
 ),
 
 pairs as (
-    -- Rows match on seq only when both ledgers are numbered (int_ledger_rows).
+    -- Rows match on seq only when both ledgers are numbered (int_ledger_rows). pair_id is a
+    -- narrow join key for the pair's rows.
     select
+        row_number() over () as pair_id,
         int_ledger_pairs.*,
         coalesce(old_numbering.is_numbered and new_numbering.is_numbered, false) as by_seq
     from int_ledger_pairs
@@ -66,67 +70,67 @@ files as (
     from stg_submissions
 ),
 
-old_sides as (
+-- Each ledger's rows once per pair it is a side of, with only what matching and comparing need.
+old_rows as (
     select
-        pairs.new_submission_id as pair_new,
-        pairs.kind as pair_kind,
-        pairs.comparison as pair_comparison,
+        pairs.pair_id,
         case when pairs.by_seq then rows.seq else rows.title_key end as match_key,
-        rows.*
+        rows.source_sheet as old_sheet,
+        rows.source_row as old_row,
+        rows.raw_rowid as old_rowid,
+        rows.seq as old_seq,
+        rows.title_key as old_title_key,
+        rows.title_repeats as old_repeats,
+        rows.deadline_on as old_deadline_on,
+        rows.status as old_status,
+        rows.is_major as old_is_major,
+        rows.is_finished as old_is_finished
     from pairs
-    inner join rows
+    inner join int_ledger_rows as rows
         on rows.submission_id = pairs.old_submission_id
         and rows.kind = pairs.kind
 ),
 
-new_sides as (
+new_rows as (
     select
-        pairs.new_submission_id as pair_new,
-        pairs.kind as pair_kind,
-        pairs.comparison as pair_comparison,
+        pairs.pair_id,
         case when pairs.by_seq then rows.seq else rows.title_key end as match_key,
-        rows.*
+        rows.source_sheet as new_sheet,
+        rows.source_row as new_row,
+        rows.raw_rowid as new_rowid,
+        rows.seq as new_seq,
+        rows.title_key as new_title_key,
+        rows.title_repeats as new_repeats,
+        rows.deadline_on as new_deadline_on,
+        rows.status as new_status,
+        rows.is_major as new_is_major
     from pairs
-    inner join rows
+    inner join int_ledger_rows as rows
         on rows.submission_id = pairs.new_submission_id
         and rows.kind = pairs.kind
 ),
 
 matched as (
     select
-        coalesce(old_rows.pair_new, new_rows.pair_new) as pair_new,
-        coalesce(old_rows.pair_kind, new_rows.pair_kind) as pair_kind,
-        coalesce(old_rows.pair_comparison, new_rows.pair_comparison) as pair_comparison,
-        old_rows.submission_id as old_submission_id,
-        old_rows.source_sheet as old_sheet,
-        old_rows.source_row as old_row,
-        old_rows.seq as old_seq,
-        old_rows.title_key as old_title_key,
-        old_rows.title_repeats as old_repeats,
-        old_rows.deadline_on as old_deadline_on,
-        old_rows.status as old_status,
-        old_rows.is_major as old_is_major,
-        old_rows.is_finished as old_is_finished,
-        new_rows.submission_id as new_submission_id,
-        new_rows.source_sheet as new_sheet,
-        new_rows.source_row as new_row,
-        new_rows.seq as new_seq,
-        new_rows.title_key as new_title_key,
-        new_rows.title_repeats as new_repeats,
-        new_rows.deadline_on as new_deadline_on,
-        new_rows.status as new_status,
-        new_rows.is_major as new_is_major
-    from old_sides as old_rows
-    full outer join new_sides as new_rows
-        on new_rows.pair_new = old_rows.pair_new
-        and new_rows.pair_kind = old_rows.pair_kind
-        and new_rows.pair_comparison = old_rows.pair_comparison
+        coalesce(old_rows.pair_id, new_rows.pair_id) as pair_id,
+        old_rows.pair_id is not null as has_old,
+        new_rows.pair_id is not null as has_new,
+        old_rows.* exclude (pair_id, match_key),
+        new_rows.* exclude (pair_id, match_key)
+    from old_rows
+    full outer join new_rows
+        on new_rows.pair_id = old_rows.pair_id
         and new_rows.match_key = old_rows.match_key
 ),
 
 described as (
     select
-        matched.*,
+        matched.* exclude (has_old, has_new),
+        case when matched.has_old then pairs.old_submission_id end as old_submission_id,
+        case when matched.has_new then pairs.new_submission_id end as new_submission_id,
+        pairs.new_submission_id as pair_new,
+        pairs.kind as pair_kind,
+        pairs.comparison as pair_comparison,
         pairs.period,
         pairs.region_code,
         pairs.old_submission_id as pair_old,
@@ -134,9 +138,7 @@ described as (
         coalesce(matched.old_repeats, false) or coalesce(matched.new_repeats, false) as ambiguous
     from matched
     inner join pairs
-        on pairs.new_submission_id = matched.pair_new
-        and pairs.kind = matched.pair_kind
-        and pairs.comparison = matched.pair_comparison
+        using (pair_id)
 ),
 
 -- value_from says which texts old_value and new_value are, once the texts are read.
@@ -245,42 +247,34 @@ changes as (
     select * from in_resubmission
 ),
 
--- The texts of the rows that changed, as the ledgers wrote them.
+-- The texts of the rows that changed, as the ledgers wrote them (raw_rowid finds them).
 changed_rows as (
-    select old_submission_id as submission_id, pair_kind as kind, old_sheet as source_sheet,
-        old_row as source_row
+    select pair_kind as kind, old_rowid as raw_rowid
     from changes
-    where old_submission_id is not null
+    where old_rowid is not null
     union
-    select new_submission_id, pair_kind, new_sheet, new_row
+    select pair_kind, new_rowid
     from changes
-    where new_submission_id is not null
+    where new_rowid is not null
 ),
 
 texts as (
-    select submission_id, 'tasks' as kind, source_sheet, source_row, source_cell,
-        task as title, deadline_text, status_text, remarks
+    select 'tasks' as kind, rowid as raw_rowid, source_cell, task as title, deadline_text,
+        status_text, remarks
     from raw_tasks
-    semi join (select * from changed_rows where kind = 'tasks') as changed
-        using (submission_id, source_sheet, source_row)
+    where rowid in (select raw_rowid from changed_rows where kind = 'tasks')
     union all
-    select submission_id, 'rectifications', source_sheet, source_row, source_cell,
-        problem, deadline_text, status_text, remarks
+    select 'rectifications', rowid, source_cell, problem, deadline_text, status_text, remarks
     from raw_rectifications
-    semi join (select * from changed_rows where kind = 'rectifications') as changed
-        using (submission_id, source_sheet, source_row)
+    where rowid in (select raw_rowid from changed_rows where kind = 'rectifications')
     union all
-    select submission_id, 'plans', source_sheet, source_row, source_cell,
-        plan, null, null, remarks
+    select 'plans', rowid, source_cell, plan, null, null, remarks
     from raw_plans
-    semi join (select * from changed_rows where kind = 'plans') as changed
-        using (submission_id, source_sheet, source_row)
+    where rowid in (select raw_rowid from changed_rows where kind = 'plans')
     union all
-    select submission_id, 'pilots', source_sheet, source_row, source_cell,
-        pilot, null, null, remarks
+    select 'pilots', rowid, source_cell, pilot, null, null, remarks
     from raw_pilots
-    semi join (select * from changed_rows where kind = 'pilots') as changed
-        using (submission_id, source_sheet, source_row)
+    where rowid in (select raw_rowid from changed_rows where kind = 'pilots')
 )
 
 select
@@ -327,15 +321,11 @@ select
     coalesce(trim(new_texts.remarks) <> '', false) as has_note
 from changes
 left join texts as old_texts
-    on old_texts.submission_id = changes.old_submission_id
-    and old_texts.kind = changes.pair_kind
-    and old_texts.source_sheet = changes.old_sheet
-    and old_texts.source_row = changes.old_row
+    on old_texts.kind = changes.pair_kind
+    and old_texts.raw_rowid = changes.old_rowid
 left join texts as new_texts
-    on new_texts.submission_id = changes.new_submission_id
-    and new_texts.kind = changes.pair_kind
-    and new_texts.source_sheet = changes.new_sheet
-    and new_texts.source_row = changes.new_row
+    on new_texts.kind = changes.pair_kind
+    and new_texts.raw_rowid = changes.new_rowid
 left join files as old_files
     on old_files.submission_id = changes.old_submission_id
 left join files as new_files

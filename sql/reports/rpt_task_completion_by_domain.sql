@@ -15,10 +15,6 @@ with facts as (
     select * from int_task_facts
 ),
 
-tasks as (
-    select * from stg_tasks
-),
-
 valid_units as (
     select * from int_scope_units
     where scope_code = unit_code
@@ -27,15 +23,13 @@ valid_units as (
 counted as (
     select
         facts.period,
-        coalesce(tasks.domain, '（未分领域）') as domain,
+        coalesce(facts.domain, '（未分领域）') as domain,
         count(*) as tasks_total,
         count_if(facts.tasks_due) as tasks_due,
         count_if(facts.due_done) as due_done,
         count_if(facts.due_done) / nullif(count_if(facts.tasks_due), 0) as completion_rate,
         count_if(facts.overdue_open) as overdue_open
     from facts
-    inner join tasks
-        using (submission_id, source_sheet, source_row)
     inner join valid_units
         on valid_units.period = facts.period
         and valid_units.unit_code = facts.region_code

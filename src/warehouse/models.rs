@@ -50,6 +50,21 @@ macro_rules! model {
     };
 }
 
+impl Model {
+    /// Whether the model is built as a view rather than a table: staging
+    /// always (DESIGN §7), and any model whose header says
+    /// `-- materialized: view` — one read by a single model, where a table
+    /// would cost a write of every row for nothing (dbt's materializations).
+    pub fn is_view(&self) -> bool {
+        self.layer == Layer::Staging
+            || self
+                .sql
+                .lines()
+                .take_while(|l| l.starts_with("--"))
+                .any(|l| l.trim() == "-- materialized: view")
+    }
+}
+
 /// Every shipped model: `sql/<layer>/<name>.sql`.
 pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Staging, "staging", "stg_roster"),
@@ -264,6 +279,33 @@ pub fn mentions(sql: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_is_a_view_when_staging_or_its_header_says_so() {
+        let model = |layer, sql: &str| Model {
+            layer,
+            name: "m".into(),
+            sql: sql.into(),
+            path: None,
+        };
+        assert!(model(Layer::Staging, "select 1").is_view());
+        assert!(!model(Layer::Intermediate, "-- grain: x\nselect 1").is_view());
+        assert!(
+            model(
+                Layer::Intermediate,
+                "-- grain: x\n-- materialized: view\nselect 1"
+            )
+            .is_view()
+        );
+        // Only the header counts: the words later in the SQL do not.
+        assert!(!model(Layer::Marts, "-- grain: x\nselect 1\n-- materialized: view").is_view());
+        let shipped: Vec<String> = shipped()
+            .into_iter()
+            .filter(|m| m.layer != Layer::Staging && m.is_view())
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(shipped, ["int_ledger_rows"]);
+    }
 
     #[test]
     fn every_sql_file_is_shipped() {

@@ -17,7 +17,9 @@
 # mart_*), and only the roster and config tables kept their digests. Then the
 # lake tables of tasks, rectifications, plans and pilots gained the row keys
 # computed at ingest (title_key, title_repeats, is_numbered): raw_ and stg_ of
-# those four moved, every int_ and mart_ table kept its digest. The test
+# those four moved, every int_ and mart_ table kept its digest. Then
+# int_task_facts gained `domain` (so the by-domain report joins no task row
+# back to its ledger): int_task_facts alone moved. The test
 # `golden::the_restructured_code_builds_the_same_lake_and_marts` runs the same
 # steps with the code of today and compares. A change that means to change
 # figures rewrites the file and says which tables moved and why. Run ids, run records and receipt-free times are not in them:
