@@ -578,7 +578,149 @@ fn one_sheet_of_each_kind() -> R {
             &[N(2.0), T("医疗卫生改革"), N(10.0), T("8"), E, N(2.0), E],
         ],
     )?;
+    let ws = wb.add_worksheet().set_name("会议台账")?;
+    write_rows(
+        ws,
+        0,
+        &[
+            &[
+                T("序号"),
+                T("会议名称"),
+                T("召开时间"),
+                T("会议类型"),
+                T("会议议题"),
+                T("听取汇报"),
+            ],
+            &[
+                N(1.0),
+                T("县委全面深化改革委员会"),
+                D(2024, 4, 18),
+                T("全体会议"),
+                T("听取一季度改革进展"),
+                T("经济体制改革专项小组汇报、社会民生改革专项小组汇报"),
+            ],
+        ],
+    )?;
+    let ws = wb.add_worksheet().set_name("改革宣传台账")?;
+    write_rows(
+        ws,
+        0,
+        &[
+            &[
+                T("序号"),
+                T("宣传活动"),
+                T("宣传形式"),
+                T("发布时间"),
+                T("刊发媒体"),
+                T("宣传主题"),
+            ],
+            &[
+                N(1.0),
+                T("中江县全面深化改革新闻发布会"),
+                T("新闻发布会"),
+                D(2024, 5, 9),
+                T("四川日报"),
+                T("改革成效"),
+            ],
+        ],
+    )?;
+    let ws = wb.add_worksheet().set_name("改革典型案例")?;
+    write_rows(
+        ws,
+        0,
+        &[
+            &[
+                T("序号"),
+                T("案例名称"),
+                T("案例单位"),
+                T("案例来源"),
+                T("所属试点"),
+                T("推广层级"),
+                T("认定时间"),
+            ],
+            &[
+                N(1.0),
+                T("宅基地“三权分置”激活闲置农房"),
+                T("凯江镇"),
+                T("试点"),
+                T("农村宅基地制度改革试点"),
+                T("省级"),
+                D(2024, 6, 3),
+            ],
+        ],
+    )?;
     save(&mut wb, "one_sheet_of_each_kind.xlsx")
+}
+
+/// A meetings ledger as offices keep them: a title, a 填报单位 line, a
+/// two-row header (会议情况 merged over 召开时间 and 会议类型), each body's
+/// name merged down over its meetings, dates typed as text, a notes footer.
+fn meetings_two_row_header_merged_bodies() -> R {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1")?;
+    let plain = Format::new();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        5,
+        "中江县2024年上半年深化改革议事机构会议台账",
+        &plain,
+    )?;
+    ws.merge_range(1, 0, 1, 5, "填报单位：中共中江县委改革办（盖章）", &plain)?;
+    ws.merge_range(2, 0, 3, 0, "序号", &plain)?;
+    ws.merge_range(2, 1, 3, 1, "议事机构", &plain)?;
+    ws.merge_range(2, 2, 2, 3, "会议情况", &plain)?;
+    ws.merge_range(2, 4, 3, 4, "主要议题", &plain)?;
+    ws.merge_range(2, 5, 3, 5, "备注", &plain)?;
+    write_rows(ws, 3, &[&[E, E, T("召开时间"), T("会议形式")]])?;
+    ws.merge_range(4, 1, 5, 1, "经济体制和生态文明体制改革专项小组", &plain)?;
+    ws.merge_range(6, 1, 8, 1, "社会体制改革专项小组", &plain)?;
+    write_rows(
+        ws,
+        4,
+        &[
+            &[
+                N(1.0),
+                E,
+                T("2024年1月23日"),
+                T("专题会议"),
+                T("研究国资国企改革"),
+            ],
+            &[
+                N(2.0),
+                E,
+                T("2024.4.16"),
+                T("专题会议"),
+                T("研究要素市场化配置改革"),
+            ],
+            &[
+                N(3.0),
+                E,
+                T("2024年2月"),
+                T("全体会议"),
+                T("审议年度工作要点"),
+                T("具体日期待核"),
+            ],
+            &[
+                N(4.0),
+                E,
+                D(2024, 3, 28),
+                T("专题会议"),
+                T("研究医共体建设"),
+            ],
+            &[
+                N(5.0),
+                E,
+                E,
+                T("专题会议"),
+                T("研究养老服务改革"),
+                T("会议时间未填"),
+            ],
+        ],
+    )?;
+    write_rows(ws, 10, &[&[T("注：会议时间以会议纪要印发时间为准。")]])?;
+    save(&mut wb, "meetings_two_row_header_merged_bodies.xlsx")
 }
 
 fn main() -> R {
@@ -590,5 +732,6 @@ fn main() -> R {
     bad_rows()?;
     lead_tagged_in_units()?;
     no_ledger()?;
+    meetings_two_row_header_merged_bodies()?;
     Ok(())
 }

@@ -22,6 +22,7 @@ pub struct Config {
     pub expect: BTreeMap<String, Vec<String>>,
     pub limits: Limits,
     pub assessment: Assessment,
+    pub compliance: Compliance,
 }
 
 impl Default for Config {
@@ -38,6 +39,7 @@ impl Default for Config {
             )]),
             limits: Limits::default(),
             assessment: Assessment::default(),
+            compliance: Compliance::default(),
         }
     }
 }
@@ -63,6 +65,30 @@ impl Default for Assessment {
     }
 }
 
+/// `[compliance]`: the duties the meetings, publicity and cases ledgers
+/// show (mart_meeting_compliance, mart_publicity, mart_typical_cases).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Compliance {
+    /// Meetings a body must hold in a quarter (every 专项小组 meets at least
+    /// once a quarter).
+    pub meetings_per_quarter: u32,
+    /// Press conferences (新闻发布会) a unit must hold in a year.
+    pub press_conferences_per_year: u32,
+    /// Typical cases (典型案例) a unit must put forward in a year.
+    pub cases_per_year: u32,
+}
+
+impl Default for Compliance {
+    fn default() -> Self {
+        Compliance {
+            meetings_per_quarter: 1,
+            press_conferences_per_year: 1,
+            cases_per_year: 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scorecard {
@@ -79,6 +105,11 @@ impl Default for Scorecard {
             ("rectification", 15.0),
             ("pilots", 5.0),
             ("satisfaction", 20.0),
+            // The compliance indicators enter only when given a weight, so
+            // the scores of the first wave do not move.
+            ("meetings", 0.0),
+            ("publicity", 0.0),
+            ("cases", 0.0),
         ];
         Scorecard {
             weights: weights
@@ -205,7 +236,7 @@ impl Config {
                 "assessment.pass_score is a composite score from 0 to 100, not {score}"
             ));
         }
-        const INDICATORS: [&str; 7] = [
+        const INDICATORS: [&str; 10] = [
             "submission",
             "completion",
             "on_time",
@@ -213,6 +244,9 @@ impl Config {
             "rectification",
             "pilots",
             "satisfaction",
+            "meetings",
+            "publicity",
+            "cases",
         ];
         for (name, w) in &self.scorecard.weights {
             if !INDICATORS.contains(&name.as_str()) {

@@ -1041,7 +1041,182 @@ fn task_ledger(
     if every_kind {
         other_kinds(seed, &mut wb, unit, plan, rng)?;
     }
+    compliance_kinds(seed, &mut wb, unit, plan)?;
     wb.save_to_buffer()
+}
+
+/// A sheet each of meetings, publicity and typical cases: what the unit's
+/// bodies, its propaganda department and its pilots did in the quarter.
+/// About one 专项小组 in twelve misses a quarter, one unit in eight holds no
+/// press conference all year, and a case comes from a pilot or from below.
+fn compliance_kinds(
+    seed: u64,
+    wb: &mut Workbook,
+    unit: &SampleUnit,
+    plan: &Plan,
+) -> std::result::Result<(), XlsxError> {
+    let year = plan.period.year() as u16;
+    let q = quarter_of(plan.period) as u8;
+    let stable = |parts: &[u64]| {
+        let mut key = vec![seed, plan.unit as u64, u64::from(year)];
+        key.extend_from_slice(parts);
+        Rng::of(seed, &key)
+    };
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let party = if unit.level == "city" {
+        "市委"
+    } else {
+        "县委"
+    };
+    // A day of the quarter's months, from the draw.
+    let day_in_quarter = |r: &mut Rng| -> std::result::Result<ExcelDateTime, XlsxError> {
+        ExcelDateTime::from_ymd(
+            year,
+            (q - 1) * 3 + 1 + r.below(3) as u8,
+            1 + r.below(28) as u8,
+        )
+    };
+
+    let ws = wb.add_worksheet().set_name("会议台账")?;
+    let head = [
+        "序号",
+        "会议名称",
+        "召开时间",
+        "会议类型",
+        "会议议题",
+        "听取汇报",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let bodies = [
+        format!("{party}全面深化改革委员会"),
+        "经济体制和生态文明体制改革专项小组".to_string(),
+        "民主法制领域改革专项小组".to_string(),
+        "社会体制改革专项小组".to_string(),
+    ];
+    let mut r = 1u32;
+    for (b, body) in bodies.iter().enumerate() {
+        let mut t = Rng::of(
+            seed,
+            &[
+                seed,
+                plan.unit as u64,
+                u64::from(year),
+                40,
+                b as u64,
+                u64::from(q),
+            ],
+        );
+        // The leading body always meets; a group misses a quarter now and then.
+        if b > 0 && t.below(12) == 0 {
+            continue;
+        }
+        ws.write_number(r, 0, f64::from(r))?;
+        ws.write_string(r, 1, body)?;
+        ws.write_date_with_format(r, 2, &day_in_quarter(&mut t)?, &date)?;
+        ws.write_string(
+            r,
+            3,
+            if b == 0 {
+                "全体会议"
+            } else {
+                "专题会议"
+            },
+        )?;
+        ws.write_string(r, 4, "研究部署本季度改革重点任务")?;
+        if b == 0 {
+            ws.write_string(
+                r,
+                5,
+                "经济体制改革专项小组工作汇报、民主法制领域改革专项小组工作汇报",
+            )?;
+        }
+        r += 1;
+    }
+
+    let ws = wb.add_worksheet().set_name("改革宣传台账")?;
+    for (c, h) in [
+        "序号",
+        "宣传活动",
+        "宣传形式",
+        "发布时间",
+        "刊发媒体",
+        "宣传主题",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut year_draw = stable(&[50]);
+    // The quarter of the year's press conference; 0 = none this year.
+    let press_quarter = if year_draw.below(8) == 0 {
+        0
+    } else {
+        1 + year_draw.below(4) as u8
+    };
+    let mut r = 1u32;
+    let mut t = stable(&[51, u64::from(q)]);
+    if press_quarter == q {
+        ws.write_number(r, 0, f64::from(r))?;
+        ws.write_string(r, 1, format!("{}全面深化改革工作新闻发布会", unit.name))?;
+        ws.write_string(r, 2, "新闻发布会")?;
+        ws.write_date_with_format(r, 3, &day_in_quarter(&mut t)?, &date)?;
+        ws.write_string(r, 4, "四川日报")?;
+        ws.write_string(r, 5, "改革成效")?;
+        r += 1;
+    }
+    ws.write_number(r, 0, f64::from(r))?;
+    ws.write_string(
+        r,
+        1,
+        format!("“改革在{}”{}季度专栏", unit.name, quarter_zh(plan.period)),
+    )?;
+    ws.write_string(r, 2, ["媒体专栏", "专题报道"][t.below(2)])?;
+    ws.write_date_with_format(r, 3, &day_in_quarter(&mut t)?, &date)?;
+    ws.write_string(r, 4, ["四川日报", "四川电视台", "川观新闻"][t.below(3)])?;
+    ws.write_string(r, 5, "基层改革实践")?;
+
+    // A unit with no case in the quarter sends no cases sheet (an empty one
+    // would be refused as a ledger with no rows).
+    let mut t = stable(&[60, u64::from(q)]);
+    if t.below(3) == 0 {
+        let ws = wb.add_worksheet().set_name("改革典型案例")?;
+        for (c, h) in [
+            "序号",
+            "案例名称",
+            "案例单位",
+            "案例来源",
+            "所属试点",
+            "推广层级",
+            "认定时间",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(0, c as u16, *h)?;
+        }
+        let from_pilot = t.chance(50);
+        ws.write_number(1, 0, 1.0)?;
+        ws.write_string(
+            1,
+            1,
+            if from_pilot {
+                format!("{}以宅基地改革激活乡村资源", unit.name)
+            } else {
+                format!("{}“一窗通办”便民服务", unit.name)
+            },
+        )?;
+        ws.write_string(1, 2, format!("{}政务服务中心", unit.name))?;
+        ws.write_string(1, 3, if from_pilot { "试点" } else { "基层" })?;
+        if from_pilot {
+            ws.write_string(1, 4, "农村宅基地制度改革试点")?;
+        }
+        ws.write_string(1, 5, ["省级", "市级", "国家级"][t.below(3)])?;
+        ws.write_date_with_format(1, 6, &day_in_quarter(&mut t)?, &date)?;
+    }
+    Ok(())
 }
 
 /// A sheet each of rectifications, pilots, plans and satisfaction, with the

@@ -35,6 +35,19 @@ pub fn example_row(kind: Kind) -> Vec<&'static str> {
             (_, "output_form") => "实施方案",
             (_, "deadline_text") => "2024年6月底前",
             (Kind::Pilots, "status") => "试点中",
+            (Kind::Cases, "source") => "试点",
+            (Kind::Meetings, "body") => "经济体制改革专项小组",
+            (Kind::Meetings, "meeting_kind") => "专题会议",
+            (Kind::Meetings, "topics") => "研究国资国企改革",
+            (Kind::Meetings, "reports_heard") => "县国资局工作汇报",
+            (Kind::Meetings, "attendee_level") => "县委书记",
+            (Kind::Publicity, "event") => "全面深化改革新闻发布会",
+            (Kind::Publicity, "event_kind") => "新闻发布会",
+            (Kind::Publicity, "outlet") => "四川日报",
+            (Kind::Publicity, "topic") => "改革成效",
+            (Kind::Cases, "case_name") => "宅基地“三权分置”激活闲置农房",
+            (Kind::Cases, "unit") => "凯江镇",
+            (Kind::Cases, "recognised_level") => "省级",
             (_, "status_text") => "推进中",
             (_, "progress") => "已完成方案起草",
             (_, "source") => "省委巡视",
@@ -101,8 +114,11 @@ pub fn workbook(kind: Kind, rows: &[Vec<&str>]) -> Result<Vec<u8>, XlsxError> {
         let list: Option<Vec<&str>> = match spec.ty {
             ColType::Status => Some(vec!["已完成", "推进中", "未启动", "滞后", "长期坚持"]),
             ColType::Bool => Some(vec!["是", "否"]),
-            ColType::Enum(_) if spec.name == "pilot_level" => {
+            ColType::Enum(_) if matches!(spec.name, "pilot_level" | "recognised_level") => {
                 Some(vec!["国家级", "省级", "市级", "县级"])
+            }
+            ColType::Enum(_) if spec.name == "event_kind" => {
+                Some(vec!["新闻发布会", "媒体专栏", "专题报道", "其他"])
             }
             ColType::Enum(words) => Some(words.iter().map(|(w, _)| *w).collect()),
             _ => None,

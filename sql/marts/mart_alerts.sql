@@ -5,7 +5,7 @@
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 单位代码 / the unit named
---   scope_level 单位层级 / city or county
+--   scope_level 单位层级 / city or county (province too for group_did_not_meet)
 --   alert 预警类型 / missing_submission, overdue_major_task, rectification_overdue,
 --     pilot_overterm, low_satisfaction, bottom_rank; the supervision loop's issued_before_review
 --     (a plan issued without or before its review), plan_closable_not_closed,
@@ -14,7 +14,10 @@
 --     below_pass_score (composite score under [assessment] pass_score); from
 --     mart_ledger_changes, deadline_pushed_back (a deadline later than last period's, with no
 --     remarks) and row_vanished (an unfinished task or rectification item gone from this
---     period's ledger); their source_ref is the newer cell, or the older one for row_vanished
+--     period's ledger); their source_ref is the newer cell, or the older one for row_vanished;
+--     group_did_not_meet (a 专项小组 of a unit, the province's included, that held fewer than
+--     [compliance] meetings_per_quarter meetings in the quarter; mart_meeting_compliance), its
+--     source_ref the body's latest meeting before, if any
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
 with units as (
@@ -30,7 +33,10 @@ kind_names as (
             ('rectifications', '督察整改台账'),
             ('pilots', '改革试点台账'),
             ('plans', '专项改革方案台账'),
-            ('satisfaction', '群众满意度测评')
+            ('satisfaction', '群众满意度测评'),
+            ('meetings', '会议台账'),
+            ('publicity', '改革宣传台账'),
+            ('cases', '改革典型案例')
     ) as k (kind, kind_zh)
 ),
 
@@ -276,6 +282,25 @@ row_vanished as (
         and changes.kind in ('tasks', 'rectifications')
 ),
 
+group_did_not_meet as (
+    -- The province's own groups count too: its 专项小组 are the ones the opinions name.
+    select
+        meetings.period,
+        meetings.scope_code,
+        meetings.scope_level,
+        'group_did_not_meet' as alert,
+        '专项小组本季度未召开会议：' || meetings.body
+        || '（' || meetings.meetings || '次，要求至少' || config.meetings_per_quarter || '次；最近一次：'
+        || coalesce(cast(meetings.last_held_on as varchar), '无') || '）' as detail,
+        meetings.source_ref
+    from mart_meeting_compliance as meetings
+    inner join int_scopes as scopes
+        on scopes.period = meetings.period
+        and scopes.scope_code = meetings.scope_code
+    cross join stg_config as config
+    where meetings.is_special_group and not meetings.quarter_met
+),
+
 bottom_rank as (
     select
         scorecard.period,
@@ -312,4 +337,6 @@ union all
 select * from deadline_pushed_back
 union all
 select * from row_vanished
+union all
+select * from group_did_not_meet
 order by period, alert, scope_code, source_ref

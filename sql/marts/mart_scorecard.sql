@@ -2,7 +2,9 @@
 -- grain: one row per (period, scope_code), for every county and city valid in the period (the
 --   province is not scored).
 -- An indicator that is NULL (nothing to measure) drops out, and its weight is spread over the
--- present ones by dividing by the present weights only.
+-- present ones by dividing by the present weights only. The three compliance indicators
+-- (meetings, publicity, cases) weigh 0 by default: give them a weight in [scorecard.weights] to let
+-- them count.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / city or county code
@@ -14,13 +16,22 @@
 --   rectification 整改完成 / mart_rectification.closure_rate
 --   pilots 试点按期 / 1 − mart_pilots.overterm_rate
 --   satisfaction 群众满意 / mart_satisfaction.score / 100
+--   meetings 会议制度 / share of the unit's own 专项小组 that met the quarter's minimum
+--     (mart_meeting_compliance; the unit's own bodies, not its counties'); NULL without groups
+--   publicity 改革宣传 / press conferences in the period's year ÷ [compliance]
+--     press_conferences_per_year, at most 1 (mart_publicity; 1 when the minimum is 0)
+--   cases 典型案例 / cases in the period's year ÷ [compliance] cases_per_year, at most 1
+--     (mart_typical_cases; 1 when the minimum is 0)
 --   weight_used 有效权重 / Σ wᵢ over the indicators that are not NULL ([scorecard.weights])
 --   composite_score 综合得分 / 100 × Σ wᵢxᵢ / Σ wᵢ over the indicators that are not NULL (NULL when all are)
 --   rank 排名 / rank() within (period, scope_level) by composite_score descending; ties share a
 --     rank and the next is skipped (1, 1, 3); NULL when the score is NULL
 with scopes as (
-    select * from int_scopes
-    where scope_level in ('city', 'county')
+    select int_scopes.*, int_periods.period_end
+    from int_scopes
+    inner join int_periods
+        using (period)
+    where int_scopes.scope_level in ('city', 'county')
 ),
 
 indicators as (
@@ -34,8 +45,21 @@ indicators as (
         ownership.ownership_rate as ownership,
         rectification.closure_rate as rectification,
         1 - pilots.overterm_rate as pilots,
-        satisfaction.score / 100 as satisfaction
+        satisfaction.score / 100 as satisfaction,
+        meetings.met_share as meetings,
+        -- least() skips NULLs: a unit with no row must stay NULL, not score 1.
+        case
+            when publicity.press_conferences is null then null
+            when config.press_conferences_per_year = 0 then 1.0
+            else least(publicity.press_conferences / config.press_conferences_per_year, 1.0)
+        end as publicity,
+        case
+            when cases.cases is null then null
+            when config.cases_per_year = 0 then 1.0
+            else least(cases.cases / config.cases_per_year, 1.0)
+        end as cases
     from scopes
+    cross join stg_config as config
     left join mart_submission_coverage as coverage
         on coverage.period = scopes.period
         and coverage.scope_code = scopes.scope_code
@@ -55,11 +79,26 @@ indicators as (
     left join mart_satisfaction as satisfaction
         on satisfaction.period = scopes.period
         and satisfaction.scope_code = scopes.scope_code
+    left join (
+        select period, scope_code, avg(cast(quarter_met as integer)) as met_share
+        from mart_meeting_compliance
+        where is_special_group
+        group by period, scope_code
+    ) as meetings
+        on meetings.period = scopes.period
+        and meetings.scope_code = scopes.scope_code
+    left join mart_publicity as publicity
+        on publicity.year = year(scopes.period_end)
+        and publicity.scope_code = scopes.scope_code
+    left join mart_typical_cases as cases
+        on cases.year = year(scopes.period_end)
+        and cases.scope_code = scopes.scope_code
 ),
 
 long as (
     unpivot indicators
-    on submission, completion, on_time, ownership, rectification, pilots, satisfaction
+    on submission, completion, on_time, ownership, rectification, pilots, satisfaction, meetings,
+        publicity, cases
     into name indicator value x
 ),
 

@@ -1,11 +1,12 @@
 -- mart_submission_coverage: who submitted each ledger kind, and on time (报送情况).
--- grain: one row per (period, scope_code, kind), for the five kinds, every county and city valid
---   in the period, and the province.
+-- grain: one row per (period, scope_code, kind), for the five kinds of the first wave and any kind
+--   [expect] lists, every county and city valid in the period, and the province.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
 --   scope_level 口径层级 / county, city or province
---   kind 台账类型 / tasks, rectifications, pilots, plans or satisfaction
+--   kind 台账类型 / tasks, rectifications, pilots, plans, satisfaction; meetings, publicity, cases
+--     when expected
 --   expected_units 应报单位数 / units in scope, valid in the period, whose level [expect] lists for the kind
 --   submitted_units 已报单位数 / expected units with at least one accepted submission of the kind (current or not)
 --   on_time_units 按时报送单位数 / expected units whose first accepted submission was received on or
@@ -23,8 +24,12 @@ expected as (
 ),
 
 kinds as (
+    -- The five kinds of the first wave always; meetings, publicity and cases when [expect] lists
+    -- them (a coverage of 0 of 0 for a ledger nobody is asked for says nothing).
     select kind
     from (values ('tasks'), ('rectifications'), ('pilots'), ('plans'), ('satisfaction')) as k (kind)
+    union
+    select kind from stg_config_expect
 ),
 
 counted as (

@@ -10,4 +10,8 @@
 --   pass_score 达标分数线 / [assessment] pass_score: a composite score below it is 不达标; NULL = unset
 --   recheck_days 复查周期天数 / [assessment] recheck_days: an overdue open rectification item needs a
 --     recheck within this many days up to E
+--   meetings_per_quarter 每季度最少会议数 / [compliance] meetings a body must hold in a quarter
+--   press_conferences_per_year 每年最少新闻发布会数 / [compliance] press conferences a unit must hold in
+--     a year
+--   cases_per_year 每年最少典型案例数 / [compliance] typical cases a unit must put forward in a year
 select * from raw_config

@@ -108,12 +108,28 @@ pub fn read_rows_into(
         .iter()
         .find(|b| specs[b.spec].name == "seq")
         .map(|b| b.col);
-    let required_ix = field_index(kind, specs[required].name).expect("required column is a field");
-    let required_col = header
-        .bindings
-        .iter()
-        .find(|b| b.spec == required)
-        .map_or(first_col, |b| b.col);
+    // (field, spec) of every column a row cannot be without, the title first.
+    let musts: Vec<(usize, usize)> = std::iter::once(required)
+        .chain(kind.also_required().iter().map(|name| {
+            specs
+                .iter()
+                .position(|s| s.name == *name)
+                .expect("an also-required column is a spec")
+        }))
+        .map(|spec| {
+            let field = field_index(kind, specs[spec].name).expect("required column is a field");
+            (field, spec)
+        })
+        .collect();
+    let bound_col = |spec: usize| {
+        header
+            .bindings
+            .iter()
+            .find(|b| b.spec == spec)
+            .map_or(first_col, |b| b.col)
+    };
+    // The title's cell names the row (source_cell).
+    let required_col = bound_col(required);
     let lead_ix = field_index(kind, "lead_unit");
     let row_width = crate::ledger::fields(kind).len();
     let mut read = CellReaders::new(rules, default_year);
@@ -206,8 +222,11 @@ pub fn read_rows_into(
             values[lead_ix] = Value::Text(lead.into());
         }
 
-        if values[required_ix] == Value::Null {
-            let col = required_col;
+        if let Some(&(_, missing)) = musts
+            .iter()
+            .find(|(field, _)| values[*field] == Value::Null)
+        {
+            let col = bound_col(missing);
             let row_text: Vec<String> = cells
                 .iter()
                 .map(|(c, v)| format!("{}={}", crate::a1::a1(row, *c), v.as_text()))
@@ -226,7 +245,7 @@ pub fn read_rows_into(
                 Issue::file(Severity::Error, Code::MissingCell, zh, en)
                     .in_sheet(sheet)
                     .at(row, col)
-                    .column(specs[required].name)
+                    .column(specs[missing].name)
                     .value(row_text.join("; ")),
             );
             out.issues.extend(row_issues);

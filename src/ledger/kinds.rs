@@ -15,15 +15,21 @@ pub enum Kind {
     Pilots,
     Plans,
     Satisfaction,
+    Meetings,
+    Publicity,
+    Cases,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Tasks,
         Kind::Rectifications,
         Kind::Pilots,
         Kind::Plans,
         Kind::Satisfaction,
+        Kind::Meetings,
+        Kind::Publicity,
+        Kind::Cases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +39,9 @@ impl Kind {
             Kind::Pilots => "pilots",
             Kind::Plans => "plans",
             Kind::Satisfaction => "satisfaction",
+            Kind::Meetings => "meetings",
+            Kind::Publicity => "publicity",
+            Kind::Cases => "cases",
         }
     }
 
@@ -43,12 +52,21 @@ impl Kind {
             Kind::Pilots => "改革试点台账",
             Kind::Plans => "专项改革方案台账",
             Kind::Satisfaction => "群众满意度测评",
+            Kind::Meetings => "会议台账",
+            Kind::Publicity => "改革宣传台账",
+            Kind::Cases => "改革典型案例",
         }
     }
 
     /// The kind named by a sheet name or title, by keyword; first match wins.
+    /// The kinds of the second wave come first: 试点典型案例 is a list of
+    /// cases, 改革宣传台账 and 会议台账 are not task ledgers (the headers
+    /// still win when they clearly match another kind).
     pub fn from_keyword(text: &str) -> Option<Kind> {
         const KEYWORDS: &[(&str, Kind)] = &[
+            ("案例", Kind::Cases),
+            ("宣传", Kind::Publicity),
+            ("会议", Kind::Meetings),
             ("满意度", Kind::Satisfaction),
             ("试点", Kind::Pilots),
             ("方案", Kind::Plans),
@@ -70,6 +88,9 @@ impl Kind {
             Kind::Pilots => PILOTS,
             Kind::Plans => PLANS,
             Kind::Satisfaction => SATISFACTION,
+            Kind::Meetings => MEETINGS,
+            Kind::Publicity => PUBLICITY,
+            Kind::Cases => CASES,
         }
     }
 
@@ -89,6 +110,18 @@ impl Kind {
             Kind::Pilots => "pilot",
             Kind::Plans => "plan",
             Kind::Satisfaction => "item",
+            Kind::Meetings => "body",
+            Kind::Publicity => "event",
+            Kind::Cases => "case_name",
+        }
+    }
+
+    /// Columns besides [`Kind::required`] that a row cannot be without: a
+    /// meeting with no date cannot be placed in a quarter.
+    pub fn also_required(self) -> &'static [&'static str] {
+        match self {
+            Kind::Meetings => &["held_on"],
+            _ => &[],
         }
     }
 }
@@ -105,7 +138,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction"))
+            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases"))
     }
 }
 
@@ -364,6 +397,115 @@ static SATISFACTION: &[ColumnSpec] = &[
     col("unknown", Count, &["不了解", "说不清"]),
 ];
 
+static MEETINGS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "body",
+        Text,
+        &[
+            "会议名称",
+            "会议主体",
+            "召开单位",
+            "专项小组",
+            "会议机构",
+            "议事机构",
+        ],
+    ),
+    col(
+        "held_on",
+        Date,
+        &["召开时间", "会议时间", "会议日期", "召开日期"],
+    ),
+    col("meeting_kind", Text, &["会议类型", "会议形式", "会议类别"]),
+    col(
+        "topics",
+        Text,
+        &["会议议题", "主要议题", "审议事项", "研究事项", "会议内容"],
+    ),
+    col(
+        "reports_heard",
+        Units,
+        &["听取汇报", "听取汇报事项", "汇报事项", "听取汇报情况"],
+    ),
+    col(
+        "attendee_level",
+        Text,
+        &["出席领导", "参会领导", "主持人", "出席人员层级", "参会人员"],
+    ),
+    col("remarks", Text, REMARKS),
+];
+
+/// Publicity events: what kind of event each word names.
+const EVENT_KINDS: &[(&str, &str)] = &[
+    ("发布会", "新闻发布会"),
+    ("专栏", "媒体专栏"),
+    ("专题报道", "专题报道"),
+    ("报道", "专题报道"),
+    ("其他", "其他"),
+];
+
+static PUBLICITY: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "event",
+        Text,
+        &["宣传活动", "活动名称", "宣传事项", "宣传内容", "宣传报道"],
+    ),
+    col(
+        "event_kind",
+        Enum(EVENT_KINDS),
+        &["宣传形式", "活动类型", "宣传类型", "宣传方式"],
+    ),
+    col(
+        "held_on",
+        Date,
+        &["发布时间", "活动时间", "刊发时间", "举办时间", "召开时间"],
+    ),
+    col(
+        "outlet",
+        Text,
+        &["刊发媒体", "发布平台", "媒体名称", "媒体", "刊播媒体"],
+    ),
+    col("topic", Text, &["宣传主题", "发布主题", "主题"]),
+    col("remarks", Text, REMARKS),
+];
+
+const CASE_SOURCES: &[(&str, &str)] =
+    &[("试点", "pilot"), ("基层", "grassroots"), ("其他", "other")];
+
+static CASES: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "case_name",
+        Text,
+        &["案例名称", "典型案例", "案例标题", "典型案例名称"],
+    ),
+    col(
+        "unit",
+        Text,
+        &[
+            "案例单位",
+            "所在单位",
+            "实施单位",
+            "报送单位",
+            "案例所属单位",
+        ],
+    ),
+    col("source", Enum(CASE_SOURCES), &["案例来源", "来源"]),
+    col("pilot", Text, &["所属试点", "来源试点", "依托试点"]),
+    col(
+        "recognised_level",
+        Enum(PILOT_LEVELS),
+        &["推广层级", "认定层级", "入选层级", "获评层级", "推广级别"],
+    ),
+    col(
+        "recognised_on",
+        Date,
+        &["认定时间", "入选时间", "推广时间", "获评时间"],
+    ),
+    col("remarks", Text, REMARKS),
+];
+
 /// Headers recognised in satisfaction sheets and deliberately not stored.
 pub const SATISFACTION_IGNORED: &[&str] = &[
     "有效票",
@@ -393,6 +535,12 @@ mod tests {
         );
         assert_eq!(Kind::from_keyword("重点改革任务台账"), Some(Kind::Tasks));
         assert_eq!(Kind::from_keyword("Sheet1"), None);
+        assert_eq!(
+            Kind::from_keyword("2024年改革试点典型案例"),
+            Some(Kind::Cases)
+        );
+        assert_eq!(Kind::from_keyword("改革宣传台账"), Some(Kind::Publicity));
+        assert_eq!(Kind::from_keyword("专项小组会议台账"), Some(Kind::Meetings));
     }
 
     #[test]

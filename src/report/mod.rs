@@ -416,6 +416,33 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             &[],
         )?],
     };
+    let compliance = Sheet {
+        name: "会议宣传案例",
+        tables: vec![
+            t(
+                "议事机构会议情况（专项小组每季度至少召开一次）/ meetings of each body",
+                "rpt_meeting_compliance",
+                "",
+                &[],
+            )?,
+            alerts_of(
+                "group_did_not_meet",
+                "本季度未召开会议的专项小组 / special groups that did not meet",
+            )?,
+            t(
+                "改革宣传（本年度）/ publicity in the year",
+                "rpt_publicity",
+                "",
+                &[],
+            )?,
+            t(
+                "改革典型案例（本年度）/ typical cases in the year",
+                "rpt_typical_cases",
+                "",
+                &[],
+            )?,
+        ],
+    };
     let alerts = Sheet {
         name: "点名通报",
         tables: vec![t(
@@ -467,6 +494,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             pilots,
             satisfaction,
             changes,
+            compliance,
             alerts,
             sources,
         ],

@@ -426,6 +426,21 @@ const RAW_TABLES: &[RawTable] = &[
                 "[assessment] pass_score; NULL when unset",
             ),
             ("recheck_days", "复查周期天数", "[assessment] recheck_days"),
+            (
+                "meetings_per_quarter",
+                "每季度最少会议数",
+                "[compliance] meetings_per_quarter",
+            ),
+            (
+                "press_conferences_per_year",
+                "每年最少新闻发布会数",
+                "[compliance] press_conferences_per_year",
+            ),
+            (
+                "cases_per_year",
+                "每年最少典型案例数",
+                "[compliance] cases_per_year",
+            ),
         ],
     ),
     (

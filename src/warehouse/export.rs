@@ -1,7 +1,8 @@
 //! `export` pipeline step: chosen marts written for other tools, one folder
 //! per period in the hive layout every Parquet reader understands
-//! (`<out>/<mart>/period=2024Q2/<mart>.parquet`). A mart's folder is built
-//! beside the old one and swapped in, so a reader never sees half an export.
+//! (`<out>/<mart>/period=2024Q2/<mart>.parquet`; a mart kept per year, such
+//! as `mart_publicity`, by `year=2024`). A mart's folder is built beside the
+//! old one and swapped in, so a reader never sees half an export.
 
 use std::path::Path;
 
@@ -63,20 +64,27 @@ pub fn export(
         let target = out.join(mart);
         let tmp = crate::fsutil::temp_dir_for(&target);
         let _ = std::fs::remove_dir_all(&tmp);
+        let has_period: bool = conn.query_row(
+            "select count(*) > 0 from information_schema.columns \
+             where table_schema = 'main' and table_name = ? and column_name = 'period'",
+            [mart],
+            |r| r.get(0),
+        )?;
+        let key = if has_period { "period" } else { "year" };
         let periods: Vec<String> = {
             let mut stmt = conn.prepare(&format!(
-                "select distinct period from {mart} where period is not null order by period"
+                "select distinct cast({key} as varchar) from {mart} where {key} is not null order by 1"
             ))?;
             stmt.query_map([], |r| r.get(0))?
                 .collect::<std::result::Result<_, _>>()?
         };
         for period in &periods {
-            let dir = tmp.join(format!("period={period}"));
+            let dir = tmp.join(format!("{key}={period}"));
             std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
             let file = dir.join(format!("{mart}.{ext}"));
             let n: usize = conn.execute(
                 &format!(
-                    "copy (select * exclude (period) from {mart} where period = {}) to {} {options}",
+                    "copy (select * exclude ({key}) from {mart} where cast({key} as varchar) = {}) to {} {options}",
                     sql_string(period),
                     sql_string(&file.display().to_string())
                 ),

@@ -35,6 +35,8 @@ enum Source {
     Alerts,
     /// The changes between ledgers, each with its old and new cell.
     Changes,
+    /// A unit's meetings in the quarter, body by body.
+    Meetings,
 }
 
 const LINEAGE: &[Lineage] = &[
@@ -129,6 +131,12 @@ const LINEAGE: &[Lineage] = &[
         totals: &["changes_total"],
     },
     Lineage {
+        mart: "mart_meeting_compliance",
+        source: Source::Meetings,
+        rates: &[],
+        totals: &["meetings"],
+    },
+    Lineage {
         mart: "mart_alerts",
         source: Source::Alerts,
         rates: &[],
@@ -187,10 +195,10 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
     };
     let figure_columns = match &req.column {
         Some(c) => {
-            let keys = if matches!(lineage.source, Source::Coverage) {
-                "period, scope_code, scope_level, kind"
-            } else {
-                "period, scope_code, scope_level"
+            let keys = match lineage.source {
+                Source::Coverage => "period, scope_code, scope_level, kind",
+                Source::Meetings => "period, scope_code, scope_level, body",
+                _ => "period, scope_code, scope_level",
             };
             format!("{keys}, \"{c}\"")
         }
@@ -268,12 +276,17 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                ('ownership', 'mart_task_ownership.ownership_rate'), \
                ('rectification', 'mart_rectification.closure_rate'), \
                ('pilots', '1 - mart_pilots.overterm_rate'), \
-               ('satisfaction', 'mart_satisfaction.score / 100')), \
+               ('satisfaction', 'mart_satisfaction.score / 100'), \
+               ('meetings', 'mart_meeting_compliance: share of special groups with quarter_met'), \
+               ('publicity', 'mart_publicity.press_conferences / [compliance] press_conferences_per_year, at most 1'), \
+               ('cases', 'mart_typical_cases.cases / [compliance] cases_per_year, at most 1')), \
              long as (select sources.indicator, case sources.indicator \
                when 'submission' then card.submission when 'completion' then card.completion \
                when 'on_time' then card.on_time when 'ownership' then card.ownership \
                when 'rectification' then card.rectification when 'pilots' then card.pilots \
-               else card.satisfaction end as x from card cross join sources) \
+               when 'satisfaction' then card.satisfaction when 'meetings' then card.meetings \
+               when 'publicity' then card.publicity when 'cases' then card.cases \
+               end as x from card cross join sources) \
              select long.indicator, long.x as value, weights.weight, \
                case when long.x is null then 0 else weights.weight end as weight_used, \
                sources.source \
@@ -302,6 +315,27 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                  order by changes.scope_code, changes.kind, changes.comparison, changes.row_key, changes.change"
             )
         }
+        // Every meeting the unit's current ledgers list for the quarter, with
+        // the first listing (the one the mart counts) marked.
+        Source::Meetings => format!(
+            "with quarter as (select make_date(cast(left({period}, 4) as integer), \
+               cast(right({period}, 1) as integer) * 3 - 2, 1) as first_day), \
+             listed as (select regexp_replace(meetings.body, '\\s+', '', 'g') as body, meetings.held_on, \
+               files.file_name, meetings.source_sheet as sheet, meetings.source_row as row, \
+               meetings.source_cell as cell, meetings.meeting_kind, meetings.topics, \
+               meetings.reports_heard, files.received_at, meetings.submission_id \
+               from stg_meetings as meetings \
+               inner join (select distinct submission_id, file_name, received_at from stg_submissions) as files \
+                 using (submission_id) \
+               where meetings.region_code = {scope}) \
+             select listed.* exclude (received_at, submission_id), \
+               row_number() over (partition by listed.body, listed.held_on \
+                 order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
+             from listed cross join quarter \
+             where listed.held_on >= quarter.first_day \
+               and listed.held_on <= last_day(quarter.first_day + interval 2 month) \
+             order by listed.body, listed.held_on, counted desc, listed.file_name, listed.row"
+        ),
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
              where scope_code = {scope} and period = {period} order by alert, source_ref"

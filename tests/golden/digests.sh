@@ -19,7 +19,14 @@
 # computed at ingest (title_key, title_repeats, is_numbered): raw_ and stg_ of
 # those four moved, every int_ and mart_ table kept its digest. Then
 # int_task_facts gained `domain` (so the by-domain report joins no task row
-# back to its ledger): int_task_facts alone moved. The test
+# back to its ledger): int_task_facts alone moved. Then (issue 20) every
+# sample workbook gained a meetings and a publicity sheet, and some a cases
+# sheet: the workbooks' bytes, so every submission_id, changed, and with them
+# the digests of every raw_, stg_ and int_ table that carries one; the new
+# kinds' tables and the compliance marts are new; raw_config gained the
+# [compliance] minimums and raw_config_weights three 0 weights; mart_scorecard
+# gained three indicator columns. Every other mart kept its digest: no figure
+# of the first wave moved. The test
 # `golden::the_restructured_code_builds_the_same_lake_and_marts` runs the same
 # steps with the code of today and compares. A change that means to change
 # figures rewrites the file and says which tables moved and why. Run ids, run records and receipt-free times are not in them:

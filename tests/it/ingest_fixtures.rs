@@ -479,3 +479,117 @@ fn a_sheet_named_for_one_kind_with_headers_of_another_is_read_by_its_headers_wit
         [(Code::UnknownKind, Severity::Warning)]
     );
 }
+
+/// A meetings ledger as an office keeps it: the kind is told by the title
+/// (the sheet is `Sheet1`), the header spans two rows under a merged
+/// 会议情况, each body's name is merged down over its meetings, dates are
+/// typed as text in three forms; a meeting with no date is refused (it
+/// cannot be placed in a quarter) and named, the rest are kept.
+#[test]
+fn a_meetings_ledger_with_merged_bodies_and_text_dates_reads_every_meeting() {
+    let parsed = parse(
+        "meetings_two_row_header_merged_bodies.xlsx",
+        "中江县",
+        "2024Q2",
+    );
+    let kinds: Vec<Kind> = parsed.ledgers.keys().copied().collect();
+    assert_eq!(kinds, [Kind::Meetings]);
+    let ledger = &parsed.ledgers[&Kind::Meetings];
+    assert!(ledger.accepted);
+    let k = Kind::Meetings;
+    let got: Vec<(Value, Value, Value, Value)> = ledger
+        .records
+        .iter()
+        .map(|r| {
+            (
+                field(k, r, "body").clone(),
+                field(k, r, "held_on").clone(),
+                field(k, r, "meeting_kind").clone(),
+                field(k, r, "topics").clone(),
+            )
+        })
+        .collect();
+    let text = |s: &str| Value::Text(s.into());
+    let day = |m, d| Value::Date(NaiveDate::from_ymd_opt(2024, m, d).unwrap());
+    let economy = "经济体制和生态文明体制改革专项小组";
+    let society = "社会体制改革专项小组";
+    assert_eq!(
+        got,
+        [
+            (
+                text(economy),
+                day(1, 23),
+                text("专题会议"),
+                text("研究国资国企改革")
+            ),
+            (
+                text(economy),
+                day(4, 16),
+                text("专题会议"),
+                text("研究要素市场化配置改革")
+            ),
+            // A month alone is its last day.
+            (
+                text(society),
+                day(2, 29),
+                text("全体会议"),
+                text("审议年度工作要点")
+            ),
+            (
+                text(society),
+                day(3, 28),
+                text("专题会议"),
+                text("研究医共体建设")
+            ),
+        ]
+    );
+    assert_eq!(
+        ledger
+            .records
+            .iter()
+            .map(|r| r.source_row)
+            .collect::<Vec<_>>(),
+        [5, 6, 7, 8]
+    );
+    let errors: Vec<_> = parsed
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{:?}", parsed.issues);
+    assert_eq!(errors[0].code, Code::MissingCell);
+    assert_eq!(errors[0].row, Some(9));
+    assert_eq!(errors[0].col.as_deref(), Some("held_on"));
+    assert_eq!(errors[0].cell.as_deref(), Some("C9"));
+}
+
+/// The second wave's kinds read like the others: a list of reports heard,
+/// the kinds of publicity and the levels and sources of cases as codes.
+#[test]
+fn meetings_publicity_and_cases_sheets_read_their_typed_columns() {
+    let parsed = parse("one_sheet_of_each_kind.xlsx", "中江县", "2024Q2");
+    let text = |s: &str| Value::Text(s.into());
+    let meeting = &parsed.ledgers[&Kind::Meetings].records[0];
+    match field(Kind::Meetings, meeting, "reports_heard") {
+        Value::TextList(list) => assert_eq!(
+            &list[..],
+            ["经济体制改革专项小组汇报", "社会民生改革专项小组汇报"]
+        ),
+        other => panic!("reports_heard is a list, not {other:?}"),
+    }
+    let event = &parsed.ledgers[&Kind::Publicity].records[0];
+    assert_eq!(
+        field(Kind::Publicity, event, "event_kind"),
+        &text("新闻发布会")
+    );
+    let case = &parsed.ledgers[&Kind::Cases].records[0];
+    assert_eq!(field(Kind::Cases, case, "source"), &text("pilot"));
+    assert_eq!(
+        field(Kind::Cases, case, "recognised_level"),
+        &text("provincial")
+    );
+    assert_eq!(
+        field(Kind::Cases, case, "recognised_on"),
+        &Value::Date(NaiveDate::from_ymd_opt(2024, 6, 3).unwrap())
+    );
+}

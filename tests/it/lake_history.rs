@@ -52,8 +52,8 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     );
     assert_eq!(
         submissions,
-        vec![vec!["14".to_string(), "13".to_string()]],
-        "广汉市's first Q2 version is history"
+        vec![vec!["45".to_string(), "42".to_string()]],
+        "广汉市's first Q2 version (its tasks, meetings and publicity ledgers) is history"
     );
 }
 
@@ -155,11 +155,17 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         dir.path(),
         "select (select count(*) from raw_tasks), (select count(*) from raw_rectifications), (select count(*) from raw_pilots),
                 (select count(*) from raw_plans), (select count(*) from raw_satisfaction),
+                (select count(*) from raw_meetings), (select count(*) from raw_publicity),
+                (select count(*) from raw_cases),
                 (select count(*) from raw_submissions where status = 'accepted')",
     );
     assert_eq!(
         counts,
-        vec![["1", "2", "1", "1", "2", "5"].map(String::from).to_vec()],
+        vec![
+            ["1", "2", "1", "1", "2", "1", "1", "1", "8"]
+                .map(String::from)
+                .to_vec()
+        ],
         "one manifest row per kind"
     );
     for table in [
@@ -212,7 +218,7 @@ fn the_province_sample_ingests_with_no_flags_and_no_region_doubts() {
         dir.path(),
         "select count(distinct kind) from raw_submissions where status = 'accepted'",
     );
-    assert_eq!(kinds, vec![vec!["5".to_string()]]);
+    assert_eq!(kinds, vec![vec!["8".to_string()]]);
 }
 
 #[test]

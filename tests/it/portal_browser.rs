@@ -173,6 +173,20 @@ impl Browser {
         .to_string()
     }
 
+    /// The page's text once `ready` holds for it, or after 15 s whatever it
+    /// is: a click on a submit button may return before the browser has
+    /// loaded the answer, and a loaded machine makes that likelier.
+    fn text_when(&self, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let text = self.text();
+            if ready(&text) || std::time::Instant::now() > deadline {
+                return text;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     fn source(&self) -> String {
         self.call("GET", "/source", None)
             .as_str()
@@ -310,7 +324,7 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
     b.type_into("#file", faulty.to_str().unwrap());
     b.select("#kind", "tasks");
     b.click("form.card button[type=submit]");
-    let page = b.text();
+    let page = b.text_when(|t| t.contains("校验结果"));
     assert!(page.contains("校验结果"), "{page}");
     b.shoot("result-faulty");
     // Both faulty cells are named by their cells: the deadline's (a warning,
@@ -355,7 +369,7 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
     b.go(&format!("{site}/upload"));
     b.type_into("#file", fixed.to_str().unwrap());
     b.click("form.card button[type=submit]");
-    let page = b.text();
+    let page = b.text_when(|t| t.contains("已接收"));
     assert!(
         page.contains("已接收") && page.contains("没有发现问题"),
         "{page}"

@@ -65,6 +65,7 @@ fn the_excel_report_has_every_sheet_and_the_marts_figures() {
             "试点",
             "满意度",
             "台账变动",
+            "会议宣传案例",
             "点名通报",
             "数据来源"
         ]

@@ -215,7 +215,11 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
     let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
     let mut checked = 0;
     for mart in taizhang::warehouse::trace::marts() {
-        if matches!(mart, "mart_scorecard" | "mart_alerts") {
+        // Per body, not per scope: its own test below.
+        if matches!(
+            mart,
+            "mart_scorecard" | "mart_alerts" | "mart_meeting_compliance"
+        ) {
             continue;
         }
         let counts: Vec<String> = {
@@ -280,6 +284,68 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
         }
     }
     assert!(checked > 100, "{checked}");
+}
+
+/// `trace mart_meeting_compliance` lists every listing of a meeting the
+/// unit's ledgers hold for the quarter and marks the one the mart counts: a
+/// meeting listed in two ledgers shows twice, counted once.
+#[test]
+fn trace_lists_a_quarters_meetings_and_marks_the_listing_counted() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/compliance_ledgers"));
+    let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
+    for (period, listings, counted) in [("2024Q1", 4, 3), ("2024Q2", 2, 2)] {
+        let req = taizhang::warehouse::trace::Request {
+            mart: "mart_meeting_compliance".into(),
+            scope: "510603".into(),
+            period: period.into(),
+            column: Some("meetings".into()),
+            kind: None,
+        };
+        let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+        let figure: i64 = conn
+            .query_row(
+                &format!("select sum(meetings) from ({})", traced.figure_sql),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(figure, counted, "{period}");
+        let listed: (i64, i64) = conn
+            .query_row(
+                &format!(
+                    "select count(*), count(*) filter (where counted) from ({})",
+                    traced.rows_sql
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(listed, (listings, counted), "{period}");
+    }
+    // The repeated 02-20 meeting: both listings shown, the earlier file's counted.
+    let req = taizhang::warehouse::trace::Request {
+        mart: "mart_meeting_compliance".into(),
+        scope: "510603".into(),
+        period: "2024Q1".into(),
+        column: None,
+        kind: None,
+    };
+    let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+    let repeated = rows(
+        tmp.path(),
+        &format!(
+            "select file_name, cell, counted from ({}) where held_on = '2024-02-20' order by all",
+            traced.rows_sql
+        ),
+    );
+    assert_eq!(
+        repeated,
+        [
+            ["旌阳区2024年会议台账（1-6月）.csv", "B3", "false"],
+            ["旌阳区2024年第一季度会议台账.csv", "B4", "true"],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
 }
 
 #[test]
