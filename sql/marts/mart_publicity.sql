@@ -5,7 +5,7 @@
 --   in which any unit sent a publicity ledger (taizhang does not judge a year it collected no
 --   publicity for).
 -- Events are taken from all of a unit's current publicity ledgers, whatever their period, and
--- counted once per (event as written, held_on): an event listed in two ledgers is one event, named
+-- counted once per (year, event as written, held_on): an event listed in two ledgers is one, named
 -- by the ledger received first. An event's year is that of its held_on, else of its ledger's
 -- period. A press conference is an event of kind 新闻发布会 (any 发布会), or of no kind whose name
 -- holds 发布会.
@@ -51,7 +51,7 @@ events as (
     select *
     from listed
     qualify row_number() over (
-        partition by region_code, event, held_on
+        partition by region_code, year, event, held_on
         order by received_at, submission_id, source_sheet, source_row
     ) = 1
 ),

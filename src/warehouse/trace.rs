@@ -37,6 +37,10 @@ enum Source {
     Changes,
     /// A unit's meetings in the quarter, body by body.
     Meetings,
+    /// A unit's publicity events of the period's year.
+    Publicity,
+    /// A unit's typical cases of the period's year.
+    Cases,
 }
 
 const LINEAGE: &[Lineage] = &[
@@ -137,6 +141,23 @@ const LINEAGE: &[Lineage] = &[
         totals: &["meetings"],
     },
     Lineage {
+        mart: "mart_publicity",
+        source: Source::Publicity,
+        rates: &[("minimum_met", Some("press_conferences"))],
+        totals: &["events"],
+    },
+    Lineage {
+        mart: "mart_typical_cases",
+        source: Source::Cases,
+        rates: &[
+            ("from_pilots_share", None),
+            ("minimum_met", None),
+            ("pilots_with_case", Some("from_pilots")),
+            ("pilots_in_ledger", Some("from_pilots")),
+        ],
+        totals: &["cases"],
+    },
+    Lineage {
         mart: "mart_alerts",
         source: Source::Alerts,
         rates: &[],
@@ -198,14 +219,21 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
             let keys = match lineage.source {
                 Source::Coverage => "period, scope_code, scope_level, kind",
                 Source::Meetings => "period, scope_code, scope_level, body",
+                Source::Publicity | Source::Cases => "year, scope_code, scope_level",
                 _ => "period, scope_code, scope_level",
             };
             format!("{keys}, \"{c}\"")
         }
         None => "*".to_string(),
     };
+    // The yearly marts answer for the period's year.
+    let year = format!("cast(left({period}, 4) as integer)");
+    let when = match lineage.source {
+        Source::Publicity | Source::Cases => format!("year = {year}"),
+        _ => format!("period = {period}"),
+    };
     let figure_sql = format!(
-        "select {figure_columns} from {} where scope_code = {scope} and period = {period}{kind_filter}",
+        "select {figure_columns} from {} where scope_code = {scope} and {when}{kind_filter}",
         lineage.mart
     );
     let flag = flag_for(lineage, req.column.as_deref());
@@ -336,6 +364,65 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                and listed.held_on <= last_day(quarter.first_day + interval 2 month) \
              order by listed.body, listed.held_on, counted desc, listed.file_name, listed.row"
         ),
+        // Every listing of the year's events, the one the mart counts marked
+        // (the first received of each name and day), as mart_publicity.
+        Source::Publicity => {
+            let filter = match flag {
+                Some("press_conferences") => " and is_press_conference",
+                Some("media_columns") => " and event_kind = '媒体专栏'",
+                Some("special_reports") => " and event_kind = '专题报道'",
+                _ => "",
+            };
+            format!(
+                "with listed as (select regexp_replace(publicity.event, '\\s+', '', 'g') as event, \
+                   publicity.held_on, publicity.event_kind, \
+                   publicity.event_kind = '新闻发布会' \
+                   or (publicity.event_kind is null and publicity.event like '%发布会%') as is_press_conference, \
+                   coalesce(year(publicity.held_on), cast(left(files.period, 4) as integer)) as year, \
+                   files.file_name, publicity.source_sheet as sheet, publicity.source_row as row, \
+                   publicity.source_cell as cell, publicity.outlet, publicity.topic, \
+                   files.received_at, publicity.submission_id \
+                   from stg_publicity as publicity \
+                   inner join (select distinct submission_id, file_name, period, received_at from stg_submissions) as files \
+                     using (submission_id) \
+                   where publicity.region_code = {scope}) \
+                 select * exclude (received_at, submission_id) from ( \
+                   select listed.*, row_number() over (partition by listed.year, listed.event, listed.held_on \
+                     order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
+                   from listed where listed.year = {year}) \
+                 where true{filter} \
+                 order by held_on, event, counted desc, file_name, row"
+            )
+        }
+        // Every listing of the year's cases, the one the mart counts marked.
+        Source::Cases => {
+            let filter = match flag {
+                Some(level @ ("national" | "provincial" | "city" | "county")) => {
+                    format!(" and recognised_level = '{level}'")
+                }
+                Some("from_pilots") => " and from_pilot".to_string(),
+                _ => String::new(),
+            };
+            format!(
+                "with listed as (select regexp_replace(cases.case_name, '\\s+', '', 'g') as case_name, \
+                   cases.recognised_level, cases.recognised_on, \
+                   coalesce(cases.source = 'pilot', false) or cases.pilot is not null as from_pilot, \
+                   cases.pilot, cases.unit, \
+                   coalesce(year(cases.recognised_on), cast(left(files.period, 4) as integer)) as year, \
+                   files.file_name, cases.source_sheet as sheet, cases.source_row as row, \
+                   cases.source_cell as cell, files.received_at, cases.submission_id \
+                   from stg_cases as cases \
+                   inner join (select distinct submission_id, file_name, period, received_at from stg_submissions) as files \
+                     using (submission_id) \
+                   where cases.region_code = {scope}) \
+                 select * exclude (received_at, submission_id) from ( \
+                   select listed.*, row_number() over (partition by listed.year, listed.case_name \
+                     order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
+                   from listed where listed.year = {year}) \
+                 where true{filter} \
+                 order by case_name, counted desc, file_name, row"
+            )
+        }
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
              where scope_code = {scope} and period = {period} order by alert, source_ref"

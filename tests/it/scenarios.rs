@@ -215,10 +215,14 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
     let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
     let mut checked = 0;
     for mart in taizhang::warehouse::trace::marts() {
-        // Per body, not per scope: its own test below.
+        // Per body, or per year: their own tests below.
         if matches!(
             mart,
-            "mart_scorecard" | "mart_alerts" | "mart_meeting_compliance"
+            "mart_scorecard"
+                | "mart_alerts"
+                | "mart_meeting_compliance"
+                | "mart_publicity"
+                | "mart_typical_cases"
         ) {
             continue;
         }
@@ -346,6 +350,88 @@ fn trace_lists_a_quarters_meetings_and_marks_the_listing_counted() {
         ]
         .map(|r| r.map(String::from).to_vec())
     );
+}
+
+/// Every count of the yearly marts equals the listings `trace` marks as
+/// counted: the events (a 专栏 listed in two ledgers counted once), the press
+/// conferences, the cases by level and those from pilots.
+#[test]
+fn the_yearly_marts_trace_to_the_listings_they_count() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/compliance_ledgers"));
+    let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
+    let mut checked = 0;
+    for (mart, columns) in [
+        (
+            "mart_publicity",
+            &[
+                "events",
+                "press_conferences",
+                "media_columns",
+                "special_reports",
+            ][..],
+        ),
+        (
+            "mart_typical_cases",
+            &[
+                "cases",
+                "national",
+                "provincial",
+                "city",
+                "county",
+                "from_pilots",
+            ][..],
+        ),
+    ] {
+        for scope in ["510603", "510604"] {
+            for column in columns {
+                let req = taizhang::warehouse::trace::Request {
+                    mart: mart.into(),
+                    scope: scope.into(),
+                    period: "2024Q2".into(),
+                    column: Some(column.to_string()),
+                    kind: None,
+                };
+                let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+                let figure: i64 = conn
+                    .query_row(
+                        &format!("select \"{column}\" from ({})", traced.figure_sql),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                let counted: i64 = conn
+                    .query_row(
+                        &format!(
+                            "select count(*) filter (where counted) from ({})",
+                            traced.rows_sql
+                        ),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(counted, figure, "{mart}.{column} for {scope}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 20);
+    // 旌阳's events: five listings, the repeated 专栏 shown twice, counted once.
+    let req = taizhang::warehouse::trace::Request {
+        mart: "mart_publicity".into(),
+        scope: "510603".into(),
+        period: "2024".into(),
+        column: Some("events".into()),
+        kind: None,
+    };
+    let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+    let listed = rows(
+        tmp.path(),
+        &format!(
+            "select count(*), count(*) filter (where counted) from ({})",
+            traced.rows_sql
+        ),
+    );
+    assert_eq!(listed, [["5", "4"].map(String::from).to_vec()]);
 }
 
 #[test]
