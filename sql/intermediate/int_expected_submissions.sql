@@ -6,7 +6,8 @@
 --   period 周期 / the reporting period
 --   unit_code 单位代码 / the expected unit
 --   unit_level 单位层级 / city or county (or province, when configured)
---   kind 台账类型 / tasks, rectifications, pilots, plans or satisfaction
+--   kind 台账类型 / a kind [expect] lists: tasks, rectifications, pilots, plans, satisfaction, meetings,
+--     publicity or cases
 --   first_submission_id 首次报送编号 / the first accepted submission (null when none)
 --   first_received_at 首次接收时间 / when it was received
 --   first_received_on 首次接收日期 / its calendar date in UTC+8

@@ -433,7 +433,7 @@ pub const SUBMISSIONS_DOC: &[(&str, &str, &str)] = &[
     (
         "kind",
         "台账类型",
-        "tasks, rectifications, pilots, plans or satisfaction; null for a file with no usable ledger",
+        "tasks, rectifications, pilots, plans, satisfaction, meetings, publicity or cases; null for a file with no usable ledger",
     ),
     (
         "sheets",
