@@ -290,6 +290,24 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
     assert!(checked > 100, "{checked}");
 }
 
+/// The trace of one figure of a scenario's warehouse.
+fn trace_plan(
+    conn: &duckdb::Connection,
+    mart: &str,
+    scope: &str,
+    period: &str,
+    column: Option<&str>,
+) -> taizhang::warehouse::trace::TracePlan {
+    let req = taizhang::warehouse::trace::Request {
+        mart: mart.into(),
+        scope: scope.into(),
+        period: period.into(),
+        column: column.map(String::from),
+        kind: None,
+    };
+    taizhang::warehouse::trace::plan(conn, &req).unwrap()
+}
+
 /// `trace mart_meeting_compliance` lists every listing of a meeting the
 /// unit's ledgers hold for the quarter and marks the one the mart counts: a
 /// meeting listed in two ledgers shows twice, counted once.
@@ -298,14 +316,13 @@ fn trace_lists_a_quarters_meetings_and_marks_the_listing_counted() {
     let (tmp, _) = scenario_workspace(&fixture("scenarios/compliance_ledgers"));
     let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
     for (period, listings, counted) in [("2024Q1", 4, 3), ("2024Q2", 2, 2)] {
-        let req = taizhang::warehouse::trace::Request {
-            mart: "mart_meeting_compliance".into(),
-            scope: "510603".into(),
-            period: period.into(),
-            column: Some("meetings".into()),
-            kind: None,
-        };
-        let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+        let traced = trace_plan(
+            &conn,
+            "mart_meeting_compliance",
+            "510603",
+            period,
+            Some("meetings"),
+        );
         let figure: i64 = conn
             .query_row(
                 &format!("select sum(meetings) from ({})", traced.figure_sql),
@@ -327,14 +344,7 @@ fn trace_lists_a_quarters_meetings_and_marks_the_listing_counted() {
         assert_eq!(listed, (listings, counted), "{period}");
     }
     // The repeated 02-20 meeting: both listings shown, the earlier file's counted.
-    let req = taizhang::warehouse::trace::Request {
-        mart: "mart_meeting_compliance".into(),
-        scope: "510603".into(),
-        period: "2024Q1".into(),
-        column: None,
-        kind: None,
-    };
-    let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+    let traced = trace_plan(&conn, "mart_meeting_compliance", "510603", "2024Q1", None);
     let repeated = rows(
         tmp.path(),
         &format!(
@@ -384,14 +394,7 @@ fn the_yearly_marts_trace_to_the_listings_they_count() {
     ] {
         for scope in ["510603", "510604"] {
             for column in columns {
-                let req = taizhang::warehouse::trace::Request {
-                    mart: mart.into(),
-                    scope: scope.into(),
-                    period: "2024Q2".into(),
-                    column: Some(column.to_string()),
-                    kind: None,
-                };
-                let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+                let traced = trace_plan(&conn, mart, scope, "2024Q2", Some(column));
                 let figure: i64 = conn
                     .query_row(
                         &format!("select \"{column}\" from ({})", traced.figure_sql),
@@ -416,14 +419,7 @@ fn the_yearly_marts_trace_to_the_listings_they_count() {
     }
     assert_eq!(checked, 20);
     // 旌阳's events: five listings, the repeated 专栏 shown twice, counted once.
-    let req = taizhang::warehouse::trace::Request {
-        mart: "mart_publicity".into(),
-        scope: "510603".into(),
-        period: "2024".into(),
-        column: Some("events".into()),
-        kind: None,
-    };
-    let traced = taizhang::warehouse::trace::plan(&conn, &req).unwrap();
+    let traced = trace_plan(&conn, "mart_publicity", "510603", "2024", Some("events"));
     let listed = rows(
         tmp.path(),
         &format!(
