@@ -33,9 +33,15 @@ impl Default for Config {
             satisfaction: Satisfaction::default(),
             vocab: Vocab::default(),
             synonyms: BTreeMap::new(),
+            // Departments are expected too: with none in the roster this is
+            // DESIGN §9's default (tasks from cities and counties).
             expect: BTreeMap::from([(
                 "tasks".to_string(),
-                vec!["city".to_string(), "county".to_string()],
+                vec![
+                    "city".to_string(),
+                    "county".to_string(),
+                    "department".to_string(),
+                ],
             )]),
             limits: Limits::default(),
             assessment: Assessment::default(),
@@ -92,7 +98,18 @@ impl Default for Compliance {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scorecard {
+    /// The cities' and counties' weights.
     pub weights: BTreeMap<String, f64>,
+    /// `[scorecard.department_weights]`: the provincial departments' own
+    /// weights, read as a whole table like `weights`; unset, the same weights.
+    pub department_weights: Option<BTreeMap<String, f64>>,
+}
+
+impl Scorecard {
+    /// The weights the departments are scored with.
+    pub fn for_departments(&self) -> &BTreeMap<String, f64> {
+        self.department_weights.as_ref().unwrap_or(&self.weights)
+    }
 }
 
 impl Default for Scorecard {
@@ -116,6 +133,7 @@ impl Default for Scorecard {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
+            department_weights: None,
         }
     }
 }
@@ -203,7 +221,7 @@ impl Config {
         for levels in self.expect.values() {
             for level in levels {
                 Level::parse(level).ok_or_else(|| {
-                    format!("unknown level {level:?} in [expect]; use province, city or county")
+                    format!("unknown level {level:?} in [expect]; use province, city, county or department")
                 })?;
             }
         }
@@ -248,19 +266,28 @@ impl Config {
             "publicity",
             "cases",
         ];
-        for (name, w) in &self.scorecard.weights {
-            if !INDICATORS.contains(&name.as_str()) {
-                return Err(format!(
-                    "unknown indicator scorecard.weights.{name}; use {}",
-                    INDICATORS.join(", ")
-                ));
+        let tables = [("weights", Some(&self.scorecard.weights))]
+            .into_iter()
+            .chain([(
+                "department_weights",
+                self.scorecard.department_weights.as_ref(),
+            )]);
+        for (table, weights) in tables {
+            let Some(weights) = weights else { continue };
+            for (name, w) in weights {
+                if !INDICATORS.contains(&name.as_str()) {
+                    return Err(format!(
+                        "unknown indicator scorecard.{table}.{name}; use {}",
+                        INDICATORS.join(", ")
+                    ));
+                }
+                if !w.is_finite() || *w < 0.0 {
+                    return Err(format!("scorecard.{table}.{name} must be a number ≥ 0"));
+                }
             }
-            if !w.is_finite() || *w < 0.0 {
-                return Err(format!("scorecard.weights.{name} must be a number ≥ 0"));
+            if weights.values().sum::<f64>() <= 0.0 {
+                return Err(format!("scorecard.{table} must sum to a positive number"));
             }
-        }
-        if self.scorecard.weights.values().sum::<f64>() <= 0.0 {
-            return Err("scorecard weights must sum to a positive number".into());
         }
         Ok(())
     }
@@ -309,9 +336,42 @@ mod tests {
             c.expectations(),
             vec![
                 ("tasks".to_string(), "city".to_string()),
-                ("tasks".to_string(), "county".to_string())
+                ("tasks".to_string(), "county".to_string()),
+                ("tasks".to_string(), "department".to_string())
             ]
         );
+        // The departments are scored with the regions' weights unless given their own.
+        assert!(c.scorecard.department_weights.is_none());
+        assert_eq!(c.scorecard.for_departments(), &c.scorecard.weights);
+    }
+
+    #[test]
+    fn departments_take_their_own_weights_checked_like_the_regions() {
+        let c = Config::parse(
+            "[scorecard.department_weights]\ncompletion = 2\nsubmission = 1\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.scorecard.for_departments().len(), 2);
+        assert_eq!(c.scorecard.for_departments()["completion"], 2.0);
+        assert_eq!(c.scorecard.weights["completion"], 35.0);
+        for (toml, named) in [
+            (
+                "[scorecard.department_weights]\ncompletin = 1\n",
+                "department_weights.completin",
+            ),
+            (
+                "[scorecard.department_weights]\ncompletion = -1\n",
+                "department_weights.completion",
+            ),
+            (
+                "[scorecard.department_weights]\ncompletion = 0\n",
+                "department_weights",
+            ),
+        ] {
+            let err = Config::parse(toml, "t.toml").unwrap_err().to_string();
+            assert!(err.contains(named), "{toml}: {err}");
+        }
     }
 
     #[test]

@@ -190,7 +190,8 @@ impl SampleUnit {
     }
 }
 
-/// 德阳市 and its six counties.
+/// 德阳市 and its six counties, and two provincial departments (the default
+/// roster's codes).
 fn small_units() -> Vec<SampleUnit> {
     [
         ("510600", "德阳市", "city", "510000"),
@@ -200,6 +201,8 @@ fn small_units() -> Vec<SampleUnit> {
         ("510681", "广汉市", "county", "510600"),
         ("510682", "什邡市", "county", "510600"),
         ("510683", "绵竹市", "county", "510600"),
+        ("SC-FGW", "四川省发展和改革委员会", "department", "510000"),
+        ("SC-JYT", "四川省教育厅", "department", "510000"),
     ]
     .into_iter()
     .map(|(c, n, l, p)| SampleUnit::new(c, n, l, p))
@@ -262,6 +265,52 @@ const DEPARTMENTS: &[&str] = &[
     "自然资源局",
     "水利局",
 ];
+/// The provincial departments that do the work of [`DEPARTMENTS`], by the
+/// short names ledgers use (the default roster knows them all).
+const PROVINCIAL: &[&str] = &[
+    "省发展改革委",
+    "省财政厅",
+    "省经信厅",
+    "省司法厅",
+    "省生态环境厅",
+    "省卫生健康委",
+    "省教育厅",
+    "省民政厅",
+    "省人力资源社会保障厅",
+    "省农业农村厅",
+    "省自然资源厅",
+    "省水利厅",
+];
+
+/// The office that does the work of `DEPARTMENTS[i]` for a unit: its own
+/// bureau (县发改局), or for a provincial department the provincial one.
+fn office(unit: &SampleUnit, i: usize) -> String {
+    match unit.level.as_str() {
+        "department" => PROVINCIAL[i].to_string(),
+        "city" => format!("市{}", DEPARTMENTS[i]),
+        _ if unit.name.ends_with('区') => format!("区{}", DEPARTMENTS[i]),
+        _ => format!("县{}", DEPARTMENTS[i]),
+    }
+}
+
+/// The name a unit's ledgers put it under: its reform office, or a
+/// provincial department itself.
+fn filer(unit: &SampleUnit) -> String {
+    if unit.level == "department" {
+        unit.name.clone()
+    } else {
+        format!("中共{}委全面深化改革委员会办公室", unit.name)
+    }
+}
+
+/// A department's short name: 四川省教育厅 → 省教育厅.
+fn short_name(unit: &SampleUnit) -> String {
+    match unit.name.split_once('省') {
+        Some((_, rest)) => format!("省{rest}"),
+        None => unit.name.clone(),
+    }
+}
+
 const LEADERS: &[&str] = &[
     "张明", "李华", "王强", "刘洋", "陈静", "杨帆", "赵磊", "黄蓉",
 ];
@@ -355,8 +404,10 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
             if pi == 0 && unit.code == "510682" {
                 continue;
             }
-            // 中江县 is late in the first quarter (E + 25 days > E + grace_days).
-            let delay = if pi == 0 && unit.code == "510623" {
+            // 中江县 is late in the first quarter (E + 25 days > E + grace_days),
+            // 省教育厅 in the second.
+            let delay = if (pi == 0 && unit.code == "510623") || (pi == 1 && unit.code == "SC-JYT")
+            {
                 25
             } else {
                 2 + ui as i64 % 5
@@ -369,9 +420,14 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
                 9 + ui as u32,
                 30,
             );
+            // 省教育厅 titles its ledgers with its short name.
+            let shown = if unit.code == "SC-JYT" {
+                short_name(unit)
+            } else {
+                unit.name.clone()
+            };
             let base = format!(
-                "{}{}年第{}季度改革任务台账",
-                unit.name,
+                "{shown}{}年第{}季度改革任务台账",
                 period.year(),
                 quarter_zh(*period)
             );
@@ -423,10 +479,10 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
         "code,name,level,parent_code,valid_from,valid_to,aliases\n510000,四川省,province,,,,\n",
     );
     for u in &units {
-        let aliases = if u.code == "510604" {
-            "罗江县|510626"
-        } else {
-            ""
+        let aliases = match u.code.as_str() {
+            "510604" => "罗江县|510626",
+            "SC-FGW" => "省发展改革委|省发改委",
+            _ => "",
         };
         let _ = writeln!(
             roster,
@@ -452,6 +508,8 @@ fn write_plans(
         periods: periods.to_vec(),
         ..Summary::default()
     };
+    // Regions name provincial departments as leads only when there are some.
+    let provincial_leads = units.iter().any(|u| u.level == "department");
     // Workbooks in parallel: each has its own generator, seeded by its index,
     // so the bytes do not depend on the thread count.
     let written: Vec<PathBuf> = plans
@@ -460,7 +518,7 @@ fn write_plans(
         .map(|(i, plan)| {
             let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
             let unit = &units[plan.unit];
-            let bytes = task_ledger(seed, unit, plan, &mut rng, every_kind)
+            let bytes = task_ledger(seed, unit, plan, &mut rng, every_kind, provincial_leads)
                 .map_err(|e| xlsx_error(&plan.file_name, e))?;
             let path = out.join(relative_path(units, plan));
             write_bytes_atomic(&path, &bytes)?;
@@ -516,6 +574,8 @@ fn generate_province(out: &Path, seed: u64) -> Result<Summary> {
         let day = end + chrono::Duration::days(delay);
         let shown = match unit.name.as_str() {
             "会理市" => "会理县".to_string(),
+            // Every other department titles its ledger with its short name (省教育厅).
+            _ if unit.level == "department" && ui % 2 == 0 => short_name(unit),
             n if n.ends_with("自治州") => format!("{}州", n.chars().take(2).collect::<String>()),
             n => n.to_string(),
         };
@@ -715,6 +775,7 @@ fn task_ledger(
     plan: &Plan,
     rng: &mut Rng,
     every_kind: bool,
+    provincial_leads: bool,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
     let layout = (plan.unit + plan.period.year() as usize) % HEADERS.len();
     let headers = HEADERS[layout];
@@ -762,10 +823,7 @@ fn task_ledger(
         0,
         1,
         half - 1,
-        &format!(
-            "填报单位（盖章）：中共{}委全面深化改革委员会办公室",
-            unit.name
-        ),
+        &format!("填报单位（盖章）：{}", filer(unit)),
         &wrap,
     )?;
     let (y, m, d, _, _) = plan.received;
@@ -817,13 +875,6 @@ fn task_ledger(
 
     let mut row: u32 = 3;
     let mut seq = 0;
-    let prefix = if unit.level == "city" {
-        "市"
-    } else if unit.name.ends_with('区') {
-        "区"
-    } else {
-        "县"
-    };
     let year = plan.period.year();
     let end = plan.period.end();
     let q = quarter_of(plan.period);
@@ -874,8 +925,23 @@ fn task_ledger(
             let key = [unit_year[0], unit_year[1], di as u64, k as u64, seed];
             let mut t = Rng::of(seed, &key);
             seq += 1;
-            let lead = format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]);
-            let partner = format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]);
+            let lead_office = t.below(DEPARTMENTS.len());
+            let partner = office(unit, t.below(DEPARTMENTS.len()));
+            // A department leads the reforms it owns. Now and then a region
+            // names the provincial department as the lead of its task (a
+            // reform the province assigned), which the department's own
+            // ledger may not carry: the 中梗阻 view (mart_department_gaps).
+            // Its own draw, so the rows' other draws stay as they were.
+            let lead = if unit.level == "department" {
+                short_name(unit)
+            } else if provincial_leads
+                && Rng::of(seed, &[key[0], key[1], key[2], key[3], 9]).chance(10)
+            {
+                // The department that owns the domain: 发改, 司法, 生态环境, 教育.
+                PROVINCIAL[[0, 3, 4, 6][di]].to_string()
+            } else {
+                office(unit, lead_office)
+            };
             let leader = LEADERS[t.below(LEADERS.len())];
             // The deadline form varies as it does in real ledgers.
             let (mut deadline_text, mut deadline) = match t.below(8) {
@@ -1024,7 +1090,7 @@ fn task_ledger(
         seq += 1;
         ws.write_string(row, 0, seq.to_string())?;
         ws.write_string(row, 2, "完善配套制度")?;
-        ws.write_string(row, units_col, format!("{prefix}司法局"))?;
+        ws.write_string(row, units_col, office(unit, 3))?;
         row += 1;
     }
     // One empty row does not end the table; the notes row does.
@@ -1089,12 +1155,17 @@ fn compliance_kinds(
     for (c, h) in head.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
     }
-    let bodies = [
-        format!("{party}全面深化改革委员会"),
-        "经济体制和生态文明体制改革专项小组".to_string(),
-        "民主法制领域改革专项小组".to_string(),
-        "社会体制改革专项小组".to_string(),
-    ];
+    // A department has its own reform leading group and no 专项小组.
+    let bodies = if unit.level == "department" {
+        vec![format!("{}全面深化改革领导小组", unit.name)]
+    } else {
+        vec![
+            format!("{party}全面深化改革委员会"),
+            "经济体制和生态文明体制改革专项小组".to_string(),
+            "民主法制领域改革专项小组".to_string(),
+            "社会体制改革专项小组".to_string(),
+        ]
+    };
     let mut r = 1u32;
     for (b, body) in bodies.iter().enumerate() {
         let mut t = stable(&[40, b as u64, u64::from(q)]);
@@ -1228,8 +1299,13 @@ fn other_kinds(
         Rng::of(seed, &key)
     };
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    // These sheets name a region's offices 市… or 县… (districts too, as they
+    // always have); a department's, the provincial ones.
     let prefix = if unit.level == "city" { "市" } else { "县" };
-
+    let office = |i: usize| match unit.level.as_str() {
+        "department" => PROVINCIAL[i].to_string(),
+        _ => format!("{prefix}{}", DEPARTMENTS[i]),
+    };
     let ws = wb.add_worksheet().set_name("巡视整改问题清单")?;
     let head = [
         "序号",
@@ -1263,11 +1339,7 @@ fn other_kinds(
         ws.write_string(r, 1, ["省委巡视", "中央环保督察", "审计"][t.below(3)])?;
         ws.write_string(r, 2, problems[i % problems.len()])?;
         ws.write_string(r, 3, "建立台账，逐项销号")?;
-        ws.write_string(
-            r,
-            4,
-            format!("{prefix}{}", DEPARTMENTS[t.below(DEPARTMENTS.len())]),
-        )?;
+        ws.write_string(r, 4, office(t.below(DEPARTMENTS.len())))?;
         ws.write_string(r, 5, LEADERS[t.below(LEADERS.len())])?;
         ws.write_string(
             r,
@@ -1325,7 +1397,7 @@ fn other_kinds(
         if rng.chance(85) {
             ws.write_string(r, 3, LEADERS[rng.below(LEADERS.len())])?;
         }
-        ws.write_string(r, 4, format!("{prefix}发改局"))?;
+        ws.write_string(r, 4, office(0))?;
         ws.write_string(r, 5, if rng.chance(80) { "是" } else { "否" })?;
         ws.write_string(r, 6, if rng.chance(80) { "是" } else { "否" })?;
         if rng.chance(70) {

@@ -186,7 +186,7 @@ mod tests {
         assert!(Workspace::init(dir.path()).unwrap().is_empty());
         let ws = Workspace::open(dir.path()).unwrap();
         assert_eq!(ws.config.grace_days, 3);
-        assert_eq!(ws.roster.units().len(), 205);
+        assert_eq!(ws.roster.units().len(), 241);
     }
 
     #[test]

@@ -3,11 +3,11 @@
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
---   scope_order 排序 / province first, then cities, then counties, each by code
+--   scope_level 口径层级 / county, city, province or department
+--   scope_order 排序 / province first, then cities, then counties, then departments, each by code
 --   unit_name 单位 / the scope's name
 --   parent_name 所属 / the name of the scope's parent (a county's city)
---   level_zh 层级 / 省, 市（州） or 县（市、区）
+--   level_zh 层级 / 省, 市（州）, 县（市、区） or 省直部门
 with scopes as (
     select * from int_scopes
 ),
@@ -24,7 +24,9 @@ named as (
         row_number() over (
             partition by scopes.period
             order by
-                case scopes.scope_level when 'province' then 0 when 'city' then 1 else 2 end,
+                case scopes.scope_level
+                    when 'province' then 0 when 'city' then 1 when 'county' then 2 else 3
+                end,
                 scopes.scope_code
         ) as scope_order,
         scopes.scope_name as unit_name,
@@ -32,6 +34,7 @@ named as (
         case scopes.scope_level
             when 'province' then '省'
             when 'city' then '市（州）'
+            when 'department' then '省直部门'
             else '县（市、区）'
         end as level_zh
     from scopes

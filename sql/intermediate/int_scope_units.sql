@@ -1,12 +1,13 @@
 -- int_scope_units: which units each reporting scope pools, per period.
 -- grain: one row per (period, scope_code, unit_code).
--- A county pools itself; a city pools itself and its counties; a province pools every unit
--- below it and itself. Only units valid in the period (valid_from ≤ E, valid_to ≥ period start)
+-- A county pools itself; a city pools itself and its counties; a province pools every region
+-- below it and itself; a provincial department (level department) pools itself only, and no
+-- region scope pools it (省直部门 form their own scope tree). Only units valid in the period (valid_from ≤ E, valid_to ≥ period start)
 -- take part, as scopes or as members.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / the pooling scope
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   unit_code 成员单位代码 / a unit the scope pools
 --   unit_level 成员单位层级 / that unit's level
 with periods as (
@@ -72,7 +73,20 @@ province_scopes as (
             or member.parent_code = province.code
             or member.grandparent_code = province.code
         )
+        -- Departments are assessed on their own and never pooled into a region's figures.
+        and member.level <> 'department'
     where province.level = 'province'
+),
+
+department_scopes as (
+    select
+        period,
+        code as scope_code,
+        'department' as scope_level,
+        code as unit_code,
+        level as unit_level
+    from valid_units
+    where level = 'department'
 )
 
 select * from county_scopes
@@ -80,3 +94,5 @@ union all
 select * from city_scopes
 union all
 select * from province_scopes
+union all
+select * from department_scopes

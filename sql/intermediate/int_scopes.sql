@@ -4,7 +4,7 @@
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / the unit's GB/T 2260 code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   scope_name 口径名称 / the unit's name in the roster
 --   parent_code 上级代码 / the unit's parent in the roster (null for the province)
 select distinct

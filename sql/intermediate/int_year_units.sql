@@ -5,7 +5,7 @@
 -- columns:
 --   year 年度 / the calendar year of a reporting period
 --   unit_code 单位代码 / the unit
---   unit_level 单位层级 / county, city or province
+--   unit_level 单位层级 / county, city, province or department
 select distinct
     year(periods.period_end) as year,
     scope_units.unit_code,

@@ -5,9 +5,10 @@
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 单位代码 / the unit named
---   scope_level 单位层级 / city or county (province too for group_did_not_meet)
+--   scope_level 单位层级 / city, county or department (province too for group_did_not_meet)
 --   alert 预警类型 / missing_submission, overdue_major_task, rectification_overdue,
---     pilot_overterm, low_satisfaction, bottom_rank; the supervision loop's issued_before_review
+--     pilot_overterm, low_satisfaction, bottom_rank (the last city, and the last department,
+--     each among its own); the supervision loop's issued_before_review
 --     (a plan issued without or before its review), plan_closable_not_closed,
 --     plan_closed_with_open_items, rectification_closed_late, closed_without_date,
 --     closed_without_recheck, overdue_not_rechecked (int_plan_facts, int_rectification_facts);
@@ -22,7 +23,7 @@
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
 with units as (
     select * from int_scopes
-    where scope_level in ('city', 'county')
+    where scope_level in ('city', 'county', 'department')
 ),
 
 kind_names as (
@@ -308,14 +309,16 @@ bottom_rank as (
         scorecard.scope_level,
         'bottom_rank' as alert,
         units.scope_name || '综合得分 ' || format('{:.2f}', scorecard.composite_score)
-        || '，居市（州）末位（第' || scorecard.rank || '名）' as detail,
+        || case scorecard.scope_level when 'city' then '，居市（州）末位（第' else '，居省直部门末位（第' end
+        || scorecard.rank || '名）' as detail,
         null as source_ref
     from mart_scorecard as scorecard
     inner join units
         on units.period = scorecard.period
         and units.scope_code = scorecard.scope_code
-    where scorecard.scope_level = 'city'
-    qualify scorecard.rank = max(scorecard.rank) over (partition by scorecard.period)
+    -- Cities are named among the cities, departments among the departments.
+    where scorecard.scope_level in ('city', 'department')
+    qualify scorecard.rank = max(scorecard.rank) over (partition by scorecard.period, scorecard.scope_level)
 )
 
 select * from missing_submission

@@ -1,10 +1,11 @@
 -- mart_ledger_change_counts: how many changes each scope's ledgers show (台账变动统计).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- Counts rows of mart_ledger_changes of the units a scope pools, by change type, both comparisons.
 -- columns:
 --   period 周期 / the newer ledgers' period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   deadline_later 延期 / change = deadline_later
 --   deadline_pushed_back 无说明延期 / deadline_later with no remarks on the newer row
 --   deadline_earlier 提前 / change = deadline_earlier

@@ -1,10 +1,11 @@
 -- mart_pilots: health of reform pilots (改革试点情况).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- status and term_months are not used: activity and age come from the dates.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   pilots_active 在试试点数 / pilots with no ended_on, or ended_on after E
 --   overterm 超期试点数 / active and started_on + 24 months < E, strictly (原则上不超过2年)
 --   overterm_rate 超期率 / overterm / pilots_active

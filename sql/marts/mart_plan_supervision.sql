@@ -1,11 +1,12 @@
 -- mart_plan_supervision: special reform plans — review before issue (上会审议), docking central
 --   plans (规定动作), supervision (督察评估) and honest closing (销账).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- E is the period's end; counts are of the current plans ledgers (int_plan_facts), pooled.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   plans_in_scope 应督察方案数 / issued_on ≤ E − 6 months (same day, clamped to the month's end)
 --     and not closed_on ≤ E
 --   plans_evaluated 已督察评估数 / in scope, evaluated_on in E's calendar year and ≤ E

@@ -12,7 +12,7 @@
 -- columns:
 --   year 年度 / the calendar year
 --   scope_code 单位代码 / the unit
---   scope_level 单位层级 / county, city or province
+--   scope_level 单位层级 / county, city, province or department
 --   events 宣传活动数 / events in the year
 --   press_conferences 新闻发布会次数 / press conferences in the year
 --   media_columns 媒体专栏数 / events of kind 媒体专栏

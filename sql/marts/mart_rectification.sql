@@ -1,9 +1,10 @@
 -- mart_rectification: closure of inspection findings (督察整改情况).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   items_total 整改事项数 / rectification rows of the current submissions
 --   items_due 到期事项数 / items with deadline_on ≤ E
 --   closed_due 到期已整改 / due and done (已整改/已销号)

@@ -1,10 +1,11 @@
 -- mart_satisfaction: public satisfaction (群众满意度), pooled votes with a Wilson interval.
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- Votes are summed over the pooled units' survey items, never rates averaged.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   valid 有效票 / satisfied + basically_satisfied + unsatisfied (不了解 excluded)
 --   satisfied 满意票 / satisfied votes
 --   basically_satisfied 基本满意票 / basically satisfied votes

@@ -1,14 +1,14 @@
 -- mart_scorecard: the weighted assessment score and rank (综合考评得分与排名).
--- grain: one row per (period, scope_code), for every county and city valid in the period (the
---   province is not scored).
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period (the province is not scored); departments are ranked among themselves.
 -- An indicator that is NULL (nothing to measure) drops out, and its weight is spread over the
 -- present ones by dividing by the present weights only. The three compliance indicators
 -- (meetings, publicity, cases) weigh 0 by default: give them a weight in [scorecard.weights] to let
 -- them count.
 -- columns:
 --   period 周期 / the reporting period
---   scope_code 口径代码 / city or county code
---   scope_level 口径层级 / city or county
+--   scope_code 口径代码 / city, county or department code
+--   scope_level 口径层级 / city, county or department
 --   submission 按时报送 / mart_submission_coverage.on_time_rate for kind tasks
 --   completion 任务完成 / mart_task_completion.completion_rate
 --   on_time 按期完成 / mart_task_completion.on_time_rate
@@ -22,7 +22,8 @@
 --     press_conferences_per_year, at most 1 (mart_publicity; 1 when the minimum is 0)
 --   cases 典型案例 / cases in the period's year ÷ [compliance] cases_per_year, at most 1
 --     (mart_typical_cases; 1 when the minimum is 0)
---   weight_used 有效权重 / Σ wᵢ over the indicators that are not NULL ([scorecard.weights])
+--   weight_used 有效权重 / Σ wᵢ over the indicators that are not NULL ([scorecard.weights]; a
+--     department's from [scorecard.department_weights] when set)
 --   composite_score 综合得分 / 100 × Σ wᵢxᵢ / Σ wᵢ over the indicators that are not NULL (NULL when all are)
 --   rank 排名 / rank() within (period, scope_level) by composite_score descending; ties share a
 --     rank and the next is skipped (1, 1, 3); NULL when the score is NULL
@@ -31,7 +32,7 @@ with scopes as (
     from int_scopes
     inner join int_periods
         using (period)
-    where int_scopes.scope_level in ('city', 'county')
+    where int_scopes.scope_level in ('city', 'county', 'department')
 ),
 
 indicators as (
@@ -106,11 +107,14 @@ weighted as (
     select
         long.period,
         long.scope_code,
-        sum(weights.weight) as weight_used,
-        sum(weights.weight * long.x) as weighted_sum
+        -- Summed in the indicators' order, so the last digit of a score does not hang on the
+        -- join's plan (floating-point addition is not associative).
+        sum(weights.weight order by long.indicator) as weight_used,
+        sum(weights.weight * long.x order by long.indicator) as weighted_sum
     from long
     inner join stg_config_weights as weights
         on weights.indicator = long.indicator
+        and weights.scope_level = long.scope_level
     -- UNPIVOT drops NULL values, so only present indicators are summed.
     where long.x is not null
     group by long.period, long.scope_code

@@ -1,10 +1,11 @@
 -- mart_submission_coverage: who submitted each ledger kind, and on time (报送情况).
 -- grain: one row per (period, scope_code, kind), for the five kinds of the first wave and any kind
---   [expect] lists, every county and city valid in the period, and the province.
+--   [expect] lists, every county, city and provincial department valid in the period, and the
+--   province (which pools the regions only).
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   kind 台账类型 / tasks, rectifications, pilots, plans, satisfaction; meetings, publicity, cases
 --     when expected
 --   expected_units 应报单位数 / units in scope, valid in the period, whose level [expect] lists for the kind

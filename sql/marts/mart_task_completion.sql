@@ -1,11 +1,12 @@
 -- mart_task_completion: completion of due reform tasks (改革任务完成情况).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- Rows come from the current tasks submission of each pooled unit for that period. "Done" means
 -- status done only: ongoing or unknown on a due task counts as open.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   tasks_total 任务总数 / task rows
 --   tasks_due 到期任务数 / tasks with deadline_on ≤ E
 --   due_done 到期已完成 / due and done

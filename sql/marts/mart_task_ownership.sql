@@ -1,9 +1,10 @@
 -- mart_task_ownership: whether each task has owners and a deadline (任务责任落实).
--- grain: one row per (period, scope_code), for every county and city valid in the period and the province.
+-- grain: one row per (period, scope_code), for every county, city and provincial department valid
+--   in the period, and the province (which pools the regions only).
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 口径代码 / county, city or province code
---   scope_level 口径层级 / county, city or province
+--   scope_level 口径层级 / county, city, province or department
 --   tasks_total 任务总数 / task rows of the current submissions
 --   fully_owned 责任完整任务数 / tasks with a lead_unit, at least one responsible unit, a leader,
 --     and deadline_kind date or ongoing

@@ -11,7 +11,7 @@
 -- columns:
 --   year 年度 / the calendar year
 --   scope_code 单位代码 / the unit
---   scope_level 单位层级 / county, city or province
+--   scope_level 单位层级 / county, city, province or department
 --   cases 典型案例数 / cases in the year
 --   national 国家级 / cases recognised nationally
 --   provincial 省级 / cases recognised by the province

@@ -1,8 +1,10 @@
--- rpt_coverage: the report's coverage table, per kind for the province and each city (报送率与按时报送率).
--- grain: one row per (period, scope_code, kind), province and cities, kinds some unit is expected to send.
+-- rpt_coverage: the report's coverage table, per kind for the province, each city and each
+--   provincial department (报送率与按时报送率).
+-- grain: one row per (period, scope_code, kind), province, cities and departments, kinds some unit
+--   is expected to send.
 -- columns:
 --   period 周期 / the reporting period
---   row_order 排序 / province first, then cities by code, then kind
+--   row_order 排序 / province first, then cities, then departments by code, then kind
 --   unit_name 单位 / the scope's name
 --   scope_code 代码 / the scope's code
 --   kind_zh 台账类型 / the ledger kind, in Chinese
@@ -46,7 +48,7 @@ kept as (
         on scopes.period = coverage.period
         and scopes.scope_code = coverage.scope_code
     where coverage.expected_units > 0
-        and coverage.scope_level in ('province', 'city')
+        and coverage.scope_level in ('province', 'city', 'department')
 )
 
 select * from kept

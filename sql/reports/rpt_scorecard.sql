@@ -2,7 +2,7 @@
 -- grain: one row per (period, scope_code), cities and counties, as mart_scorecard.
 -- columns:
 --   period 周期 / the reporting period
---   scope_level 口径层级 / city or county
+--   scope_level 口径层级 / city, county or department
 --   row_order 排序 / rank, then code
 --   unit_name 单位 / the unit's name
 --   scope_code 代码 / the unit's code

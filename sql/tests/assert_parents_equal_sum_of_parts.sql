@@ -126,6 +126,8 @@ children as (
     inner join int_scopes as child
         on child.period = parents.period
         and child.parent_code = parents.scope_code
+        -- A department's parent is the province, which does not pool it.
+        and child.scope_level <> 'department'
     inner join measures
         on measures.period = child.period
         and measures.scope_code = child.scope_code

@@ -75,6 +75,9 @@ impl Kind {
             ("任务", Kind::Tasks),
             ("台账", Kind::Tasks),
         ];
+        // A filer's name is not a kind: the 宣传部 (a provincial department,
+        // and every party committee's) titles its task ledger with its name.
+        let text = text.replace("宣传部", "");
         KEYWORDS
             .iter()
             .find(|(k, _)| text.contains(k))
@@ -540,6 +543,14 @@ mod tests {
             Some(Kind::Cases)
         );
         assert_eq!(Kind::from_keyword("改革宣传台账"), Some(Kind::Publicity));
+        assert_eq!(
+            Kind::from_keyword("中共四川省委宣传部2024年第二季度全面深化改革任务台账"),
+            Some(Kind::Tasks)
+        );
+        assert_eq!(
+            Kind::from_keyword("省委宣传部2024年改革宣传台账"),
+            Some(Kind::Publicity)
+        );
         assert_eq!(Kind::from_keyword("专项小组会议台账"), Some(Kind::Meetings));
     }
 

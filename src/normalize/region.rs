@@ -13,6 +13,9 @@ pub enum Level {
     Province,
     City,
     County,
+    /// A provincial department (省直部门) that leads reforms: assessed on its
+    /// own, never pooled into a region's figures.
+    Department,
 }
 
 impl Level {
@@ -21,6 +24,7 @@ impl Level {
             Level::Province => "province",
             Level::City => "city",
             Level::County => "county",
+            Level::Department => "department",
         }
     }
 
@@ -29,6 +33,7 @@ impl Level {
             "province" => Some(Level::Province),
             "city" => Some(Level::City),
             "county" => Some(Level::County),
+            "department" => Some(Level::Department),
             _ => None,
         }
     }
@@ -110,21 +115,41 @@ impl Roster {
             };
             let code =
                 get(Some(code_i)).ok_or_else(|| bad(line, "code 为空 / empty code".into()))?;
-            if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-                return Err(bad(
-                    line,
-                    format!("code {code:?} 不是六位数字 / is not a six-digit code"),
-                ));
-            }
             let name =
                 get(Some(name_i)).ok_or_else(|| bad(line, "name 为空 / empty name".into()))?;
             let level = get(Some(level_i)).and_then(Level::parse).ok_or_else(|| {
                 bad(
                     line,
-                    "level 应为 province|city|county / level must be province, city or county"
+                    "level 应为 province|city|county|department / level must be province, city, county or department"
                         .into(),
                 )
             })?;
+            if level == Level::Department {
+                // The 统一社会信用代码 (18 characters), or any stable code of
+                // letters and digits that no region's six digits can be.
+                if !(2..=32).contains(&code.len())
+                    || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    || code.chars().all(|c| c.is_ascii_digit())
+                {
+                    return Err(bad(
+                        line,
+                        format!(
+                            "部门代码 {code:?} 应为统一社会信用代码或由字母数字组成的稳定代码 / a department's code must be its unified social credit code or another stable code of letters and digits (not digits only)"
+                        ),
+                    ));
+                }
+                if get(parent_i).is_none() {
+                    return Err(bad(
+                        line,
+                        "省直部门须以省为上级（parent_code）/ a department's parent_code must be the province".into(),
+                    ));
+                }
+            } else if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+                return Err(bad(
+                    line,
+                    format!("code {code:?} 不是六位数字 / is not a six-digit code"),
+                ));
+            }
             let date = |idx, end: bool| -> Result<Option<NaiveDate>, RegionError> {
                 get(idx)
                     .map(|s| {
@@ -166,7 +191,12 @@ impl Roster {
             }
             let names = std::iter::once(&unit.name).chain(unit.aliases.iter());
             for name in names {
-                for k in loose_keys(&key(name)) {
+                let keys = if unit.level == Level::Department {
+                    department_keys(&key(name))
+                } else {
+                    loose_keys(&key(name))
+                };
+                for k in keys {
                     push_unique(roster.loose.entry(k).or_default(), i);
                 }
             }
@@ -319,6 +349,17 @@ fn loose_keys(name: &str) -> Vec<String> {
     keys
 }
 
+/// The short form a department is also known by: 四川省教育厅 → 省教育厅 (a
+/// region's suffixes are not stripped: 省林草局 is no 省林草).
+fn department_keys(name: &str) -> Vec<String> {
+    match name.split_once('省') {
+        Some((province, rest)) if !province.is_empty() && rest.chars().count() >= 2 => {
+            vec![format!("省{rest}")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// A roster validity bound: a date, or a period (its start for `valid_from`,
 /// its end for `valid_to`).
 fn parse_bound(s: &str, end: bool) -> Option<NaiveDate> {
@@ -448,17 +489,61 @@ mod tests {
     }
 
     #[test]
+    fn departments_take_a_credit_code_and_are_found_by_full_and_short_names() {
+        let roster = Roster::from_csv(
+            "code,name,level,parent_code,valid_from,valid_to,aliases\n\
+             510000,四川省,province,,,,\n\
+             510600,德阳市,city,510000,,,\n\
+             11510000008914567X,四川省发展和改革委员会,department,510000,,,省发展改革委|省发改委\n\
+             11510000008914568Y,四川省教育厅,department,510000,,,\n",
+        )
+        .unwrap();
+        let code = |t: &str| roster.resolve(t).map(|u| u.code.clone()).unwrap();
+        assert_eq!(code("省发展改革委"), "11510000008914567X");
+        assert_eq!(code("四川省发展和改革委员会"), "11510000008914567X");
+        // The short form comes from the name: 四川省教育厅 → 省教育厅.
+        assert_eq!(code("省教育厅"), "11510000008914568Y");
+        assert_eq!(
+            roster.get("11510000008914568Y").unwrap().level,
+            Level::Department
+        );
+        // In a title the department wins over the province that contains it.
+        let found = roster
+            .find_in("四川省教育厅2024年第二季度改革任务台账")
+            .unwrap();
+        assert_eq!(found.code, "11510000008914568Y");
+
+        for bad in [
+            // Digits only: a department's code must not look like a region's.
+            "510001,四川省教育厅,department,510000,,,",
+            "X,四川省教育厅,department,510000,,,",
+            // No parent.
+            "11510000008914568Y,四川省教育厅,department,,,,",
+        ] {
+            let err = Roster::from_csv(&format!(
+                "code,name,level,parent_code,valid_from,valid_to,aliases\n{bad}\n"
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(err, RegionError::BadRoster { line: 2, .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn the_shipped_roster_reads() {
         let r = Roster::from_csv(include_str!("../../data/roster.csv")).unwrap();
-        assert_eq!(r.units().len(), 205);
-        assert_eq!(
-            r.units()
-                .iter()
-                .filter(|u| u.level == Level::County)
-                .count(),
-            183
-        );
+        let count = |level| r.units().iter().filter(|u| u.level == level).count();
+        assert_eq!(r.units().len(), 241);
+        assert_eq!(count(Level::County), 183);
+        assert_eq!(count(Level::Department), 36);
         assert_eq!(r.resolve("会理县").unwrap().code, "513402");
         assert_eq!(r.resolve("凉山州").unwrap().code, "513400");
+        // A department answers to its full name, its aliases and its short form.
+        for name in ["四川省发展和改革委员会", "省发展改革委", "省发改委"] {
+            assert_eq!(r.resolve(name).unwrap().code, "SC-FGW", "{name}");
+        }
+        assert_eq!(r.resolve("省财政厅").unwrap().code, "SC-CZT");
     }
 }

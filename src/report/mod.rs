@@ -307,6 +307,12 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
                 "and scope_level = 'county'",
                 &["scope_level"],
             )?,
+            t(
+                "省直部门综合考评 / provincial departments",
+                "rpt_scorecard",
+                "and scope_level = 'department'",
+                &["scope_level"],
+            )?,
         ],
     };
     let coverage = Sheet {
@@ -443,6 +449,23 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             )?,
         ],
     };
+    let departments = Sheet {
+        name: "省直部门",
+        tables: vec![t(
+            "中梗阻：县市台账由省直部门牵头、部门台账未列的任务 / tasks the regions say a department leads that its own ledger lacks",
+            "rpt_department_gaps",
+            "",
+            &[],
+        )?],
+    };
+    // The sheet is there when the roster has departments for the period.
+    let has_departments: bool = conn.query_row(
+        &format!(
+            "select count(*) > 0 from int_scopes where scope_level = 'department' and period = {p}"
+        ),
+        [],
+        |row| row.get(0),
+    )?;
     let alerts = Sheet {
         name: "点名通报",
         tables: vec![t(
@@ -495,9 +518,11 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             satisfaction,
             changes,
             compliance,
-            alerts,
-            sources,
-        ],
+        ]
+        .into_iter()
+        .chain(has_departments.then_some(departments))
+        .chain([alerts, sources])
+        .collect(),
         charts,
         generated_at: crate::runs::now().format("%Y-%m-%d %H:%M").to_string(),
         stamp,

@@ -382,7 +382,7 @@ const RAW_TABLES: &[RawTable] = &[
         &[
             ("code", "区划代码", "GB/T 2260 code"),
             ("name", "名称", "the unit's name"),
-            ("level", "层级", "province, city or county"),
+            ("level", "层级", "province, city, county or department"),
             ("parent_code", "上级代码", "the parent unit"),
             ("valid_from", "起始有效日", "first day (null = unbounded)"),
             ("valid_to", "终止有效日", "last day (null = unbounded)"),
@@ -460,7 +460,20 @@ const RAW_TABLES: &[RawTable] = &[
             (
                 "indicator",
                 "指标",
-                "submission, completion, on_time, ownership, rectification, pilots or satisfaction",
+                "submission, completion, on_time, ownership, rectification, pilots, satisfaction, meetings, publicity or cases",
+            ),
+            ("weight", "权重", "its weight (any positive scale)"),
+        ],
+    ),
+    (
+        "raw_config_department_weights",
+        "省直部门考评权重 [scorecard.department_weights] (the regions' weights when unset).",
+        "one row per indicator",
+        &[
+            (
+                "indicator",
+                "指标",
+                "submission, completion, on_time, ownership, rectification, pilots, satisfaction, meetings, publicity or cases",
             ),
             ("weight", "权重", "its weight (any positive scale)"),
         ],

@@ -329,6 +329,7 @@ fn stamp(
         "raw_config",
         "raw_config_expect",
         "raw_config_weights",
+        "raw_config_department_weights",
     ] {
         settings.push_str(&table_line(table)?);
     }
@@ -616,7 +617,8 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
          recheck_days integer, meetings_per_quarter integer, press_conferences_per_year integer, \
          cases_per_year integer);
          create table raw_config_expect (kind varchar, level varchar);
-         create table raw_config_weights (indicator varchar, weight double);",
+         create table raw_config_weights (indicator varchar, weight double);
+         create table raw_config_department_weights (indicator varchar, weight double);",
     )?;
     conn.execute(
         "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -640,11 +642,19 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
             params![kind, level],
         )?;
     }
-    for (indicator, weight) in &c.scorecard.weights {
-        conn.execute(
-            "insert into raw_config_weights values (?, ?)",
-            params![indicator, weight],
-        )?;
+    for (table, weights) in [
+        ("raw_config_weights", &c.scorecard.weights),
+        (
+            "raw_config_department_weights",
+            c.scorecard.for_departments(),
+        ),
+    ] {
+        for (indicator, weight) in weights {
+            conn.execute(
+                &format!("insert into {table} values (?, ?)"),
+                params![indicator, weight],
+            )?;
+        }
     }
     Ok(())
 }

@@ -320,7 +320,9 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                sources.source \
              from long \
              inner join sources using (indicator) \
-             left join stg_config_weights as weights using (indicator) \
+             left join stg_config_weights as weights \
+               on weights.indicator = long.indicator \
+               and weights.scope_level = (select scope_level from card) \
              order by weights.weight desc nulls last, long.indicator"
         ),
         Source::Changes => {

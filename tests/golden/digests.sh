@@ -26,7 +26,17 @@
 # kinds' tables and the compliance marts are new; raw_config gained the
 # [compliance] minimums and raw_config_weights three 0 weights; mart_scorecard
 # gained three indicator columns. Every other mart kept its digest: no figure
-# of the first wave moved. The test
+# of the first wave moved. Then (issue 20) the default roster gained 36
+# provincial departments and the default [expect] expects their task ledgers:
+# the province sample writes a workbook for each (so every province-scale
+# raw_, stg_, int_ and mart_ table moved — new rows; the regions' own rows of
+# every mart were compared before and after and are identical, but for the
+# last digits of composite_score, which is now summed in a fixed order), and
+# some county tasks name a provincial department as lead. At the national
+# scale (no departments) only the settings tables moved (raw_config_expect,
+# stg_config_expect, stg_config_weights now per level, the new
+# raw_config_department_weights), the new mart_department_gaps is empty, and
+# mart_scorecard moved in those last digits only. The test
 # `golden::the_restructured_code_builds_the_same_lake_and_marts` runs the same
 # steps with the code of today and compares. A change that means to change
 # figures rewrites the file and says which tables moved and why. Run ids, run records and receipt-free times are not in them:

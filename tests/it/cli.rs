@@ -265,7 +265,7 @@ fn the_committed_sample_is_what_the_generator_makes() {
         files
     };
     let made = list(dir.path());
-    assert_eq!(made.len(), 16);
+    assert_eq!(made.len(), 20);
     assert!(
         made == list(&repo("sample-data")),
         "sample-data/ differs from `taizhang sample --seed 1`: regenerate it"

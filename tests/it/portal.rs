@@ -252,6 +252,39 @@ fn a_clerk_uploads_over_the_api_and_is_told_each_faulty_cell() {
     assert_eq!(tasks["submitted_units"], 1);
 }
 
+/// A provincial department is a unit like a county: its clerk's token names
+/// it by its short name, its upload is filed under its code, and it sees its
+/// own rows, as a department.
+#[test]
+fn a_department_clerk_uploads_and_sees_only_its_own_department() {
+    let s = Server::start(&[]);
+    let clerk = s.token("省教育厅", "clerk");
+    let ledger = repo("sample-data/2024Q2/SC-JYT/省教育厅2024年第二季度改革任务台账.xlsx");
+    let reply = post_file(&s, &clerk, &ledger, &[("period", "2024Q2")]);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let result = reply.json();
+    assert_eq!(result["status"], "accepted", "{result}");
+    assert_eq!(result["region_code"], "SC-JYT", "the department's own code");
+    assert!(result["issues"].as_array().unwrap().is_empty(), "{result}");
+
+    let rows = eventually("the department's coverage", || {
+        let r = curl(&["-H", &bearer(&clerk), &s.url("/api/coverage?period=2024Q2")]);
+        let rows = r.json()["coverage"].as_array().cloned().unwrap_or_default();
+        (!rows.is_empty()).then_some(rows)
+    });
+    assert!(
+        rows.iter()
+            .all(|r| r["scope_code"] == "SC-JYT" && r["scope_level"] == "department"),
+        "{rows:?}"
+    );
+    let tasks = rows.iter().find(|r| r["kind"] == "tasks").unwrap();
+    assert_eq!(
+        tasks["expected_units"], 1,
+        "departments are expected by default"
+    );
+    assert_eq!(tasks["submitted_units"], 1);
+}
+
 #[test]
 fn every_api_route_refuses_what_the_caller_may_not_do() {
     let s = Server::start(&[]);
