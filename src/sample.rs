@@ -539,8 +539,8 @@ fn write_plans(
     Ok(summary)
 }
 
-/// Every city and county of the default roster for one quarter, each
-/// workbook holding a sheet of every kind. About one unit in twenty sends
+/// Every city, county and provincial department of the default roster for
+/// one quarter, each workbook holding a sheet of every kind. About one unit in twenty sends
 /// nothing, one in ten is late; 会理市 titles its ledger with its old name
 /// 会理县, and autonomous prefectures use their short form (凉山州).
 fn generate_province(out: &Path, seed: u64) -> Result<Summary> {

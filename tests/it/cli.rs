@@ -59,7 +59,8 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
         .unwrap();
     let again_out = String::from_utf8_lossy(&again.stdout);
     assert_eq!(again.status.code(), Some(0), "{again_out}");
-    assert!(again_out.contains("14 跳过 skipped"), "{again_out}");
+    // 14 region files and the 2 departments’ Q1 and Q2 ledgers.
+    assert!(again_out.contains("18 跳过 skipped"), "{again_out}");
     let table = |s: &str| {
         s.lines()
             .filter(|l| l.starts_with("| 2024"))
@@ -105,8 +106,11 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
         "select count(*) from stg_tasks where period = '2024Q2'",
     );
     let rows_q2: usize = rows_q2[0][0].parse().unwrap();
+    // The demo's change rates are high on purpose (every kind shows in one
+    // quarter), and 省发改委's draw alone moves 9 of its 21 rows; still, at
+    // most a quarter of the rows change.
     assert!(
-        total * 5 < rows_q2,
+        total * 4 < rows_q2,
         "a few changes, not a new ledger: {total} of {rows_q2}"
     );
     let workbook =

@@ -18,7 +18,8 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
         &std::fs::read_to_string(repo("sample-data/roster.csv")).unwrap(),
     ));
     let first = ingest(&ws, &[repo("sample-data")], &options());
-    assert_eq!(first.accepted(), 14);
+    // 14 region ledgers and the two departments' ledgers of Q1 and Q2.
+    assert_eq!(first.accepted(), 18);
     assert_eq!(first.rows_rejected(), 2, "the sample's two bad rows");
     let files_after_first = lake_files(dir.path());
     build(&ws);
@@ -28,7 +29,7 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     );
 
     let second = ingest(&ws, &[repo("sample-data")], &options());
-    assert_eq!(second.skipped(), 14);
+    assert_eq!(second.skipped(), 18);
     assert_eq!(second.accepted(), 0);
     assert_eq!(second.batch_id, None, "nothing new, nothing written");
     assert_eq!(lake_files(dir.path()), files_after_first);
@@ -45,14 +46,15 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     let archived = std::fs::read_dir(dir.path().join("archive"))
         .unwrap()
         .count();
-    assert_eq!(archived, 28);
+    // Each of the 18 files and its receipt.
+    assert_eq!(archived, 36);
     let submissions = rows(
         dir.path(),
         "select count(*), count(*) filter (where is_current) from stg_submissions",
     );
     assert_eq!(
         submissions,
-        vec![vec!["45".to_string(), "42".to_string()]],
+        vec![vec!["58".to_string(), "55".to_string()]],
         "广汉市's first Q2 version (its tasks, meetings and publicity ledgers) is history"
     );
 }
@@ -188,7 +190,8 @@ fn the_province_sample_ingests_with_no_flags_and_no_region_doubts() {
     let (dir, ws) = workspace(None);
     let data = dir.path().join("province");
     let summary = taizhang::sample::generate(&data, 7, taizhang::sample::Scale::Province).unwrap();
-    assert_eq!(summary.units, 204);
+    // 21 cities, 183 counties and 36 provincial departments.
+    assert_eq!(summary.units, 240);
     let report = ingest(&ws, &[data], &options());
     assert_eq!(report.accepted(), summary.files.len());
     let doubts: Vec<String> = report
@@ -210,9 +213,25 @@ fn the_province_sample_ingests_with_no_flags_and_no_region_doubts() {
         dir.path(),
         "select expected_units, submitted_units from mart_submission_coverage where scope_code = '510000' and kind = 'tasks'",
     );
+    // Departments form their own scope tree: the province counts regions only.
+    let is_department = |f: &std::path::PathBuf| {
+        let folder = f.parent().unwrap().file_name().unwrap();
+        folder.to_string_lossy().starts_with("SC-")
+    };
+    let from_regions = summary.files.iter().filter(|f| !is_department(f)).count();
     assert_eq!(
         coverage,
-        vec![vec!["204".to_string(), summary.files.len().to_string()]]
+        vec![vec!["204".to_string(), from_regions.to_string()]]
+    );
+    let departments = rows(
+        dir.path(),
+        "select count(*), sum(submitted_units) from mart_submission_coverage \
+         where scope_level = 'department' and kind = 'tasks'",
+    );
+    let from_departments = summary.files.len() - from_regions;
+    assert_eq!(
+        departments,
+        vec![vec!["36".to_string(), from_departments.to_string()]]
     );
     let kinds = rows(
         dir.path(),
@@ -235,7 +254,8 @@ fn re_ingesting_the_archive_reproduces_the_lake() {
 
     let (second_dir, second) = workspace(Some(&roster));
     let inputs = taizhang::ingest::collect_archive(&first_dir.path().join("archive")).unwrap();
-    assert_eq!(inputs.len(), 15);
+    // The sample's 18 files and the flagged bad_rows.xlsx.
+    assert_eq!(inputs.len(), 19);
     {
         let _lock = second.lock().unwrap();
         taizhang::ingest::run(&second, &inputs, &options(), &|_, _| {}).unwrap();

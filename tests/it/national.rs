@@ -59,7 +59,11 @@ fn everything(root: &Path) -> Vec<Vec<String>> {
         "select table_name from information_schema.tables \
          where table_name like 'mart_%' order by table_name",
     );
-    assert_eq!(marts.len(), 14, "every mart is built");
+    let shipped = taizhang::warehouse::models::SHIPPED
+        .iter()
+        .filter(|(layer, _, _)| *layer == taizhang::warehouse::Layer::Marts)
+        .count();
+    assert_eq!(marts.len(), shipped, "every mart is built");
     let mut all = Vec::new();
     for mart in marts {
         let name = &mart[0];
