@@ -4,6 +4,7 @@
 pub mod build;
 pub mod compact;
 pub mod docs;
+pub mod export;
 pub mod ingest;
 pub mod init;
 pub mod output;
@@ -51,6 +52,8 @@ pub enum Command {
     Compact(compact::Args),
     /// 数据字典 / write the warehouse's data dictionary, generated from the models.
     Docs(docs::Args),
+    /// 导出指标 / write marts as Parquet or CSV, one folder per period; unchanged periods are kept.
+    Export(export::Args),
     /// 查询仓库 / run read-only SQL against the warehouse.
     Query(query::Args),
     /// 期报告 / write the period's report (Excel and/or HTML) from the warehouse.
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Verdict> {
         Command::Ingest(args) => ingest::run(&globals, args),
         Command::Build(args) => build::run(&globals, args),
         Command::Query(args) => query::run(&globals, args),
+        Command::Export(args) => export::run(&globals, args),
         Command::Docs(args) => docs::run(&globals, args),
         Command::Compact(args) => compact::run(&globals, args),
         Command::Sample(args) => sample::run(&globals, args),

@@ -102,13 +102,7 @@ impl Observer for Printer {
                 if self.json {
                     return Ok(());
                 }
-                writeln!(
-                    out,
-                    "已导出 / exported {} 个文件 files to {}",
-                    exported.files,
-                    dir.display()
-                )
-                .map_err(io)
+                writeln!(out, "{}", super::export::summary(exported, dir)).map_err(io)
             }
         }
     }

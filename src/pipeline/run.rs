@@ -221,7 +221,11 @@ fn run_steps(
                 let step = StepRecord::new(
                     "export",
                     started,
-                    &[("files", exported.files), ("rows", exported.rows)],
+                    &[
+                        ("files", exported.files),
+                        ("rows", exported.rows),
+                        ("unchanged", exported.unchanged),
+                    ],
                 );
                 (StepOutput::Export { dir, exported }, step)
             }

@@ -5,6 +5,7 @@ mod common;
 mod as_of;
 mod cli;
 mod crash;
+mod exports;
 mod golden;
 mod hostile;
 mod ingest_fixtures;
