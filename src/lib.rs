@@ -26,6 +26,7 @@ pub mod issue;
 pub mod lake;
 pub mod ledger;
 pub mod normalize;
+pub mod pg;
 pub mod pipeline;
 pub mod portal;
 pub mod report;

@@ -1,5 +1,6 @@
-//! `taizhang serve`: the upload portal on one address (see `portal`), or
-//! `--print systemd` for a service unit that runs it.
+//! `taizhang serve`: the upload portal on one address (see `portal`), the
+//! read-only PostgreSQL endpoint with `--pg ADDR` (see `pg`), beside it or
+//! alone (`--no-portal`), or `--print systemd` for a service unit.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -28,6 +29,22 @@ pub struct Args {
     #[arg(long, default_value_t = 10)]
     pub lock_wait: u64,
 
+    /// PostgreSQL 只读端点地址 / also serve the warehouse over the PostgreSQL protocol here (read-only; password: a province token).
+    #[arg(long, value_name = "ADDR")]
+    pub pg: Option<SocketAddr>,
+
+    /// 只启动 PostgreSQL 端点 / serve only the PostgreSQL endpoint, not the portal.
+    #[arg(long, requires = "pg")]
+    pub no_portal: bool,
+
+    /// 单条查询的秒数上限 / seconds a statement on the PostgreSQL endpoint may run.
+    #[arg(long, default_value_t = 60)]
+    pub pg_timeout: u64,
+
+    /// 单条查询的行数上限 / rows a statement on the PostgreSQL endpoint may return.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub pg_max_rows: usize,
+
     /// 输出 systemd 服务单元而不启动 / print a systemd service unit instead of serving.
     #[arg(long, value_enum)]
     pub print: Option<Print>,
@@ -39,6 +56,26 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         let mut out = std::io::stdout().lock();
         write!(out, "{}", systemd_unit(&root, &args)?)?;
         return Ok(Verdict::Done);
+    }
+    if let Some(pg_addr) = args.pg {
+        let mut pg = crate::pg::Settings::new(root.clone(), pg_addr);
+        pg.limits.timeout = std::time::Duration::from_secs(args.pg_timeout.max(1));
+        pg.limits.max_rows = args.pg_max_rows;
+        let ready = |addr| {
+            println!("listening on postgresql://{addr}");
+            let _ = std::io::stdout().flush();
+        };
+        if args.no_portal {
+            crate::pg::serve(pg, ready)?;
+            return Ok(Verdict::Done);
+        }
+        // Beside the portal: its own thread and runtime. A failure to start
+        // (no warehouse yet, address taken) is said, and the portal goes on.
+        std::thread::spawn(move || {
+            if let Err(e) = crate::pg::serve(pg, ready) {
+                eprintln!("taizhang: PostgreSQL 端点 / endpoint: {e}");
+            }
+        });
     }
     let mut settings = Settings::new(root, args.addr);
     settings.rebuild_after = std::time::Duration::from_secs(args.rebuild_after);
@@ -67,7 +104,7 @@ fn systemd_unit(root: &Path, args: &Args) -> anyhow::Result<String> {
          \n\
          [Service]\n\
          Type=simple\n\
-         ExecStart={} --workspace {} serve --addr {}\n\
+         ExecStart={} --workspace {} serve --addr {}{}\n\
          WorkingDirectory={}\n\
          Restart=on-failure\n\
          RestartSec=5\n\
@@ -82,6 +119,7 @@ fn systemd_unit(root: &Path, args: &Args) -> anyhow::Result<String> {
         exe.display(),
         ws.display(),
         args.addr,
+        args.pg.map(|a| format!(" --pg {a}")).unwrap_or_default(),
         ws.display(),
         ws.display()
     ))

@@ -5,12 +5,12 @@
 use axum::http::{HeaderMap, header};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::web::Refusal;
-use crate::tokens::{Role, TokenRecord, Tokens};
+pub use crate::tokens::TokenCache;
+use crate::tokens::{Role, TokenRecord};
 
 pub const SESSION_COOKIE: &str = "tz_session";
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
@@ -44,54 +44,6 @@ impl Caller {
     /// The one unit whose rows a clerk sees; none for the province.
     pub fn only_unit(&self) -> Option<&str> {
         (self.role == Role::Clerk).then_some(self.region.as_str())
-    }
-}
-
-/// `portal/tokens.json`, read again whenever it changes on disk, so `token add`
-/// and `token revoke` take effect without a restart.
-pub struct TokenCache {
-    root: PathBuf,
-    path: PathBuf,
-    cached: Mutex<(Option<SystemTime>, Tokens)>,
-}
-
-impl TokenCache {
-    pub fn new(root: &Path) -> TokenCache {
-        TokenCache {
-            root: root.to_path_buf(),
-            path: crate::tokens::path(root),
-            cached: Mutex::new((None, Tokens::default())),
-        }
-    }
-
-    fn current(&self) -> Tokens {
-        let modified = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
-        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        if cached.0 != modified || modified.is_none() {
-            // Unreadable: no token is accepted rather than stale ones.
-            cached.1 = Tokens::load(&self.root).unwrap_or_default();
-            cached.0 = modified;
-        }
-        cached.1.clone()
-    }
-
-    /// The live token with this secret.
-    pub fn verify(&self, secret: &str) -> Option<TokenRecord> {
-        self.current()
-            .verify(secret, crate::tokens::today())
-            .cloned()
-    }
-
-    /// The token with this id, if it is still live (a session ends when its
-    /// token is revoked or expires).
-    pub fn live(&self, id: &str) -> Option<TokenRecord> {
-        let today = crate::tokens::today();
-        self.current()
-            .tokens
-            .into_iter()
-            .find(|t| t.id == id && t.is_live(today))
     }
 }
 

@@ -145,7 +145,7 @@ fn router(app: Shared) -> Router {
         .with_state(app)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

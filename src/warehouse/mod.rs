@@ -179,6 +179,10 @@ impl StepTimer {
     }
 }
 
+/// The oldest DuckDB storage format the warehouse is written in: 1.4.0,
+/// the long-term-support line, so DuckDB 1.4.x and 2.x both open it.
+pub const STORAGE_VERSION: &str = "v1.4.0";
+
 fn build_into(
     ws: &Workspace,
     path: &Path,
@@ -187,7 +191,11 @@ fn build_into(
 ) -> Result<BuildResult> {
     let mut timer = StepTimer::new();
     let started_at = crate::runs::now();
-    let conn = Connection::open(path)?;
+    // Written in a storage format the DuckDB 1.4 series (long-term support,
+    // what most analysts' DuckDB and DBeaver carry) reads as well as 2.0.
+    let config =
+        duckdb::Config::default().with("storage_compatibility_version", STORAGE_VERSION)?;
+    let conn = Connection::open_with_flags(path, config)?;
     avoid_engine_faults(&conn)?;
     let lake = Lake::new(ws.lake());
     let mut raw_rows = Vec::new();

@@ -1,0 +1,447 @@
+//! The read-only PostgreSQL endpoint as analysts meet it: psql (Debian's
+//! client) and psycopg over loopback, every sandbox refusal, and 32
+//! connections reading while a build replaces the warehouse.
+
+use super::common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+struct Endpoint {
+    child: Child,
+    port: u16,
+    ws: tempfile::TempDir,
+    province: String,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(ws: &Path, region: &str, role: &str) -> String {
+    let out = taizhang(ws)
+        .args(["--json", "token", "add", "--region", region, "--role", role])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+/// The sample ingested and built, served with `--pg` on a free port alone.
+fn start(extra: &[&str]) -> Endpoint {
+    let ws = cli_workspace();
+    let ingest = taizhang(ws.path())
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
+    assert_eq!(
+        taizhang(ws.path())
+            .arg("build")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    let province = token(ws.path(), "510000", "province");
+    let mut child = taizhang(ws.path())
+        .args(["serve", "--pg", "127.0.0.1:0", "--no-portal"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the endpoint did not start: {line:?}"));
+    Endpoint {
+        child,
+        port,
+        ws,
+        province,
+    }
+}
+
+impl Endpoint {
+    /// psql with `password`, unaligned and tuples only unless `args` say otherwise.
+    fn psql_as(&self, password: &str, args: &[&str]) -> Output {
+        Command::new("psql")
+            .args(["-X", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", "analyst", "-d", "taizhang", "-v", "ON_ERROR_STOP=1"])
+            .args(args)
+            .env("PGPASSWORD", password)
+            .env("PGCONNECT_TIMEOUT", "10")
+            .env_remove("PGSSLMODE")
+            .output()
+            .expect("psql (postgresql-client) is installed; .ci/run installs it")
+    }
+
+    fn psql(&self, args: &[&str]) -> Output {
+        self.psql_as(&self.province.clone(), args)
+    }
+
+    /// One statement's rows as psql prints them unaligned, tuples only.
+    fn rows(&self, sql: &str) -> String {
+        self.rows_of(&[sql])
+    }
+
+    /// The rows of `statements`, each its own `-c`, on one connection.
+    fn rows_of(&self, statements: &[&str]) -> String {
+        let mut args = vec!["-q", "-A", "-t", "-F", "|"];
+        for s in statements {
+            args.extend(["-c", s]);
+        }
+        let out = self.psql(&args);
+        assert!(out.status.success(), "{statements:?}: {}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// DuckDB's own answer, formatted as psql prints it unaligned.
+fn expected(ws: &Path, sql: &str) -> String {
+    rows(ws, sql)
+        .into_iter()
+        .map(|r| format!("{}\n", r.join("|")))
+        .collect()
+}
+
+#[test]
+fn psql_lists_describes_joins_and_prepares() {
+    let e = start(&[]);
+    let tables = e.rows("\\dt");
+    assert!(
+        tables.contains("main|mart_task_completion|table|"),
+        "{tables}"
+    );
+    assert!(tables.contains("main|raw_tasks|table|"), "{tables}");
+    let views = e.rows("\\dv");
+    assert!(views.contains("main|stg_tasks|view|"), "{views}");
+    let databases = e.rows("\\l");
+    assert!(databases.contains("UTF8"), "{databases}");
+
+    let described = e.psql(&["-c", "\\d mart_task_completion"]);
+    let described_text = text(&described);
+    assert!(described.status.success(), "{described_text}");
+    for column in ["completion_rate", "tasks_due", "scope_code", "period"] {
+        assert!(described_text.contains(column), "{described_text}");
+    }
+
+    // A join, with figures equal to DuckDB's own.
+    let join = "select c.scope_code, c.period, c.tasks_total, s.submitted_units \
+                from mart_task_completion c join mart_submission_coverage s \
+                using (period, scope_code) where s.kind = 'tasks' order by 1, 2";
+    let got = e.rows(join);
+    assert!(got.lines().count() > 5, "{got}");
+    assert_eq!(got, expected(e.ws.path(), join));
+
+    // PREPARE and EXECUTE with a parameter.
+    let prepared = e.rows_of(&[
+        "prepare q as select count(*) from stg_tasks where period = $1",
+        "execute q('2024Q2')",
+    ]);
+    let direct = expected(
+        e.ws.path(),
+        "select count(*) from stg_tasks where period = '2024Q2'",
+    );
+    assert_eq!(prepared, direct);
+}
+
+#[test]
+fn the_sandbox_refuses_files_writes_extensions_and_settings_and_writes_nothing() {
+    let e = start(&[]);
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("leak.csv");
+    let target = target.to_str().unwrap();
+    let before = walk(e.ws.path());
+    for (sql, why) in [
+        ("select * from read_csv('/etc/passwd')", "read_csv"),
+        ("select * from read_text('/etc/hostname')", "read_text"),
+        ("select * from glob('/etc/*')", "glob"),
+        (&format!("copy mart_pilots to '{target}'") as &str, "COPY"),
+        (&format!("copy (select 1) to '{target}'"), "COPY (query)"),
+        (&format!("attach '{target}.db' as x"), "ATTACH"),
+        ("install httpfs", "INSTALL"),
+        ("load httpfs", "LOAD"),
+        ("set enable_external_access = true", "SET external access"),
+        ("set lock_configuration = false", "SET lock"),
+        (
+            "select set_config('enable_external_access', 'true', false)",
+            "set_config",
+        ),
+        ("create table x (a int)", "CREATE"),
+        ("create temp table x (a int)", "CREATE TEMP"),
+        (
+            "insert into mart_pilots select * from mart_pilots",
+            "INSERT",
+        ),
+        ("delete from mart_pilots", "DELETE"),
+        ("drop table mart_pilots", "DROP"),
+        (
+            "with t as (select 1) delete from mart_pilots",
+            "WITH … DELETE",
+        ),
+        ("checkpoint", "CHECKPOINT"),
+        ("pragma enable_profiling", "PRAGMA"),
+        (&format!("export database '{target}.d'"), "EXPORT"),
+    ] {
+        let out = e.psql(&["-c", sql]);
+        assert!(
+            !out.status.success(),
+            "{why} must be refused: {}",
+            text(&out)
+        );
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("ERROR"), "{why}: {said}");
+    }
+    // Refusals say why, in both languages.
+    let out = e.psql(&["-c", "install httpfs"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("INSTALL is not allowed"));
+    let out = e.psql(&["-c", "select * from read_csv('/etc/passwd')"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("只读端点"),
+        "{}",
+        text(&out)
+    );
+    // Nothing was written, in the workspace or outside it.
+    assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+    assert_eq!(walk(e.ws.path()), before);
+    // The connection's own settings are accepted and the endpoint goes on.
+    let fine = e.rows_of(&[
+        "set extra_float_digits = 3",
+        "set application_name = 'DBeaver'",
+        "select 1",
+    ]);
+    assert_eq!(fine, "1\n");
+}
+
+#[test]
+fn passwords_ssl_and_limits_are_refused_clearly() {
+    let e = start(&["--pg-max-rows", "50", "--pg-timeout", "2"]);
+    let wrong = e.psql_as("not-a-token", &["-c", "select 1"]);
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong)
+            .to_lowercase()
+            .contains("password authentication failed"),
+        "{}",
+        text(&wrong)
+    );
+
+    let clerk = token(e.ws.path(), "510603", "clerk");
+    let out = e.psql_as(&clerk, &["-c", "select 1"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("province token"), "{}", text(&out));
+
+    // SSL is refused cleanly: required, it fails; preferred, it falls back.
+    let out = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=a dbname=t sslmode=require connect_timeout=10",
+            e.port
+        ))
+        .args(["-X", "-c", "select 1"])
+        .env("PGPASSWORD", &e.province)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("does not support SSL"),
+        "{}",
+        text(&out)
+    );
+    let out = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=a dbname=t sslmode=prefer connect_timeout=10",
+            e.port
+        ))
+        .args(["-X", "-A", "-t", "-c", "select 41 + 1"])
+        .env("PGPASSWORD", &e.province)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "42\n",
+        "{}",
+        text(&out)
+    );
+
+    // The row cap refuses, never cuts short; the timeout interrupts.
+    let out = e.psql(&["-c", "select * from range(51)"]);
+    assert!(text(&out).contains("more than 50 rows"), "{}", text(&out));
+    assert_eq!(e.rows("select count(*) from range(50)"), "50\n");
+    let started = std::time::Instant::now();
+    let out = e.psql(&["-c", "select count(*) from range(100000000000) a"]);
+    assert!(text(&out).contains("statement timeout"), "{}", text(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // And the connection's endpoint still answers.
+    assert_eq!(e.rows("select 1"), "1\n");
+}
+
+#[test]
+fn psycopg_binds_parameters_on_the_server() {
+    let e = start(&[]);
+    let script = r#"
+import json, subprocess, sys, psycopg
+port, password = sys.argv[1], sys.argv[2]
+with psycopg.connect(host="127.0.0.1", port=port, user="analyst", dbname="taizhang",
+                     password=password, sslmode="prefer") as conn:
+    cur = conn.cursor()
+    cur.execute("select scope_code, tasks_total, completion_rate from mart_task_completion "
+                "where period = %s and tasks_total > %s order by scope_code", ("2024Q2", 0))
+    rows = [[r[0], r[1], None if r[2] is None else round(r[2], 4)] for r in cur.fetchall()]
+    cur.execute("select count(*) from stg_tasks where period = %s", ("2024Q1",), prepare=True)
+    prepared = cur.fetchone()[0]
+    binary = conn.cursor(binary=True)
+    binary.execute("select period, tasks_total from mart_task_completion where scope_code = %s order by 1", ("510600",))
+    binary_rows = [[p, n] for p, n in binary.fetchall()]
+    conn.commit()
+    # Inside a transaction every statement reads the file it began on, even
+    # after a build replaced it; after COMMIT the next one reads the new file.
+    cur.execute("select run_id, built_at from build_info")
+    first, built_at = cur.fetchone()
+    subprocess.run([sys.argv[3], "--workspace", sys.argv[4], "build"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cur.execute("select run_id from build_info")
+    same = cur.fetchone()[0]
+    conn.commit()
+    cur.execute("select run_id from build_info")
+    after = cur.fetchone()[0]
+    print(json.dumps({"rows": rows, "prepared": prepared, "binary": binary_rows,
+                      "snapshots": [first, same, after],
+                      "built_at_offset": built_at.utcoffset().total_seconds()}))
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(e.port.to_string())
+        .arg(&e.province)
+        .arg(env!("CARGO_BIN_EXE_taizhang"))
+        .arg(e.ws.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "psycopg (pip install 'psycopg[binary]'): {}",
+        text(&out)
+    );
+    let snapshots = got_snapshots(&out);
+    assert_eq!(
+        snapshots[0], snapshots[1],
+        "one file for the whole transaction"
+    );
+    assert_ne!(
+        snapshots[1], snapshots[2],
+        "the next transaction reads the new build"
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Instants arrive as timestamptz, at +08:00.
+    assert_eq!(got["built_at_offset"], 28800.0);
+    let want = rows(
+        e.ws.path(),
+        "select scope_code, tasks_total, completion_rate from mart_task_completion \
+         where period = '2024Q2' and tasks_total > 0 order by scope_code",
+    );
+    let got_rows = got["rows"].as_array().unwrap();
+    assert_eq!(got_rows.len(), want.len());
+    for (g, w) in got_rows.iter().zip(&want) {
+        assert_eq!(g[0].as_str().unwrap(), w[0]);
+        assert_eq!(g[1].as_i64().unwrap().to_string(), w[1]);
+        match &g[2] {
+            Value::Null => assert_eq!(w[2], "NULL"),
+            v => assert_eq!(format!("{:.4}", v.as_f64().unwrap()), w[2]),
+        }
+    }
+    let q1 = rows(
+        e.ws.path(),
+        "select count(*) from stg_tasks where period = '2024Q1'",
+    );
+    assert_eq!(got["prepared"].as_i64().unwrap().to_string(), q1[0][0]);
+    let binary = rows(
+        e.ws.path(),
+        "select period, tasks_total from mart_task_completion where scope_code = '510600' order by 1",
+    );
+    let got_binary: Vec<Vec<String>> = got["binary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            vec![
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_i64().unwrap().to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(got_binary, binary);
+}
+
+fn got_snapshots(out: &Output) -> Vec<String> {
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    got["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// 32 connections run a mart query over and over while two builds replace
+/// the warehouse: every answer is whole and correct (the same lake gives
+/// the same figures), none fails.
+#[test]
+fn thirty_two_connections_read_correctly_while_a_build_replaces_the_warehouse() {
+    let e = start(&[]);
+    let sql =
+        "select scope_code, period, tasks_total, due_done from mart_task_completion order by 1, 2";
+    let want = expected(e.ws.path(), sql);
+    let port = e.port.to_string();
+    let password = e.province.clone();
+    let readers: Vec<_> = (0..32)
+        .map(|_| {
+            let (port, password, want) = (port.clone(), password.clone(), want.clone());
+            std::thread::spawn(move || {
+                // One connection per reader, five queries on it: each
+                // statement reads one whole file, old or rebuilt.
+                let out = Command::new("psql")
+                    .args(["-X", "-h", "127.0.0.1", "-p", &port, "-U", "a", "-d", "t"])
+                    .args(["-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1"])
+                    .args(std::iter::repeat_n(["-c", sql], 5).flatten())
+                    .env("PGPASSWORD", &password)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", text(&out));
+                let got = String::from_utf8_lossy(&out.stdout).into_owned();
+                assert_eq!(got, want.repeat(5));
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        let build = taizhang(e.ws.path()).arg("build").output().unwrap();
+        assert_eq!(build.status.code(), Some(0), "{}", text(&build));
+    }
+    for r in readers {
+        r.join().unwrap();
+    }
+    // After the builds, a new connection reads the new file.
+    assert_eq!(e.rows(sql), want);
+}
