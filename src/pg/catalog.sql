@@ -74,3 +74,60 @@ create or replace temp view pg_database as
            'C.UTF-8' as datcollate, 'C.UTF-8' as datctype, null::varchar as daticulocale,
            null::varchar as daticurules, null::varchar[] as datacl
     from pg_catalog.pg_database;
+-- Types under PostgreSQL's own oids, which drivers hard-code (pgJDBC maps
+-- 701 to DOUBLE, 1043 to VARCHAR): DuckDB's pg_type numbers its types its
+-- own way, and a driver's join of pg_attribute to pg_type then loses columns.
+create or replace temp view pg_type as
+    select t.oid::bigint as oid, t.typname,
+           (select oid from pg_catalog.pg_namespace where nspname = 'pg_catalog') as typnamespace,
+           10::bigint as typowner, t.typlen::smallint as typlen, t.typbyval, 'b' as typtype,
+           t.typcategory, false as typispreferred, true as typisdefined, ',' as typdelim,
+           0::bigint as typrelid, t.typelem::bigint as typelem, 0::bigint as typarray,
+           t.typname || 'in' as typinput, t.typname || 'out' as typoutput,
+           'i' as typalign, 'p' as typstorage, false as typnotnull, 0::bigint as typbasetype,
+           -1 as typtypmod, 0 as typndims, 0::bigint as typcollation,
+           null::varchar as typdefaultbin, null::varchar as typdefault, null::varchar[] as typacl
+    from (values
+        (16, 'bool', 1, true, 'B', 0), (17, 'bytea', -1, false, 'U', 0),
+        (20, 'int8', 8, true, 'N', 0), (21, 'int2', 2, true, 'N', 0),
+        (23, 'int4', 4, true, 'N', 0), (25, 'text', -1, false, 'S', 0),
+        (700, 'float4', 4, true, 'N', 0), (701, 'float8', 8, true, 'N', 0),
+        (1043, 'varchar', -1, false, 'S', 0), (1082, 'date', 4, true, 'D', 0),
+        (1083, 'time', 8, true, 'D', 0), (1114, 'timestamp', 8, true, 'D', 0),
+        (1184, 'timestamptz', 8, true, 'D', 0), (1186, 'interval', 16, false, 'T', 0),
+        (1700, 'numeric', -1, false, 'N', 0), (2950, 'uuid', 16, false, 'U', 0),
+        (114, 'json', -1, false, 'U', 0), (1009, '_text', -1, false, 'A', 25)
+    ) t(oid, typname, typlen, typbyval, typcategory, typelem);
+-- Columns typed by those oids, from DuckDB's own type names (the bundled
+-- DuckDB's pg_attribute gives its internal type ids): lists as text[],
+-- decimals and 128-bit integers as numeric, anything else PostgreSQL has no
+-- type for as text (the endpoint sends such values as text).
+create or replace temp macro pg_oid_of_duckdb_type(t) as
+    case t
+        when 'BOOLEAN' then 16 when 'BLOB' then 17
+        when 'BIGINT' then 20 when 'UINTEGER' then 20
+        when 'SMALLINT' then 21 when 'TINYINT' then 21 when 'UTINYINT' then 21
+        when 'INTEGER' then 23 when 'USMALLINT' then 23
+        when 'VARCHAR' then 1043 when 'FLOAT' then 700 when 'DOUBLE' then 701
+        when 'DATE' then 1082 when 'TIME' then 1083 when 'TIMESTAMP' then 1114
+        when 'TIMESTAMP WITH TIME ZONE' then 1184 when 'INTERVAL' then 1186
+        when 'UUID' then 2950 when 'HUGEINT' then 1700 when 'UBIGINT' then 1700
+        else case when t like 'DECIMAL%' then 1700 when t like '%[]' then 1009 else 25 end
+    end;
+create or replace temp view pg_attribute as
+    select a.* exclude (atttypid), pg_oid_of_duckdb_type(c.data_type)::bigint as atttypid
+    from pg_catalog.pg_attribute a
+    join duckdb_columns() c on c.table_oid = a.attrelid and c.column_index = a.attnum;
+-- PostgreSQL's names for those oids, as psql's \d prints them.
+create or replace temp macro format_type(oid, typmod) as
+    case oid
+        when 16 then 'boolean' when 17 then 'bytea' when 20 then 'bigint'
+        when 21 then 'smallint' when 23 then 'integer' when 25 then 'text'
+        when 700 then 'real' when 701 then 'double precision'
+        when 1043 then 'character varying' when 1082 then 'date'
+        when 1083 then 'time without time zone' when 1114 then 'timestamp without time zone'
+        when 1184 then 'timestamp with time zone' when 1186 then 'interval'
+        when 1700 then 'numeric' when 2950 then 'uuid' when 114 then 'json'
+        when 1009 then 'text[]'
+        else 'text'
+    end;

@@ -147,6 +147,17 @@ fn psql_lists_describes_joins_and_prepares() {
     for column in ["completion_rate", "tasks_due", "scope_code", "period"] {
         assert!(described_text.contains(column), "{described_text}");
     }
+    // Column types under PostgreSQL's names, as a PostgreSQL server prints them.
+    let raw = e.rows("\\d raw_tasks");
+    for line in [
+        "source_row|bigint|",
+        "deadline_on|date|",
+        "is_major|boolean|",
+        "responsible_units|text[]|",
+        "task|character varying|",
+    ] {
+        assert!(raw.contains(line), "{line}: {raw}");
+    }
 
     // A join, with figures equal to DuckDB's own.
     let join = "select c.scope_code, c.period, c.tasks_total, s.submitted_units \
@@ -444,4 +455,44 @@ fn thirty_two_connections_read_correctly_while_a_build_replaces_the_warehouse() 
     }
     // After the builds, a new connection reads the new file.
     assert_eq!(e.rows(sql), want);
+}
+
+/// A JDBC tool's session (DBeaver connects through pgJDBC): the catalog
+/// through DatabaseMetaData, and a prepared statement run past the driver's
+/// threshold for named server-side statements and binary results.
+#[test]
+fn jdbc_reads_the_catalog_and_runs_prepared_statements() {
+    let e = start(&[]);
+    let out = Command::new("java")
+        .args(["-cp", "/usr/share/java/postgresql.jar"])
+        .arg(repo("tests/fixtures/pg/Jdbc.java"))
+        .arg(e.port.to_string())
+        .arg(&e.province)
+        .output()
+        .expect("java is installed (.ci/run installs a JRE and libpostgresql-jdbc-java)");
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines[0], "product PostgreSQL");
+    assert_eq!(lines[1], "tables mart_task_completion,mart_task_ownership");
+    let columns = rows(
+        e.ws.path(),
+        "select column_name from information_schema.columns \
+         where table_name = 'mart_task_completion' order by ordinal_position",
+    );
+    let columns: Vec<&str> = columns.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(lines[2], format!("columns {}", columns.join(",")));
+    let want: String = rows(
+        e.ws.path(),
+        "select scope_code, tasks_total, completion_rate from mart_task_completion \
+         where period = '2024Q2' and tasks_total >= 0 order by scope_code",
+    )
+    .iter()
+    .map(|r| format!(" {}={}/{}", r[0], r[1], r[2]))
+    .collect();
+    let prepared: Vec<&&str> = lines.iter().filter(|l| l.starts_with("prepared")).collect();
+    assert_eq!(prepared.len(), 7, "{said}");
+    for line in prepared {
+        assert_eq!(*line, format!("prepared{want}"), "{said}");
+    }
 }
