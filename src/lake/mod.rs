@@ -22,6 +22,8 @@ use crate::error::{Error, Result};
 /// The folder name of rows whose period is not known.
 pub const UNKNOWN_PERIOD: &str = "_unknown";
 const BATCHES: &str = "_batches";
+/// Where each table's list of live parts is published for other engines.
+pub const MANIFESTS: &str = "_manifests";
 
 /// What one committed ingest batch wrote.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -200,6 +202,39 @@ impl Lake {
         Ok((merged, replaced))
     }
 
+    /// Writes `_manifests/<table>.txt` for every table: its committed parts,
+    /// one path per line relative to the lake's folder, sorted. The commit
+    /// markers in `_batches/` are taizhang's own protocol; the manifests give
+    /// other engines (Spark, Trino, polars, pyarrow) the same answer — which
+    /// parts are live — without it: read the files a manifest lists, never
+    /// the folder, which can hold the parts of an ingest that died before its
+    /// marker or of a compaction not yet cleaned up. Each manifest is replaced
+    /// atomically, so a reader sees the old list or the new one.
+    pub fn publish_manifests(&self) -> Result<()> {
+        let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for part in live_parts(&self.batches()?) {
+            if let Some((table, _)) = part.split_once('/') {
+                by_table
+                    .entry(table.to_string())
+                    .or_default()
+                    .push(part.clone());
+            }
+        }
+        let dir = self.root.join(MANIFESTS);
+        for (table, mut parts) in by_table {
+            parts.sort();
+            let mut text = parts.join("\n");
+            text.push('\n');
+            let path = dir.join(format!("{table}.txt"));
+            // Unchanged manifests are left as they are (and their mtimes).
+            if fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
+                continue;
+            }
+            crate::fsutil::write_bytes_atomic(&path, text.as_bytes())?;
+        }
+        Ok(())
+    }
+
     /// Removes parts no committed batch lists (left by an ingest that died
     /// before its marker) and stale temporary files. Call under the lock.
     pub fn recover(&self) -> Result<usize> {
@@ -209,7 +244,10 @@ impl Lake {
             .collect();
         let mut removed = crate::fsutil::remove_stale_temporaries(&self.root)?;
         for table_dir in read_dirs(&self.root)? {
-            if table_dir.file_name().is_some_and(|n| n == BATCHES) {
+            if table_dir
+                .file_name()
+                .is_some_and(|n| n == BATCHES || n == MANIFESTS)
+            {
                 continue;
             }
             for period_dir in read_dirs(&table_dir)? {
@@ -224,6 +262,8 @@ impl Lake {
                 }
             }
         }
+        // A crash between a commit marker and its manifests.
+        self.publish_manifests()?;
         Ok(removed)
     }
 }
@@ -341,6 +381,9 @@ impl<'a> BatchWriter<'a> {
             .join(format!("{batch_id}.json"));
         let json = serde_json::to_vec_pretty(&marker)?;
         crate::fsutil::write_bytes_atomic(&path, &json)?;
+        // The marker is the commit; the manifests follow it (a crash between
+        // the two leaves them one commit behind until `recover` rewrites them).
+        self.lake.publish_manifests()?;
         Ok(marker)
     }
 }

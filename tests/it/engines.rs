@@ -83,3 +83,120 @@ for mart in sys.argv[2:]:
         assert_eq!(theirs, ours, "DuckDB {version}");
     }
 }
+
+/// The Python of the virtual environment holding pyspark (`.ci/run` makes it).
+fn python_with_pyspark() -> PathBuf {
+    let home = std::env::var_os("HOME").expect("HOME is set");
+    let python = PathBuf::from(home).join(".cache/taizhang-py/pyspark/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is needed: python3 -m venv ~/.cache/taizhang-py/pyspark && \
+         ~/.cache/taizhang-py/pyspark/bin/pip install pyspark (.ci/run does; Java 17+ too)",
+        python.display()
+    );
+    python
+}
+
+/// Spark in local mode reads the lake through `lake/_manifests/`: exactly
+/// the committed rows, while the parts of an ingest killed before its commit
+/// marker still lie in the folders (which a folder scan would count).
+/// Slow: a Spark session starts (about half a minute).
+#[test]
+fn spark_reads_exactly_the_committed_rows_through_the_manifests() {
+    let ws = cli_workspace();
+    let ingest = taizhang(ws.path())
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
+    assert_eq!(
+        taizhang(ws.path())
+            .arg("build")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    // A resubmission whose ingest dies after moving its parts into the lake
+    // and before writing the marker that commits them.
+    let late = ws
+        .path()
+        .join("旌阳区2024年第二季度改革任务台账（更正）.xlsx");
+    write_one_task_ledger(&late, "德阳市旌阳区2024年第二季度改革任务台账");
+    let killed = taizhang(ws.path())
+        .arg("ingest")
+        .arg(&late)
+        .args(["--region", "510603", "--period", "2024Q2"])
+        .env("TAIZHANG_CRASH_AT", "lake-part:2")
+        .output()
+        .unwrap();
+    assert!(!killed.status.success(), "the ingest was killed");
+    let lake = ws.path().join("lake");
+    let script = r#"
+import json, os, sys
+from pyspark.sql import SparkSession
+lake = sys.argv[1]
+spark = (SparkSession.builder.master("local[1]").appName("taizhang-lake")
+         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+out = {}
+for name in sorted(os.listdir(os.path.join(lake, "_manifests"))):
+    table = name[:-len(".txt")]
+    with open(os.path.join(lake, "_manifests", name)) as f:
+        parts = [os.path.join(lake, p) for p in f.read().split()]
+    committed = spark.read.parquet(*parts)
+    folder = spark.read.option("recursiveFileLookup", "true").parquet(os.path.join(lake, table))
+    by = sorted([r[0], r[1], r[2]] for r in
+                committed.groupBy("submission_id", "period").count().collect())
+    out[table] = {"rows": committed.count(), "folder_rows": folder.count(), "by": by}
+print(json.dumps(out))
+spark.stop()
+"#;
+    let out = Command::new(python_with_pyspark())
+        .arg("-c")
+        .arg(script)
+        .arg(&lake)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pyspark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spark: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tables = spark.as_object().unwrap();
+    assert!(tables.contains_key("tasks") && tables.contains_key("submissions"));
+    let mut folders_hold_more = false;
+    for (table, seen) in tables {
+        // The warehouse was built before the killed ingest: its raw tables
+        // hold exactly the committed rows.
+        let raw = format!("raw_{table}");
+        let want = rows(ws.path(), &format!("select count(*) from {raw}"))[0][0].clone();
+        assert_eq!(seen["rows"].as_u64().unwrap().to_string(), want, "{table}");
+        let by: Vec<Vec<String>> = rows(
+            ws.path(),
+            &format!("select submission_id, period, count(*) from {raw} group by all order by all"),
+        );
+        let seen_by: Vec<Vec<String>> = seen["by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                vec![
+                    r[0].as_str().unwrap().to_string(),
+                    r[1].as_str().unwrap().to_string(),
+                    r[2].as_u64().unwrap().to_string(),
+                ]
+            })
+            .collect();
+        assert_eq!(seen_by, by, "{table}");
+        folders_hold_more |= seen["folder_rows"].as_u64() > seen["rows"].as_u64();
+    }
+    assert!(
+        folders_hold_more,
+        "the killed ingest's parts are on disk, and a folder scan counts them: {spark}"
+    );
+}
