@@ -91,18 +91,35 @@ fn python_with_pyspark() -> PathBuf {
     assert!(
         python.is_file(),
         "{} is needed: python3 -m venv ~/.cache/taizhang-py/pyspark && \
-         ~/.cache/taizhang-py/pyspark/bin/pip install pyspark (.ci/run does; Java 17+ too)",
+         ~/.cache/taizhang-py/pyspark/bin/pip install pyspark==4.3.0 sqlglot==30.31.0 (.ci/run does; Java 17+ too)",
         python.display()
     );
     python
 }
 
+/// A value Spark printed, spelled as the `rows` helper spells DuckDB's.
+fn spark_value(v: &serde_json::Value) -> String {
+    let Some(text) = v.as_str() else {
+        return "NULL".to_string();
+    };
+    match text {
+        "True" => "true".to_string(),
+        "False" => "false".to_string(),
+        t if t.contains(['.', 'e', 'E']) => match t.parse::<f64>() {
+            Ok(x) => format!("{x:.4}"),
+            Err(_) => t.to_string(),
+        },
+        t => t.to_string(),
+    }
+}
+
 /// Spark in local mode reads the lake through `lake/_manifests/`: exactly
 /// the committed rows, while the parts of an ingest killed before its commit
-/// marker still lie in the folders (which a folder scan would count).
-/// Slow: a Spark session starts (about half a minute).
+/// marker still lie in the folders (which a folder scan would count); and the
+/// shipped models, translated by `spark/run_models.py`, give the coverage
+/// and completion marts DuckDB gives. Slow: a Spark session (about a minute).
 #[test]
-fn spark_reads_exactly_the_committed_rows_through_the_manifests() {
+fn spark_reads_the_committed_rows_and_computes_the_same_marts() {
     let ws = cli_workspace();
     let ingest = taizhang(ws.path())
         .arg("ingest")
@@ -134,15 +151,28 @@ fn spark_reads_exactly_the_committed_rows_through_the_manifests() {
         .unwrap();
     assert!(!killed.status.success(), "the ingest was killed");
     let lake = ws.path().join("lake");
+    // The settings tables the build derived from roster.csv and taizhang.toml.
+    let settings = ws.path().join("settings");
+    for table in [
+        "raw_roster",
+        "raw_config",
+        "raw_config_expect",
+        "raw_config_weights",
+    ] {
+        let out = taizhang(ws.path())
+            .args(["query", &format!("select * from {table}"), "--out"])
+            .arg(settings.join(format!("{table}.parquet")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
     let script = r#"
 import json, os, sys
-from pyspark.sql import SparkSession
-lake = sys.argv[1]
-spark = (SparkSession.builder.master("local[1]").appName("taizhang-lake")
-         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1")
-         .getOrCreate())
-spark.sparkContext.setLogLevel("ERROR")
-out = {}
+sys.path.insert(0, sys.argv[4])
+import run_models
+lake, settings, sql_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+spark = run_models.session()
+out = {"tables": {}, "marts": {}}
 for name in sorted(os.listdir(os.path.join(lake, "_manifests"))):
     table = name[:-len(".txt")]
     with open(os.path.join(lake, "_manifests", name)) as f:
@@ -151,7 +181,12 @@ for name in sorted(os.listdir(os.path.join(lake, "_manifests"))):
     folder = spark.read.option("recursiveFileLookup", "true").parquet(os.path.join(lake, table))
     by = sorted([r[0], r[1], r[2]] for r in
                 committed.groupBy("submission_id", "period").count().collect())
-    out[table] = {"rows": committed.count(), "folder_rows": folder.count(), "by": by}
+    out["tables"][table] = {"rows": committed.count(), "folder_rows": folder.count(), "by": by}
+run_models.load_lake(spark, lake)
+run_models.load_settings(spark, settings)
+run_models.run_models(spark, sql_dir)
+for mart in ["mart_submission_coverage", "mart_task_completion"]:
+    out["marts"][mart] = run_models.rows(spark, mart)
 print(json.dumps(out))
 spark.stop()
 "#;
@@ -159,6 +194,9 @@ spark.stop()
         .arg("-c")
         .arg(script)
         .arg(&lake)
+        .arg(&settings)
+        .arg(repo("sql"))
+        .arg(repo("spark"))
         .output()
         .unwrap();
     assert!(
@@ -167,7 +205,32 @@ spark.stop()
         String::from_utf8_lossy(&out.stderr)
     );
     let spark: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tables = spark.as_object().unwrap();
+    // The coverage and completion marts, computed by Spark from the lake
+    // with the shipped models (spark/run_models.py), equal DuckDB's.
+    for mart in ["mart_submission_coverage", "mart_task_completion"] {
+        let theirs = &spark["marts"][mart];
+        let columns: Vec<&str> = theirs["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let mut want = rows(
+            ws.path(),
+            &format!("select {} from {mart}", columns.join(", ")),
+        );
+        want.sort();
+        let mut got: Vec<Vec<String>> = theirs["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(spark_value).collect())
+            .collect();
+        got.sort();
+        assert!(want.len() > 10, "{mart}: {want:?}");
+        assert_eq!(got, want, "{mart}");
+    }
+    let tables = spark["tables"].as_object().unwrap();
     assert!(tables.contains_key("tasks") && tables.contains_key("submissions"));
     let mut folders_hold_more = false;
     for (table, seen) in tables {
