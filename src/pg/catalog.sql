@@ -131,3 +131,8 @@ create or replace temp macro format_type(oid, typmod) as
         when 1009 then 'text[]'
         else 'text'
     end;
+-- Tools read the server's kind from version(): PostgreSQL's spelling first.
+create or replace temp macro version() as
+    'PostgreSQL 16.0 (taizhang, DuckDB ' || (select library_version from pragma_version()) || ')';
+create or replace temp macro pg_get_keywords() as table
+    select keyword_name as word, 'U' as catcode, keyword_category as catdesc from duckdb_keywords();

@@ -159,6 +159,20 @@ fn psql_lists_describes_joins_and_prepares() {
         assert!(raw.contains(line), "{line}: {raw}");
     }
 
+    // What GUI tools ask first (DBeaver's PostgreSQL driver among them):
+    // the server's kind, schema, database, namespaces, keywords.
+    let version = e.rows("select version()");
+    assert!(version.starts_with("PostgreSQL 16"), "{version}");
+    e.rows_of(&[
+        "SELECT current_schema(), session_user",
+        "SELECT db.oid, db.* FROM pg_catalog.pg_database db WHERE datname = current_database()",
+        "SELECT n.oid, n.*, d.description FROM pg_catalog.pg_namespace n \
+         LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = n.oid AND d.objsubid = 0 \
+         AND d.classoid = 'pg_namespace'::regclass ORDER BY nspname",
+        "select string_agg(word, ',') from pg_catalog.pg_get_keywords()",
+        "SELECT t.oid, t.typname FROM pg_catalog.pg_type t WHERE t.typname IS NOT NULL",
+    ]);
+
     // A join, with figures equal to DuckDB's own.
     let join = "select c.scope_code, c.period, c.tasks_total, s.submitted_units \
                 from mart_task_completion c join mart_submission_coverage s \
