@@ -87,7 +87,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
             limits: settings.limits,
         });
         ready(addr);
-        let shutdown = crate::portal::shutdown_signal();
+        let shutdown = crate::shutdown::signal();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {

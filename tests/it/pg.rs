@@ -510,3 +510,82 @@ fn jdbc_reads_the_catalog_and_runs_prepared_statements() {
         assert_eq!(*line, format!("prepared{want}"), "{said}");
     }
 }
+
+/// Beside the portal, in one process: both answer.
+#[test]
+fn the_endpoint_runs_beside_the_portal() {
+    let ws = cli_workspace();
+    let province = token(ws.path(), "510000", "province");
+    // No warehouse yet: the endpoint starts anyway and says so per statement.
+    /// The server, stopped however the test ends.
+    struct Running(Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Running(
+        taizhang(ws.path())
+            .args(["serve", "--addr", "127.0.0.1:0", "--pg", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut http = None;
+    let mut pg = None;
+    for _ in 0..2 {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(a) = line.strip_prefix("listening on http://") {
+            http = Some(a.to_string());
+        } else if let Some(a) = line.strip_prefix("listening on postgresql://") {
+            pg = Some(a.rsplit(':').next().unwrap().to_string());
+        }
+    }
+    let (http, port) = (
+        http.expect("the portal's line"),
+        pg.expect("the endpoint's line"),
+    );
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args(["-X", "-h", "127.0.0.1", "-p", &port, "-U", "a", "-d", "t"])
+            .args(["-A", "-t", "-c", sql])
+            .env("PGPASSWORD", &province)
+            .output()
+            .unwrap()
+    };
+    let early = psql("select 1");
+    assert!(text(&early).contains("warehouse"), "{}", text(&early));
+    assert!(!early.status.success());
+    let page = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://{http}/login"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&page.stdout), "200");
+    // A build, and the same connection string now answers.
+    let ingest = taizhang(ws.path())
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    assert!(ingest.status.code().is_some_and(|c| c <= 1));
+    assert_eq!(
+        taizhang(ws.path())
+            .arg("build")
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(0)
+    );
+    let later = psql("select count(*) > 0 from mart_task_completion");
+    assert_eq!(
+        String::from_utf8_lossy(&later.stdout),
+        "t\n",
+        "{}",
+        text(&later)
+    );
+}
