@@ -35,6 +35,24 @@ pub fn taizhang(ws: &Path) -> std::process::Command {
     cmd
 }
 
+/// `taizhang ingest sample-data` then `taizhang build` on `ws`, as a user
+/// runs them (the sample's two bad rows make the ingest exit 1).
+pub fn ingest_and_build_sample(ws: &Path) {
+    let ingest = taizhang(ws)
+        .arg("ingest")
+        .arg(repo("sample-data"))
+        .output()
+        .unwrap();
+    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
+    rebuild(ws);
+}
+
+/// `taizhang build` on `ws`, which must pass its data tests.
+pub fn rebuild(ws: &Path) {
+    let build = taizhang(ws).arg("build").output().unwrap();
+    assert_eq!(build.status.code(), Some(0), "{build:?}");
+}
+
 /// A workspace made by `taizhang init`, with the small sample's roster.
 pub fn cli_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -26,21 +26,7 @@ fn python_with_duckdb(version: &str) -> PathBuf {
 #[test]
 fn duckdb_1_4_and_2_0_open_the_warehouse_and_read_every_mart_as_taizhang_does() {
     let ws = cli_workspace();
-    let ingest = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
-    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
-    assert_eq!(
-        taizhang(ws.path())
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    ingest_and_build_sample(ws.path());
     let marts = rows(
         ws.path(),
         "select table_name from information_schema.tables \
@@ -121,21 +107,7 @@ fn spark_value(v: &serde_json::Value) -> String {
 #[test]
 fn spark_reads_the_committed_rows_and_computes_the_same_marts() {
     let ws = cli_workspace();
-    let ingest = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
-    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
-    assert_eq!(
-        taizhang(ws.path())
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    ingest_and_build_sample(ws.path());
     // A resubmission whose ingest dies after moving its parts into the lake
     // and before writing the marker that commits them.
     let late = ws

@@ -8,14 +8,7 @@ use std::path::Path;
 /// A workspace with the small sample ingested and built, through the CLI.
 fn built() -> tempfile::TempDir {
     let ws = cli_workspace();
-    let ingest = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
-    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
-    let build = taizhang(ws.path()).arg("build").output().unwrap();
-    assert_eq!(build.status.code(), Some(0), "{build:?}");
+    ingest_and_build_sample(ws.path());
     ws
 }
 
@@ -195,15 +188,7 @@ fn export_rewrites_only_the_periods_whose_rows_changed() {
         .output()
         .unwrap();
     assert_eq!(ingest.status.code(), Some(0), "{ingest:?}");
-    assert_eq!(
-        taizhang(ws.path())
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    rebuild(ws.path());
     let third = export(&[]);
     assert_eq!(
         (third["files"].as_u64(), third["unchanged"].as_u64()),

@@ -35,21 +35,7 @@ fn token(ws: &Path, region: &str, role: &str) -> String {
 /// The sample ingested and built, served with `--pg` on a free port alone.
 fn start(extra: &[&str]) -> Endpoint {
     let ws = cli_workspace();
-    let ingest = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
-    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{ingest:?}");
-    assert_eq!(
-        taizhang(ws.path())
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    ingest_and_build_sample(ws.path());
     let province = token(ws.path(), "510000", "province");
     let mut child = taizhang(ws.path())
         .args(["serve", "--pg", "127.0.0.1:0", "--no-portal"])
@@ -566,21 +552,7 @@ fn the_endpoint_runs_beside_the_portal() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&page.stdout), "200");
     // A build, and the same connection string now answers.
-    let ingest = taizhang(ws.path())
-        .arg("ingest")
-        .arg(repo("sample-data"))
-        .output()
-        .unwrap();
-    assert!(ingest.status.code().is_some_and(|c| c <= 1));
-    assert_eq!(
-        taizhang(ws.path())
-            .arg("build")
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(0)
-    );
+    ingest_and_build_sample(ws.path());
     let later = psql("select count(*) > 0 from mart_task_completion");
     assert_eq!(
         String::from_utf8_lossy(&later.stdout),
