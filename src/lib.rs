@@ -33,7 +33,7 @@ pub mod report;
 pub mod runs;
 pub mod sample;
 pub mod service;
-pub mod shutdown;
+pub mod serving;
 pub mod template;
 pub mod tokens;
 pub mod warehouse;

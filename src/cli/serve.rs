@@ -38,11 +38,11 @@ pub struct Args {
     pub no_portal: bool,
 
     /// 单条查询的秒数上限 / seconds a statement on the PostgreSQL endpoint may run.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = crate::pg::DEFAULT_TIMEOUT_SECS)]
     pub pg_timeout: u64,
 
     /// 单条查询的行数上限 / rows a statement on the PostgreSQL endpoint may return.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, default_value_t = crate::pg::DEFAULT_MAX_ROWS)]
     pub pg_max_rows: usize,
 
     /// 输出 systemd 服务单元而不启动 / print a systemd service unit instead of serving.

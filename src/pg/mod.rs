@@ -14,6 +14,7 @@ pub mod session;
 pub mod sql;
 
 use async_trait::async_trait;
+use futures::Sink;
 use futures::stream;
 use pgwire::api::auth::cleartext::CleartextPasswordAuthStartupHandler;
 use pgwire::api::auth::{AuthSource, DefaultServerParameterProvider, LoginInfo, Password};
@@ -23,8 +24,10 @@ use pgwire::api::results::{
     DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{NoopQueryParser, StoredStatement};
-use pgwire::api::{ClientInfo, PgWireServerHandlers, Type};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -34,6 +37,11 @@ use crate::error::{Error, Result};
 use crate::tokens::{Role, TokenCache};
 use session::{Answer, Limits, Session, Warehouse};
 use sql::Plan;
+
+/// Seconds a statement may run, unless `--pg-timeout` says otherwise.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
+/// Rows a statement may return, unless `--pg-max-rows` says otherwise.
+pub const DEFAULT_MAX_ROWS: usize = 1_000_000;
 
 /// How the endpoint runs.
 #[derive(Debug, Clone)]
@@ -49,8 +57,8 @@ impl Settings {
             root,
             addr,
             limits: Limits {
-                timeout: Duration::from_secs(60),
-                max_rows: 1_000_000,
+                timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+                max_rows: DEFAULT_MAX_ROWS,
             },
         }
     }
@@ -67,27 +75,15 @@ struct Shared {
 /// when it runs beside it, has another). `ready` is told the address bound.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     // No warehouse yet is not fatal: each statement says so until a build.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::io(&settings.root))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(settings.addr)
-            .await
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "无法监听 {} / cannot listen on {}: {e}",
-                    settings.addr, settings.addr
-                ))
-            })?;
-        let addr = listener.local_addr().map_err(Error::io(&settings.root))?;
+    crate::serving::runtime(&settings.root)?.block_on(async move {
+        let (listener, addr) = crate::serving::listen(settings.addr).await?;
         let shared = Arc::new(Shared {
             warehouse: Arc::new(Warehouse::new(&settings.root)),
             tokens: TokenCache::new(&settings.root),
             limits: settings.limits,
         });
         ready(addr);
-        let shutdown = crate::shutdown::signal();
+        let shutdown = crate::serving::shutdown_signal();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -245,7 +241,7 @@ impl Backend {
             Plan::Empty => return Ok(Outcome::Tag(Response::EmptyQuery)),
             Plan::Begin => {
                 // No warehouse yet: the transaction's first statement says so.
-                let _ = self.lock().begin_transaction();
+                let _ = self.on_session(Session::begin_transaction).await?;
                 return Ok(Outcome::Tag(Response::TransactionStart(Tag::new("BEGIN"))));
             }
             Plan::Commit => {
@@ -271,11 +267,11 @@ impl Backend {
             Plan::Refuse(why) => return Err(user_error("42501", why)),
             Plan::Run(sql) => sql,
         };
-        let session = self.session.clone();
         let interrupt = self
-            .lock()
-            .interrupt_handle()
+            .on_session(Session::interrupt_handle)
+            .await?
             .map_err(|e| user_error("58000", e.to_string()))?;
+        let session = self.session.clone();
         let max_rows = self.limits.max_rows;
         let mut task = tokio::task::spawn_blocking(move || {
             let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
@@ -300,6 +296,21 @@ impl Backend {
             .map_err(|e| user_error("XX000", e.to_string()))?
             .map_err(duckdb_error)?;
         Ok(Outcome::Rows(answer))
+    }
+
+    /// Runs `f` on the session in a blocking thread: it may open the
+    /// warehouse file (and set up the connection's catalog), which must not
+    /// hold up the runtime's other connections.
+    async fn on_session<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Session) -> T + Send + 'static,
+    ) -> PgWireResult<T> {
+        let session = self.session.clone();
+        tokio::task::spawn_blocking(move || {
+            f(&mut session.lock().unwrap_or_else(|e| e.into_inner()))
+        })
+        .await
+        .map_err(|e| user_error("XX000", e.to_string()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Session> {
@@ -367,15 +378,10 @@ fn respond(outcome: Outcome, format: &Format) -> PgWireResult<Response> {
 impl SimpleQueryHandler for Backend {
     async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
-        C: ClientInfo
-            + pgwire::api::ClientPortalStore
-            + futures::Sink<pgwire::messages::PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
-        C::PortalStore: pgwire::api::store::PortalStore,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
         C::Error: std::fmt::Debug,
-        PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let mut out = Vec::new();
         for statement in sql::split(query) {
@@ -467,15 +473,10 @@ impl ExtendedQueryHandler for Backend {
         _max_rows: usize,
     ) -> PgWireResult<Response>
     where
-        C: ClientInfo
-            + pgwire::api::ClientPortalStore
-            + futures::Sink<pgwire::messages::PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
-        C::PortalStore: pgwire::api::store::PortalStore<Statement = Self::Statement>,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
         C::Error: std::fmt::Debug,
-        PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let key = portal_key(portal);
         let cached = {
@@ -501,15 +502,10 @@ impl ExtendedQueryHandler for Backend {
         target: &StoredStatement<Self::Statement>,
     ) -> PgWireResult<DescribeStatementResponse>
     where
-        C: ClientInfo
-            + pgwire::api::ClientPortalStore
-            + futures::Sink<pgwire::messages::PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
-        C::PortalStore: pgwire::api::store::PortalStore<Statement = Self::Statement>,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
         C::Error: std::fmt::Debug,
-        PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         // The columns before any parameter is known: run it with NULLs.
         let count = sql::parameter_count(&target.statement).max(target.parameter_types.len());
@@ -538,15 +534,10 @@ impl ExtendedQueryHandler for Backend {
         portal: &Portal<Self::Statement>,
     ) -> PgWireResult<DescribePortalResponse>
     where
-        C: ClientInfo
-            + pgwire::api::ClientPortalStore
-            + futures::Sink<pgwire::messages::PgWireBackendMessage>
-            + Unpin
-            + Send
-            + Sync,
-        C::PortalStore: pgwire::api::store::PortalStore<Statement = Self::Statement>,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
         C::Error: std::fmt::Debug,
-        PgWireError: From<<C as futures::Sink<pgwire::messages::PgWireBackendMessage>>::Error>,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         // The columns come from running it; the answer is kept for Execute.
         let outcome = self

@@ -75,20 +75,8 @@ pub(crate) type Shared = Arc<App>;
 /// port the system chose for `:0`) before the first request is taken.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let ws = Workspace::open(&settings.root)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::io(&settings.root))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(settings.addr)
-            .await
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "无法监听 {} / cannot listen on {}: {e}",
-                    settings.addr, settings.addr
-                ))
-            })?;
-        let addr = listener.local_addr().map_err(Error::io(&settings.root))?;
+    crate::serving::runtime(&settings.root)?.block_on(async move {
+        let (listener, addr) = crate::serving::listen(settings.addr).await?;
         let app = Arc::new(App {
             root: settings.root.clone(),
             max_upload_bytes: ws.config.limits.max_file_mb.saturating_mul(1024 * 1024),
@@ -104,7 +92,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
             listener,
             router(app).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(crate::shutdown::signal())
+        .with_graceful_shutdown(crate::serving::shutdown_signal())
         .await
         .map_err(Error::io(&settings.root))
     })
