@@ -182,12 +182,31 @@ pub struct Vocab {
     pub status: BTreeMap<String, Vec<String>>,
 }
 
+/// `[limits]`: what one received file may make taizhang spend. Each is
+/// checked before the work it bounds, and a file past one is refused
+/// (`too-large`) naming the sheet and the limit. Together, at these
+/// defaults, they keep one file under about 512 MB and 30 s (README,
+/// "Formats and hostile files").
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
+    /// A larger file is refused unread.
     pub max_file_mb: u64,
+    /// Non-empty cells per sheet (a CSV is one sheet); the grid a sheet
+    /// spreads over, empty cells included, may be twice that.
     pub max_cells: u64,
     pub max_sheets: usize,
+    /// What a zip-based workbook's entries may declare unpacked, in all;
+    /// checked before anything is inflated.
+    pub max_unpacked_mb: u64,
+    /// Cells a sheet's merged regions cover (within its used area, each
+    /// region counted once), filled in when the sheet is read.
+    pub max_merged_cells: u64,
+    /// The shared-string table of an xlsx, and the text its cells take from
+    /// it (a long string is copied for the cells that show it).
+    pub max_shared_strings_mb: u64,
+    /// Reading one file stops after this many seconds.
+    pub max_seconds_per_file: u64,
 }
 
 impl Default for Limits {
@@ -196,6 +215,28 @@ impl Default for Limits {
             max_file_mb: 50,
             max_cells: 5_000_000,
             max_sheets: 100,
+            max_unpacked_mb: 256,
+            max_merged_cells: 1_000_000,
+            max_shared_strings_mb: 64,
+            max_seconds_per_file: 20,
+        }
+    }
+}
+
+impl Limits {
+    fn validate(&self) -> std::result::Result<(), String> {
+        let named = [
+            ("max_file_mb", self.max_file_mb),
+            ("max_cells", self.max_cells),
+            ("max_sheets", self.max_sheets as u64),
+            ("max_unpacked_mb", self.max_unpacked_mb),
+            ("max_merged_cells", self.max_merged_cells),
+            ("max_shared_strings_mb", self.max_shared_strings_mb),
+            ("max_seconds_per_file", self.max_seconds_per_file),
+        ];
+        match named.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(format!("limits.{name} must be at least 1")),
+            None => Ok(()),
         }
     }
 }
@@ -215,6 +256,7 @@ impl Config {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
+        self.limits.validate()?;
         for kind in self.expect.keys().chain(self.synonyms.keys()) {
             kind.parse::<Kind>()?;
         }

@@ -38,6 +38,7 @@ pub enum Error {
 
     // Not a `source`: DuckDB's message already holds everything, and its
     // own source ("Error code 1: Unknown error code") only repeats it.
+    #[cfg(feature = "warehouse")]
     #[error("DuckDB: {0}")]
     DuckDb(duckdb::Error),
 
@@ -65,6 +66,7 @@ impl Error {
     }
 }
 
+#[cfg(feature = "warehouse")]
 impl From<duckdb::Error> for Error {
     fn from(e: duckdb::Error) -> Error {
         Error::DuckDb(e)

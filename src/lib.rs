@@ -15,6 +15,7 @@
 //! project's shared folder.
 
 pub mod a1;
+#[cfg(feature = "warehouse")]
 pub mod cli;
 pub mod config;
 pub mod digest;
@@ -26,16 +27,23 @@ pub mod issue;
 pub mod lake;
 pub mod ledger;
 pub mod normalize;
+#[cfg(feature = "warehouse")]
 pub mod pg;
+#[cfg(feature = "warehouse")]
 pub mod pipeline;
+#[cfg(feature = "warehouse")]
 pub mod portal;
+#[cfg(feature = "warehouse")]
 pub mod report;
 pub mod runs;
 pub mod sample;
+#[cfg(feature = "warehouse")]
 pub mod service;
+#[cfg(feature = "warehouse")]
 pub mod serving;
 pub mod template;
 pub mod tokens;
+#[cfg(feature = "warehouse")]
 pub mod warehouse;
 pub mod workspace;
 

@@ -115,7 +115,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         &mut std::io::stdout().lock(),
     )?;
     if let Some(path) = &args.report {
-        ingest::feedback::write(path, &summary, limits.into(), opts.dry_run)?;
+        ingest::feedback::write(path, &summary, limits, opts.dry_run)?;
     }
     Ok(summary.verdict())
 }

@@ -9,10 +9,12 @@ use std::path::Path;
 
 use super::read::{Format as FileFormat, ReadLimits, read_workbook};
 use super::{FileOutcome, ImportSummary, Issue, Severity};
+use crate::config::Limits;
 use crate::error::{Error, Result};
 
 /// Writes the report; the format follows the extension.
-pub fn write(path: &Path, report: &ImportSummary, limits: ReadLimits, dry_run: bool) -> Result<()> {
+/// Each file is read again under `limits`, as when it was received.
+pub fn write(path: &Path, report: &ImportSummary, limits: Limits, dry_run: bool) -> Result<()> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -33,7 +35,7 @@ pub fn write(path: &Path, report: &ImportSummary, limits: ReadLimits, dry_run: b
     crate::fsutil::write_bytes_atomic(path, &bytes)
 }
 
-fn excel(report: &ImportSummary, limits: ReadLimits) -> Result<Vec<u8>, XlsxError> {
+fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let error_fill = Format::new().set_background_color(Color::RGB(0xFFC7CE));
@@ -101,9 +103,9 @@ fn excel(report: &ImportSummary, limits: ReadLimits) -> Result<Vec<u8>, XlsxErro
         else {
             continue;
         };
-        let Ok(Ok(mut grids)) =
-            super::read::quiet_panic::catch(|| read_workbook(&bytes, format, limits))
-        else {
+        let Ok(Ok(mut grids)) = super::read::quiet_panic::catch(|| {
+            read_workbook(&bytes, format, ReadLimits::for_file(limits))
+        }) else {
             continue;
         };
         let mut by_sheet: BTreeMap<&str, Vec<&Issue>> = BTreeMap::new();
@@ -117,7 +119,6 @@ fn excel(report: &ImportSummary, limits: ReadLimits) -> Result<Vec<u8>, XlsxErro
             let Some(issues) = by_sheet.get(grid.name.as_str()) else {
                 continue;
             };
-            grid.fill_merges();
             let ws = wb
                 .add_worksheet()
                 .set_name(sheet_name(&name, &grid.name, &mut used_names))?;

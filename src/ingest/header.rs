@@ -169,14 +169,15 @@ pub fn find_header_in(
     if child >= grid.row_count() {
         return Some(single);
     }
-    let under_parent = |col: u32| {
-        grid.merges.iter().any(|m| {
-            m.first.0 == parent
-                && m.last.0 == parent
-                && m.last.1 > m.first.1
-                && (m.first.1..=m.last.1).contains(&col)
-        })
-    };
+    // The columns under a parent merged across the row, gathered once: a
+    // check of every merge for every child cell cost cells × merges.
+    let under_merged_parent: HashSet<u32> = grid
+        .merges
+        .iter()
+        .filter(|m| m.first.0 == parent && m.last.0 == parent && m.last.1 > m.first.1)
+        .flat_map(|m| m.first.1..=m.last.1)
+        .collect();
+    let under_parent = |col: u32| under_merged_parent.contains(&col);
     let parent_cells = candidates
         .row(parent)
         .map_or_else(|| header_cells(grid, parent, rules), <[_]>::to_vec);

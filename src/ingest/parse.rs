@@ -148,9 +148,9 @@ pub fn parse_file_with(
             "unsupported file format; send .xlsx, .xls, .xlsb, .ods or .csv",
         ));
     };
-    let limits = ReadLimits::from(ctx.limits);
+    let limits = ReadLimits::for_file(ctx.limits);
     let read = super::read::quiet_panic::catch(|| read_workbook(bytes, format, limits));
-    let mut grids = match read {
+    let grids = match read {
         Ok(Ok(grids)) => grids,
         Ok(Err(e)) if e.is_too_large() => {
             let text = e.to_string();
@@ -178,9 +178,6 @@ pub fn parse_file_with(
             return parsed;
         }
     };
-    for grid in &mut grids {
-        grid.fill_merges();
-    }
     parse_grids(&grids, file_name, hints, ctx, sink)
 }
 

@@ -153,12 +153,7 @@ fn run_steps(
                 // A rerun that read nothing new keeps the feedback it wrote before.
                 if let Some(path) = feedback.as_ref().filter(|_| summary.read_any()) {
                     let path = loaded.resolve(path, root);
-                    crate::ingest::feedback::write(
-                        &path,
-                        &summary,
-                        w.ws().config.limits.into(),
-                        false,
-                    )?;
+                    crate::ingest::feedback::write(&path, &summary, w.ws().config.limits, false)?;
                 }
                 if (fails(FailOn::RejectedFiles) && summary.rejected() > 0)
                     || (fails(FailOn::RejectedRows) && summary.rows_rejected() > 0)

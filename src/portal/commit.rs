@@ -284,7 +284,7 @@ fn store(
         crate::ingest::feedback::write(
             &feedback_path(root, &result.submission_id),
             &summary,
-            w.ws().config.limits.into(),
+            w.ws().config.limits,
             false,
         )?;
     }

@@ -305,3 +305,351 @@ fn the_fuzzer_found_calamine_panic_is_contained() {
     let parsed = parse(&bytes, "found.xls", &Config::default());
     assert_eq!(codes(&parsed), [Code::UnreadableFile]);
 }
+
+/// The hostile files of a security review, made here: an xlsx from a sheet's
+/// XML and its shared strings, deflated as a clerk's file would be.
+mod made {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+
+    pub fn xlsx(sheet: &str, strings: &[String]) -> Vec<u8> {
+        let mut sst = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+        );
+        for s in strings {
+            let _ = write!(sst, "<si><t>{s}</t></si>");
+        }
+        sst.push_str("</sst>");
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#.to_string(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="改革任务台账" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_string(),
+            ),
+            ("xl/sharedStrings.xml", sst),
+            ("xl/worksheets/sheet1.xml", sheet.to_string()),
+        ];
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, text) in parts {
+            out.start_file(name, deflated).unwrap();
+            out.write_all(text.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    /// A worksheet part: `rows` of `<c>` elements (already written), then
+    /// the merged regions.
+    pub fn sheet(rows: impl IntoIterator<Item = (u32, String)>, merges: &[String]) -> String {
+        let mut xml = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for (r, cells) in rows {
+            let _ = write!(xml, r#"<row r="{r}">{cells}</row>"#);
+        }
+        xml.push_str("</sheetData>");
+        if !merges.is_empty() {
+            let _ = write!(xml, r#"<mergeCells count="{}">"#, merges.len());
+            for m in merges {
+                let _ = write!(xml, r#"<mergeCell ref="{m}"/>"#);
+            }
+            xml.push_str("</mergeCells>");
+        }
+        xml.push_str("</worksheet>");
+        xml
+    }
+
+    /// A cell showing shared string `i`.
+    pub fn shared(at: &str, i: usize) -> String {
+        format!(r#"<c r="{at}" t="s"><v>{i}</v></c>"#)
+    }
+
+    /// A1 … XFD1, A2 … A20000, and one region over all of it: 100 KB that
+    /// took 7 GiB when the region was filled across the sheet's full width.
+    pub fn merge_over_the_whole_width() -> Vec<u8> {
+        let strings = ["序号".to_string(), "角".to_string(), "x".to_string()];
+        let mut rows = vec![(1, shared("A1", 0) + &shared("XFD1", 1))];
+        rows.extend((2..=20_000).map(|r| (r, shared(&format!("A{r}"), 2))));
+        xlsx(&sheet(rows, &["A1:XFD20000".to_string()]), &strings)
+    }
+
+    /// A task ledger of 200 rows whose lead unit is one merged region down
+    /// column C, written `copies` times.
+    pub fn ledger_with_repeated_merge(copies: usize) -> Vec<u8> {
+        let strings: Vec<String> = ["序号", "改革任务", "牵头单位", "县发改局"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain((1..=200).map(|i| format!("第{i}项改革任务")))
+            .collect();
+        let mut rows = vec![(1, shared("A1", 0) + &shared("B1", 1) + &shared("C1", 2))];
+        rows.extend((2..=201).map(|r| {
+            let lead = if r == 2 {
+                shared("C2", 3)
+            } else {
+                String::new()
+            };
+            (
+                r,
+                format!(r#"<c r="A{r}"><v>{}</v></c>"#, r - 1)
+                    + &shared(&format!("B{r}"), r as usize + 2)
+                    + &lead,
+            )
+        }));
+        xlsx(&sheet(rows, &vec!["C2:C201".to_string(); copies]), &strings)
+    }
+
+    /// `cells` cells down column A, cycling through `distinct` shared strings
+    /// of `len` characters each.
+    pub fn long_shared_strings(cells: u32, distinct: usize, len: usize) -> Vec<u8> {
+        let strings: Vec<String> = (0..distinct)
+            .map(|i| format!("{i:04}{}", "改".repeat(len - 4)))
+            .collect();
+        let rows = (1..=cells).map(|r| (r, shared(&format!("A{r}"), r as usize % distinct)));
+        xlsx(&sheet(rows, &[]), &strings)
+    }
+}
+
+#[test]
+fn a_merge_over_the_sheets_whole_width_is_refused_before_it_is_filled() {
+    let parsed = parse(
+        &made::merge_over_the_whole_width(),
+        "merge.xlsx",
+        &Config::default(),
+    );
+    assert_eq!(codes(&parsed), [Code::TooLarge]);
+    let issue = &parsed.issues[0];
+    assert!(
+        issue.message_zh.contains("合并单元格"),
+        "{}",
+        issue.message_zh
+    );
+    assert!(
+        issue
+            .message_en
+            .contains("merged cells of sheet \"改革任务台账\"")
+            && issue.message_en.contains("limit 1000000"),
+        "{}",
+        issue.message_en
+    );
+}
+
+#[test]
+fn one_merged_region_written_forty_thousand_times_is_filled_once() {
+    let once = parse(
+        &made::ledger_with_repeated_merge(1),
+        "once.xlsx",
+        &Config::default(),
+    );
+    let repeated = parse(
+        &made::ledger_with_repeated_merge(40_000),
+        "repeated.xlsx",
+        &Config::default(),
+    );
+    assert!(repeated.accepted(), "{:?}", repeated.issues);
+    let records = |p: &taizhang::ingest::parse::ParsedFile| {
+        p.ledgers.values().next().unwrap().records.clone()
+    };
+    assert_eq!(records(&once).len(), 200);
+    assert_eq!(records(&repeated), records(&once));
+    let lead = taizhang::ledger::Value::Text("县发改局".into());
+    assert!(records(&repeated).iter().all(|r| r.values.contains(&lead)));
+}
+
+#[test]
+fn distinct_overlapping_merges_are_refused_by_the_cells_they_cover() {
+    // A2:A3, A2:A4, …, A2:Z201: 5,199 regions, each inside the ledger's
+    // 26 × 200 cells, together covering millions.
+    let mut regions = Vec::new();
+    for last_row in 2..=201 {
+        for last_col in b'A'..=b'Z' {
+            if (last_row, last_col) != (2, b'A') {
+                regions.push(format!("A2:{}{last_row}", last_col as char));
+            }
+        }
+    }
+    let strings = vec!["x".to_string()];
+    let rows = (1..=201).map(|r| {
+        (
+            r,
+            made::shared(&format!("A{r}"), 0) + &made::shared(&format!("Z{r}"), 0),
+        )
+    });
+    let bytes = made::xlsx(&made::sheet(rows, &regions), &strings);
+    let parsed = parse(&bytes, "overlapping.xlsx", &Config::default());
+    assert_eq!(codes(&parsed), [Code::TooLarge], "{:?}", parsed.issues);
+    assert!(parsed.issues[0].message_en.contains("merged cells"));
+}
+
+#[test]
+fn cells_showing_one_long_shared_string_share_one_copy() {
+    // 2 KB of text in 300,000 cells (600 MB if each were a copy; the
+    // review's file had a million, read by the binary below): refused for
+    // what it is, no ledger, not for its size, since the cells share it.
+    let bytes = made::long_shared_strings(300_000, 1, 700);
+    assert!(
+        bytes.len() < 2 << 20,
+        "small on disk: {} bytes",
+        bytes.len()
+    );
+    let parsed = parse(&bytes, "shared.xlsx", &Config::default());
+    assert_eq!(
+        codes(&parsed),
+        [Code::MissingHeader, Code::NoLedgerSheet],
+        "{:?}",
+        parsed.issues
+    );
+}
+
+#[test]
+fn long_shared_strings_copied_past_the_budget_are_refused() {
+    // 100 distinct 2 KB strings taking turns: each cell needs a copy of its
+    // own, 2 KB × 100,000 = 200 MB, against a budget of 8 MB.
+    let bytes = made::long_shared_strings(100_000, 100, 700);
+    let config = Config::parse("[limits]\nmax_shared_strings_mb = 8\n", "t").unwrap();
+    let parsed = parse(&bytes, "rotating.xlsx", &config);
+    assert_eq!(codes(&parsed), [Code::TooLarge]);
+    assert!(
+        parsed.issues[0]
+            .message_en
+            .contains("shared strings are too large (limit 8 MB)"),
+        "{}",
+        parsed.issues[0].message_en
+    );
+    // A table over the budget is refused before it is inflated.
+    let table = made::long_shared_strings(10, 5_000, 700);
+    let config = Config::parse("[limits]\nmax_shared_strings_mb = 1\n", "t").unwrap();
+    assert_eq!(
+        codes(&parse(&table, "table.xlsx", &config)),
+        [Code::TooLarge]
+    );
+}
+
+#[test]
+fn a_csv_of_commas_takes_no_room_and_a_dense_one_is_refused_at_its_cell_limit() {
+    let commas = ",".repeat(45 << 20);
+    let parsed = parse(commas.as_bytes(), "commas.csv", &Config::default());
+    assert_eq!(codes(&parsed), [Code::NoLedgerSheet], "{:?}", parsed.issues);
+
+    let dense = "1,".repeat(20_001);
+    let config = Config::parse("[limits]\nmax_cells = 20000\n", "t").unwrap();
+    let parsed = parse(dense.as_bytes(), "dense.csv", &config);
+    assert_eq!(codes(&parsed), [Code::TooLarge]);
+    assert!(
+        parsed.issues[0]
+            .message_en
+            .contains("too many cells (limit 20000)")
+    );
+}
+
+#[test]
+fn limits_of_zero_are_refused_by_name() {
+    for key in [
+        "max_file_mb",
+        "max_cells",
+        "max_unpacked_mb",
+        "max_merged_cells",
+        "max_shared_strings_mb",
+        "max_seconds_per_file",
+    ] {
+        let err = Config::parse(&format!("[limits]\n{key} = 0\n"), "t").unwrap_err();
+        assert!(err.to_string().contains(&format!("limits.{key}")), "{err}");
+    }
+}
+
+/// The exit status, peak resident memory and time of a child. The peak is
+/// the kernel's high-water mark of the child's own memory after exec
+/// (`VmHWM`), read every 5 ms while it runs: rusage's `ru_maxrss` would
+/// count the test process's memory too, which the spawned child starts in.
+/// A runaway allocation grows far slower than 5 ms can hide.
+fn run_measured(cmd: &mut std::process::Command) -> (i32, u64, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb: u64 = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        let hwm = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+        peak_kb = peak_kb.max(hwm.unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    (
+        status.code().unwrap_or(-1),
+        peak_kb * 1024,
+        started.elapsed(),
+    )
+}
+
+/// Each file of the review, ingested for real by the binary: it ends in
+/// under 30 s and 512 MB (the issue's bound; DESIGN §12's "no panic"), with
+/// the exit status of a rejection or an acceptance — never killed.
+#[test]
+fn the_reviews_hostile_files_end_within_512_mb_and_30_s() {
+    let cases: [(&str, Vec<u8>, i32); 5] = [
+        (
+            "merge_whole_width.xlsx",
+            made::merge_over_the_whole_width(),
+            1,
+        ),
+        (
+            "merge_40000_times.xlsx",
+            made::ledger_with_repeated_merge(40_000),
+            0,
+        ),
+        (
+            "one_string_a_million_cells.xlsx",
+            made::long_shared_strings(1_000_000, 1, 700),
+            1,
+        ),
+        (
+            "strings_taking_turns.xlsx",
+            made::long_shared_strings(400_000, 100, 700),
+            1,
+        ),
+        ("commas.csv", ",".repeat(45 << 20).into_bytes(), 1),
+    ];
+    for (name, bytes, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws");
+        assert!(
+            super::common::taizhang(&ws)
+                .arg("init")
+                .output()
+                .unwrap()
+                .status
+                .success()
+        );
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let (code, rss, elapsed) = run_measured(
+            super::common::taizhang(&ws)
+                .args(["ingest", "--region", "510603", "--period", "2024Q2"])
+                .arg(&file),
+        );
+        eprintln!("{name}: exit {code}, peak {} MB, {elapsed:.1?}", rss >> 20);
+        assert_eq!(code, expected, "{name}");
+        assert!(rss < 512 << 20, "{name}: peak {} MB", rss >> 20);
+        assert!(elapsed.as_secs() < 30, "{name}: {elapsed:?}");
+    }
+}

@@ -6,6 +6,7 @@
 use calamine::{Data, DataRef, Dimensions, Range, Reader, SheetType, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 use std::io::Cursor;
+use std::sync::Arc;
 
 use super::grid::{CellValue, Merge, SheetGrid};
 use super::{ReadLimits, WorkbookError};
@@ -20,7 +21,7 @@ pub(super) fn read_xlsx_calamine(
     let mut wb: Xlsx<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
     let names = worksheet_names(&wb, limits.max_sheets)?;
     let mut extras = super::xlsx_merges::merged_regions(bytes);
-    let mut shared = SharedStrings::default();
+    let mut shared = SharedStrings::with_limit(limits.max_shared_string_bytes);
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let sheet = extras.as_mut().and_then(|m| m.remove(&name));
@@ -29,7 +30,7 @@ pub(super) fn read_xlsx_calamine(
             .map_err(|e| unreadable(&format!("{name}: {e}")))?;
         let formulas = sheet.as_ref().is_none_or(|s| s.formulas);
         let declared = reader.dimensions();
-        let mut grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
+        let mut grid = collect_cells(name, limits, declared, &mut shared, || {
             if !formulas {
                 let cell = reader.next_cell().map_err(|e| e.to_string())?;
                 return Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)));
@@ -76,9 +77,10 @@ pub(super) fn read_xlsx_plain(
                 limit: limits.max_sheets,
             });
         }
-        let mut shared = SharedStrings::default();
+        let mut shared = SharedStrings::with_limit(limits.max_shared_string_bytes);
         let mut sheets = Vec::with_capacity(book.sheets.len());
         for (name, path) in std::mem::take(&mut book.sheets) {
+            limits.deadline.check()?;
             if book.sheet_part(&path, &mut part).is_none() {
                 return Ok(None);
             }
@@ -87,7 +89,7 @@ pub(super) fn read_xlsx_plain(
             };
             let mut bailed = false;
             let declared = cells.declared;
-            let mut grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
+            let mut grid = collect_cells(name, limits, declared, &mut shared, || {
                 Ok(match cells.next_cell() {
                     Ok(cell) => cell,
                     Err(Bail) => {
@@ -112,23 +114,29 @@ pub(super) fn read_xlsx_plain(
     sheets
 }
 
+/// The sheets of an xls or ods workbook: calamine reads each whole, and
+/// its cells are taken into a grid under the same limits as a streamed
+/// sheet's.
 pub(super) fn read_sheets<'a, R>(
     wb: &mut R,
-    max_sheets: usize,
+    limits: ReadLimits,
     merges: impl Fn(&mut R, &str) -> Vec<Dimensions>,
 ) -> Result<Vec<SheetGrid>, WorkbookError>
 where
     R: Reader<Cursor<&'a [u8]>>,
     R::Error: std::fmt::Display,
 {
-    let names = worksheet_names(wb, max_sheets)?;
+    let names = worksheet_names(wb, limits.max_sheets)?;
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
+        limits.deadline.check()?;
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| WorkbookError::Unreadable(format!("{name}: {e}")))?;
         let merges = merges(wb, &name).into_iter().map(Merge::from).collect();
-        sheets.push(grid_from_range(name, &range, merges));
+        let mut grid = grid_from_range(name, &range, limits)?;
+        grid.merges = merges;
+        sheets.push(grid);
     }
     Ok(sheets)
 }
@@ -154,8 +162,20 @@ pub(super) fn worksheet_names<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
 
 /// An xlsx workbook's shared strings as cells hold them: calamine lends each
 /// as a `&str` into its table, so the table address is the key. Each string
-/// is cleaned once, however many cells show it.
-pub(super) struct SharedStrings(foldhash::HashMap<usize, CellValue>);
+/// is cleaned once, however many cells show it; a long one is copied for the
+/// cells that show it, within a budget per workbook.
+pub(super) struct SharedStrings {
+    short: foldhash::HashMap<usize, CellValue>,
+    /// The long strings met last, by address: a string repeated down a
+    /// column is one copy, without the map growing with every long text.
+    long: [Option<(usize, CellValue)>; LONG_SLOTS],
+    /// Bytes of long strings copied out so far, and the most allowed: a
+    /// million cells showing one 2 KB string took 2 GB when each was copied.
+    copied: u64,
+    max_copied: u64,
+}
+
+const LONG_SLOTS: usize = 64;
 
 thread_local! {
     /// The map the last workbook read on this thread used, emptied.
@@ -166,18 +186,32 @@ thread_local! {
 /// A map past this many strings is not kept for the next workbook.
 const SPARE_SHARED_STRINGS_MAX: usize = 1 << 14;
 
-impl Default for SharedStrings {
+/// The text cells took from the shared strings passed the budget.
+pub(super) struct SharedStringsExceeded;
+
+impl SharedStrings {
     /// Empty, but with the room the previous workbook on this thread needed:
     /// a fresh map grew (and rehashed into new memory) a few times for every
     /// workbook, a tenth of the cache misses of reading one.
+    pub(super) fn with_limit(max_copied: u64) -> SharedStrings {
+        SharedStrings {
+            short: SPARE_SHARED_STRINGS.take(),
+            long: [const { None }; LONG_SLOTS],
+            copied: 0,
+            max_copied,
+        }
+    }
+}
+
+impl Default for SharedStrings {
     fn default() -> Self {
-        SharedStrings(SPARE_SHARED_STRINGS.take())
+        SharedStrings::with_limit(u64::MAX)
     }
 }
 
 impl Drop for SharedStrings {
     fn drop(&mut self) {
-        let mut map = std::mem::take(&mut self.0);
+        let mut map = std::mem::take(&mut self.short);
         // The keys are addresses of this workbook's strings: never reused.
         map.clear();
         if map.capacity() <= SPARE_SHARED_STRINGS_MAX {
@@ -186,30 +220,44 @@ impl Drop for SharedStrings {
     }
 }
 
-/// Strings longer than this are cleaned for each cell instead of looked up:
-/// such texts (a task, its measures) rarely repeat within a workbook, and in
-/// a 200,000-row workbook keeping them made the map megabytes large, every
-/// lookup a cache miss (9 % of reading it).
+/// Strings longer than this are not kept in the map: such texts (a task,
+/// its measures) rarely repeat within a workbook, and in a 200,000-row
+/// workbook keeping them made the map megabytes large, every lookup a cache
+/// miss (9 % of reading it).
 const SHARED_LOOKUP_MAX_BYTES: usize = 48;
 
 impl SharedStrings {
-    fn get(&mut self, s: &str) -> CellValue {
-        if s.len() > SHARED_LOOKUP_MAX_BYTES {
-            return CellValue::text(s);
+    fn get(&mut self, s: &str) -> Result<CellValue, SharedStringsExceeded> {
+        let address = s.as_ptr() as usize;
+        if s.len() <= SHARED_LOOKUP_MAX_BYTES {
+            return Ok(self
+                .short
+                .entry(address)
+                .or_insert_with(|| CellValue::text(s))
+                .clone());
         }
-        self.0
-            .entry(s.as_ptr() as usize)
-            .or_insert_with(|| CellValue::text(s))
-            .clone()
+        let slot = &mut self.long[(address.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) % LONG_SLOTS];
+        if let Some((at, value)) = slot
+            && *at == address
+        {
+            return Ok(value.clone());
+        }
+        self.copied = self.copied.saturating_add(s.len() as u64);
+        if self.copied > self.max_copied {
+            return Err(SharedStringsExceeded);
+        }
+        let value = CellValue::text(s);
+        *slot = Some((address, value.clone()));
+        Ok(value)
     }
 }
 
 /// Reads a sheet's used cells one by one into its grid, refusing more than
-/// `max_cells` cells or a grid area over four times that, so a hostile sheet
-/// is stopped before it is held in memory.
+/// `max_cells` cells or a grid area over [`ReadLimits::max_area`], so a
+/// hostile sheet is stopped before it is held in memory.
 pub(super) fn collect_cells<'a, F>(
     name: String,
-    max_cells: u64,
+    limits: ReadLimits,
     declared: Dimensions,
     shared: &mut SharedStrings,
     mut next: F,
@@ -217,19 +265,28 @@ pub(super) fn collect_cells<'a, F>(
 where
     F: FnMut() -> Result<Option<((u32, u32), DataRef<'a>, bool)>, String>,
 {
-    let mut grid = GridBuilder::new(max_cells.saturating_mul(4));
+    let mut grid = GridBuilder::new(limits.max_area());
     grid.expect(declared);
     let mut uncached = Vec::new();
     let mut count: u64 = 0;
     let too_many = |name: &String| WorkbookError::TooManyCells {
         sheet: name.clone(),
-        limit: max_cells,
+        limit: limits.max_cells,
     };
+    let mut read: u32 = 0;
     while let Some((pos, data, has_formula)) =
         next().map_err(|e| WorkbookError::Unreadable(format!("{name}: {e}")))?
     {
+        read = read.wrapping_add(1);
+        if read.is_multiple_of(4096) {
+            limits.deadline.check()?;
+        }
         let value = match &data {
-            DataRef::SharedString(s) => shared.get(s),
+            DataRef::SharedString(s) => shared.get(s).map_err(|SharedStringsExceeded| {
+                WorkbookError::SharedStringsTooLarge {
+                    limit_mb: limits.max_shared_string_bytes >> 20,
+                }
+            })?,
             other => convert_ref(other),
         };
         if value.is_empty() {
@@ -240,7 +297,7 @@ where
             continue;
         }
         count += 1;
-        if count > max_cells {
+        if count > limits.max_cells {
             return Err(too_many(&name));
         }
         if grid.set(pos.0, pos.1, value).is_err() {
@@ -380,19 +437,42 @@ pub(super) fn convert_ref(data: &DataRef<'_>) -> CellValue {
     }
 }
 
-pub(super) fn grid_from_range(name: String, range: &Range<Data>, merges: Vec<Merge>) -> SheetGrid {
+/// A whole sheet read by calamine, into a grid: its non-empty cells only,
+/// under the same limits as a streamed sheet's.
+pub(super) fn grid_from_range(
+    name: String,
+    range: &Range<Data>,
+    limits: ReadLimits,
+) -> Result<SheetGrid, WorkbookError> {
+    let too_many = || WorkbookError::TooManyCells {
+        sheet: name.clone(),
+        limit: limits.max_cells,
+    };
+    let mut grid = GridBuilder::new(limits.max_area());
     let origin = range.start().unwrap_or((0, 0));
-    let rows = range
-        .rows()
-        .map(|row| row.iter().map(convert).collect())
-        .collect();
-    SheetGrid {
-        name,
-        origin,
-        rows,
-        merges,
-        uncached_formulas: Vec::new(),
+    let mut count: u64 = 0;
+    for (r, c, data) in range.used_cells() {
+        let value = convert(data);
+        if value.is_empty() {
+            continue;
+        }
+        count += 1;
+        if count.is_multiple_of(4096) {
+            limits.deadline.check()?;
+        }
+        if count > limits.max_cells {
+            return Err(too_many());
+        }
+        let (row, col) = (origin.0 + r as u32, origin.1 + c as u32);
+        grid.set(row, col, value).map_err(|_| too_many())?;
     }
+    Ok(SheetGrid {
+        name,
+        origin: grid.origin,
+        rows: grid.rows,
+        merges: Vec::new(),
+        uncached_formulas: Vec::new(),
+    })
 }
 
 pub(super) fn convert(data: &Data) -> CellValue {
@@ -413,6 +493,6 @@ pub(super) fn convert(data: &Data) -> CellValue {
             }
         }
         Data::DurationIso(s) => CellValue::text(s),
-        Data::Error(e) => CellValue::Error(e.to_string()),
+        Data::Error(e) => CellValue::Error(Arc::from(e.to_string())),
     }
 }

@@ -23,8 +23,9 @@ pub enum CellValue {
     Number(f64),
     Date(NaiveDate),
     Bool(bool),
-    /// An Excel error value such as `#REF!`.
-    Error(String),
+    /// An Excel error value such as `#REF!`. Shared like text, which keeps
+    /// every cell 24 bytes: a grid's memory is its area times that.
+    Error(Arc<str>),
 }
 
 impl CellValue {
@@ -45,9 +46,16 @@ impl CellValue {
             CellValue::Number(x) => number_to_text(*x),
             CellValue::Date(d) => d.to_string(),
             CellValue::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-            CellValue::Error(e) => e.clone(),
+            CellValue::Error(e) => e.to_string(),
         }
     }
+}
+
+/// A sheet's merged regions cover more cells than the limit allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct MergedAreaExceeded {
+    /// The cells covered when the limit was passed.
+    pub covered: u64,
 }
 
 /// A rectangular merged region, 0-based absolute, inclusive.
@@ -92,18 +100,50 @@ impl SheetGrid {
         self.origin.1 + self.rows.iter().map(Vec::len).max().unwrap_or(0) as u32
     }
 
-    /// Copies each merged region's top-left value into the region's other cells
-    /// (within the cells the sheet has), so merged lead units and deadlines
-    /// reach every row they cover.
-    pub fn fill_merges(&mut self) {
+    /// Cuts the sheet's merged regions to its used area, drops single cells
+    /// and repeats, and refuses the sheet when the cells they still cover,
+    /// each region counted once, pass `max_cells` — all before a cell is
+    /// filled. A region over the sheet's whole width, or one region repeated
+    /// forty thousand times, cost minutes and gigabytes to fill; bounded
+    /// here, [`SheetGrid::fill_merges`] costs at most `max_cells` cells.
+    pub(super) fn settle_merges(&mut self, max_cells: u64) -> Result<(), MergedAreaExceeded> {
         let (rows, cols) = (self.row_count(), self.col_count());
-        for m in self.merges.clone() {
+        let mut merges: Vec<Merge> = std::mem::take(&mut self.merges)
+            .into_iter()
+            .filter(|m| m.first.0 < rows && m.first.1 < cols)
+            .map(|m| Merge {
+                first: m.first,
+                last: (m.last.0.min(rows - 1), m.last.1.min(cols - 1)),
+            })
+            .filter(|m| m.last.0 >= m.first.0 && m.last.1 >= m.first.1 && m.last != m.first)
+            .collect();
+        merges.sort_unstable_by_key(|m| (m.first, m.last));
+        merges.dedup();
+        let mut covered: u64 = 0;
+        for m in &merges {
+            let area = u64::from(m.last.0 - m.first.0 + 1) * u64::from(m.last.1 - m.first.1 + 1);
+            covered = covered.saturating_add(area);
+            if covered > max_cells {
+                return Err(MergedAreaExceeded { covered });
+            }
+        }
+        self.merges = merges;
+        Ok(())
+    }
+
+    /// Copies each merged region's top-left value into the region's other
+    /// cells, so merged lead units and deadlines reach every row they cover.
+    /// The regions are [`settled`](SheetGrid::settle_merges) first: within
+    /// the sheet's used area and bounded in the cells they cover.
+    pub(super) fn fill_merges(&mut self) {
+        for i in 0..self.merges.len() {
+            let m = self.merges[i];
             let value = self.cell(m.first.0, m.first.1).clone();
             if value.is_empty() {
                 continue;
             }
-            for r in m.first.0..=m.last.0.min(rows.saturating_sub(1)) {
-                for c in m.first.1..=m.last.1.min(cols.saturating_sub(1)) {
+            for r in m.first.0..=m.last.0 {
+                for c in m.first.1..=m.last.1 {
                     if (r, c) != m.first {
                         self.set(r, c, value.clone());
                     }
@@ -112,12 +152,20 @@ impl SheetGrid {
         }
     }
 
+    /// Sets a cell within the grid's rows; a cell before the grid's origin
+    /// (a region whose top-left lies above or left of the first used cell
+    /// has an empty top-left and is never filled) is left alone.
     fn set(&mut self, row: u32, col: u32, value: CellValue) {
-        let (r, c) = (
-            (row - self.origin.0) as usize,
-            (col - self.origin.1) as usize,
-        );
-        let cells = &mut self.rows[r];
+        let (Some(r), Some(c)) = (
+            row.checked_sub(self.origin.0),
+            col.checked_sub(self.origin.1),
+        ) else {
+            return;
+        };
+        let Some(cells) = self.rows.get_mut(r as usize) else {
+            return;
+        };
+        let c = c as usize;
         if cells.len() <= c {
             cells.resize(c + 1, CellValue::Empty);
         }

@@ -5,13 +5,19 @@
 //! allocate. An xlsx in the plain form Excel, WPS and the usual libraries
 //! write is read by taizhang's own byte scanner ([`xlsx_plain`], with the
 //! merged regions of [`xlsx_merges`]); every other xlsx, and xls, xlsb and
-//! ods, by calamine ([`cells`] turns its cells into ours); csv by [`csv`].
-//! A reader that panics on a damaged file is caught by [`quiet_panic`].
+//! ods, by calamine ([`cells`] turns its cells into ours), after
+//! `ods_size` and `xls_size` have counted what calamine would hold; csv by
+//! [`csv`]. A reader that panics on a damaged file is caught by
+//! [`quiet_panic`]. Every limit of `[limits]` is checked here, before the
+//! work it bounds: cells, grid area, merged area, unpacked and
+//! shared-string bytes, and the time a file may take ([`Deadline`]).
 
 pub mod cells;
 pub mod csv;
 pub mod grid;
+mod ods_size;
 pub mod quiet_panic;
+mod xls_size;
 pub mod xlsx_merges;
 pub mod xlsx_plain;
 
@@ -64,6 +70,22 @@ pub enum WorkbookError {
         "压缩包解压后过大（声明 {declared_mb} MB，上限 {limit_mb} MB），疑似压缩炸弹 / the workbook would unpack to {declared_mb} MB (limit {limit_mb} MB): refused as a possible zip bomb"
     )]
     ZipBomb { declared_mb: u64, limit_mb: u64 },
+    #[error(
+        "工作表“{sheet}”的合并单元格覆盖过多单元格（至少 {covered} 个，上限 {limit}），请取消不必要的合并后重新报送 / the merged cells of sheet {sheet:?} cover too many cells (at least {covered}, limit {limit}); unmerge what need not be merged and resend"
+    )]
+    TooManyMergedCells {
+        sheet: String,
+        covered: u64,
+        limit: u64,
+    },
+    #[error(
+        "共享字符串过大（上限 {limit_mb} MB），请另存为新文件后重新报送 / the shared strings are too large (limit {limit_mb} MB); save the workbook as a new file and resend"
+    )]
+    SharedStringsTooLarge { limit_mb: u64 },
+    #[error(
+        "文件读取超时（上限 {seconds} 秒），请拆分后报送 / reading the file took longer than {seconds} s; split it and resend"
+    )]
+    TimedOut { seconds: u64 },
 }
 
 impl WorkbookError {
@@ -73,7 +95,8 @@ impl WorkbookError {
     }
 }
 
-/// Bounds on what one workbook may make the reader allocate.
+/// Bounds on what one workbook may make the reader allocate, and when
+/// reading it must stop.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadLimits {
     pub max_sheets: usize,
@@ -81,22 +104,74 @@ pub struct ReadLimits {
     pub max_cells: u64,
     /// Declared uncompressed size of a zip-based workbook (xlsx, xlsb, ods).
     pub max_unpacked_bytes: u64,
+    /// Cells a sheet's merged regions may cover.
+    pub max_merged_cells: u64,
+    /// Size of the shared-string table, and the text cells take from it.
+    pub max_shared_string_bytes: u64,
+    pub deadline: Deadline,
 }
 
-impl From<crate::config::Limits> for ReadLimits {
-    fn from(l: crate::config::Limits) -> Self {
+impl ReadLimits {
+    /// The limits of `[limits]` for one file whose reading starts now.
+    pub fn for_file(l: crate::config::Limits) -> ReadLimits {
         ReadLimits {
             max_sheets: l.max_sheets,
             max_cells: l.max_cells,
-            // A workbook is zip-compressed XML; real ledgers unpack to a few times their size.
-            max_unpacked_bytes: l.max_file_mb.saturating_mul(20 << 20),
+            // A workbook is zip-compressed XML; real ledgers unpack to a few
+            // times their size, never to more than the configured bound.
+            max_unpacked_bytes: l
+                .max_file_mb
+                .saturating_mul(20 << 20)
+                .min(l.max_unpacked_mb.saturating_mul(1 << 20)),
+            max_merged_cells: l.max_merged_cells,
+            max_shared_string_bytes: l.max_shared_strings_mb.saturating_mul(1 << 20),
+            deadline: Deadline::after(l.max_seconds_per_file),
+        }
+    }
+
+    /// The cells a sheet's grid may hold, empty ones included: twice its
+    /// non-empty cells, so rows may have gaps but a sheet's memory stays
+    /// about 48 bytes per allowed cell.
+    pub fn max_area(&self) -> u64 {
+        self.max_cells.saturating_mul(2)
+    }
+}
+
+/// When reading a file must stop.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Option<std::time::Instant>,
+    seconds: u64,
+}
+
+impl Deadline {
+    pub const NEVER: Deadline = Deadline {
+        at: None,
+        seconds: 0,
+    };
+
+    /// `seconds` from now.
+    pub fn after(seconds: u64) -> Deadline {
+        Deadline {
+            at: std::time::Instant::now().checked_add(std::time::Duration::from_secs(seconds)),
+            seconds,
+        }
+    }
+
+    /// Refuses the file once the time is up.
+    pub fn check(&self) -> Result<(), WorkbookError> {
+        match self.at {
+            Some(at) if std::time::Instant::now() >= at => Err(WorkbookError::TimedOut {
+                seconds: self.seconds,
+            }),
+            _ => Ok(()),
         }
     }
 }
 
-/// Refuses a zip whose entries declare more than `limit` bytes in all,
-/// before any entry is inflated.
-fn check_zip(bytes: &[u8], limit: u64) -> Result<(), WorkbookError> {
+/// Refuses a zip whose entries declare more than `limit` bytes in all, or a
+/// shared-string table over its own limit, before any entry is inflated.
+fn check_zip(bytes: &[u8], limits: ReadLimits) -> Result<(), WorkbookError> {
     if !bytes.starts_with(b"PK") {
         return Ok(());
     }
@@ -108,28 +183,57 @@ fn check_zip(bytes: &[u8], limit: u64) -> Result<(), WorkbookError> {
     for i in 0..archive.len() {
         if let Ok(entry) = archive.by_index_raw(i) {
             total = total.saturating_add(entry.size());
+            let name = entry.name().unwrap_or_default().to_ascii_lowercase();
+            if (name.ends_with("sharedstrings.xml") || name.ends_with("sharedstrings.bin"))
+                && entry.size() > limits.max_shared_string_bytes
+            {
+                return Err(WorkbookError::SharedStringsTooLarge {
+                    limit_mb: limits.max_shared_string_bytes >> 20,
+                });
+            }
         }
     }
-    if total > limit {
+    if total > limits.max_unpacked_bytes {
         return Err(WorkbookError::ZipBomb {
             declared_mb: total / 1_048_576,
-            limit_mb: limit / 1_048_576,
+            limit_mb: limits.max_unpacked_bytes / 1_048_576,
         });
     }
     Ok(())
 }
 
-/// Reads every worksheet of a workbook. The claimed format is tried first,
-/// then the others, so an `.xls` renamed `.xlsx` still reads.
+/// Reads every worksheet of a workbook, its merged regions bounded and
+/// filled in. The claimed format is tried first, then the others, so an
+/// `.xls` renamed `.xlsx` still reads.
 pub fn read_workbook(
     bytes: &[u8],
     claimed: Format,
     limits: ReadLimits,
 ) -> Result<Vec<SheetGrid>, WorkbookError> {
-    if claimed == Format::Csv {
-        return Ok(vec![read_csv(bytes)]);
+    let mut sheets = read_cells(bytes, claimed, limits)?;
+    for grid in &mut sheets {
+        limits.deadline.check()?;
+        grid.settle_merges(limits.max_merged_cells).map_err(|e| {
+            WorkbookError::TooManyMergedCells {
+                sheet: grid.name.clone(),
+                covered: e.covered,
+                limit: limits.max_merged_cells,
+            }
+        })?;
+        grid.fill_merges();
     }
-    check_zip(bytes, limits.max_unpacked_bytes)?;
+    Ok(sheets)
+}
+
+fn read_cells(
+    bytes: &[u8],
+    claimed: Format,
+    limits: ReadLimits,
+) -> Result<Vec<SheetGrid>, WorkbookError> {
+    if claimed == Format::Csv {
+        return Ok(vec![read_csv(bytes, limits)?]);
+    }
+    check_zip(bytes, limits)?;
     let mut order = vec![claimed];
     order.extend(
         [Format::Xlsx, Format::Xls, Format::Xlsb, Format::Ods]
@@ -157,15 +261,17 @@ fn read_as(
     let unreadable = |e: &dyn std::fmt::Display| WorkbookError::Unreadable(e.to_string());
     let cursor = Cursor::new(bytes);
     // xlsx and xlsb are read cell by cell, so a hostile sheet is refused
-    // before it is held in memory; xls and ods are bounded by calamine itself.
+    // before it is held in memory; calamine reads an ods or xls whole when
+    // it opens it, so what it would hold is counted first.
     match format {
         Format::Xlsx => match read_xlsx_plain(bytes, limits)? {
             Some(sheets) => Ok(sheets),
             None => read_xlsx_calamine(bytes, limits),
         },
         Format::Xls => {
+            xls_size::check(bytes, limits)?;
             let mut wb: Xls<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, limits.max_sheets, |wb, name| {
+            read_sheets(&mut wb, limits, |wb, name| {
                 wb.merge_cells_by_sheet_name(name).unwrap_or_default()
             })
         }
@@ -173,14 +279,15 @@ fn read_as(
         Format::Xlsb => {
             let mut wb: Xlsb<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
             let names = worksheet_names(&wb, limits.max_sheets)?;
-            let mut shared = SharedStrings::default();
+            let mut shared = SharedStrings::with_limit(limits.max_shared_string_bytes);
             let mut sheets = Vec::with_capacity(names.len());
             for name in names {
+                limits.deadline.check()?;
                 let mut reader = wb
                     .worksheet_cells_reader(&name)
                     .map_err(|e| unreadable(&format!("{name}: {e}")))?;
                 let declared = reader.dimensions();
-                let grid = collect_cells(name, limits.max_cells, declared, &mut shared, || {
+                let grid = collect_cells(name, limits, declared, &mut shared, || {
                     let cell = reader.next_cell().map_err(|e| e.to_string())?;
                     Ok(cell.map(|c| (c.get_position(), c.get_value().clone(), false)))
                 })?;
@@ -189,10 +296,11 @@ fn read_as(
             Ok(sheets)
         }
         Format::Ods => {
+            ods_size::check(bytes, limits)?;
             let mut wb: Ods<_> = open_workbook_from_rs(cursor).map_err(|e| unreadable(&e))?;
-            read_sheets(&mut wb, limits.max_sheets, |_, _| Vec::new())
+            read_sheets(&mut wb, limits, |_, _| Vec::new())
         }
-        Format::Csv => Ok(vec![read_csv(bytes)]),
+        Format::Csv => Ok(vec![read_csv(bytes, limits)?]),
     }
 }
 
@@ -209,6 +317,9 @@ mod tests {
         max_sheets: 256,
         max_cells: 10_000_000,
         max_unpacked_bytes: 1 << 30,
+        max_merged_cells: 10_000_000,
+        max_shared_string_bytes: 1 << 30,
+        deadline: Deadline::NEVER,
     };
 
     /// Every xlsx and xlsm file under `dir`, by name.
@@ -430,7 +541,10 @@ mod tests {
     ) -> Result<SheetGrid, WorkbookError> {
         collect_cells(
             "s".into(),
-            max_cells,
+            ReadLimits {
+                max_cells,
+                ..GENEROUS
+            },
             declared,
             &mut SharedStrings::default(),
             || Ok(cells.pop()),
@@ -464,6 +578,7 @@ mod tests {
                 },
             ],
         };
+        grid.settle_merges(u64::MAX).unwrap();
         grid.fill_merges();
         assert_eq!(grid.cell(3, 0), &t("a"));
         assert_eq!(
@@ -472,6 +587,52 @@ mod tests {
             "beyond the sheet's columns nothing is made up"
         );
         assert_eq!(grid.cell(2, 1), &t("y"));
+    }
+
+    #[test]
+    fn merged_regions_are_cut_to_the_sheet_counted_once_and_bounded() {
+        let t = |s: &str| CellValue::Text(s.into());
+        // A1 and XFD1 make the sheet 16,384 columns wide; A2…A100 make it
+        // 100 rows long.
+        let mut rows = vec![vec![CellValue::Empty; 16_384]];
+        rows[0][0] = t("牵头");
+        rows[0][16_383] = t("角");
+        rows.extend((1..100).map(|_| vec![t("x")]));
+        let sheet = |merges: Vec<Merge>| SheetGrid {
+            name: "s".into(),
+            rows: rows.clone(),
+            merges,
+            ..SheetGrid::default()
+        };
+        let region = |first: (u32, u32), last: (u32, u32)| Merge { first, last };
+
+        // The same region forty thousand times is one region.
+        let mut repeated = sheet(vec![region((0, 0), (9, 0)); 40_000]);
+        repeated.settle_merges(1_000).unwrap();
+        assert_eq!(repeated.merges, [region((0, 0), (9, 0))]);
+        repeated.fill_merges();
+        assert_eq!(repeated.cell(9, 0), &t("牵头"));
+
+        // A region over the whole sheet covers 100 × 16,384 cells: refused
+        // before one is filled, with the count it had reached.
+        let mut whole = sheet(vec![region((0, 0), (1_048_575, 16_383))]);
+        let err = whole.settle_merges(1_000_000).unwrap_err();
+        assert_eq!(err.covered, 100 * 16_384);
+        assert!(whole.merges.is_empty() && whole.rows[5].len() == 1);
+
+        // Past the sheet's last row a region is cut; one starting past it,
+        // or cut to a single cell, is dropped.
+        let mut cut = sheet(vec![
+            region((95, 0), (5_000, 0)),
+            region((200, 0), (300, 2)),
+            region((99, 0), (120, 0)),
+        ]);
+        cut.settle_merges(5).unwrap();
+        assert_eq!(cut.merges, [region((95, 0), (99, 0))]);
+
+        // Regions that overlap each count: two of 60 cells pass 100.
+        let mut overlapping = sheet(vec![region((0, 0), (59, 0)), region((0, 0), (0, 59))]);
+        assert_eq!(overlapping.settle_merges(100).unwrap_err().covered, 120);
     }
 
     /// Cells fed in any order, as (row, col, text): the grid and its area.
@@ -603,6 +764,7 @@ mod tests {
             max_sheets: 10,
             max_cells: 1000,
             max_unpacked_bytes: 1 << 20,
+            ..GENEROUS
         };
         let xlsx = read_workbook(&bytes, Format::Xlsx, limits)
             .unwrap()
@@ -611,7 +773,7 @@ mod tests {
             .iter()
             .map(|(raw, _)| format!("\"{raw}\"\n"))
             .collect();
-        let csv = read_csv(csv_text.as_bytes());
+        let csv = read_csv(csv_text.as_bytes(), limits).unwrap();
         for (row, (raw, expected)) in cases.iter().enumerate() {
             assert_eq!(xlsx.cell(row as u32, 0), expected, "xlsx {raw:?}");
             assert_eq!(csv.cell(row as u32, 0), expected, "csv {raw:?}");
@@ -621,9 +783,58 @@ mod tests {
     #[test]
     fn csv_in_gbk_is_decoded() {
         let (gbk, _, _) = encoding_rs::GBK.encode("序号,改革任务\n1,深化改革\n");
-        let grid = read_csv(&gbk);
+        let grid = read_csv(&gbk, GENEROUS).unwrap();
         assert_eq!(grid.cell(0, 1), &CellValue::Text("改革任务".into()));
         assert_eq!(grid.cell(1, 1), &CellValue::Text("深化改革".into()));
+    }
+
+    #[test]
+    fn every_reader_stops_when_the_files_time_is_up() {
+        // 5,000 cells, enough to reach a check of the clock, as xlsx and
+        // csv; an ods and an xls, read whole by calamine, are checked before
+        // each sheet.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..1000 {
+            for c in 0..5 {
+                sheet.write_number(r, c, f64::from(r * u32::from(c))).unwrap();
+            }
+        }
+        let xlsx = book.save_to_buffer().unwrap();
+        let csv: String = (0..1000).map(|r| format!("{r},1,2,3,4\n")).collect();
+        let fixture = |name: &str| {
+            std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(name),
+            )
+            .unwrap()
+        };
+        let expired = ReadLimits {
+            deadline: Deadline::after(0),
+            ..GENEROUS
+        };
+        let timed_out = |bytes: &[u8], format| {
+            matches!(
+                read_workbook(bytes, format, expired),
+                Err(WorkbookError::TimedOut { seconds: 0 })
+            )
+        };
+        assert!(timed_out(&xlsx, Format::Xlsx), "xlsx");
+        assert!(timed_out(csv.as_bytes(), Format::Csv), "csv");
+        // Small workbooks still meet the check between sheets.
+        assert!(
+            timed_out(&fixture("title_and_header_row.ods"), Format::Ods),
+            "ods"
+        );
+        assert!(
+            timed_out(&fixture("title_and_header_row.xls"), Format::Xls),
+            "xls"
+        );
+        // With time left, the same files read.
+        assert!(read_workbook(&xlsx, Format::Xlsx, GENEROUS).is_ok());
+        let err = WorkbookError::TimedOut { seconds: 20 }.to_string();
+        assert!(err.contains("20 秒") && err.contains("20 s"), "{err}");
     }
 
     #[test]
@@ -632,6 +843,7 @@ mod tests {
             max_sheets: 100,
             max_cells: 1000,
             max_unpacked_bytes: 1 << 20,
+            ..GENEROUS
         };
         let err = read_workbook(b"definitely not a workbook", Format::Xlsx, limits).unwrap_err();
         assert!(matches!(err, WorkbookError::Unreadable(_)));
