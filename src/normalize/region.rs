@@ -125,16 +125,31 @@ impl Roster {
                 )
             })?;
             if level == Level::Department {
-                // The 统一社会信用代码 (18 characters), or any stable code of
-                // letters and digits that no region's six digits can be.
-                if !(2..=32).contains(&code.len())
+                // The 统一社会信用代码 (18 characters, checked by its last
+                // one: all digits is a valid form), or any other stable code
+                // of letters and digits that no region's six digits can be.
+                if code.len() == 18 {
+                    if let Err(expected) = credit_code_check(code) {
+                        return Err(bad(
+                            line,
+                            match expected {
+                                Some(c) => format!(
+                                    "统一社会信用代码 {code:?} 的校验码应为 {c} / the unified social credit code {code:?} should end in the check character {c} (GB 32100-2015)"
+                                ),
+                                None => format!(
+                                    "统一社会信用代码 {code:?} 含有不允许的字符（I、O、S、V、Z 和小写字母不用）/ the unified social credit code {code:?} holds a character such codes never use (I, O, S, V, Z, lower case)"
+                                ),
+                            },
+                        ));
+                    }
+                } else if !(2..=32).contains(&code.len())
                     || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                     || code.chars().all(|c| c.is_ascii_digit())
                 {
                     return Err(bad(
                         line,
                         format!(
-                            "部门代码 {code:?} 应为统一社会信用代码或由字母数字组成的稳定代码 / a department's code must be its unified social credit code or another stable code of letters and digits (not digits only)"
+                            "部门代码 {code:?} 应为统一社会信用代码（18 位）或含字母的稳定代码（如 SC-FGW）/ a department's code must be its 18-character unified social credit code or another stable code with a letter (such as SC-FGW)"
                         ),
                     ));
                 }
@@ -349,6 +364,35 @@ fn loose_keys(name: &str) -> Vec<String> {
     keys
 }
 
+/// The characters of a unified social credit code (统一社会信用代码, GB
+/// 32100-2015), each worth its index: digits and capitals without I, O, S,
+/// V and Z.
+const CREDIT_CODE_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// Checks an 18-character unified social credit code by its check
+/// character: 31 − (Σ valueᵢ × 3^(i−1) mod 31) mod 31 over the first 17.
+/// `Err(Some(c))` names the check character it should end in; `Err(None)`
+/// means a character no such code uses.
+pub fn credit_code_check(code: &str) -> Result<(), Option<char>> {
+    let value = |b: u8| CREDIT_CODE_CHARS.iter().position(|&c| c == b);
+    let bytes = code.as_bytes();
+    if bytes.len() != 18 {
+        return Err(None);
+    }
+    let mut sum = 0usize;
+    let mut weight = 1usize;
+    for &b in &bytes[..17] {
+        sum += value(b).ok_or(None)? * weight;
+        weight = weight * 3 % 31;
+    }
+    let expected = CREDIT_CODE_CHARS[(31 - sum % 31) % 31];
+    match value(bytes[17]) {
+        Some(_) if bytes[17] == expected => Ok(()),
+        Some(_) => Err(Some(char::from(expected))),
+        None => Err(None),
+    }
+}
+
 /// The short form a department is also known by: 四川省教育厅 → 省教育厅 (a
 /// region's suffixes are not stripped: 省林草局 is no 省林草).
 fn department_keys(name: &str) -> Vec<String> {
@@ -494,31 +538,52 @@ mod tests {
             "code,name,level,parent_code,valid_from,valid_to,aliases\n\
              510000,四川省,province,,,,\n\
              510600,德阳市,city,510000,,,\n\
-             11510000008914567X,四川省发展和改革委员会,department,510000,,,省发展改革委|省发改委\n\
-             11510000008914568Y,四川省教育厅,department,510000,,,\n",
+             115100000089145677,四川省发展和改革委员会,department,510000,,,省发展改革委|省发改委\n\
+             11510000008914568A,四川省教育厅,department,510000,,,\n",
         )
         .unwrap();
         let code = |t: &str| roster.resolve(t).map(|u| u.code.clone()).unwrap();
-        assert_eq!(code("省发展改革委"), "11510000008914567X");
-        assert_eq!(code("四川省发展和改革委员会"), "11510000008914567X");
+        assert_eq!(code("省发展改革委"), "115100000089145677");
+        assert_eq!(code("四川省发展和改革委员会"), "115100000089145677");
         // The short form comes from the name: 四川省教育厅 → 省教育厅.
-        assert_eq!(code("省教育厅"), "11510000008914568Y");
+        assert_eq!(code("省教育厅"), "11510000008914568A");
         assert_eq!(
-            roster.get("11510000008914568Y").unwrap().level,
+            roster.get("11510000008914568A").unwrap().level,
             Level::Department
         );
         // In a title the department wins over the province that contains it.
         let found = roster
             .find_in("四川省教育厅2024年第二季度改革任务台账")
             .unwrap();
-        assert_eq!(found.code, "11510000008914568Y");
+        assert_eq!(found.code, "11510000008914568A");
+
+        // All digits is a valid credit code (GB 32100-2015), checked by its
+        // last character; a short code with a letter stays allowed.
+        for good in [
+            "115100000089022307,四川省教育厅,department,510000,,,",
+            "SC-FGW,四川省发展和改革委员会,department,510000,,,",
+        ] {
+            Roster::from_csv(&format!(
+                "code,name,level,parent_code,valid_from,valid_to,aliases\n{good}\n"
+            ))
+            .unwrap();
+        }
+        let err = Roster::from_csv(
+            "code,name,level,parent_code,valid_from,valid_to,aliases\n\
+             115100000089022308,四川省教育厅,department,510000,,,\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("should end in the check character 7"), "{err}");
 
         for bad in [
-            // Digits only: a department's code must not look like a region's.
+            // Digits only, short: a department's code must not look like a region's.
             "510001,四川省教育厅,department,510000,,,",
+            // 18 characters, one of them never used in a credit code.
+            "11510000008914568I,四川省教育厅,department,510000,,,",
             "X,四川省教育厅,department,510000,,,",
             // No parent.
-            "11510000008914568Y,四川省教育厅,department,,,,",
+            "11510000008914568A,四川省教育厅,department,,,,",
         ] {
             let err = Roster::from_csv(&format!(
                 "code,name,level,parent_code,valid_from,valid_to,aliases\n{bad}\n"
@@ -528,6 +593,21 @@ mod tests {
                 matches!(err, RegionError::BadRoster { line: 2, .. }),
                 "{bad}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn credit_codes_are_checked_by_their_last_character() {
+        for (code, expected) in [
+            ("115100000089022307", Ok(())),
+            ("91350100M000100Y43", Ok(())),
+            ("115100000089145677", Ok(())),
+            ("115100000089022300", Err(Some('7'))),
+            ("91350100M000100Y4X", Err(Some('3'))),
+            ("91350100M0001O0Y43", Err(None)),
+            ("1151000000890223", Err(None)),
+        ] {
+            assert_eq!(credit_code_check(code), expected, "{code}");
         }
     }
 
