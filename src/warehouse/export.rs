@@ -4,6 +4,8 @@
 //! year, such as `mart_publicity`, by `year=2024`). A mart's folder is built
 //! beside the old one and swapped in, so a reader never sees half an export.
 //!
+//! A mart with no rows is a folder holding only its manifest.
+//!
 //! Incremental: `<out>/<mart>/_taizhang_export.json` keeps a digest of each
 //! period's rows (engines skip files whose names start with `_`). A period
 //! whose rows and format are unchanged is not written again: its file is
@@ -85,6 +87,10 @@ pub fn export(
         let target = out.join(mart);
         let tmp = crate::fsutil::temp_dir_for(&target);
         let _ = std::fs::remove_dir_all(&tmp);
+        // A mart without rows (no department leads a county task, say) is
+        // exported as its folder and manifest with no period in it: the
+        // export says "nothing this time" instead of failing the run.
+        std::fs::create_dir_all(&tmp).map_err(Error::io(&tmp))?;
         let has_period: bool = conn.query_row(
             "select count(*) > 0 from information_schema.columns \
              where table_schema = 'main' and table_name = ? and column_name = 'period'",

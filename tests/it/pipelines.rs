@@ -265,3 +265,35 @@ fn fail_on_names_the_outcomes_that_fail_a_run() {
         assert_eq!(records[0]["exit_code"], expected, "{fail_on}");
     }
 }
+
+/// Found on a city's server: one county's clean ledger leaves
+/// `mart_department_gaps` without rows, and the nightly job stopped at its
+/// export ("No such file or directory") with status 2.
+#[test]
+fn the_nightly_pipeline_exports_an_empty_mart_and_goes_on() {
+    let dir = cli_workspace();
+    let ws = dir.path();
+    write_one_task_ledger(
+        &ws.join("inbox/2024Q2/510603/旌阳区2024年第二季度改革任务台账.xlsx"),
+        "旌阳区2024年第二季度改革任务台账",
+    );
+    let out = nightly(ws);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let empty = ws.join("export/mart_department_gaps");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(empty.join("_taizhang_export.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["periods"],
+        serde_json::json!({}),
+        "no period, no rows"
+    );
+    assert_eq!(walk(&empty).len(), 1, "the manifest alone");
+    // The marts with rows were exported beside it.
+    assert!(
+        ws.join("export/mart_task_completion/period=2024Q2/mart_task_completion.parquet")
+            .is_file()
+    );
+    // And a second night, with nothing new, is as calm.
+    assert_eq!(nightly(ws).status.code(), Some(0));
+}
