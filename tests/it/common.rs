@@ -210,3 +210,47 @@ pub fn jingyang_2024q2() -> taizhang::ingest::Hints {
         ..Default::default()
     }
 }
+
+/// A client a test drives from outside (a browser, a database driver, a
+/// Python package), found or not. Inside CI (`CI` set, as `.ci/run` sets it
+/// after `.ci/setup` installed every client) a missing one fails the test.
+/// Elsewhere the test is skipped, and a line on the terminal — written past
+/// the test harness's capture, so it shows — names what to install: `cargo
+/// test` on a machine without them passes and says what it did not run.
+pub fn client<T>(found: Option<T>, needs: &str) -> Option<T> {
+    if found.is_some() {
+        return found;
+    }
+    let line = format!("{needs} (`sudo .ci/setup` installs every test's clients)");
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!("needed: {line}");
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "\nskipped {test}: it needs {line}");
+    None
+}
+
+/// The first of `names` on the PATH.
+pub fn program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    names.iter().find_map(|name| {
+        path.split(':')
+            .map(|dir| Path::new(dir).join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The Python of a venv the tests use, `~/.cache/taizhang-py/<name>`, if
+/// `.ci/setup` made it.
+pub fn venv_python(name: &str) -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let python = PathBuf::from(home)
+        .join(".cache/taizhang-py")
+        .join(name)
+        .join("bin/python");
+    python.is_file().then_some(python)
+}
