@@ -442,10 +442,11 @@ impl Backend {
         match tokio::time::timeout(self.limits.timeout, &mut task).await {
             Ok(joined) => joined.map_err(|e| Failure::new("XX000", e.to_string()))?,
             Err(_) => {
+                // Should it have just ended, the interrupt is dropped:
+                // DuckDB clears it when the next statement begins (each runs
+                // in a transaction of its own: the endpoint opens none).
                 interrupter.interrupt();
                 let _ = task.await;
-                // The interrupt may have come just after it ended.
-                self.on_session(Session::absorb_interrupt).await?;
                 Err(run::stopped(Stop::TimedOut, &self.limits))
             }
         }

@@ -47,7 +47,6 @@ pub struct Control {
 struct EngineState {
     interrupter: Option<Interrupter>,
     running: bool,
-    interrupted: bool,
 }
 
 impl Control {
@@ -74,12 +73,11 @@ impl Control {
         if !first || why == Stop::Finished {
             return;
         }
-        let mut engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         if engine.running
             && let Some(interrupter) = &engine.interrupter
         {
             interrupter.interrupt();
-            engine.interrupted = true;
         }
     }
 
@@ -94,14 +92,12 @@ impl Control {
         true
     }
 
-    /// The run leaves DuckDB: no interrupt reaches it after this. True if
-    /// one was sent (DuckDB keeps an interrupt that comes between
-    /// statements for the next one, which must not pay for it).
-    fn leave(&self) -> bool {
+    /// The run leaves DuckDB: no interrupt is sent for it after this, so
+    /// none can reach the connection's next statement.
+    fn leave(&self) {
         let mut engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         engine.running = false;
         engine.interrupter = None;
-        std::mem::take(&mut engine.interrupted)
     }
 }
 
@@ -216,9 +212,7 @@ impl Worker {
             let result = match session.interrupter() {
                 Ok(interrupter) if self.control.enter(interrupter.clone()) => {
                     let result = self.stream(&mut session, sql, params, format, &mut begun);
-                    if self.control.leave() {
-                        session.absorb_interrupt();
-                    }
+                    self.control.leave();
                     result
                 }
                 Ok(_) => Err(stopped(
@@ -413,5 +407,61 @@ impl RowStream {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pg::duck::Database;
+    use std::path::Path;
+
+    #[test]
+    fn the_first_reason_wins_and_only_a_running_statement_is_interrupted() {
+        let conn = Database::open(Path::new(":memory:"), &[])
+            .unwrap()
+            .connect()
+            .unwrap();
+        let long = "select count(*) from range(1000000000000) a";
+        let run = |sql: &str| {
+            let mut prepared = conn.prepare_one(sql).unwrap();
+            prepared.execute().and_then(|mut rows| {
+                while rows.next_batch()?.is_some() {}
+                Ok(())
+            })
+        };
+        // Stopped while it runs: interrupted, and the first reason stays.
+        let control = Control::new();
+        assert!(control.enter(conn.interrupter()));
+        let stopper = {
+            let control = control.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                control.stop(Stop::TimedOut);
+                control.stop(Stop::Cancelled);
+            })
+        };
+        assert!(run(long).is_err());
+        stopper.join().unwrap();
+        control.leave();
+        assert_eq!(control.reason(), Some(Stop::TimedOut));
+        // An interrupt that finds the connection idle is not kept for the
+        // next statement (DuckDB clears it as each auto-committed statement
+        // begins, and the endpoint never opens a DuckDB transaction).
+        conn.interrupter().interrupt();
+        assert!(run("select count(*) from range(100000)").is_ok());
+
+        // Stopped before it entered DuckDB: it does not start.
+        let stopped_first = Control::new();
+        stopped_first.stop(Stop::Cancelled);
+        assert!(!stopped_first.enter(conn.interrupter()));
+
+        // Ended: a late stop changes nothing.
+        let finished = Control::new();
+        assert!(finished.enter(conn.interrupter()));
+        finished.leave();
+        finished.stop(Stop::Finished);
+        finished.stop(Stop::Cancelled);
+        assert_eq!(finished.reason(), Some(Stop::Finished));
     }
 }

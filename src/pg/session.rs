@@ -414,14 +414,6 @@ impl Session {
         }
         Ok(Ran::Rows)
     }
-
-    /// Runs a cheap statement, so that an interrupt that arrived after the
-    /// last statement ended (DuckDB keeps it for the next) is spent here.
-    pub fn absorb_interrupt(&mut self) {
-        if let Some((_, conn)) = &self.conn {
-            let _ = conn.execute_batch("select 1");
-        }
-    }
 }
 
 /// `PREPARE name AS query`: DuckDB says the text is a PREPARE, but not what
