@@ -132,7 +132,12 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
             tokio::select! {
                 _ = &mut shutdown => return Ok(()),
                 accepted = listener.accept() => {
-                    let Ok((socket, _)) = accepted else { continue };
+                    let Ok((socket, _)) = accepted else {
+                        // Out of file descriptors, most likely: accepting
+                        // again at once would only spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
                     // A slot is taken before a byte is read, and held until
                     // the connection ends.
                     if let Ok(slot) = slots.clone().try_acquire_owned() {
@@ -163,6 +168,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
                             .await;
                         });
                     }
+                    // Past even those, the socket is dropped here: closed at once.
                 }
             }
         }

@@ -177,15 +177,21 @@ impl Warehouse {
     /// or transaction holds (a busy session is skipped: it moves on at its
     /// next statement, or at the end of its transaction).
     fn release_idle(&self, id: FileId) {
-        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        for session in sessions.iter().filter_map(Weak::upgrade) {
-            if let Ok(mut s) = session.try_lock()
-                && !s.in_transaction
-                && s.conn.as_ref().is_some_and(|(on, _)| *on != id)
-            {
-                s.conn = None;
+        let mut released = Vec::new();
+        {
+            let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            for session in sessions.iter().filter_map(Weak::upgrade) {
+                if let Ok(mut s) = session.try_lock()
+                    && !s.in_transaction
+                    && s.conn.as_ref().is_some_and(|(on, _)| *on != id)
+                {
+                    released.push(s.conn.take());
+                }
             }
         }
+        // Closed outside the lock new connections take (closing the last
+        // connection of a build closes its DuckDB instance).
+        drop(released);
     }
 
     /// A connection to the warehouse file as it is now.

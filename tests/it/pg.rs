@@ -834,6 +834,63 @@ print(json.dumps(results))
     assert_eq!(e.rows(heavy), "60000|3005\n");
 }
 
+/// `memory_mb` bounds the build connections read: once a build replaces
+/// the warehouse and a connection reads the new file, the connections idle
+/// on the old one let it go, and its DuckDB instance closes (its deleted
+/// file no longer open) rather than keep its memory until they speak again.
+#[test]
+fn idle_connections_let_go_of_a_replaced_build() {
+    let e = start(&[]);
+    let script = r#"
+import json, os, subprocess, sys, psycopg
+port, password, exe, ws, pid = sys.argv[1:6]
+def replaced_files_open():
+    fds = "/proc/%s/fd" % pid
+    links = []
+    for fd in os.listdir(fds):
+        try:
+            links.append(os.readlink(os.path.join(fds, fd)))
+        except OSError:
+            pass
+    return sum(1 for l in links if "warehouse.duckdb" in l and l.endswith("(deleted)"))
+def connect():
+    return psycopg.connect(host="127.0.0.1", port=port, user="a", dbname="t",
+                           password=password, autocommit=True)
+idle = connect()
+idle.execute("select count(*) from mart_task_completion").fetchone()
+subprocess.run([exe, "--workspace", ws, "build"], check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+before = replaced_files_open()
+with connect() as other:
+    other.execute("select count(*) from mart_task_completion").fetchone()
+after = replaced_files_open()
+still = idle.execute("select count(*) > 0 from mart_task_completion").fetchone()[0]
+idle.close()
+print(json.dumps({"before": before, "after": after, "still": still}))
+"#;
+    let pid = e.child.id().to_string();
+    let out = python(
+        &e,
+        script,
+        &[
+            env!("CARGO_BIN_EXE_taizhang"),
+            e.ws.path().to_str().unwrap(),
+            &pid,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        got["before"].as_i64().unwrap() > 0,
+        "the old build was not open: {got}"
+    );
+    assert_eq!(got["after"], 0, "{got}");
+    assert_eq!(
+        got["still"], true,
+        "the idle connection reads the new build"
+    );
+}
+
 /// Regression (issue 30, finding 9): connections past `--pg-max-connections`
 /// are refused with PostgreSQL's 53300 and a reason; a connection that never
 /// finishes signing in is closed after `--pg-startup-timeout`, freeing its
