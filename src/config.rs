@@ -23,6 +23,8 @@ pub struct Config {
     pub limits: Limits,
     pub assessment: Assessment,
     pub compliance: Compliance,
+    /// `[pg]`: the PostgreSQL endpoint's limits (see [`Pg`]).
+    pub pg: Pg,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             limits: Limits::default(),
             assessment: Assessment::default(),
             compliance: Compliance::default(),
+            pg: Pg::default(),
         }
     }
 }
@@ -331,6 +334,7 @@ impl Config {
                 return Err(format!("scorecard.{table} must sum to a positive number"));
             }
         }
+        self.pg.check()?;
         Ok(())
     }
 
@@ -358,6 +362,70 @@ impl Config {
             .iter()
             .flat_map(|(k, levels)| levels.iter().map(move |l| (k.clone(), l.clone())))
             .collect()
+    }
+}
+
+// ---- [pg]: the PostgreSQL endpoint (`taizhang serve --pg`) ----------------
+
+/// `[pg]`: what the PostgreSQL endpoint lets its clients take, each and
+/// together. Every key is also a `serve --pg-…` flag, which wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pg {
+    /// Connections at once, signing in or signed in; more are refused with
+    /// SQLSTATE 53300 (`--pg-max-connections`).
+    pub max_connections: usize,
+    /// Seconds a connection has to sign in before it is closed
+    /// (`--pg-startup-timeout`).
+    pub startup_timeout_secs: u64,
+    /// Seconds a statement may take, its rows' sending included
+    /// (`--pg-timeout`).
+    pub statement_timeout_secs: u64,
+    /// Rows a statement may return; more are refused (`--pg-max-rows`).
+    pub max_rows: usize,
+    /// Mebibytes of rows, as sent, a statement may return; more are refused
+    /// (`--pg-max-result-mb`).
+    pub max_result_mb: u64,
+    /// Mebibytes of memory DuckDB may use for the endpoint's queries, all
+    /// connections together; nothing spills to disk (`--pg-memory-mb`).
+    pub memory_mb: u64,
+    /// Threads DuckDB may run the endpoint's queries on (`--pg-threads`).
+    pub threads: u32,
+}
+
+impl Default for Pg {
+    fn default() -> Self {
+        Pg {
+            max_connections: 64,
+            startup_timeout_secs: 10,
+            statement_timeout_secs: 60,
+            max_rows: 1_000_000,
+            max_result_mb: 1024,
+            memory_mb: 2048,
+            threads: 4,
+        }
+    }
+}
+
+impl Pg {
+    /// Every limit must allow something: a 0 would refuse every client.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let at_least = [
+            ("max_connections", self.max_connections as u64, 1),
+            ("startup_timeout_secs", self.startup_timeout_secs, 1),
+            ("statement_timeout_secs", self.statement_timeout_secs, 1),
+            ("max_rows", self.max_rows as u64, 1),
+            ("max_result_mb", self.max_result_mb, 1),
+            // DuckDB needs a few blocks of 256 KiB per thread to run anything.
+            ("memory_mb", self.memory_mb, 64),
+            ("threads", u64::from(self.threads), 1),
+        ];
+        for (key, value, least) in at_least {
+            if value < least {
+                return Err(format!("pg.{key} must be at least {least}, not {value}"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -430,6 +498,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("town"), "{err}");
+    }
+
+    #[test]
+    fn the_endpoints_limits_are_read_and_checked() {
+        let c = Config::parse(DEFAULT_TOML, "default").unwrap();
+        assert_eq!(c.pg, Pg::default());
+        let c = Config::parse("[pg]\nmax_connections = 5\nmemory_mb = 256\n", "t.toml").unwrap();
+        assert_eq!((c.pg.max_connections, c.pg.memory_mb), (5, 256));
+        assert_eq!(c.pg.max_rows, Pg::default().max_rows);
+        for (toml, named) in [
+            ("[pg]\nmax_conections = 5\n", "max_conections"),
+            ("[pg]\nmax_connections = 0\n", "pg.max_connections"),
+            ("[pg]\nmemory_mb = 10\n", "pg.memory_mb"),
+            (
+                "[pg]\nstartup_timeout_secs = 0\n",
+                "pg.startup_timeout_secs",
+            ),
+        ] {
+            let err = Config::parse(toml, "t.toml").unwrap_err().to_string();
+            assert!(err.contains(named), "{toml}: {err}");
+        }
     }
 
     #[test]

@@ -37,13 +37,35 @@ pub struct Args {
     #[arg(long, requires = "pg")]
     pub no_portal: bool,
 
-    /// 单条查询的秒数上限 / seconds a statement on the PostgreSQL endpoint may run.
-    #[arg(long, default_value_t = crate::pg::DEFAULT_TIMEOUT_SECS)]
-    pub pg_timeout: u64,
+    // The PostgreSQL endpoint's limits: each flag overrides its key of
+    // `[pg]` in taizhang.toml, where the defaults are (config::Pg).
+    /// 单条查询的秒数上限 / seconds a statement on the PostgreSQL endpoint may run, sending included ([pg] statement_timeout_secs, 60).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pg_timeout: Option<u64>,
 
-    /// 单条查询的行数上限 / rows a statement on the PostgreSQL endpoint may return.
-    #[arg(long, default_value_t = crate::pg::DEFAULT_MAX_ROWS)]
-    pub pg_max_rows: usize,
+    /// 单条查询的行数上限 / rows a statement on the PostgreSQL endpoint may return ([pg] max_rows, 1000000).
+    #[arg(long, value_name = "ROWS", value_parser = at_least_one)]
+    pub pg_max_rows: Option<usize>,
+
+    /// 单条查询结果的 MB 上限 / MiB of rows, as sent, a statement may return ([pg] max_result_mb, 1024).
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pg_max_result_mb: Option<u64>,
+
+    /// 同时连接数上限 / connections the PostgreSQL endpoint takes at once ([pg] max_connections, 64).
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub pg_max_connections: Option<usize>,
+
+    /// 登录限时（秒）/ seconds a PostgreSQL connection has to sign in ([pg] startup_timeout_secs, 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pg_startup_timeout: Option<u64>,
+
+    /// 端点查询内存上限（MB）/ MiB of memory DuckDB may use for all the endpoint's queries ([pg] memory_mb, 2048).
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(64..))]
+    pub pg_memory_mb: Option<u64>,
+
+    /// 端点查询线程数 / threads DuckDB may use for the endpoint's queries ([pg] threads, 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pg_threads: Option<u32>,
 
     /// 输出 systemd 服务单元而不启动 / print a systemd service unit instead of serving.
     #[arg(long, value_enum)]
@@ -58,9 +80,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         return Ok(Verdict::Done);
     }
     if let Some(pg_addr) = args.pg {
-        let mut pg = crate::pg::Settings::new(root.clone(), pg_addr);
-        pg.limits.timeout = std::time::Duration::from_secs(args.pg_timeout.max(1));
-        pg.limits.max_rows = args.pg_max_rows;
+        let pg = crate::pg::Settings::new(root.clone(), pg_addr, &pg_limits(&root, &args)?);
         let ready = |addr| {
             println!("listening on postgresql://{addr}");
             let _ = std::io::stdout().flush();
@@ -86,6 +106,40 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         let _ = std::io::stdout().flush();
     })?;
     Ok(Verdict::Done)
+}
+
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, not {s:?}")),
+    }
+}
+
+/// `[pg]` of the workspace's config, with the flags given over it.
+fn pg_limits(root: &Path, args: &Args) -> anyhow::Result<crate::config::Pg> {
+    let mut pg = crate::workspace::Workspace::open(root)?.config.pg;
+    let flags = [
+        (args.pg_timeout, &mut pg.statement_timeout_secs),
+        (args.pg_max_result_mb, &mut pg.max_result_mb),
+        (args.pg_startup_timeout, &mut pg.startup_timeout_secs),
+        (args.pg_memory_mb, &mut pg.memory_mb),
+    ];
+    for (flag, key) in flags {
+        if let Some(v) = flag {
+            *key = v;
+        }
+    }
+    if let Some(v) = args.pg_max_rows {
+        pg.max_rows = v;
+    }
+    if let Some(v) = args.pg_max_connections {
+        pg.max_connections = v;
+    }
+    if let Some(v) = args.pg_threads {
+        pg.threads = v;
+    }
+    pg.check().map_err(crate::error::Error::Usage)?;
+    Ok(pg)
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -61,13 +61,36 @@ fn encode_error(e: impl std::fmt::Display) -> PgWireError {
 
 /// Every row of `batches`, encoded for `fields` (from [`fields`]).
 pub fn rows(batches: &[RecordBatch], fields: &Arc<Vec<FieldInfo>>) -> PgWireResult<Vec<DataRow>> {
+    let mut out = Vec::new();
+    for batch in batches {
+        each_row(batch, fields, |row| {
+            out.push(row);
+            Ok::<(), PgWireError>(())
+        })?;
+    }
+    Ok(out)
+}
+
+/// The bytes a row takes on the wire: its message header (type, length,
+/// column count) and its data.
+pub fn wire_size(row: &DataRow) -> u64 {
+    7 + row.data.len() as u64
+}
+
+/// Encodes the rows of `batch` for `fields` one at a time, handing each to
+/// `each` as soon as it is encoded, so a chunk is never held twice; `each`
+/// may stop the run with its error.
+pub fn each_row<E: From<PgWireError>>(
+    batch: &RecordBatch,
+    fields: &Arc<Vec<FieldInfo>>,
+    mut each: impl FnMut(DataRow) -> Result<(), E>,
+) -> Result<(), E> {
     static OPTIONS: std::sync::LazyLock<FormatOptions<'static>> =
         std::sync::LazyLock::new(FormatOptions::default);
     let china = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-    let mut out = Vec::new();
     let mut encoder = DataRowEncoder::new(fields.clone());
-    for batch in batches {
+    {
         // Text for the columns encoded through it (not instants: arrow
         // formats named zones such as DuckDB's "UTC" only with chrono-tz).
         let texts: Vec<Option<ArrayFormatter<'_>>> = batch
@@ -134,10 +157,10 @@ pub fn rows(batches: &[RecordBatch], fields: &Arc<Vec<FieldInfo>>) -> PgWireResu
                     }
                 }
             }
-            out.push(encoder.take_row());
+            each(encoder.take_row())?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn parse<T: std::str::FromStr>(text: &str) -> PgWireResult<T> {

@@ -1,47 +1,65 @@
 //! `taizhang serve --pg ADDR`: the warehouse over the PostgreSQL wire
 //! protocol, read-only, for analysts' own tools (psql, DBeaver, psycopg,
 //! BI tools). The password is a province token (`taizhang token add
-//! --role province`); clerks' tokens are refused, since the warehouse holds
-//! every unit's rows. SSL requests are refused, so clients fall back to
+//! --role province`); any other password, a clerk's token included, gets
+//! the same refusal. SSL requests are refused, so clients fall back to
 //! plain connections: listen on loopback, or put a TLS proxy in front.
 //!
 //! Every connection reads through a sandboxed DuckDB connection (see
-//! `session.rs`); `sql.rs` answers the session commands clients send and
-//! refuses what the sandbox would, with reasons in Chinese and English.
+//! `session.rs`, and `duck.rs` for the calls into DuckDB); `sql.rs` answers
+//! the session commands clients send and gives clear early refusals; rows
+//! are streamed as DuckDB produces them (`run.rs`). What one connection and
+//! all of them may take is `[pg]` in taizhang.toml ([`crate::config::Pg`]):
+//! connections at once, seconds to sign in, seconds, rows and bytes per
+//! statement, DuckDB's memory and threads.
 
+mod duck;
 mod encode;
+mod run;
 pub mod session;
 pub mod sql;
 
 use async_trait::async_trait;
-use futures::Sink;
 use futures::stream;
+use futures::{Sink, SinkExt};
 use pgwire::api::auth::cleartext::CleartextPasswordAuthStartupHandler;
-use pgwire::api::auth::{AuthSource, DefaultServerParameterProvider, LoginInfo, Password};
-use pgwire::api::portal::{Format, Portal};
-use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::auth::{
+    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+};
+use pgwire::api::portal::{Format, Portal, PortalExecutionState};
+use pgwire::api::query::{
+    ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_partial_query_response,
+};
 use pgwire::api::results::{
     DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{NoopQueryParser, StoredStatement};
-use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
+use pgwire::api::store::{Entry, PortalStore};
+use pgwire::api::{
+    ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState, PgWireServerHandlers, Type,
+};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::data::DataRow;
+use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::response::EmptyQueryResponse;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::tokens::{Role, TokenCache};
-use session::{Answer, Limits, Session, Warehouse};
+use run::{Begun, Control, RowStream, Stop};
+use session::{Engine, Failure, Limits, Session, Warehouse};
 use sql::Plan;
 
-/// Seconds a statement may run, unless `--pg-timeout` says otherwise.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
-/// Rows a statement may return, unless `--pg-max-rows` says otherwise.
-pub const DEFAULT_MAX_ROWS: usize = 1_000_000;
+/// Connections beyond the cap that are still told why, each for at most the
+/// sign-in timeout; past these, a connection is closed at once, so a flood
+/// cannot use up the process's file descriptors.
+const REFUSALS_AT_ONCE: usize = 16;
 
 /// How the endpoint runs.
 #[derive(Debug, Clone)]
@@ -49,17 +67,30 @@ pub struct Settings {
     pub root: PathBuf,
     pub addr: SocketAddr,
     pub limits: Limits,
+    pub engine: Engine,
+    /// Connections at once (signing in or signed in); more are refused.
+    pub max_connections: usize,
+    /// A connection that has not signed in within this is closed.
+    pub startup_timeout: Duration,
 }
 
 impl Settings {
-    pub fn new(root: PathBuf, addr: SocketAddr) -> Settings {
+    /// The endpoint on `addr` with the limits of `[pg]`.
+    pub fn new(root: PathBuf, addr: SocketAddr, pg: &crate::config::Pg) -> Settings {
         Settings {
             root,
             addr,
             limits: Limits {
-                timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
-                max_rows: DEFAULT_MAX_ROWS,
+                timeout: Duration::from_secs(pg.statement_timeout_secs),
+                max_rows: pg.max_rows,
+                max_result_bytes: pg.max_result_mb.saturating_mul(1024 * 1024),
             },
+            engine: Engine {
+                memory_mb: pg.memory_mb,
+                threads: pg.threads,
+            },
+            max_connections: pg.max_connections,
+            startup_timeout: Duration::from_secs(pg.startup_timeout_secs),
         }
     }
 }
@@ -71,6 +102,12 @@ struct Shared {
     limits: Limits,
 }
 
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
 /// Serves until SIGINT or SIGTERM, on a runtime of its own (the portal,
 /// when it runs beside it, has another). `ready` is told the address bound.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
@@ -78,10 +115,16 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     crate::serving::runtime(&settings.root)?.block_on(async move {
         let (listener, addr) = crate::serving::listen(settings.addr).await?;
         let shared = Arc::new(Shared {
-            warehouse: Arc::new(Warehouse::new(&settings.root)),
+            warehouse: Warehouse::new(&settings.root, settings.engine),
             tokens: TokenCache::new(&settings.root),
             limits: settings.limits,
         });
+        let slots = Arc::new(Semaphore::new(settings.max_connections));
+        let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+        let full = Arc::new(Full {
+            max_connections: settings.max_connections,
+        });
+        let startup = settings.startup_timeout;
         ready(addr);
         let shutdown = crate::serving::shutdown_signal();
         tokio::pin!(shutdown);
@@ -89,25 +132,47 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
             tokio::select! {
                 _ = &mut shutdown => return Ok(()),
                 accepted = listener.accept() => {
-                    let Ok((socket, _)) = accepted else { continue };
-                    let handlers = Arc::new(Handlers::new(shared.clone()));
-                    tokio::spawn(async move {
-                        let _ = pgwire::tokio::process_socket(socket, None, handlers).await;
-                    });
+                    let Ok((socket, _)) = accepted else {
+                        // Out of file descriptors, most likely: accepting
+                        // again at once would only spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
+                    // A slot is taken before a byte is read, and held until
+                    // the connection ends.
+                    if let Ok(slot) = slots.clone().try_acquire_owned() {
+                        let handlers = Arc::new(Handlers::new(shared.clone()));
+                        tokio::spawn(async move {
+                            let _slot = slot;
+                            let signed_in = handlers.signed_in.clone();
+                            let late = async move {
+                                tokio::time::sleep(startup).await;
+                                if signed_in.load(Ordering::Acquire) {
+                                    std::future::pending::<()>().await;
+                                }
+                            };
+                            // Dropping the connection's future closes its socket.
+                            tokio::select! {
+                                _ = pgwire::tokio::process_socket(socket, None, handlers) => {}
+                                _ = late => {}
+                            }
+                        });
+                    } else if let Ok(refusal) = refusals.clone().try_acquire_owned() {
+                        let full = full.clone();
+                        tokio::spawn(async move {
+                            let _refusal = refusal;
+                            let _ = tokio::time::timeout(
+                                startup,
+                                pgwire::tokio::process_socket(socket, None, full),
+                            )
+                            .await;
+                        });
+                    }
+                    // Past even those, the socket is dropped here: closed at once.
                 }
             }
         }
     })
-}
-
-/// A password is a live province token; the user name is not checked.
-#[derive(Debug)]
-struct ProvinceTokens(Arc<Shared>);
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Shared")
-    }
 }
 
 fn user_error(code: &str, message: String) -> PgWireError {
@@ -117,6 +182,14 @@ fn user_error(code: &str, message: String) -> PgWireError {
         message,
     )))
 }
+
+fn failure_error(f: Failure) -> PgWireError {
+    user_error(f.sqlstate, f.message)
+}
+
+/// A password is a live province token; the user name is not checked.
+#[derive(Debug)]
+struct ProvinceTokens(Arc<Shared>);
 
 #[async_trait]
 impl AuthSource for ProvinceTokens {
@@ -130,31 +203,102 @@ impl AuthSource for ProvinceTokens {
         login: &LoginInfo,
         presented: &[u8],
     ) -> PgWireResult<Option<()>> {
-        let user = login.user().unwrap_or_default().to_owned();
         let secret = String::from_utf8_lossy(presented);
-        match self.0.tokens.verify(secret.trim()) {
-            Some(t) if t.role == Role::Province => Ok(None),
-            Some(_) => Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                "FATAL".to_owned(),
-                "28000".to_owned(),
-                "单位令牌不能查询仓库，请使用省级令牌 / a unit clerk's token cannot query the \
-                 warehouse: use a province token (taizhang token add --role province)"
-                    .to_owned(),
-            )))),
-            None => {
-                // Slow down guessing; a token has 160 random bits anyway.
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                Err(PgWireError::InvalidPassword(user))
-            }
+        let province =
+            matches!(self.0.tokens.verify(secret.trim()), Some(t) if t.role == Role::Province);
+        if province {
+            return Ok(None);
         }
+        // A clerk's token gets the very refusal a wrong password gets, after
+        // the same pause (which slows guessing; a token has 160 random bits
+        // anyway): the endpoint does not say which tokens exist.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+            "FATAL".to_owned(),
+            "28P01".to_owned(),
+            format!(
+                "口令无效：须为有效的省级令牌 / password authentication failed for user \"{}\": \
+                 the password must be a live province token (taizhang token add --role province)",
+                login.user().unwrap_or_default()
+            ),
+        ))))
+    }
+}
+
+/// Signing in, and noting when it is done (the sign-in timeout then stops).
+struct SignIn {
+    inner: CleartextPasswordAuthStartupHandler<ProvinceTokens, DefaultServerParameterProvider>,
+    signed_in: Arc<AtomicBool>,
+}
+
+#[async_trait]
+impl StartupHandler for SignIn {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.inner.on_startup(client, message).await?;
+        if matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            self.signed_in.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
+}
+
+/// What a connection past `[pg] max_connections` is told, as PostgreSQL
+/// tells it (SQLSTATE 53300), once it has sent its startup message.
+struct Full {
+    max_connections: usize,
+}
+
+#[async_trait]
+impl StartupHandler for Full {
+    async fn on_startup<C>(
+        &self,
+        _client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            PgWireFrontendMessage::Startup(_) => {
+                Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                    "FATAL".to_owned(),
+                    "53300".to_owned(),
+                    format!(
+                        "连接数已满（上限 {max}）/ sorry, too many clients already: the endpoint \
+                     takes {max} connections at once ([pg] max_connections); try again later",
+                        max = self.max_connections
+                    ),
+                ))))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl PgWireServerHandlers for Full {
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::new(Full {
+            max_connections: self.max_connections,
+        })
     }
 }
 
 /// One connection's handlers, with its session.
 struct Handlers {
     backend: Arc<Backend>,
-    startup:
-        Arc<CleartextPasswordAuthStartupHandler<ProvinceTokens, DefaultServerParameterProvider>>,
+    startup: Arc<SignIn>,
+    signed_in: Arc<AtomicBool>,
 }
 
 impl Handlers {
@@ -163,16 +307,22 @@ impl Handlers {
         parameters.server_version = "16.0 (taizhang)".to_owned();
         parameters.time_zone = "Asia/Shanghai".to_owned();
         parameters.default_transaction_read_only = true;
+        let signed_in = Arc::new(AtomicBool::new(false));
         Handlers {
-            startup: Arc::new(CleartextPasswordAuthStartupHandler::new(
-                ProvinceTokens(shared.clone()),
-                parameters,
-            )),
+            startup: Arc::new(SignIn {
+                inner: CleartextPasswordAuthStartupHandler::new(
+                    ProvinceTokens(shared.clone()),
+                    parameters,
+                ),
+                signed_in: signed_in.clone(),
+            }),
+            signed_in,
             backend: Arc::new(Backend {
-                session: Arc::new(Mutex::new(Session::new(shared.warehouse.clone()))),
+                session: shared.warehouse.session(),
                 limits: shared.limits,
                 parser: Arc::new(NoopQueryParser::new()),
                 described: Mutex::new(None),
+                active: Mutex::new(None),
             }),
         }
     }
@@ -187,15 +337,27 @@ impl PgWireServerHandlers for Handlers {
         self.backend.clone()
     }
 
-    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
         self.startup.clone()
     }
 }
 
-/// A result computed to describe a portal, kept for its Execute.
+/// What one statement came to.
+enum Outcome {
+    /// Columns and rows: computed already (SHOW) or streaming from DuckDB.
+    Rows(Arc<Vec<FieldInfo>>, Rows),
+    Tag(Response),
+}
+
+enum Rows {
+    Ready(Vec<DataRow>),
+    Live(RowStream),
+}
+
+/// A statement started to describe a portal, kept for its Execute.
 struct Described {
     key: (String, Vec<Option<Vec<u8>>>),
-    answer: Answer,
+    outcome: Outcome,
 }
 
 struct Backend {
@@ -203,6 +365,8 @@ struct Backend {
     limits: Limits,
     parser: Arc<NoopQueryParser>,
     described: Mutex<Option<Described>>,
+    /// The run that may still hold the session (its rows not all read).
+    active: Mutex<Option<Arc<Control>>>,
 }
 
 /// What identifies a portal's statement and parameters.
@@ -215,29 +379,26 @@ fn portal_key(portal: &Portal<String>) -> (String, Vec<Option<Vec<u8>>>) {
     (portal.statement.statement.clone(), params)
 }
 
-/// What one statement came to.
-enum Outcome {
-    Rows(Answer),
-    Tag(Response),
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Backend {
-    /// Runs one statement (after [`sql::plan`]) with `params`, in a blocking
-    /// thread, interrupted when it passes the time limit.
+    /// Runs one statement (after [`sql::plan`]) with `params`; its rows,
+    /// if any, are encoded in `format` as they come.
     async fn execute(
         &self,
         statement: &str,
         params: Vec<duckdb::types::Value>,
-    ) -> PgWireResult<Outcome> {
+        format: &Format,
+    ) -> std::result::Result<Outcome, Failure> {
         if sql::split(statement).len() > 1 {
-            return Err(user_error(
+            return Err(Failure::new(
                 "42601",
-                "一次只能预备一条语句 / cannot insert multiple commands into a prepared statement"
-                    .to_owned(),
+                "一次只能预备一条语句 / cannot insert multiple commands into a prepared statement",
             ));
         }
-        let plan = sql::plan(statement);
-        let sql = match plan {
+        let sql = match sql::plan(statement) {
             Plan::Empty => return Ok(Outcome::Tag(Response::EmptyQuery)),
             Plan::Begin => {
                 // No warehouse yet: the transaction's first statement says so.
@@ -245,57 +406,64 @@ impl Backend {
                 return Ok(Outcome::Tag(Response::TransactionStart(Tag::new("BEGIN"))));
             }
             Plan::Commit => {
-                self.lock().end_transaction();
+                self.on_session(Session::end_transaction).await?;
                 return Ok(Outcome::Tag(Response::TransactionEnd(Tag::new("COMMIT"))));
             }
             Plan::Rollback => {
-                self.lock().end_transaction();
+                self.on_session(Session::end_transaction).await?;
                 return Ok(Outcome::Tag(Response::TransactionEnd(Tag::new("ROLLBACK"))));
             }
             Plan::Set => return Ok(Outcome::Tag(Response::Execution(Tag::new("SET")))),
-            Plan::Show(name) => {
-                let value = sql::show(&name).ok_or_else(|| {
-                    user_error(
-                        "42704",
-                        format!(
-                            "没有设置 {name} / unrecognized configuration parameter \"{name}\""
-                        ),
-                    )
-                })?;
-                return Ok(Outcome::Rows(show_answer(&name, value)));
-            }
-            Plan::Refuse(why) => return Err(user_error("42501", why)),
+            Plan::Show(name) => return show(&name, format),
+            Plan::Refuse(why) => return Err(Failure::refused(why)),
             Plan::Run(sql) => sql,
         };
-        let interrupt = self
-            .on_session(Session::interrupt_handle)
-            .await?
-            .map_err(|e| user_error("58000", e.to_string()))?;
+        self.stop_active();
+        let control = Control::new();
+        *locked(&self.active) = Some(control.clone());
+        let begun = run::start(
+            self.session.clone(),
+            sql,
+            params,
+            format.clone(),
+            self.limits,
+            control,
+        )
+        .await?;
+        Ok(match begun {
+            Begun::Rows(fields, rows) => Outcome::Rows(fields, Rows::Live(rows)),
+            Begun::Prepared => Outcome::Tag(Response::Execution(Tag::new("PREPARE"))),
+        })
+    }
+
+    /// The parameters and columns of a statement, within the statement
+    /// time limit (DuckDB runs it when its columns depend on its parameters).
+    async fn describe(
+        &self,
+        sql: String,
+    ) -> std::result::Result<(usize, Option<arrow::datatypes::SchemaRef>), Failure> {
+        let interrupter = self.on_session(Session::interrupter).await??;
         let session = self.session.clone();
-        let max_rows = self.limits.max_rows;
-        let mut task = tokio::task::spawn_blocking(move || {
-            let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
-            s.run(&sql, &params, max_rows)
-        });
-        let joined = match tokio::time::timeout(self.limits.timeout, &mut task).await {
-            Ok(joined) => joined,
+        let mut task = tokio::task::spawn_blocking(move || locked(&session).describe(&sql));
+        match tokio::time::timeout(self.limits.timeout, &mut task).await {
+            Ok(joined) => joined.map_err(|e| Failure::new("XX000", e.to_string()))?,
             Err(_) => {
-                interrupt.interrupt();
+                // Should it have just ended, the interrupt is dropped:
+                // DuckDB clears it when the next statement begins (each runs
+                // in a transaction of its own: the endpoint opens none).
+                interrupter.interrupt();
                 let _ = task.await;
-                return Err(user_error(
-                    "57014",
-                    format!(
-                        "查询超时（{} 秒）/ canceling statement due to statement timeout ({} s)",
-                        self.limits.timeout.as_secs(),
-                        self.limits.timeout.as_secs()
-                    ),
-                ));
+                Err(run::stopped(Stop::TimedOut, &self.limits))
             }
-        };
-        let answer = joined
-            .map_err(|e| user_error("XX000", e.to_string()))?
-            .map_err(duckdb_error)?;
-        Ok(Outcome::Rows(answer))
+        }
+    }
+
+    /// Stops the run whose rows are still unread, if any: the session is
+    /// the next statement's.
+    fn stop_active(&self) {
+        if let Some(control) = locked(&self.active).take() {
+            control.stop(Stop::Cancelled);
+        }
     }
 
     /// Runs `f` on the session in a blocking thread: it may open the
@@ -304,74 +472,55 @@ impl Backend {
     async fn on_session<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Session) -> T + Send + 'static,
-    ) -> PgWireResult<T> {
+    ) -> std::result::Result<T, Failure> {
+        self.stop_active();
         let session = self.session.clone();
-        tokio::task::spawn_blocking(move || {
-            f(&mut session.lock().unwrap_or_else(|e| e.into_inner()))
-        })
-        .await
-        .map_err(|e| user_error("XX000", e.to_string()))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Session> {
-        self.session.lock().unwrap_or_else(|e| e.into_inner())
+        tokio::task::spawn_blocking(move || f(&mut locked(&session)))
+            .await
+            .map_err(|e| Failure::new("XX000", e.to_string()))
     }
 }
 
-/// A DuckDB error as PostgreSQL's: refusals by the sandbox get SQLSTATE
-/// 42501 (insufficient privilege) and a Chinese lead.
-fn duckdb_error(e: Error) -> PgWireError {
-    let text = e.to_string();
-    let refused = [
-        "Permission Error",
-        "read-only",
-        "lock_configuration",
-        "disabled through configuration",
-    ];
-    if refused.iter().any(|r| text.contains(r)) {
-        return user_error(
-            "42501",
-            format!("只读端点不允许此操作 / not allowed on the read-only endpoint: {text}"),
-        );
-    }
-    if text.contains("Catalog Error") {
-        return user_error("42P01", text);
-    }
-    if matches!(e, Error::Usage(_)) {
-        return user_error("54000", text);
-    }
-    user_error("42000", text)
-}
-
-fn show_answer(name: &str, value: &str) -> Answer {
-    use arrow::array::StringArray;
+/// `SHOW name`, answered from the endpoint's fixed settings.
+fn show(name: &str, format: &Format) -> std::result::Result<Outcome, Failure> {
+    use arrow::array::{RecordBatch, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
+    let value = sql::show(name).ok_or_else(|| {
+        Failure::new(
+            "42704",
+            format!("没有设置 {name} / unrecognized configuration parameter \"{name}\""),
+        )
+    })?;
     let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, false)]));
-    let batch = arrow::array::RecordBatch::try_new(
+    let batch = RecordBatch::try_new(
         schema.clone(),
         vec![Arc::new(StringArray::from(vec![value]))],
     )
-    .expect("one column of one row");
-    Answer {
-        schema,
-        batches: vec![batch],
-    }
+    .map_err(|e| Failure::new("XX000", e.to_string()))?;
+    let fields = Arc::new(encode::fields(&schema, format));
+    let rows = encode::rows(&[batch], &fields).map_err(|e| Failure::new("XX000", e.to_string()))?;
+    Ok(Outcome::Rows(fields, Rows::Ready(rows)))
 }
 
-fn query_response(answer: &Answer, format: &Format) -> PgWireResult<QueryResponse> {
-    let fields: Arc<Vec<FieldInfo>> = Arc::new(encode::fields(&answer.schema, format));
-    let rows = encode::rows(&answer.batches, &fields)?;
-    Ok(QueryResponse::new(
-        fields,
-        stream::iter(rows.into_iter().map(Ok)),
-    ))
-}
-
-fn respond(outcome: Outcome, format: &Format) -> PgWireResult<Response> {
+fn respond(outcome: Outcome) -> Response {
     match outcome {
-        Outcome::Tag(r) => Ok(r),
-        Outcome::Rows(answer) => Ok(Response::Query(query_response(&answer, format)?)),
+        Outcome::Tag(r) => r,
+        Outcome::Rows(fields, Rows::Ready(rows)) => Response::Query(QueryResponse::new(
+            fields,
+            stream::iter(rows.into_iter().map(Ok)),
+        )),
+        Outcome::Rows(fields, Rows::Live(rows)) => {
+            Response::Query(QueryResponse::new(fields, rows.into_stream(failure_error)))
+        }
     }
+}
+
+fn error_response(f: Failure) -> Response {
+    Response::Error(Box::new(ErrorInfo::new(
+        "ERROR".to_owned(),
+        f.sqlstate.to_owned(),
+        f.message,
+    )))
 }
 
 #[async_trait]
@@ -383,16 +532,29 @@ impl SimpleQueryHandler for Backend {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let statements = sql::split(query);
         let mut out = Vec::new();
-        for statement in sql::split(query) {
+        for (i, statement) in statements.iter().enumerate() {
+            let mut outcome = self
+                .execute(statement, Vec::new(), &Format::UnifiedText)
+                .await;
+            // Only the last statement's rows stream: the ones before it are
+            // read whole (within their limits) so the next can run.
+            if i + 1 < statements.len()
+                && let Ok(Outcome::Rows(fields, Rows::Live(rows))) = outcome
+            {
+                outcome = rows
+                    .collect()
+                    .await
+                    .map(|rows| Outcome::Rows(fields, Rows::Ready(rows)));
+            }
             // PostgreSQL stops a multi-statement query at its first error.
-            match self.execute(&statement, Vec::new()).await {
-                Ok(outcome) => out.push(respond(outcome, &Format::UnifiedText)?),
-                Err(PgWireError::UserError(info)) => {
-                    out.push(Response::Error(info));
+            match outcome {
+                Ok(outcome) => out.push(respond(outcome)),
+                Err(failure) => {
+                    out.push(error_response(failure));
                     break;
                 }
-                Err(e) => return Err(e),
             }
         }
         if out.is_empty() {
@@ -466,6 +628,98 @@ impl ExtendedQueryHandler for Backend {
         self.parser.clone()
     }
 
+    /// pgwire's own Execute gathers all of a portal's rows in memory before
+    /// sending the first (`Portal::fetch`): a 2 GB result took 2 GB more.
+    /// This one sends them as they come, and a portal suspended at the
+    /// client's row count keeps its unread rows in DuckDB's stream.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let mut transaction_status = client.transaction_status();
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let max_rows = usize::try_from(message.max_rows).unwrap_or(0);
+        let portal = match client.portal_store().get_portal(name) {
+            Some(Entry::Value(portal)) => portal,
+            Some(Entry::Empty) => {
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
+                client.set_state(PgWireConnectionState::ReadyForQuery);
+                return Ok(());
+            }
+            None => return Err(PgWireError::PortalNotFound(name.to_owned())),
+        };
+        let state = portal.state();
+        let before = std::mem::replace(&mut *state.lock().await, PortalExecutionState::Finished);
+        let results = match before {
+            PortalExecutionState::Suspended(results) => Some(results),
+            PortalExecutionState::Finished => {
+                Some(QueryResponse::new(Arc::new(Vec::new()), stream::empty()))
+            }
+            PortalExecutionState::Initial => {
+                match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), max_rows)
+                    .await?
+                {
+                    Response::Query(results) => Some(results),
+                    Response::EmptyQuery => {
+                        client
+                            .feed(PgWireBackendMessage::EmptyQueryResponse(
+                                EmptyQueryResponse::new(),
+                            ))
+                            .await?;
+                        None
+                    }
+                    Response::Execution(tag) => {
+                        send_execution_response(client, tag).await?;
+                        None
+                    }
+                    Response::TransactionStart(tag) => {
+                        send_execution_response(client, tag).await?;
+                        transaction_status = transaction_status.to_in_transaction_state();
+                        None
+                    }
+                    Response::TransactionEnd(tag) => {
+                        send_execution_response(client, tag).await?;
+                        transaction_status = transaction_status.to_idle_state();
+                        client.portal_store().rm_portal(DEFAULT_NAME);
+                        None
+                    }
+                    Response::Error(e) => {
+                        client
+                            .send(PgWireBackendMessage::ErrorResponse((*e).into()))
+                            .await?;
+                        transaction_status = transaction_status.to_error_state();
+                        None
+                    }
+                    _ => {
+                        return Err(user_error(
+                            "0A000",
+                            "不支持 COPY / COPY is not supported".to_owned(),
+                        ));
+                    }
+                }
+            }
+        };
+        if let Some(mut results) = results
+            && send_partial_query_response(client, &mut results, max_rows).await?
+        {
+            *state.lock().await = PortalExecutionState::Suspended(results);
+        }
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(transaction_status);
+        Ok(())
+    }
+
     async fn do_query<C>(
         &self,
         _client: &mut C,
@@ -479,21 +733,21 @@ impl ExtendedQueryHandler for Backend {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let key = portal_key(portal);
-        let cached = {
-            let mut described = self.described.lock().unwrap_or_else(|e| e.into_inner());
-            match described.take() {
-                Some(d) if d.key == key => Some(d.answer),
-                _ => None,
-            }
+        // A statement started by Describe is taken as it runs; another one
+        // is dropped (which stops it) before this one starts.
+        let described = locked(&self.described).take();
+        let outcome = match described {
+            Some(d) if d.key == key => d.outcome,
+            _ => self
+                .execute(
+                    &portal.statement.statement,
+                    parameters(portal)?,
+                    &portal.result_column_format,
+                )
+                .await
+                .map_err(failure_error)?,
         };
-        let outcome = match cached {
-            Some(answer) => Outcome::Rows(answer),
-            None => {
-                self.execute(&portal.statement.statement, parameters(portal)?)
-                    .await?
-            }
-        };
-        respond(outcome, &portal.result_column_format)
+        Ok(respond(outcome))
     }
 
     async fn do_describe_statement<C>(
@@ -507,8 +761,32 @@ impl ExtendedQueryHandler for Backend {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        // The columns before any parameter is known: run it with NULLs.
-        let count = sql::parameter_count(&target.statement).max(target.parameter_types.len());
+        if sql::split(&target.statement).len() > 1 {
+            return Err(user_error(
+                "42601",
+                "一次只能预备一条语句 / cannot insert multiple commands into a prepared statement"
+                    .to_owned(),
+            ));
+        }
+        // The columns come from DuckDB's prepared statement: nothing runs.
+        let (count, fields) = match sql::plan(&target.statement) {
+            Plan::Run(sql) => {
+                let (count, schema) = self.describe(sql).await.map_err(failure_error)?;
+                let fields = schema
+                    .map(|s| encode::fields(&s, &Format::UnifiedText))
+                    .unwrap_or_default();
+                (count, fields)
+            }
+            Plan::Show(name) => match show(&name, &Format::UnifiedText).map_err(failure_error)? {
+                Outcome::Rows(fields, _) => (0, fields.as_ref().clone()),
+                Outcome::Tag(_) => (0, Vec::new()),
+            },
+            Plan::Refuse(why) => return Err(user_error("42501", why)),
+            _ => (0, Vec::new()),
+        };
+        let count = count
+            .max(sql::parameter_count(&target.statement))
+            .max(target.parameter_types.len());
         let types: Vec<Type> = (0..count)
             .map(|i| {
                 target
@@ -520,11 +798,6 @@ impl ExtendedQueryHandler for Backend {
                     .unwrap_or(Type::TEXT)
             })
             .collect();
-        let nulls = vec![duckdb::types::Value::Null; count];
-        let fields = match self.execute(&target.statement, nulls).await? {
-            Outcome::Rows(answer) => encode::fields(&answer.schema, &Format::UnifiedText),
-            Outcome::Tag(_) => Vec::new(),
-        };
         Ok(DescribeStatementResponse::new(types, fields))
     }
 
@@ -539,20 +812,25 @@ impl ExtendedQueryHandler for Backend {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        // The columns come from running it; the answer is kept for Execute.
+        // The columns come from starting it; the run is kept for Execute,
+        // its rows not yet read.
+        drop(locked(&self.described).take());
         let outcome = self
-            .execute(&portal.statement.statement, parameters(portal)?)
-            .await?;
-        match outcome {
-            Outcome::Rows(answer) => {
-                let fields = encode::fields(&answer.schema, &portal.result_column_format);
-                *self.described.lock().unwrap_or_else(|e| e.into_inner()) = Some(Described {
-                    key: portal_key(portal),
-                    answer,
-                });
-                Ok(DescribePortalResponse::new(fields))
-            }
-            Outcome::Tag(_) => Ok(DescribePortalResponse::new(Vec::new())),
-        }
+            .execute(
+                &portal.statement.statement,
+                parameters(portal)?,
+                &portal.result_column_format,
+            )
+            .await
+            .map_err(failure_error)?;
+        let fields = match &outcome {
+            Outcome::Rows(fields, _) => fields.as_ref().clone(),
+            Outcome::Tag(_) => Vec::new(),
+        };
+        *locked(&self.described) = Some(Described {
+            key: portal_key(portal),
+            outcome,
+        });
+        Ok(DescribePortalResponse::new(fields))
     }
 }

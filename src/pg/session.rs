@@ -1,26 +1,114 @@
 //! One PostgreSQL connection's view of the warehouse: a DuckDB connection
-//! opened read-only in a sandbox, on the warehouse file as it was when the
+//! on the warehouse file opened read-only in a sandbox, as it was when the
 //! connection (or its transaction) began. A build writes a new file and
 //! renames it over the old one, so an open connection keeps reading the old
 //! file's data, whole; outside a transaction the next statement moves to the
 //! new file, so a pooled BI connection sees each build without reconnecting.
+//!
+//! What runs is decided by DuckDB's own parser, not by reading words: a text
+//! must be one statement ([`duck::Conn::prepare_one`]), and only a query
+//! (SELECT, VALUES, WITH, FROM, SHOW/DESCRIBE), an EXPLAIN without ANALYZE,
+//! or a named PREPARE/EXECUTE of a query is run ([`vet`]). The sandbox
+//! underneath (read-only file, no external access, no temporary directory,
+//! locked configuration) would refuse the rest anyway.
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use duckdb::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use super::duck::{Conn, Database, DuckError, Interrupter, Kind, PrepareError};
 
 /// Limits on what one statement may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// A statement running longer is interrupted.
+    /// A statement running longer (its rows' sending included) is stopped.
     pub timeout: Duration,
     /// A result with more rows is refused (never cut short silently).
     pub max_rows: usize,
+    /// A result whose rows, as sent, pass this many bytes is refused.
+    pub max_result_bytes: u64,
+}
+
+/// How DuckDB runs for the endpoint: one instance per warehouse build it
+/// reads, each with these bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// DuckDB's memory limit for the instance, shared by every connection
+    /// on it. Nothing spills to disk: a query that needs more fails.
+    pub memory_mb: u64,
+    /// Threads DuckDB may run a query on.
+    pub threads: u32,
+}
+
+/// Why a statement was not run, or stopped: a PostgreSQL SQLSTATE and a
+/// message (Chinese and English where the endpoint writes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub sqlstate: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            sqlstate,
+            message: message.into(),
+        }
+    }
+
+    /// Refused as not a read: SQLSTATE 42501, insufficient privilege.
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure::new("42501", message)
+    }
+
+    fn no_warehouse(path: &Path) -> Failure {
+        Failure::new(
+            "3D000",
+            crate::error::Error::NoWarehouse(path.to_path_buf()).to_string(),
+        )
+    }
+
+    /// A DuckDB message as PostgreSQL's: the sandbox's refusals as 42501
+    /// with a Chinese lead, running out of its memory as 53200.
+    pub fn from_duckdb(e: DuckError) -> Failure {
+        let text = e.message;
+        let refused = [
+            "Permission Error",
+            "read-only",
+            "lock_configuration",
+            "disabled through configuration",
+        ];
+        if refused.iter().any(|r| text.contains(r)) {
+            return Failure::refused(format!(
+                "只读端点不允许此操作 / not allowed on the read-only endpoint: {text}"
+            ));
+        }
+        if text.starts_with("Out of Memory Error") {
+            return Failure::new(
+                "53200",
+                format!(
+                    "查询超出端点的内存上限（不写临时文件）/ the query needs more memory than the \
+                     endpoint allows ([pg] memory_mb; nothing spills to disk): {text}"
+                ),
+            );
+        }
+        let sqlstate = if text.starts_with("Catalog Error") {
+            "42P01"
+        } else if text.starts_with("Parser Error") {
+            "42601"
+        } else {
+            "42000"
+        };
+        Failure::new(sqlstate, text)
+    }
+}
+
+impl From<DuckError> for Failure {
+    fn from(e: DuckError) -> Failure {
+        Failure::from_duckdb(e)
+    }
 }
 
 /// Which file a path named at some moment: a build's rename gives a new one.
@@ -30,12 +118,12 @@ struct FileId {
     ino: u64,
 }
 
-fn file_id(path: &Path) -> Result<FileId> {
-    let meta = std::fs::metadata(path).map_err(|_| Error::NoWarehouse(path.to_path_buf()))?;
+fn file_id(path: &Path) -> Option<FileId> {
+    let meta = std::fs::metadata(path).ok()?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        Ok(FileId {
+        Some(FileId {
             dev: meta.dev(),
             ino: meta.ino(),
         })
@@ -47,7 +135,7 @@ fn file_id(path: &Path) -> Result<FileId> {
             .ok()
             .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
-        Ok(FileId {
+        Some(FileId {
             dev: meta.len(),
             ino: modified,
         })
@@ -55,69 +143,181 @@ fn file_id(path: &Path) -> Result<FileId> {
 }
 
 /// The warehouse files the endpoint has open: one DuckDB instance per build
-/// that some connection still reads, shared by the connections on it.
+/// that some connection still reads, shared by the connections on it. When
+/// a build replaces the file, the connections idle outside a transaction
+/// let go of the old one at once, so its memory is freed as soon as the
+/// statements running on it and the transactions begun on it end.
 pub struct Warehouse {
     path: PathBuf,
-    current: Mutex<Option<(FileId, Connection)>>,
+    engine: Engine,
+    current: Mutex<Option<(FileId, Arc<Database>)>>,
+    sessions: Mutex<Vec<Weak<Mutex<Session>>>>,
 }
 
 impl Warehouse {
-    pub fn new(ws_root: &Path) -> Warehouse {
-        Warehouse {
+    pub fn new(ws_root: &Path, engine: Engine) -> Arc<Warehouse> {
+        Arc::new(Warehouse {
             path: ws_root.join("warehouse.duckdb"),
+            engine,
             current: Mutex::new(None),
+            sessions: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A new client connection's session.
+    pub fn session(self: &Arc<Warehouse>) -> Arc<Mutex<Session>> {
+        let session = Arc::new(Mutex::new(Session::new(self.clone())));
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|s| s.strong_count() > 0);
+        sessions.push(Arc::downgrade(&session));
+        session
+    }
+
+    /// Closes the connections to builds other than `id` that no statement
+    /// or transaction holds (a busy session is skipped: it moves on at its
+    /// next statement, or at the end of its transaction).
+    fn release_idle(&self, id: FileId) {
+        let mut released = Vec::new();
+        {
+            let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            for session in sessions.iter().filter_map(Weak::upgrade) {
+                if let Ok(mut s) = session.try_lock()
+                    && !s.in_transaction
+                    && s.conn.as_ref().is_some_and(|(on, _)| *on != id)
+                {
+                    released.push(s.conn.take());
+                }
+            }
         }
+        // Closed outside the lock new connections take (closing the last
+        // connection of a build closes its DuckDB instance).
+        drop(released);
     }
 
     /// A connection to the warehouse file as it is now.
-    fn connect(&self) -> Result<(FileId, Connection)> {
+    fn connect(&self) -> Result<(FileId, Conn), Failure> {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         // Stat, open, stat again: a rename between the two opens the new
         // file under the old identity at worst, which the next statement
         // notices and corrects.
-        let id = file_id(&self.path)?;
-        if let Some((open_id, conn)) = current.as_ref()
+        let id = file_id(&self.path).ok_or_else(|| Failure::no_warehouse(&self.path))?;
+        if let Some((open_id, db)) = current.as_ref()
             && *open_id == id
         {
-            return Ok((id, conn.try_clone()?));
+            return Ok((id, db.connect()?));
         }
-        let conn = open_sandboxed(&self.path)?;
-        let clone = conn.try_clone()?;
-        *current = Some((id, conn));
-        Ok((id, clone))
+        let db = open_sandboxed(&self.path, self.engine).map_err(|e| {
+            if file_id(&self.path).is_none() {
+                Failure::no_warehouse(&self.path)
+            } else {
+                Failure::from_duckdb(e)
+            }
+        })?;
+        let conn = db.connect()?;
+        *current = Some((id, db));
+        drop(current);
+        self.release_idle(id);
+        Ok((id, conn))
     }
 
     fn is_current(&self, id: FileId) -> bool {
-        file_id(&self.path).is_ok_and(|now| now == id)
+        file_id(&self.path).is_some_and(|now| now == id)
     }
+}
+
+/// The DuckDB settings of a sandboxed instance, in the order they are set.
+pub fn sandbox_settings(engine: Engine) -> Vec<(&'static str, String)> {
+    vec![
+        ("access_mode", "READ_ONLY".into()),
+        // No temporary directory: a query larger than its memory fails
+        // instead of spilling gigabytes into the workspace (DuckDB's default
+        // is warehouse.duckdb.tmp/ beside the file). Set before external
+        // access is turned off, which forbids changing it.
+        ("temp_directory", String::new()),
+        ("max_temp_directory_size", "0B".into()),
+        ("memory_limit", format!("{}MiB", engine.memory_mb)),
+        ("threads", engine.threads.to_string()),
+        ("autoinstall_known_extensions", "false".into()),
+        ("autoload_known_extensions", "false".into()),
+        ("allow_community_extensions", "false".into()),
+        ("enable_external_access", "false".into()),
+        // See warehouse::avoid_engine_faults.
+        ("debug_enable_caching_operators", "false".into()),
+        ("lock_configuration", "true".into()),
+    ]
 }
 
 /// Opens `path` read-only with everything that reaches outside it turned
 /// off, and the configuration locked so no statement turns it back on:
-/// no files, no network, no extensions, no ATTACH.
-fn open_sandboxed(path: &Path) -> Result<Connection> {
-    let config = duckdb::Config::default()
-        .access_mode(duckdb::AccessMode::ReadOnly)?
-        .with("autoinstall_known_extensions", "false")?
-        .with("autoload_known_extensions", "false")?
-        .with("allow_community_extensions", "false")?
-        .enable_external_access(false)?
-        // See warehouse::avoid_engine_faults.
-        .with("debug_enable_caching_operators", "false")?
-        .with("lock_configuration", "true")?;
-    Ok(Connection::open_with_flags(path, config)?)
+/// no files, no network, no extensions, no ATTACH, no spilling.
+fn open_sandboxed(path: &Path, engine: Engine) -> Result<Arc<Database>, DuckError> {
+    Database::open(path, &sandbox_settings(engine))
 }
 
-/// A statement's answer: its columns and rows.
-pub struct Answer {
-    pub schema: SchemaRef,
-    pub batches: Vec<RecordBatch>,
+/// What a statement of an analyst's may be run as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vetted {
+    /// Runs and returns rows.
+    Rows,
+    /// `PREPARE name AS query`: stored for EXECUTE after its query is vetted.
+    Prepare,
+}
+
+/// Whether a statement DuckDB found to be `kind` may run. `sql` is its text,
+/// read only to tell EXPLAIN ANALYZE (which runs its statement) from EXPLAIN:
+/// any "analy" at all refuses it, so no spelling gets through.
+pub fn vet(kind: Kind, sql: &str) -> Result<Vetted, Failure> {
+    match kind {
+        // EXECUTE runs a statement PREPAREd on this connection, and every
+        // PREPARE was vetted (see Session::prepare_named).
+        Kind::Select | Kind::Execute => Ok(Vetted::Rows),
+        Kind::Explain if sql.to_ascii_lowercase().contains("analy") => Err(Failure::refused(
+            "不能执行 EXPLAIN ANALYZE（它会执行语句）/ EXPLAIN ANALYZE runs its statement: \
+             only EXPLAIN without ANALYZE is allowed",
+        )),
+        Kind::Explain => Ok(Vetted::Rows),
+        Kind::Prepare => Ok(Vetted::Prepare),
+        Kind::Other(name) => Err(Failure::refused(format!(
+            "只读端点只执行查询 / the read-only endpoint runs queries only (SELECT, WITH, VALUES, \
+             SHOW, DESCRIBE, EXPLAIN): this is a {name} statement"
+        ))),
+    }
+}
+
+fn one_statement(e: PrepareError) -> Failure {
+    match e {
+        PrepareError::Several(0) => Failure::new("42601", "没有语句 / no statement to run"),
+        PrepareError::Several(n) => Failure::new(
+            "42601",
+            format!(
+                "一次只能执行一条语句 / one statement at a time: DuckDB read {n} statements here; \
+                 send them separately"
+            ),
+        ),
+        PrepareError::Failed(e) => Failure::from_duckdb(e),
+    }
+}
+
+/// What a statement's run hands its caller, in order: the columns once,
+/// then each chunk of rows. The caller answers whether to go on.
+pub enum Event {
+    Columns(SchemaRef),
+    Rows(RecordBatch),
+}
+
+/// How a statement ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// Its rows were handed over (or the caller stopped taking them).
+    Rows,
+    /// A PREPARE: stored, no rows.
+    Prepared,
 }
 
 /// One client connection's state.
 pub struct Session {
     warehouse: Arc<Warehouse>,
-    conn: Option<(FileId, Connection)>,
+    conn: Option<(FileId, Conn)>,
     /// Inside BEGIN … COMMIT every statement reads the same file.
     in_transaction: bool,
 }
@@ -133,22 +333,28 @@ impl Session {
 
     /// The connection to read with: the open one inside a transaction or
     /// while the file is unchanged, else one on the current file.
-    fn connection(&mut self) -> Result<&Connection> {
+    fn connection(&mut self) -> Result<&Conn, Failure> {
         let stale = match &self.conn {
             None => true,
             Some((id, _)) => !self.in_transaction && !self.warehouse.is_current(*id),
         };
         if stale {
+            // Dropped first: the old build's instance closes with its last
+            // connection, before the new one is opened.
+            self.conn = None;
             let (id, conn) = self.warehouse.connect()?;
             conn.execute_batch(super::sql::CATALOG)?;
             self.conn = Some((id, conn));
         }
-        Ok(&self.conn.as_ref().expect("just opened").1)
+        match &self.conn {
+            Some((_, conn)) => Ok(conn),
+            None => Err(Failure::new("XX000", "no connection")),
+        }
     }
 
     /// Starts a transaction on the newest build: every statement until
     /// [`Session::end_transaction`] reads that one file.
-    pub fn begin_transaction(&mut self) -> Result<()> {
+    pub fn begin_transaction(&mut self) -> Result<(), Failure> {
         self.in_transaction = false;
         let opened = self.connection().map(|_| ());
         self.in_transaction = true;
@@ -160,34 +366,159 @@ impl Session {
     }
 
     /// A handle that interrupts what this session's connection runs.
-    pub fn interrupt_handle(&mut self) -> Result<Arc<duckdb::InterruptHandle>> {
-        Ok(self.connection()?.interrupt_handle())
+    pub fn interrupter(&mut self) -> Result<Interrupter, Failure> {
+        Ok(self.connection()?.interrupter())
     }
 
-    /// Runs one statement with `params` ($1, $2, …), refusing a result of
-    /// more than `max_rows` rows.
+    /// How many parameters `sql` takes and the columns it would return,
+    /// without running it; no columns for a statement that returns none
+    /// (PREPARE).
+    pub fn describe(&mut self, sql: &str) -> Result<(usize, Option<SchemaRef>), Failure> {
+        let conn = self.connection()?;
+        let mut prepared = conn.prepare_one(sql).map_err(one_statement)?;
+        let count = prepared.parameter_count();
+        let columns = match vet(prepared.kind(), sql)? {
+            Vetted::Prepare => None,
+            Vetted::Rows => match prepared.columns(conn)? {
+                Some(columns) => Some(columns),
+                // Columns that depend on the parameters' types: run it with
+                // NULLs until its result's columns are known, no further.
+                None => {
+                    prepared.bind(&[])?;
+                    Some(prepared.execute()?.schema())
+                }
+            },
+        };
+        Ok((count, columns))
+    }
+
+    /// Runs one statement with `params` ($1, $2, …) if DuckDB finds it to be
+    /// a read, handing its columns and rows to `on` chunk by chunk; `on`
+    /// returns false to stop early (the rows are dropped, not read).
     pub fn run(
         &mut self,
         sql: &str,
         params: &[duckdb::types::Value],
-        max_rows: usize,
-    ) -> Result<Answer> {
+        on: &mut dyn FnMut(Event) -> Result<bool, Failure>,
+    ) -> Result<Ran, Failure> {
         let conn = self.connection()?;
-        let mut stmt = conn.prepare(sql)?;
-        let arrow = stmt.query_arrow(duckdb::params_from_iter(params.iter()))?;
-        let schema = arrow.get_schema();
-        let mut batches = Vec::new();
-        let mut rows = 0usize;
-        for batch in arrow {
-            rows += batch.num_rows();
-            if rows > max_rows {
-                return Err(Error::Usage(format!(
-                    "结果超过 {max_rows} 行 / the result has more than {max_rows} rows: \
-                     add a LIMIT or a WHERE, or export it with taizhang export"
-                )));
-            }
-            batches.push(batch);
+        let mut prepared = conn.prepare_one(sql).map_err(one_statement)?;
+        if vet(prepared.kind(), sql)? == Vetted::Prepare {
+            drop(prepared);
+            prepare_named(conn, sql)?;
+            return Ok(Ran::Prepared);
         }
-        Ok(Answer { schema, batches })
+        prepared.bind(params)?;
+        let mut rows = prepared.execute()?;
+        if !on(Event::Columns(rows.schema()))? {
+            return Ok(Ran::Rows);
+        }
+        while let Some(batch) = rows.next_batch()? {
+            if !on(Event::Rows(batch))? {
+                break;
+            }
+        }
+        Ok(Ran::Rows)
+    }
+}
+
+/// `PREPARE name AS query`: DuckDB says the text is a PREPARE, but not what
+/// it prepares (EXECUTE reports itself, not its statement). So the query is
+/// read out of the text and vetted on its own, and what runs is a PREPARE
+/// rebuilt from the two parts — never the analyst's text — which DuckDB must
+/// again read as one PREPARE.
+fn prepare_named(conn: &Conn, sql: &str) -> Result<(), Failure> {
+    let refuse = || {
+        Failure::new(
+            "42601",
+            "PREPARE 的写法应为 PREPARE 名称 AS 查询 / write PREPARE name AS query \
+             (a plain name, parameter types optional)",
+        )
+    };
+    let (name, body) = super::sql::prepare_parts(sql).ok_or_else(refuse)?;
+    let query = conn.prepare_one(body).map_err(one_statement)?;
+    if query.kind() != Kind::Select {
+        return Err(Failure::refused(
+            "只能预备查询 / only a query (SELECT, WITH, VALUES) may be PREPAREd here",
+        ));
+    }
+    drop(query);
+    let rebuilt = format!("PREPARE {name} AS {body}");
+    let mut prepared = conn.prepare_one(&rebuilt).map_err(one_statement)?;
+    if prepared.kind() != Kind::Prepare {
+        return Err(refuse());
+    }
+    let mut rows = prepared.execute()?;
+    while rows.next_batch()?.is_some() {}
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reads_and_plain_explain_are_vetted() {
+        assert_eq!(vet(Kind::Select, "select 1"), Ok(Vetted::Rows));
+        assert_eq!(vet(Kind::Execute, "execute q(1)"), Ok(Vetted::Rows));
+        assert_eq!(vet(Kind::Explain, "explain select 1"), Ok(Vetted::Rows));
+        assert_eq!(
+            vet(Kind::Prepare, "prepare q as select 1"),
+            Ok(Vetted::Prepare)
+        );
+        for sql in [
+            "EXPLAIN ANALYZE create temp table t as select 1",
+            "explain analyse select 1",
+            "explain (analyze) select 1",
+            "EXPLAIN (FORMAT json, ANALYZE true) select 1",
+        ] {
+            let e = vet(Kind::Explain, sql).unwrap_err();
+            assert_eq!(e.sqlstate, "42501", "{sql}");
+            assert!(e.message.contains("EXPLAIN ANALYZE"), "{sql}");
+        }
+        let e = vet(Kind::Other("CREATE"), "create temp table t as select 1").unwrap_err();
+        assert_eq!(e.sqlstate, "42501");
+        assert!(e.message.contains("CREATE statement"), "{}", e.message);
+    }
+
+    #[test]
+    fn duckdb_messages_get_postgresql_codes() {
+        let code = |m: &str| Failure::from_duckdb(DuckError { message: m.into() }).sqlstate;
+        assert_eq!(
+            code("Catalog Error: Table with name x does not exist!"),
+            "42P01"
+        );
+        assert_eq!(
+            code("Parser Error: syntax error at or near \"selec\""),
+            "42601"
+        );
+        assert_eq!(
+            code(
+                "Permission Error: File system LocalFileSystem has been disabled by configuration"
+            ),
+            "42501"
+        );
+        assert_eq!(
+            code(
+                "Out of Memory Error: could not allocate block of size 256.0 KiB (1.0 GiB/1.0 GiB used)"
+            ),
+            "53200"
+        );
+        assert_eq!(code("Binder Error: Referenced column x not found"), "42000");
+    }
+
+    #[test]
+    fn the_sandbox_spills_nothing_and_locks_itself_last() {
+        let settings = sandbox_settings(Engine {
+            memory_mb: 512,
+            threads: 2,
+        });
+        let position = |name: &str| settings.iter().position(|(n, _)| *n == name).unwrap();
+        assert_eq!(settings[position("temp_directory")].1, "");
+        assert_eq!(settings[position("memory_limit")].1, "512MiB");
+        // DuckDB refuses to change the temporary directory once external
+        // access is off, and every setting once the configuration is locked.
+        assert!(position("temp_directory") < position("enable_external_access"));
+        assert_eq!(settings.last().unwrap().0, "lock_configuration");
     }
 }

@@ -3,8 +3,10 @@
 //! PostgreSQL clients send (SET, SHOW, BEGIN…) without touching DuckDB,
 //! refuse what the read-only endpoint never runs, and rewrite the few
 //! PostgreSQL spellings in psql's catalog queries that DuckDB's parser does
-//! not take. Pure functions: the sandbox itself is DuckDB's configuration
-//! (see `session.rs`); this layer makes the refusals clear and early.
+//! not take. Pure functions that read words, and so can be fooled by quoting
+//! they do not know (`E'\''`, a `$b$` inside a name): they only give clear
+//! early refusals. What may run is decided by DuckDB's own parser, statement
+//! by statement (`session::vet`), inside DuckDB's sandbox.
 
 /// What to do with one statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,6 +302,32 @@ pub fn plan(statement: &str) -> Plan {
     }
 }
 
+/// `PREPARE name [(types)] AS query` read as its name and its query, for a
+/// text DuckDB has already found to be a PREPARE. None for any other shape
+/// (a quoted name, a comment between the words), which is then refused: the
+/// parts are only trusted after DuckDB has vetted each (`session.rs`).
+pub fn prepare_parts(sql: &str) -> Option<(&str, &str)> {
+    fn keyword<'a>(s: &'a str, word: &str) -> Option<&'a str> {
+        let head = s.get(..word.len())?;
+        let rest = &s[word.len()..];
+        (head.eq_ignore_ascii_case(word) && rest.starts_with(char::is_whitespace)).then_some(rest)
+    }
+    let rest = keyword(sql.trim_start(), "prepare")?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let (name, mut rest) = rest.split_at(end);
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    rest = rest.trim_start();
+    if let Some(types) = rest.strip_prefix('(') {
+        rest = types[types.find(')')? + 1..].trim_start();
+    }
+    let body = keyword(rest, "as")?.trim();
+    (!body.is_empty()).then_some((name, body))
+}
+
 /// The value `SHOW name` answers, as PostgreSQL spells it.
 pub fn show(name: &str) -> Option<&'static str> {
     Some(match name.replace(' ', "_").as_str() {
@@ -467,6 +495,31 @@ mod tests {
         );
         assert_eq!(parameter_count("select 1"), 0);
         assert_eq!(parameter_count("select $$x$$"), 0);
+    }
+
+    #[test]
+    fn a_prepare_is_read_as_its_name_and_query_or_not_at_all() {
+        assert_eq!(
+            prepare_parts("prepare q as select count(*) from t where p = $1"),
+            Some(("q", "select count(*) from t where p = $1"))
+        );
+        assert_eq!(
+            prepare_parts("  PREPARE by_period(text, int) AS\n  select $1, $2;"),
+            Some(("by_period", "select $1, $2;"))
+        );
+        for s in [
+            "prepare qas select 1",
+            "prepare \"q\" as select 1",
+            "prepare /* c */ q as select 1",
+            "prepare q as",
+            "prepare 1q as select 1",
+            "prepareq as select 1",
+            "prepare q(numeric(10,2)) as select 1",
+            "select 1",
+            "",
+        ] {
+            assert_eq!(prepare_parts(s), None, "{s}");
+        }
     }
 
     #[test]

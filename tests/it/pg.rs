@@ -1,12 +1,14 @@
 //! The read-only PostgreSQL endpoint as analysts meet it: psql (Debian's
-//! client) and psycopg over loopback, every sandbox refusal, and 32
-//! connections reading while a build replaces the warehouse.
+//! client) and psycopg over loopback, every sandbox refusal, 32 connections
+//! reading while a build replaces the warehouse, and the limits of `[pg]`
+//! tried by clients that break them (issue 30).
 
 use super::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 struct Endpoint {
     child: Child,
@@ -260,10 +262,7 @@ fn passwords_ssl_and_limits_are_refused_clearly() {
         text(&wrong)
     );
 
-    let clerk = token(e.ws.path(), "510603", "clerk");
-    let out = e.psql_as(&clerk, &["-c", "select 1"]);
-    assert!(!out.status.success());
-    assert!(text(&out).contains("province token"), "{}", text(&out));
+    assert!(text(&wrong).contains("province token"), "{}", text(&wrong));
 
     // SSL is refused cleanly: required, it fails; preferred, it falls back.
     let out = Command::new("psql")
@@ -301,10 +300,10 @@ fn passwords_ssl_and_limits_are_refused_clearly() {
     let out = e.psql(&["-c", "select * from range(51)"]);
     assert!(text(&out).contains("more than 50 rows"), "{}", text(&out));
     assert_eq!(e.rows("select count(*) from range(50)"), "50\n");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let out = e.psql(&["-c", "select count(*) from range(100000000000) a"]);
     assert!(text(&out).contains("statement timeout"), "{}", text(&out));
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(started.elapsed() < Duration::from_secs(30));
     // And the connection's endpoint still answers.
     assert_eq!(e.rows("select 1"), "1\n");
 }
@@ -559,5 +558,423 @@ fn the_endpoint_runs_beside_the_portal() {
         "t\n",
         "{}",
         text(&later)
+    );
+}
+
+/// Runs a Python script with psycopg, given the endpoint's port and the
+/// province token as its first two arguments, then `args`; a script still
+/// running after `limit` is killed and fails the test (a load test is
+/// bounded in time as well as in count).
+fn python_within(e: &Endpoint, limit: Duration, script: &str, args: &[&str]) -> Output {
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(e.port.to_string())
+        .arg(&e.province)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after {limit:?}: {}", text(&out));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn python(e: &Endpoint, script: &str, args: &[&str]) -> Output {
+    python_within(e, Duration::from_secs(120), script, args)
+}
+
+/// The server process's peak resident memory (VmHWM), in MiB.
+fn peak_rss_mb(e: &Endpoint) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", e.child.id())).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("Linux reports VmHWM");
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+/// Regression (issue 30, finding 6): every way the word filter was fooled
+/// into running a write, through both protocols, on one connection that
+/// then looks for what it wrote. DuckDB's parser says what each statement
+/// is; only queries and EXPLAIN without ANALYZE run.
+#[test]
+fn the_read_only_filter_is_decided_by_duckdbs_parser_not_fooled_by_quoting() {
+    let e = start(&[]);
+    let outside = tempfile::tempdir().unwrap();
+    let leak = outside.path().join("leak.csv");
+    let before = walk(e.ws.path());
+    let script = r#"
+import json, sys, psycopg
+port, password, leak = sys.argv[1], sys.argv[2], sys.argv[3]
+attempts = [
+    # A $b$ inside an identifier taken for a dollar quote.
+    "select 1 as a$b$; create temp table t as select 42; select 1 as z$b$",
+    # An escape string the splitter does not know.
+    "select E'\\''; create temp table t as select 42",
+    # Only the first word was read.
+    "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 42",
+    "explain analyse create temp table t as select 42",
+    "explain (analyze) create temp table t as select 42",
+    # Statements before the last were run by the prepare.
+    "create temp table t as select 42; select 1",
+    "/* a comment first */ create temp table t as select 42",
+    # A PREPAREd write, then its EXECUTE.
+    "prepare w as create temp table t as select 42",
+    "execute w",
+    "prepare d as delete from mart_pilots",
+    "execute d",
+    # Out of the workspace through the same holes.
+    "select 1 as a$b$; copy (select 1) to '" + leak + "'; select 1 as z$b$",
+    "select E'\\''; copy (select 1) to '" + leak + "'",
+]
+out = []
+with psycopg.connect(host="127.0.0.1", port=port, user="analyst", dbname="taizhang",
+                     password=password, autocommit=True) as conn:
+    for sql in attempts:
+        for protocol in ["simple", "extended"]:
+            try:
+                if protocol == "simple":
+                    psycopg.ClientCursor(conn).execute(sql)
+                else:
+                    conn.cursor().execute(sql, prepare=True)
+                result = "ran"
+            except psycopg.Error as e:
+                result = e.sqlstate or "error"
+            temp = conn.execute("select count(*) from duckdb_tables() where temporary").fetchone()[0]
+            out.append({"sql": sql, "protocol": protocol, "result": result, "temp_tables": temp})
+    # Reads still run, and so does EXPLAIN without ANALYZE.
+    plain = conn.execute("explain select count(*) from mart_task_completion").fetchall()
+    prepared = conn.execute("prepare r as select 40 + $1").statusmessage
+    executed = conn.execute("execute r(2)").fetchone()[0]
+print(json.dumps({"attempts": out, "explain_rows": len(plain), "prepared": prepared,
+                  "executed": executed}))
+"#;
+    let out = python(&e, script, &[leak.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for attempt in got["attempts"].as_array().unwrap() {
+        assert_ne!(attempt["result"], "ran", "{attempt}");
+        assert_eq!(attempt["temp_tables"], 0, "{attempt}");
+    }
+    assert!(got["explain_rows"].as_i64().unwrap() > 0, "{got}");
+    assert_eq!(got["prepared"], "PREPARE");
+    assert_eq!(got["executed"], 42);
+    assert!(!leak.exists(), "COPY wrote {}", leak.display());
+    assert_eq!(walk(e.ws.path()), before);
+
+    // psql's simple protocol, with the refusals' reasons.
+    for (sql, reason) in [
+        (
+            "select 1 as a$b$; create temp table t as select 42; select 1 as z$b$",
+            "one statement at a time",
+        ),
+        (
+            "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 42",
+            "EXPLAIN ANALYZE runs its statement",
+        ),
+        ("prepare d as delete from mart_pilots", "only a query"),
+    ] {
+        let out = e.psql(&["-c", sql]);
+        assert!(!out.status.success(), "{sql}: {}", text(&out));
+        assert!(text(&out).contains(reason), "{sql}: {}", text(&out));
+    }
+}
+
+/// Regression (issue 30, finding 7): a query larger than the endpoint's
+/// memory fails with SQLSTATE 53200 instead of spilling into
+/// `warehouse.duckdb.tmp/`; nothing appears in the workspace, during the
+/// query or after it.
+#[test]
+fn a_query_too_large_for_memory_fails_and_spills_nothing_into_the_workspace() {
+    let e = start(&["--pg-memory-mb", "64", "--pg-threads", "1"]);
+    let before = walk(e.ws.path());
+    let spill = e.ws.path().join("warehouse.duckdb.tmp");
+    let port = e.port.to_string();
+    let password = e.province.clone();
+    // Five million distinct keys need a hash table several times 64 MiB.
+    let query = std::thread::spawn(move || {
+        Command::new("psql")
+            .args(["-X", "-h", "127.0.0.1", "-p", &port, "-U", "a", "-d", "t"])
+            .args(["-A", "-t", "-c"])
+            .arg("select count(*) from (select distinct i from range(5000000) t(i))")
+            .env("PGPASSWORD", &password)
+            .output()
+            .unwrap()
+    });
+    while !query.is_finished() {
+        assert!(!spill.exists(), "DuckDB spilled into the workspace");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = query.join().unwrap();
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("memory_mb") && said.contains("内存"),
+        "{said}"
+    );
+    assert!(!spill.exists());
+    assert_eq!(walk(e.ws.path()), before);
+    // The endpoint goes on.
+    assert_eq!(e.rows("select 41 + 1"), "42\n");
+}
+
+/// Regression (issue 30, finding 8): rows are sent as DuckDB produces them,
+/// so reading a 2 GB result keeps the server's memory near its DuckDB
+/// limit (it held about 2.15 times the result before); and the byte cap
+/// refuses a larger result with an error, never a short one.
+#[test]
+fn a_two_gigabyte_result_streams_in_bounded_memory_and_the_byte_cap_refuses() {
+    let memory_mb = 256;
+    let e = start(&[
+        "--pg-memory-mb",
+        &memory_mb.to_string(),
+        "--pg-max-result-mb",
+        "4096",
+        "--pg-timeout",
+        "900",
+    ]);
+    // 200,000 rows of 10,000 bytes: 2.0 GB of text, read one row at a time.
+    let script = r#"
+import json, sys, psycopg
+port, password = sys.argv[1], sys.argv[2]
+rows = bytes_ = 0
+with psycopg.connect(host="127.0.0.1", port=port, user="a", dbname="t", password=password,
+                     autocommit=True) as conn:
+    for (value,) in conn.cursor().stream("select repeat('x', 10000) from range(200000)"):
+        rows += 1
+        bytes_ += len(value)
+print(json.dumps({"rows": rows, "bytes": bytes_}))
+"#;
+    let out = python_within(&e, Duration::from_secs(600), script, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["rows"], 200_000);
+    assert_eq!(got["bytes"], 2_000_000_000u64);
+    // DuckDB's limit, plus the program itself and a few chunks in flight:
+    // far below the result's 2 GB (the old endpoint peaked above 4 GB).
+    let peak = peak_rss_mb(&e);
+    assert!(peak < memory_mb + 512, "peak RSS {peak} MiB");
+
+    let capped = start(&["--pg-max-result-mb", "1"]);
+    let out = capped.psql(&["-c", "select repeat('x', 1000) from range(5000)"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("larger than 1 MB"), "{}", text(&out));
+    assert!(text(&out).contains("结果超过 1 MB"), "{}", text(&out));
+    assert_eq!(
+        capped.rows("select count(*) from (select repeat('x', 1000) from range(500))"),
+        "500\n"
+    );
+    let half = capped.rows("select repeat('x', 1000) from range(500)");
+    assert_eq!(half.lines().count(), 500);
+}
+
+/// Regression (issue 30, finding 8): 200 memory-hungry queries from eight
+/// connections at once share the endpoint's DuckDB memory: each one is
+/// answered correctly or refused for memory (53200), and the server's peak
+/// memory stays near its limit (the same load took 2 GB without one).
+#[test]
+fn two_hundred_heavy_queries_keep_the_endpoint_within_its_memory() {
+    let memory_mb = 256;
+    let e = start(&[
+        "--pg-memory-mb",
+        &memory_mb.to_string(),
+        "--pg-threads",
+        "2",
+    ]);
+    // A hash table of 60,000 strings of 3 KB: about 180 MB each.
+    let heavy = "select count(*), max(length(s)) from (select distinct i, repeat('y', 3000) || i \
+                 as s from range(60000) t(i))";
+    let script = r#"
+import json, sys, threading, psycopg
+port, password, sql = sys.argv[1], sys.argv[2], sys.argv[3]
+results = []
+lock = threading.Lock()
+def client(n):
+    with psycopg.connect(host="127.0.0.1", port=port, user="a", dbname="t", password=password,
+                         autocommit=True) as conn:
+        for i in range(25):
+            try:
+                got = conn.execute(sql).fetchone()
+                outcome = "ok" if got == (60000, 3005) else "wrong %r" % (got,)
+            except psycopg.Error as e:
+                outcome = e.sqlstate or str(e)
+            with lock:
+                results.append(outcome)
+threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(results))
+"#;
+    let out = python_within(&e, Duration::from_secs(600), script, &[heavy]);
+    assert!(out.status.success(), "{}", text(&out));
+    let results: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(results.len(), 200);
+    for r in &results {
+        assert!(r == "ok" || r == "53200", "{r}");
+    }
+    // DuckDB's limit, plus the program itself and what each connection
+    // holds: not eight queries' worth.
+    let peak = peak_rss_mb(&e);
+    assert!(peak < memory_mb + 512, "peak RSS {peak} MiB");
+    // Alone, the same query fits: the refusals came from sharing the limit.
+    assert_eq!(e.rows(heavy), "60000|3005\n");
+}
+
+/// `memory_mb` bounds the build connections read: once a build replaces
+/// the warehouse and a connection reads the new file, the connections idle
+/// on the old one let it go, and its DuckDB instance closes (its deleted
+/// file no longer open) rather than keep its memory until they speak again.
+#[test]
+fn idle_connections_let_go_of_a_replaced_build() {
+    let e = start(&[]);
+    let script = r#"
+import json, os, subprocess, sys, psycopg
+port, password, exe, ws, pid = sys.argv[1:6]
+def replaced_files_open():
+    fds = "/proc/%s/fd" % pid
+    links = []
+    for fd in os.listdir(fds):
+        try:
+            links.append(os.readlink(os.path.join(fds, fd)))
+        except OSError:
+            pass
+    return sum(1 for l in links if "warehouse.duckdb" in l and l.endswith("(deleted)"))
+def connect():
+    return psycopg.connect(host="127.0.0.1", port=port, user="a", dbname="t",
+                           password=password, autocommit=True)
+idle = connect()
+idle.execute("select count(*) from mart_task_completion").fetchone()
+subprocess.run([exe, "--workspace", ws, "build"], check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+before = replaced_files_open()
+with connect() as other:
+    other.execute("select count(*) from mart_task_completion").fetchone()
+after = replaced_files_open()
+still = idle.execute("select count(*) > 0 from mart_task_completion").fetchone()[0]
+idle.close()
+print(json.dumps({"before": before, "after": after, "still": still}))
+"#;
+    let pid = e.child.id().to_string();
+    let out = python(
+        &e,
+        script,
+        &[
+            env!("CARGO_BIN_EXE_taizhang"),
+            e.ws.path().to_str().unwrap(),
+            &pid,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        got["before"].as_i64().unwrap() > 0,
+        "the old build was not open: {got}"
+    );
+    assert_eq!(got["after"], 0, "{got}");
+    assert_eq!(
+        got["still"], true,
+        "the idle connection reads the new build"
+    );
+}
+
+/// Regression (issue 30, finding 9): connections past `--pg-max-connections`
+/// are refused with PostgreSQL's 53300 and a reason; a connection that never
+/// finishes signing in is closed after `--pg-startup-timeout`, freeing its
+/// slot; a signed-in connection is not.
+#[test]
+fn connections_past_the_cap_are_refused_and_half_open_ones_closed() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let e = start(&["--pg-max-connections", "3", "--pg-startup-timeout", "2"]);
+    let addr = format!("127.0.0.1:{}", e.port);
+
+    // Three connections that never sign in: one silent, one that stops
+    // after its startup message, one that sends half of it.
+    let silent = TcpStream::connect(&addr).unwrap();
+    let mut no_password = TcpStream::connect(&addr).unwrap();
+    let mut startup = Vec::new();
+    let params = b"user\0a\0database\0t\0\0";
+    startup.extend_from_slice(&((8 + params.len()) as u32).to_be_bytes());
+    startup.extend_from_slice(&196608u32.to_be_bytes());
+    startup.extend_from_slice(params);
+    no_password.write_all(&startup).unwrap();
+    let mut half = TcpStream::connect(&addr).unwrap();
+    half.write_all(&startup[..6]).unwrap();
+    let opened = Instant::now();
+
+    // The cap is reached: a fourth is refused, with the reason.
+    let out = e.psql(&["-c", "select 1"]);
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("too many clients") && said.contains("连接数已满"),
+        "{said}"
+    );
+    assert!(said.contains("max_connections"), "{said}");
+
+    // Each half-open connection is closed by the server (EOF or reset),
+    // after the timeout; a read that times out means it was left open.
+    for mut socket in [silent, no_password, half] {
+        socket
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let closed = loop {
+            match socket.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break false,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => break false,
+                Err(_) => break true,
+            }
+        };
+        assert!(closed, "a connection that never signed in was left open");
+    }
+    assert!(opened.elapsed() >= Duration::from_secs(2));
+
+    // The slots are free again; a signed-in connection idle past the
+    // sign-in timeout stays open and answers.
+    let script = r#"
+import sys, time, psycopg
+port, password = sys.argv[1], sys.argv[2]
+with psycopg.connect(host="127.0.0.1", port=port, user="a", dbname="t", password=password) as conn:
+    time.sleep(3)
+    print(conn.execute("select 40 + 2").fetchone()[0])
+"#;
+    let out = python(&e, script, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+}
+
+/// Regression (issue 30, finding 10): the endpoint does not tell a clerk's
+/// token from a password that is no token: both get the same refusal.
+#[test]
+fn a_clerks_token_and_a_wrong_password_are_refused_alike() {
+    let e = start(&[]);
+    let clerk = token(e.ws.path(), "510603", "clerk");
+    let wrong = "0".repeat(clerk.len());
+    let by_clerk = e.psql_as(&clerk, &["-c", "select 1"]);
+    let by_stranger = e.psql_as(&wrong, &["-c", "select 1"]);
+    assert!(!by_clerk.status.success());
+    assert!(!by_stranger.status.success());
+    assert_eq!(text(&by_clerk), text(&by_stranger));
+    assert!(
+        text(&by_clerk).contains("password authentication failed"),
+        "{}",
+        text(&by_clerk)
     );
 }
