@@ -19,8 +19,11 @@ export CARGO_TARGET_DIR="${TAIZHANG_FUZZ_TARGET_DIR:-$HOME/.cache/taizhang-fuzz-
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
-cargo build --quiet --bins
-bin="$CARGO_TARGET_DIR/debug"
+# With an explicit --target, RUSTFLAGS reach the targets' code only, not
+# build scripts and proc macros (which cannot link libFuzzer's hooks).
+host="$(rustc -vV | sed -n 's/^host: //p')"
+cargo build --quiet --bins --target "$host"
+bin="$CARGO_TARGET_DIR/$host/debug"
 
 # The workbook target starts from every fixture, each behind its format byte
 # (0 xlsx, 1 xls, 2 xlsb, 3 ods, 4 csv).

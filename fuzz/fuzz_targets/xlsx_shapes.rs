@@ -47,19 +47,26 @@ const MAX_COL: u32 = 16_383;
 
 fuzz_target!(|data: &[u8]| {
     let mut n = Numbers(data);
-    // One long shared string (up to 255 × 16 characters, 12 KB) and one short one.
+    // Long shared strings (up to 255 × 16 characters, 12 KB, and up to 128
+    // of them), taken in turn by the cells that show them: one is shared,
+    // many evict each other from the reader's cache and are copied, within
+    // the shared-string budget.
     let long = "改".repeat(usize::from(n.u8()) * 16);
-    // Cells: a header row, `shown` cells showing the long string down
-    // column B, and a few cells anywhere.
-    let shown = u32::from(n.u16()) * 16;
+    let distinct = u32::from(n.u8() % 128) + 1;
+    // Cells: a header row, `shown` cells down column B showing the long
+    // strings, and a few cells anywhere. Up to 8,191: more only slows every
+    // run (each is a ledger row), and the limits that matter (area, merged
+    // cells, the budget) are reached by shape, not by count.
+    let shown = u32::from(n.u16() % 8192);
     let mut sheet = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
          <worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
     );
-    let mut cells: Vec<(u32, u32, u32)> = vec![(0, 0, 1), (0, 1, 2), (0, 2, 3)];
-    cells.extend((1..=shown).map(|r| (r, 1, 0)));
+    // Shared strings: the header's three, then the long ones.
+    let mut cells: Vec<(u32, u32, u32)> = vec![(0, 0, 0), (0, 1, 1), (0, 2, 2)];
+    cells.extend((1..=shown).map(|r| (r, 1, 3 + r % distinct)));
     for _ in 0..n.u8() % 16 {
-        cells.push((n.u32() % (MAX_ROW + 1), u32::from(n.u16()) % (MAX_COL + 1), 1));
+        cells.push((n.u32() % (MAX_ROW + 1), u32::from(n.u16()) % (MAX_COL + 1), 2));
     }
     cells.sort_unstable();
     cells.dedup_by_key(|c| (c.0, c.1));
@@ -93,15 +100,19 @@ fuzz_target!(|data: &[u8]| {
         sheet.push_str("</mergeCells>");
     }
     sheet.push_str("</worksheet>");
-    let strings = format!(
+    let mut strings = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
          <sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\
-         <si><t>{long}</t></si><si><t>序号</t></si><si><t>改革任务</t></si><si><t>牵头单位</t></si></sst>"
+         <si><t>序号</t></si><si><t>改革任务</t></si><si><t>牵头单位</t></si>",
     );
-    let parts: [(&str, &[u8]); 5] = [
+    for i in 0..distinct {
+        let _ = write!(strings, "<si><t>{i}{long}</t></si>");
+    }
+    strings.push_str("</sst>");
+    let parts: [(&str, &str); 5] = [
         (
             "[Content_Types].xml",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
               <Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
               <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
               <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
@@ -112,36 +123,37 @@ fuzz_target!(|data: &[u8]| {
         ),
         (
             "_rels/.rels",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
               <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
               <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>\
               </Relationships>",
         ),
         (
             "xl/workbook.xml",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
               <workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
               xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">\
               <sheets><sheet name=\"改革任务台账\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
         ),
         (
             "xl/_rels/workbook.xml.rels",
-            b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
               <Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
               <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
               <Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings\" Target=\"sharedStrings.xml\"/>\
               </Relationships>",
         ),
-        ("xl/sharedStrings.xml", strings.as_bytes()),
+        ("xl/sharedStrings.xml", strings.as_str()),
     ];
-    // Deflated, as a clerk's file is: the sheet's repetitions cost little on disk.
-    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    // Stored: deflating megabytes in every run (a clerk's file would be
+    // deflated) only slows the search; the reader's work is the same.
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, bytes) in parts {
-        out.start_file(name, deflated).unwrap();
-        out.write_all(bytes).unwrap();
+    for (name, text) in parts {
+        out.start_file(name, stored).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
     }
-    out.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    out.start_file("xl/worksheets/sheet1.xml", stored).unwrap();
     out.write_all(sheet.as_bytes()).unwrap();
     let workbook = out.finish().unwrap().into_inner();
     let _ = common::parse(&workbook, "f.xlsx");

@@ -653,3 +653,24 @@ fn the_reviews_hostile_files_end_within_512_mb_and_30_s() {
         assert!(elapsed.as_secs() < 30, "{name}: {elapsed:?}");
     }
 }
+
+/// Found by the `workbook` fuzz target within seconds of the first bounded
+/// run: an OLE file whose directory chain runs in a circle. calamine's
+/// container code follows it forever, its memory growing (22 GB before the
+/// kernel killed the process) — from its xls reader, and from its xlsx
+/// reader too, which looks into any non-zip for an encrypted workbook. Both
+/// must refuse it as damaged, whatever extension it came under.
+#[test]
+fn an_ole_file_whose_sector_chain_loops_is_refused_under_any_name() {
+    let bytes = std::fs::read(super::common::fixture("fuzz_ole_sector_chain_loop.xls")).unwrap();
+    for name in ["loop.xls", "loop.xlsx", "loop.xlsb", "loop.ods"] {
+        let parsed = parse(&bytes, name, &Config::default());
+        assert_eq!(codes(&parsed), [Code::UnreadableFile], "{name}");
+    }
+    let parsed = parse(&bytes, "loop.xls", &Config::default());
+    assert!(
+        parsed.issues[0].message_en.contains("sector chain loops"),
+        "{}",
+        parsed.issues[0].message_en
+    );
+}

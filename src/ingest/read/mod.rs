@@ -202,6 +202,9 @@ fn check_zip(bytes: &[u8], limits: ReadLimits) -> Result<(), WorkbookError> {
     Ok(())
 }
 
+/// The first bytes of an OLE compound file, the container of an xls.
+const OLE_SIGNATURE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
 /// Reads every worksheet of a workbook, its merged regions bounded and
 /// filled in. The claimed format is tried first, then the others, so an
 /// `.xls` renamed `.xlsx` still reads.
@@ -234,12 +237,24 @@ fn read_cells(
         return Ok(vec![read_csv(bytes, limits)?]);
     }
     check_zip(bytes, limits)?;
+    // Each reader only sees files of its container: calamine's xlsx, xlsb
+    // and ods readers look into any non-zip as a (possibly encrypted) OLE
+    // file, through the same container code whose sector chains can loop
+    // and grow without end — which the xls check walks first.
+    let zip = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06");
+    let ole = bytes.starts_with(OLE_SIGNATURE);
     let mut order = vec![claimed];
     order.extend(
         [Format::Xlsx, Format::Xls, Format::Xlsb, Format::Ods]
             .into_iter()
             .filter(|f| *f != claimed),
     );
+    order.retain(|f| if *f == Format::Xls { ole } else { zip });
+    if order.is_empty() {
+        return Err(WorkbookError::Unreadable(
+            "not a spreadsheet: neither a zip (xlsx, xlsb, ods) nor an OLE file (xls)".into(),
+        ));
+    }
     let mut first_error = None;
     for format in order {
         match read_as(bytes, format, limits) {
@@ -797,7 +812,9 @@ mod tests {
         let sheet = book.add_worksheet();
         for r in 0..1000 {
             for c in 0..5 {
-                sheet.write_number(r, c, f64::from(r * u32::from(c))).unwrap();
+                sheet
+                    .write_number(r, c, f64::from(r * u32::from(c)))
+                    .unwrap();
             }
         }
         let xlsx = book.save_to_buffer().unwrap();
