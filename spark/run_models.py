@@ -1,4 +1,4 @@
-"""Run every taizhang SQL model on Apache Spark, over the lake.
+r"""Run every taizhang SQL model on Apache Spark, over the lake.
 
 The national roll-out past one machine: the lake (Parquet, in object storage)
 is read through its manifests (lake/_manifests/<table>.txt: the committed
@@ -14,22 +14,23 @@ small: export them once, with the column list of every raw table (so a kind
 the lake holds no rows of yet still has its table, empty, and a column older
 parts lack comes back as NULL, as DuckDB's build does):
 
-    for t in raw_roster raw_config raw_config_expect raw_config_weights \\
+    for t in raw_roster raw_config raw_config_expect raw_config_weights \
              raw_config_department_weights; do
         taizhang query "select * from $t" --out settings/$t.parquet
     done
     taizhang query "select table_name, column_name, data_type
                     from information_schema.columns
-                    where table_name like 'raw_%' order by table_name, ordinal_position" \\
+                    where table_name like 'raw_%' order by table_name, ordinal_position" \
         --out settings/raw_columns.parquet
 
 Then
 
-    python run_models.py LAKE SETTINGS SQL_DIR [TABLE ...]
+    spark-submit run_models.py LAKE SETTINGS SQL_DIR [TABLE ...]
 
-builds every model, prints each named table's rows as JSON on stdout, the
-data tests on stderr, and exits 1 when a data test finds failing rows (as
-`taizhang build` does). `python run_models.py --fixes` prints the fixes.
+(or plain `python`, in local mode) builds every model, prints each named
+table's rows as JSON on stdout, the data tests on stderr, and exits 1 when a
+data test finds failing rows (as `taizhang build` does). `python
+run_models.py --fixes` prints the fixes.
 """
 
 import json
@@ -125,16 +126,18 @@ def tests(models):
 # entry of FIXES, with why. A fix works either on the model's text before
 # sqlglot reads it ("text": for syntax sqlglot cannot parse) or on sqlglot's
 # tree ("tree"), where it may ask Spark about the tables already built (the
-# columns behind a `*`). A construct no fix covers and Spark refuses fails
-# the model's build, naming it, rather than giving different rows.
+# columns behind a `*`); a few are how the runner loads and builds ("run").
+# A construct no fix covers and Spark refuses fails the model's build,
+# naming it, rather than giving different rows; sqlglot is told to raise on
+# anything it cannot translate.
 
 
 @dataclass
 class Fix:
     name: str
     why: str
-    stage: str  # "text" or "tree"
-    apply: object  # text: f(sql) -> sql; tree: f(tree, catalog) -> tree
+    stage: str  # "text", "tree", or "run" (done by the runner, named here to be in one place)
+    apply: object  # text: f(sql) -> sql; tree: f(tree, catalog) -> tree; run: where it is done
 
 
 class Unsupported(Exception):
@@ -545,6 +548,38 @@ def range_tables(tree, catalog):
 # fix and what it becomes. `python run_models.py --fixes` prints this table.
 FIXES = [
     Fix(
+        "rowid",
+        "DuckDB's hidden row number of a table, which mart_ledger_changes uses to find a changed "
+        "row's texts again. Spark has none: load_lake gives each lake row a `rowid` column, the "
+        "part's path and the row's index in it (text, unique, the same at every read).",
+        "run",
+        "load_lake",
+    ),
+    Fix(
+        "a raw table's columns",
+        "DuckDB's build creates each raw table with the lake schema's columns and inserts the parts "
+        "by name, so a column older parts lack is NULL, and a kind no ledger has sent yet is an "
+        "empty table. load_lake does the same from raw_columns (the columns DuckDB declared).",
+        "run",
+        "load_lake",
+    ),
+    Fix(
+        "a CTE read more than once",
+        "DuckDB 2.0 computes it once (unless `not materialized`); Spark inlines it at every use, "
+        "which ran the driver out of memory analysing mart_ledger_changes. steps() computes such "
+        "a CTE once as a view of its own, as a DuckDB table is computed once (localCheckpoint).",
+        "run",
+        "steps, build",
+    ),
+    Fix(
+        "division by zero, failed casts, overflow",
+        "Errors in DuckDB; NULL in Spark's legacy mode. The session runs in ANSI mode, so they stop "
+        "the build here too instead of changing a figure (DuckDB's x / 0.0 is inf: no model may "
+        "rely on it, and under ANSI mode one that did would fail).",
+        "run",
+        "session",
+    ),
+    Fix(
         "unpivot (Q) on C into name N value V",
         "DuckDB's simplified UNPIVOT, which sqlglot cannot read as an operand of UNION and Spark "
         "does not have: written as the standard `select * from (Q) unpivot (V for N in (C))`, which "
@@ -562,8 +597,8 @@ FIXES = [
     ),
     Fix(
         "with x as not materialized (…)",
-        "A hint to DuckDB's planner (inline the CTE); Spark inlines CTEs anyway and cannot parse it: "
-        "dropped.",
+        "A hint to DuckDB's planner (inline the CTE): steps() keeps such a CTE inline; then "
+        "dropped, as Spark cannot parse it.",
         "tree",
         drop_not_materialized,
     ),
@@ -613,7 +648,8 @@ FIXES = [
         "replaces every match, DuckDB's only the first unless 'g': 'g' is dropped, and a call "
         "without it is refused unless its pattern is anchored by ^ (one match at most). regexp_split_to_array is Spark's split(x, p, -1), which keeps "
         "empty pieces as DuckDB does. (Patterns are RE2 in DuckDB and java.util.regex in Spark; "
-        "the models' classes [0-9], \\s, \\p{P} and \\p{S} mean the same in both.)",
+        "the models' classes [0-9], \\s, \\p{P} and \\p{S} are the same in both, save that Java's "
+        "\\s also takes a vertical tab.)",
         "tree",
         regexps,
     ),
@@ -676,7 +712,8 @@ FIXES = [
 
 
 def parse(sql):
-    """A model's DuckDB SQL, text fixes applied, as sqlglot's tree."""
+    """A model's DuckDB SQL, text fixes applied, as sqlglot's tree (DuckDB's
+    dialect still)."""
     text = strip_comments(sql).strip().rstrip(";")
     for fix in FIXES:
         if fix.stage == "text":
@@ -886,14 +923,20 @@ def run_models(spark, sql_dir, lake_tables=()):
     return {"models": built, "tests": failing}
 
 
-def session():
+def session(master=None, shuffle_partitions=None):
+    """A Spark session for the models. Without `master`, spark-submit's
+    --master (a cluster), or all local cores from plain python; the tests
+    pass local[2] and one shuffle partition, as their data is small."""
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder.appName("taizhang-models")
+    if master:
+        builder = builder.master(master)
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     spark = (
-        SparkSession.builder.master("local[1]")
-        .appName("taizhang-models")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
+        builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         # Dates are the models' business; timestamps print in UTC, as the lake stores them.
         .config("spark.sql.session.timeZone", "UTC")
         # A division by zero, a failed cast or an overflow stops the build, as in DuckDB,
@@ -952,7 +995,7 @@ def digest(df):
 def main(argv):
     if argv[1:] == ["--fixes"]:
         for fix in FIXES:
-            print(f"{fix.name}\n    {fix.why}\n")
+            print(f"{fix.name}  [{fix.stage}]\n    {fix.why}\n")
         return 0
     lake, settings, sql_dir, *tables = argv[1:]
     spark = session()
