@@ -182,7 +182,8 @@ def closing_paren(sql, at):
 
 def unpivot_statements(sql):
     """DuckDB's `unpivot (Q) on C into name N value V` (or `unpivot T on …`)
-    as the standard `select * from (Q) unpivot (V for N in (C))`."""
+    as the standard `select * from (Q) unpivot (V for N in (C))`; the
+    standard form is left as it is."""
     head = re.compile(r"\bunpivot\s+(\(|[A-Za-z_][A-Za-z0-9_]*\s+on\b)", re.I)
     tail = re.compile(r"\s*on\s+(.+?)\s+into\s+name\s+(\w+)\s+value\s+(\w+)", re.I | re.S)
     at = 0
@@ -195,7 +196,9 @@ def unpivot_statements(sql):
             rest = m.start(1) + len(source)
         t = tail.match(sql, rest)
         if t is None:
-            raise Unsupported("an UNPIVOT without ON … INTO NAME … VALUE …")
+            # The standard form, `… from t unpivot (v for n in (…))`: Spark's own.
+            at = m.end()
+            continue
         columns, name, value = t.groups()
         standard = f"select * from {source} unpivot ({value} for {name} in ({columns}))"
         sql = sql[: m.start()] + standard + sql[t.end() :]
@@ -324,11 +327,13 @@ def qualify_as_subquery(tree, catalog):
             return node
         condition = exp.Paren(this=node.args["qualify"].this)
         node.set("qualify", None)
-        helpers = []
+        helpers, made = [], set()
 
         def helper(e):
             helpers.append(exp.alias_(e.copy(), f"_q{len(helpers)}"))
-            return exp.column(helpers[-1].alias)
+            column = exp.column(helpers[-1].alias)
+            made.add(id(column))
+            return column
 
         # A window is computed in the select it belongs to; so is a column
         # the outer filter could not see (one of a joined table, or not
@@ -336,9 +341,8 @@ def qualify_as_subquery(tree, catalog):
         for window in list(condition.find_all(exp.Window)):
             window.replace(helper(window))
         for column in list(condition.find_all(exp.Column)):
-            if column.table or column.name not in node.named_selects:
-                if not column.name.startswith("_q"):
-                    column.replace(helper(column))
+            if id(column) not in made and (column.table or column.name not in node.named_selects):
+                column.replace(helper(column))
         for h in helpers:
             node.append("expressions", h)
         star = exp.Star(except_=[exp.column(h.alias) for h in helpers])
@@ -765,8 +769,9 @@ def steps(name, sql, catalog):
                 continue
             view = f"{name}__{cte.alias}"
             body = cte.this.copy()
-            if kept:
-                body.set("with_", exp.With(expressions=[c.copy() for c in kept]))
+            own = body.args["with_"].expressions if body.args.get("with_") else []
+            if kept or own:
+                body.set("with_", exp.With(expressions=[c.copy() for c in kept] + own))
             yield view, generate(body, catalog)
             for table in uses:
                 table.set("this", exp.to_identifier(view))
@@ -911,9 +916,13 @@ def run_models(spark, sql_dir, lake_tables=()):
     catalog = Catalog(spark, lake_tables)
     built = []
     for model in ordered(models):
-        df, _ = build(spark, model, catalog)
+        df, views = build(spark, model, catalog)
         df.createOrReplaceTempView(model.name)
         built.append(model.name)
+        # A view model reads its CTEs' views at every use; a table is done with them.
+        if not model.is_view:
+            for view in views:
+                spark.catalog.dropTempView(view)
     failing = {}
     for test in tests(models):
         df, views = build(spark, test, catalog)

@@ -276,17 +276,16 @@ spark.stop()
             .collect()
     };
 
-    // Every shipped model ran, and every data test found nothing.
+    // Every shipped model ran, in the build's order, and every data test
+    // found nothing.
     let shipped = taizhang::warehouse::models::shipped();
-    let mut want: Vec<&str> = shipped
-        .iter()
-        .filter(|m| m.layer != Layer::Tests)
-        .map(|m| m.name.as_str())
+    let want: Vec<String> = taizhang::warehouse::models::ordered(&shipped)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
         .collect();
-    want.sort();
-    let mut ran = strings(&spark["models"]);
-    ran.sort();
-    assert_eq!(ran, want, "the models Spark built");
+    let ran = strings(&spark["models"]);
+    assert_eq!(ran, want, "the models Spark built, in order");
     let tests = spark["tests"].as_object().unwrap();
     let mut want_tests: Vec<&str> = shipped
         .iter()
