@@ -8,6 +8,9 @@
 //! early refusals. What may run is decided by DuckDB's own parser, statement
 //! by statement (`session::vet`), inside DuckDB's sandbox.
 
+use super::copy::CopyOut;
+use super::session::Failure;
+
 /// What to do with one statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -18,14 +21,30 @@ pub enum Plan {
     /// `COMMIT` / `END`, with the tag to answer.
     Commit,
     Rollback,
+    /// `SAVEPOINT`, `RELEASE [SAVEPOINT]`, `ROLLBACK [WORK] TO [SAVEPOINT]`
+    /// with the savepoint's name: the endpoint changes nothing, so a
+    /// savepoint has nothing to keep; it is only remembered by name.
+    Savepoint(Savepoint),
     /// A client's session setting, accepted and ignored (the tag `SET`).
     Set,
     /// `SHOW name`: answered from the endpoint's fixed settings.
     Show(String),
     /// Run on DuckDB (rewritten where needed).
     Run(String),
-    /// Refused before it reaches DuckDB, with the reason.
-    Refuse(String),
+    /// `COPY (query) TO STDOUT`: the query runs on DuckDB, its rows go to
+    /// the client as COPY's data.
+    Copy(CopyOut),
+    /// Refused before it reaches DuckDB, with the SQLSTATE and reason.
+    Refuse(Failure),
+}
+
+/// What a savepoint command does, with the savepoint's name as PostgreSQL
+/// reads it (lower-cased unless quoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Savepoint {
+    Set(String),
+    Release(String),
+    RollbackTo(String),
 }
 
 /// Settings PostgreSQL clients set at connect time (psql, psycopg, JDBC,
@@ -63,10 +82,6 @@ const HARMLESS_SETTINGS: &[&str] = &[
 const REFUSED: &[(&str, &str)] = &[
     ("attach", "不能挂载其他数据库 / ATTACH is not allowed"),
     ("detach", "不能卸载数据库 / DETACH is not allowed"),
-    (
-        "copy",
-        "不能导入导出文件 / COPY is not allowed: use taizhang query --out or export",
-    ),
     ("export", "不能导出数据库 / EXPORT DATABASE is not allowed"),
     ("import", "不能导入数据库 / IMPORT DATABASE is not allowed"),
     ("install", "不能安装扩展 / INSTALL is not allowed"),
@@ -166,7 +181,7 @@ fn push_statement(out: &mut Vec<String>, piece: &str) {
 }
 
 /// The statement without its leading comments and whitespace.
-fn strip_comments(sql: &str) -> &str {
+pub(super) fn strip_comments(sql: &str) -> &str {
     let mut s = sql.trim_start();
     loop {
         if let Some(rest) = s.strip_prefix("--") {
@@ -265,6 +280,8 @@ pub fn plan(statement: &str) -> Plan {
     match first.as_str() {
         "begin" | "start" => Plan::Begin,
         "commit" | "end" => Plan::Commit,
+        "savepoint" | "release" => savepoint(statement),
+        "rollback" if words.contains(&"to".to_string()) => savepoint(statement),
         "rollback" | "abort" => Plan::Rollback,
         "set" | "reset" => {
             // SET [SESSION|LOCAL] name …
@@ -280,12 +297,16 @@ pub fn plan(statement: &str) -> Plan {
             if HARMLESS_SETTINGS.contains(&name) || name == "all" && first == "reset" {
                 Plan::Set
             } else {
-                Plan::Refuse(format!(
+                Plan::Refuse(Failure::refused(format!(
                     "不能更改设置 {name} / SET {name} is not allowed: the endpoint's settings are fixed"
-                ))
+                )))
             }
         }
         "discard" | "deallocate" | "unlisten" | "listen" => Plan::Set,
+        "copy" => match super::copy::parse(statement) {
+            Ok(copy) => Plan::Copy(copy),
+            Err(failure) => Plan::Refuse(failure),
+        },
         "show" if !second.is_empty() && second != "tables" && second != "all" => {
             let name = strip_comments(statement)[4..]
                 .trim()
@@ -296,10 +317,85 @@ pub fn plan(statement: &str) -> Plan {
             Plan::Show(name)
         }
         word => match REFUSED.iter().find(|(w, _)| *w == word) {
-            Some((_, why)) => Plan::Refuse((*why).to_string()),
+            Some((_, why)) => Plan::Refuse(Failure::refused(*why)),
             None => Plan::Run(rewrite(statement)),
         },
     }
+}
+
+/// A savepoint command read word by word: `SAVEPOINT name`, `RELEASE
+/// [SAVEPOINT] name`, `ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name`.
+fn savepoint(statement: &str) -> Plan {
+    let words = identifiers(strip_comments(statement));
+    let word = |i: usize| words.get(i).map(|(w, quoted)| (w.as_str(), *quoted));
+    let keyword = |i: usize, k: &str| word(i).is_some_and(|(w, quoted)| !quoted && w == k);
+    let mut at = 1;
+    let make: fn(String) -> Savepoint = if keyword(0, "savepoint") {
+        Savepoint::Set
+    } else if keyword(0, "release") {
+        at += usize::from(keyword(at, "savepoint"));
+        Savepoint::Release
+    } else {
+        at += usize::from(keyword(at, "work") || keyword(at, "transaction"));
+        if !keyword(at, "to") {
+            return Plan::Refuse(savepoint_syntax());
+        }
+        at += 1;
+        at += usize::from(keyword(at, "savepoint"));
+        Savepoint::RollbackTo
+    };
+    match word(at) {
+        Some((name, _)) if words.len() == at + 1 && !name.is_empty() => {
+            Plan::Savepoint(make(name.to_string()))
+        }
+        _ => Plan::Refuse(savepoint_syntax()),
+    }
+}
+
+fn savepoint_syntax() -> Failure {
+    Failure::new(
+        "42601",
+        "保存点语句的写法应为 SAVEPOINT 名称、RELEASE [SAVEPOINT] 名称或 ROLLBACK TO [SAVEPOINT] 名称 / \
+         syntax error: write SAVEPOINT name, RELEASE [SAVEPOINT] name or ROLLBACK TO [SAVEPOINT] name",
+    )
+}
+
+/// The words of `sql` as PostgreSQL reads identifiers: a quoted one as
+/// written (`""` an escaped quote), others lower-cased; with whether each
+/// was quoted. A trailing semicolon is not a word.
+fn identifiers(sql: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut chars = sql.trim().trim_end_matches(';').chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            let mut word = String::new();
+            while let Some(c) = chars.next() {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                word.push(c);
+            }
+            out.push((word, true));
+        } else {
+            let mut word = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == '"' {
+                    break;
+                }
+                word.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+            out.push((word, false));
+        }
+    }
+    out
 }
 
 /// `PREPARE name [(types)] AS query` read as its name and its query, for a
@@ -469,6 +565,7 @@ mod tests {
         assert_eq!(plan("start transaction read only"), Plan::Begin);
         assert_eq!(plan("commit"), Plan::Commit);
         assert_eq!(plan("ROLLBACK"), Plan::Rollback);
+        assert_eq!(plan("rollback work"), Plan::Rollback);
         assert_eq!(
             plan("SHOW transaction isolation level"),
             Plan::Show("transaction isolation level".into())
@@ -481,6 +578,53 @@ mod tests {
         assert_eq!(show("no_such_setting"), None);
         // DuckDB's own SHOW TABLES runs on DuckDB.
         assert_eq!(plan("SHOW TABLES"), Plan::Run("SHOW TABLES".into()));
+    }
+
+    #[test]
+    fn savepoints_are_read_with_their_names_as_postgresql_reads_them() {
+        use Savepoint::*;
+        for (sql, want) in [
+            ("SAVEPOINT \"_pg3_1\"", Set("_pg3_1".into())),
+            ("savepoint Sp1;", Set("sp1".into())),
+            ("RELEASE \"_pg3_1\"", Release("_pg3_1".into())),
+            (
+                "release savepoint sa_savepoint_1",
+                Release("sa_savepoint_1".into()),
+            ),
+            (
+                "ROLLBACK TO SAVEPOINT \"a\"\"b\"",
+                RollbackTo("a\"b".into()),
+            ),
+            ("rollback work to x", RollbackTo("x".into())),
+            (
+                "/* c */ ROLLBACK TRANSACTION TO sp",
+                RollbackTo("sp".into()),
+            ),
+            ("release \"savepoint\"", Release("savepoint".into())),
+        ] {
+            assert_eq!(plan(sql), Plan::Savepoint(want), "{sql}");
+        }
+        for sql in [
+            "savepoint",
+            "savepoint a b",
+            "release",
+            "release savepoint",
+            "rollback to",
+            "rollback to savepoint",
+            "rollback work to a b",
+            "savepoint \"\"",
+        ] {
+            assert!(
+                matches!(
+                    plan(sql),
+                    Plan::Refuse(Failure {
+                        sqlstate: "42601",
+                        ..
+                    })
+                ),
+                "{sql}"
+            );
+        }
     }
 
     #[test]

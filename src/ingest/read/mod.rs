@@ -797,7 +797,9 @@ mod tests {
         let sheet = book.add_worksheet();
         for r in 0..1000 {
             for c in 0..5 {
-                sheet.write_number(r, c, f64::from(r * u32::from(c))).unwrap();
+                sheet
+                    .write_number(r, c, f64::from(r * u32::from(c)))
+                    .unwrap();
             }
         }
         let xlsx = book.save_to_buffer().unwrap();
