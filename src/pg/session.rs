@@ -372,7 +372,7 @@ impl Session {
             // connection, before the new one is opened.
             self.conn = None;
             let (id, conn) = self.warehouse.connect()?;
-            conn.execute_batch(super::sql::CATALOG)?;
+            conn.execute_batch(super::sql::catalog())?;
             self.conn = Some((id, conn));
         }
         match &self.conn {

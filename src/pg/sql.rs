@@ -424,27 +424,57 @@ pub fn prepare_parts(sql: &str) -> Option<(&str, &str)> {
     (!body.is_empty()).then_some((name, body))
 }
 
+/// The endpoint's settings as PostgreSQL spells them: what `SHOW name` and
+/// `current_setting('name')` answer.
+const SETTINGS: &[(&str, &str)] = &[
+    ("server_version", "16.0 (taizhang)"),
+    ("server_version_num", "160000"),
+    ("server_encoding", "UTF8"),
+    ("client_encoding", "UTF8"),
+    ("datestyle", "ISO, YMD"),
+    ("timezone", "Asia/Shanghai"),
+    ("time_zone", "Asia/Shanghai"),
+    ("intervalstyle", "postgres"),
+    ("standard_conforming_strings", "on"),
+    ("integer_datetimes", "on"),
+    ("search_path", "main"),
+    ("transaction_isolation", "serializable"),
+    ("transaction_isolation_level", "serializable"),
+    ("default_transaction_isolation", "serializable"),
+    ("transaction_read_only", "on"),
+    ("default_transaction_read_only", "on"),
+    ("max_identifier_length", "63"),
+    ("lc_collate", "C.UTF-8"),
+    ("lc_ctype", "C.UTF-8"),
+    ("is_superuser", "off"),
+    // SQLAlchemy compares each table's access method with this one.
+    ("default_table_access_method", "heap"),
+];
+
 /// The value `SHOW name` answers, as PostgreSQL spells it.
 pub fn show(name: &str) -> Option<&'static str> {
-    Some(match name.replace(' ', "_").as_str() {
-        "server_version" => "16.0 (taizhang)",
-        "server_version_num" => "160000",
-        "server_encoding" | "client_encoding" => "UTF8",
-        "datestyle" => "ISO, YMD",
-        "timezone" | "time_zone" => "Asia/Shanghai",
-        "intervalstyle" => "postgres",
-        "standard_conforming_strings" => "on",
-        "integer_datetimes" => "on",
-        "search_path" => "main",
-        "transaction_isolation"
-        | "transaction_isolation_level"
-        | "default_transaction_isolation" => "serializable",
-        "transaction_read_only" | "default_transaction_read_only" => "on",
-        "max_identifier_length" => "63",
-        "lc_collate" | "lc_ctype" => "C.UTF-8",
-        "is_superuser" => "off",
-        _ => return None,
-    })
+    let name = name.replace(' ', "_");
+    SETTINGS
+        .iter()
+        .find(|(setting, _)| *setting == name)
+        .map(|(_, value)| *value)
+}
+
+/// `current_setting(name [, missing_ok])` over [`SETTINGS`]: DuckDB's own
+/// reads its settings only, and while binding, so a name passed as a
+/// parameter (SQLAlchemy's) cannot reach it. Calls are renamed to this one
+/// (`rewrite`).
+fn current_setting_macro() -> String {
+    let cases: String = SETTINGS
+        .iter()
+        .map(|(name, value)| format!(" when '{name}' then '{value}'"))
+        .collect();
+    format!(
+        "create or replace temp macro taizhang_current_setting(name) as \
+         case lower(name){cases} else error('unrecognized configuration parameter \"' || name || '\"') end, \
+         (name, missing_ok) as case lower(name){cases} else \
+         case when missing_ok then null::varchar else error('unrecognized configuration parameter \"' || name || '\"') end end;\n"
+    )
 }
 
 /// PostgreSQL spellings in psql's and drivers' catalog queries that DuckDB's
@@ -466,10 +496,38 @@ pub fn rewrite(sql: &str) -> String {
         .expect("a valid pattern")
     });
     let mut out = REG_CAST.replace_all(sql, "").into_owned();
+    // The same casts written CAST(x AS regclass) (SQLAlchemy's): x as text,
+    // which matches no oid (the endpoint has nothing to find by a name there).
+    static REG_CAST_AS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\bAS\s+(pg_catalog\s*\.\s*)?reg(class|type|namespace|proc|procedure|oper|operator|role|config|dictionary|collation)\s*\)",
+        )
+        .expect("a valid pattern")
+    });
+    out = REG_CAST_AS.replace_all(&out, "AS VARCHAR)").into_owned();
+    // A regproc column compared with 0 (ADBC's `typreceive != 0`): the
+    // catalog holds function names, and '-' where PostgreSQL's oid is 0.
+    static NO_FUNCTION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(typinput|typoutput|typreceive|typsend|typmodin|typmodout|typanalyze|typsubscript)\s*(=|!=|<>)\s*0\b",
+        )
+        .expect("a valid pattern")
+    });
+    if out.contains("typ") {
+        out = NO_FUNCTION.replace_all(&out, "$1 $2 '-'").into_owned();
+    }
     for (from, to) in REPLACEMENTS {
         if out.contains(from) {
             out = out.replace(from, to);
         }
+    }
+    static CURRENT_SETTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bcurrent_setting\s*\(").expect("a valid pattern")
+    });
+    if out.contains("current_setting") || out.contains("CURRENT_SETTING") {
+        out = CURRENT_SETTING
+            .replace_all(&out, "taizhang_current_setting(")
+            .into_owned();
     }
     // `pg_catalog.x` → `x`, so that the connection's completions of the
     // catalog (catalog.sql, temporary objects found first) are read.
@@ -483,7 +541,12 @@ pub fn rewrite(sql: &str) -> String {
 }
 
 /// Temporary objects every endpoint connection gets (see catalog.sql).
-pub const CATALOG: &str = include_str!("catalog.sql");
+pub fn catalog() -> &'static str {
+    static CATALOG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{}{}", include_str!("catalog.sql"), current_setting_macro())
+    });
+    &CATALOG
+}
 
 #[cfg(test)]
 mod tests {
@@ -664,6 +727,77 @@ mod tests {
         ] {
             assert_eq!(prepare_parts(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn regproc_columns_compared_with_zero_compare_with_a_dash() {
+        assert_eq!(
+            rewrite(
+                "SELECT oid FROM pg_catalog.pg_type WHERE (typreceive != 0 OR typsend<>0) \
+                 AND typreceive::TEXT != 'array_recv' AND typlen = 0 AND typinput = 01"
+            ),
+            "SELECT oid FROM pg_type WHERE (typreceive != '-' OR typsend <> '-') \
+             AND typreceive::TEXT != 'array_recv' AND typlen = 0 AND typinput = 01"
+        );
+    }
+
+    #[test]
+    fn current_setting_reads_the_endpoints_settings() {
+        assert_eq!(
+            rewrite("select pg_catalog.current_setting($1), CURRENT_SETTING ('x', true)"),
+            "select taizhang_current_setting($1), taizhang_current_setting('x', true)"
+        );
+    }
+
+    /// The catalog as clients read it, on an empty DuckDB: every object
+    /// loads, and the queries of ADBC, psycopg and SQLAlchemy that broke on
+    /// what was missing answer.
+    #[test]
+    fn the_catalog_answers_what_drivers_ask_first() {
+        use crate::pg::duck::Database;
+        let conn = Database::open(std::path::Path::new(":memory:"), &[])
+            .unwrap()
+            .connect()
+            .unwrap();
+        conn.execute_batch(catalog()).unwrap();
+        let rows = |sql: &str| -> Vec<String> {
+            use arrow::util::display::{ArrayFormatter, FormatOptions};
+            let mut prepared = conn.prepare_one(&rewrite(sql)).unwrap();
+            let mut rows = prepared.execute().unwrap();
+            let mut out = Vec::new();
+            while let Some(batch) = rows.next_batch().unwrap() {
+                let options = FormatOptions::default();
+                let column = ArrayFormatter::try_new(batch.column(0), &options).unwrap();
+                out.extend((0..batch.num_rows()).map(|i| column.value(i).to_string()));
+            }
+            out
+        };
+        // ADBC's type query: PostgreSQL's receive functions, arrays left out.
+        let types = rows(
+            "SELECT typname || ':' || typreceive FROM pg_catalog.pg_type WHERE \
+             (typreceive != 0 OR typsend != 0) AND typtype != 'r' AND typreceive::TEXT != 'array_recv'",
+        );
+        for t in [
+            "int8:int8recv",
+            "varchar:varcharrecv",
+            "numeric:numeric_recv",
+            "date:date_recv",
+        ] {
+            assert!(types.contains(&t.to_string()), "{t}: {types:?}");
+        }
+        assert!(!types.iter().any(|t| t.contains("array_recv")), "{types:?}");
+        assert_eq!(rows("select to_regtype('hstore') is null"), ["true"]);
+        assert_eq!(rows("select to_regtype('int4')"), ["23"]);
+        assert_eq!(
+            rows("select current_setting('default_table_access_method')"),
+            ["heap"]
+        );
+        assert_eq!(
+            rows("select current_setting('no_such', true) is null"),
+            ["true"]
+        );
+        assert_eq!(rows("select count(*) from pg_catalog.pg_index"), ["0"]);
+        assert_eq!(rows("select count(*) from pg_catalog.pg_opclass"), ["0"]);
     }
 
     #[test]
