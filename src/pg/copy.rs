@@ -799,7 +799,7 @@ mod tests {
         );
         assert_eq!((legacy.delimiter, legacy.null.as_str()), (b'|', "-"));
         assert_eq!(legacy.force_quote, ForceQuote::All);
-        assert_eq!(options("copy (select 1) to stdout (header)").header, true);
+        assert!(options("copy (select 1) to stdout (header)").header);
         assert_eq!(
             options("/* c */ copy(select 1)to stdout;").format,
             Format::Text
