@@ -96,7 +96,12 @@ impl Control {
     }
 
     /// Stops the run for `why`, interrupting DuckDB if it is running it.
-    pub fn stop(&self, why: Stop) {
+    ///
+    /// The interrupt is sent again every 50 ms until the run leaves DuckDB:
+    /// DuckDB clears a pending interrupt as a statement begins, so one sent
+    /// between `enter` and that moment was lost, and the statement ran on
+    /// past its timeout (an aggregate returns no chunk to check between).
+    pub fn stop(self: &Arc<Self>, why: Stop) {
         let first = self.stop.send_if_modified(|s| match s {
             None => {
                 *s = Some(why);
@@ -104,14 +109,31 @@ impl Control {
             }
             Some(_) => false,
         });
-        if !first || why == Stop::Finished {
+        if !first || why == Stop::Finished || !self.interrupt_if_running() {
             return;
         }
+        let me = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("taizhang-pg-interrupt".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    if !me.interrupt_if_running() {
+                        break;
+                    }
+                }
+            });
+    }
+
+    /// Interrupts DuckDB if the run is inside it; whether it was.
+    fn interrupt_if_running(&self) -> bool {
         let engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
-        if engine.running
-            && let Some(interrupter) = &engine.interrupter
-        {
-            interrupter.interrupt();
+        match (&engine.interrupter, engine.running) {
+            (Some(interrupter), true) => {
+                interrupter.interrupt();
+                true
+            }
+            _ => false,
         }
     }
 
