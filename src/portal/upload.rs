@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::auth::Caller;
 use super::web::Refusal;
-use crate::ingest::{Received, Source};
+use crate::ingest::{Content, Received, Source};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::workspace::Workspace;
@@ -189,7 +189,7 @@ pub fn said(
 pub fn received(file_name: &str, bytes: Vec<u8>, said: &Said) -> Received {
     Received {
         file_name: file_name.to_string(),
-        bytes: Arc::from(bytes),
+        content: Content::Bytes(Arc::from(bytes)),
         kind: said.kind,
         region: Some(said.region.clone()),
         period: Some(said.period),
