@@ -405,6 +405,11 @@ impl Sink<'_> {
                 } = p;
                 let attempt_again =
                     self.known.rejected.contains_key(&sha) || self.seen.contains_key(&sha);
+                self.seen.entry(sha.clone()).or_default().push(Seen {
+                    shown: input.shown(),
+                    accepted: parsed.accepted(),
+                    hints: hints.clone(),
+                });
                 let received_at = self.received_at(input, &mut parsed)?;
                 let submissions = submission_rows(
                     &input.file_name(),
@@ -415,9 +420,7 @@ impl Sink<'_> {
                     source_of(input, self.opts),
                 );
                 if let Some(writer) = &mut self.writer {
-                    // A file that cannot be archived is left out of the batch
-                    // (nothing of it is written yet); the others go on.
-                    if let Err(e) = archive(
+                    archive(
                         self.ws,
                         input,
                         &sha,
@@ -426,15 +429,7 @@ impl Sink<'_> {
                         received_at,
                         self.opts,
                         &parsed,
-                    ) {
-                        return Ok(FileReport {
-                            path: input.path.clone(),
-                            sha256: Some(sha),
-                            outcome: FileOutcome::Failed {
-                                error: format!("无法存档 / could not be archived: {e}"),
-                            },
-                        });
-                    }
+                    )?;
                     crate::fsutil::crash_point("archive");
                     let period = submissions[0]
                         .period
@@ -472,11 +467,6 @@ impl Sink<'_> {
                         });
                     }
                 }
-                self.seen.entry(sha.clone()).or_default().push(Seen {
-                    shown: input.shown(),
-                    accepted: parsed.accepted(),
-                    hints: hints.clone(),
-                });
                 FileOutcome::Read {
                     parsed: Box::new(parsed),
                     submissions,

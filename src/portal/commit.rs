@@ -44,7 +44,20 @@ struct Job {
     input: Input,
     prepared: Prepared,
     opts: Options,
-    reply: oneshot::Sender<std::result::Result<Committed, Refusal>>,
+    /// Committed in a batch of its own (see [`Failure::Group`]).
+    alone: bool,
+    reply: oneshot::Sender<std::result::Result<Committed, Failure>>,
+}
+
+/// Why a commit gave an upload no result.
+#[derive(Debug)]
+pub enum Failure {
+    /// The upload's own refusal.
+    Refused(Refusal),
+    /// Its batch failed as a whole, perhaps for another file: committed
+    /// alone, its own outcome will show (one file's error never fails the
+    /// others).
+    Group,
 }
 
 /// An upload committed to the lake: what the clerk is told, and what the
@@ -107,24 +120,29 @@ impl Committer {
         }
     }
 
-    /// Queues a prepared file and waits until its batch is committed.
+    /// Queues a prepared file and waits until its batch is committed; with
+    /// `alone`, in a batch of its own.
     pub async fn commit(
         &self,
         input: Input,
         prepared: Prepared,
         opts: Options,
-    ) -> std::result::Result<Committed, Refusal> {
+        alone: bool,
+    ) -> std::result::Result<Committed, Failure> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             input,
             prepared,
             opts,
+            alone,
             reply,
         };
-        self.queue.try_send(job).map_err(|_| Refusal::Busy(10))?;
+        self.queue
+            .try_send(job)
+            .map_err(|_| Failure::Refused(Refusal::Busy(10)))?;
         answer
             .await
-            .map_err(|_| Refusal::Internal("上传处理中断 / the upload was interrupted".into()))?
+            .map_err(|_| Failure::Refused(Refusal::Internal("the upload was interrupted".into())))?
     }
 }
 
@@ -137,36 +155,63 @@ fn write_loop(
 ) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
-        while jobs.len() < MAX_GROUP {
+        let mut after = None;
+        while jobs.len() < MAX_GROUP && !jobs[0].alone {
             match rx.try_recv() {
+                Ok(job) if job.alone => {
+                    after = Some(job);
+                    break;
+                }
                 Ok(job) => jobs.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let mut inputs = Vec::with_capacity(jobs.len());
-        let mut prepared = Vec::with_capacity(jobs.len());
-        let mut replies = Vec::with_capacity(jobs.len());
-        let opts = jobs[0].opts.clone();
-        for job in jobs {
-            inputs.push(job.input);
-            prepared.push(job.prepared);
-            replies.push(job.reply);
+        write_group(root, lock_wait, jobs, in_process, rebuild);
+        if let Some(job) = after {
+            write_group(root, lock_wait, vec![job], in_process, rebuild);
         }
-        let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome =
-            open_writer(root, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
-        drop(guard);
-        match outcome {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-                rebuild.dirty();
+    }
+}
+
+/// Commits `jobs` as one batch and answers each.
+fn write_group(
+    root: &Path,
+    lock_wait: Duration,
+    jobs: Vec<Job>,
+    in_process: &InProcess,
+    rebuild: &Rebuild,
+) {
+    let Some(opts) = jobs.first().map(|j| j.opts.clone()) else {
+        return;
+    };
+    let mut inputs = Vec::with_capacity(jobs.len());
+    let mut prepared = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        inputs.push(job.input);
+        prepared.push(job.prepared);
+        replies.push(job.reply);
+    }
+    let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
+    let outcome = open_writer(root, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
+    drop(guard);
+    match outcome {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result.map_err(Failure::Refused));
             }
-            Err(refusal) => {
-                for reply in replies {
-                    let _ = reply.send(Err(refusal.clone()));
-                }
+            rebuild.dirty();
+        }
+        // A batch of several that failed inside: each goes again alone.
+        Err(Refusal::Internal(why)) if replies.len() > 1 => {
+            eprintln!("portal: a batch of {} uploads failed: {why}", replies.len());
+            for reply in replies {
+                let _ = reply.send(Err(Failure::Group));
+            }
+        }
+        Err(refusal) => {
+            for reply in replies {
+                let _ = reply.send(Err(Failure::Refused(refusal.clone())));
             }
         }
     }

@@ -9,7 +9,8 @@
 //!    lock ([`service::prepare`]);
 //! 4. the committer archives it and writes its rows under the lock, with
 //!    whatever else is ready ([`super::commit`]), and the upload is answered
-//!    only once that batch is committed;
+//!    only once that batch is committed (a batch that fails is tried again
+//!    file by file, so one file's error fails only that file);
 //! 5. its record and annotated workbook are kept ([`super::records`]), still
 //!    on its reader, outside the lock.
 //!
@@ -24,11 +25,12 @@ use std::time::SystemTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::auth::Caller;
+use super::commit::Failure;
 use super::quota::Quota;
 use super::upload::{Said, Spooled};
 use super::web::Refusal;
 use super::{Shared, records, upload};
-use crate::ingest::{FileOutcome, SubmissionResult};
+use crate::ingest::{FileOutcome, Input, Options, Prepared, SubmissionResult};
 use crate::lake::{KnownFiles, Lake};
 use crate::service;
 
@@ -88,16 +90,27 @@ impl Intake {
             .await
             .map_err(|e| Refusal::Internal(e.to_string()))?;
         let (input, opts) = upload::received(&file, said).into_input(false);
-        let prepared = {
-            let (app, input, opts) = (app.clone(), input.clone(), opts.clone());
-            tokio::task::spawn_blocking(move || {
-                let known = app.intake.known.get(&app.ws.lake());
-                service::prepare(&app.ws, &input, &opts, &known)
-            })
+        let prepared = prepare(app, &input, &opts).await?;
+        let committed = match app
+            .committer
+            .commit(input.clone(), prepared, opts.clone(), false)
             .await
-            .map_err(|e| Refusal::Internal(format!("reading an upload: {e}")))?
+        {
+            Ok(committed) => committed,
+            Err(Failure::Refused(refusal)) => return Err(refusal),
+            // Its batch failed, maybe for another file: this one alone
+            // (read again: the first reading went into the failed batch).
+            Err(Failure::Group) => {
+                let prepared = prepare(app, &input, &opts).await?;
+                match app.committer.commit(input, prepared, opts, true).await {
+                    Ok(committed) => committed,
+                    Err(Failure::Refused(refusal)) => return Err(refusal),
+                    Err(Failure::Group) => {
+                        return Err(Refusal::Internal("a batch of one failed as a group".into()));
+                    }
+                }
+            }
         };
-        let committed = app.committer.commit(input, prepared, opts).await?;
         if matches!(committed.file.outcome, FileOutcome::Read { .. }) {
             self.quota.add(caller, file.size);
         }
@@ -108,6 +121,17 @@ impl Intake {
         drop(file);
         Ok(told)
     }
+}
+
+/// Hashes and parses an upload off the async threads, without the lock.
+async fn prepare(app: &Shared, input: &Input, opts: &Options) -> Result<Prepared, Refusal> {
+    let (app, input, opts) = (app.clone(), input.clone(), opts.clone());
+    tokio::task::spawn_blocking(move || {
+        let known = app.intake.known.get(&app.ws.lake());
+        service::prepare(&app.ws, &input, &opts, &known)
+    })
+    .await
+    .map_err(|e| Refusal::Internal(format!("reading an upload: {e}")))
 }
 
 /// The lake's known files as last read, read again when a batch committed
