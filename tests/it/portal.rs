@@ -1037,34 +1037,13 @@ fn post_named(s: &Server, token: &str, file: &Path, name: &str, fields: &[(&str,
     curl(&args)
 }
 
-/// A workbook slow to read: one sheet spanning A1:Z2000 with `merges` copies
-/// of a merged area over all of it (the review's CPU bomb, smaller).
-fn slow_workbook(merges: usize) -> Vec<u8> {
-    use std::io::{Read, Write};
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.write_string(0, 0, "旌阳区改革任务台账").unwrap();
-    ws.write_string(1999, 25, "末").unwrap();
-    let plain = wb.save_to_buffer().unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).unwrap();
-        let name = entry.name().unwrap().into_owned();
-        let mut text = Vec::new();
-        entry.read_to_end(&mut text).unwrap();
-        if name == "xl/worksheets/sheet1.xml" {
-            let xml = String::from_utf8(text).unwrap();
-            let cells = "<mergeCell ref=\"A1:Z2000\"/>".repeat(merges);
-            let merged = format!("</sheetData><mergeCells count=\"{merges}\">{cells}</mergeCells>");
-            text = xml.replacen("</sheetData>", &merged, 1).into_bytes();
-        }
-        out.start_file(name, opts).unwrap();
-        out.write_all(&text).unwrap();
-    }
-    out.finish().unwrap().into_inner()
+/// A file slow to read yet within every read limit: a CSV of `cells` cells
+/// (just under `[limits] max_cells`) with no ledger in it, so all of it is
+/// read and nothing is written.
+fn slow_csv(cells: usize) -> Vec<u8> {
+    const COLUMNS: usize = 10;
+    let row = format!("{}\n", vec!["1"; COLUMNS].join(","));
+    row.repeat(cells / COLUMNS).into_bytes()
 }
 
 /// Found by the review: a file slow to read kept the commit thread — and the
@@ -1083,29 +1062,17 @@ fn another_units_upload_is_answered_while_a_slow_file_is_read() {
         s.root().join("warehouse.duckdb").is_file().then_some(())
     });
     let dir = tempfile::tempdir().unwrap();
-    let slow = dir.path().join("slow.xlsx");
-    std::fs::write(&slow, slow_workbook(SLOW_MERGES)).unwrap();
+    let slow = dir.path().join("slow.csv");
+    std::fs::write(&slow, slow_csv(SLOW_CELLS)).unwrap();
 
     let started = Instant::now();
     let (slow_answered, other_answered) = std::thread::scope(|scope| {
         let slow_upload = scope.spawn(|| {
-            let reply = post_file(&s, &slow_clerk, &slow, &[("period", "2024Q2")]);
+            let reply = post_named(&s, &slow_clerk, &slow, "slow.csv", &[("period", "2024Q2")]);
             (reply.status, started.elapsed())
         });
         // The slow file is on the server and being read.
-        std::thread::sleep(Duration::from_secs(2));
-
-        // The CLI takes the writer lock meanwhile.
-        let cli = taizhang(s.root())
-            .args(["ingest", "--region", "510681", "--period", "2024Q2"])
-            .arg(fixture("header_synonyms.xlsx"))
-            .output()
-            .unwrap();
-        assert!(
-            cli.status.code().is_some_and(|c| c <= 1),
-            "the CLI's ingest during the slow read: {}",
-            String::from_utf8_lossy(&cli.stderr)
-        );
+        std::thread::sleep(Duration::from_secs(1));
 
         let asked = Instant::now();
         let other = post_file(&s, &other_clerk, &bad_rows(), &[("period", "2024Q2")]);
@@ -1117,20 +1084,39 @@ fn another_units_upload_is_answered_while_a_slow_file_is_read() {
             "another unit's upload waited {waited:?} behind a slow file"
         );
         let other_answered = started.elapsed();
+
+        // The CLI takes the writer lock meanwhile (the portal's rebuild may
+        // hold it for a moment after the upload above: retried briefly).
+        let cli = eventually("the CLI's ingest during the slow read", || {
+            let out = taizhang(s.root())
+                .args(["ingest", "--region", "510681", "--period", "2024Q2"])
+                .arg(fixture("header_synonyms.xlsx"))
+                .output()
+                .unwrap();
+            out.status.code().is_some_and(|c| c <= 1).then_some(out)
+        });
+        assert!(cli.status.code().is_some_and(|c| c <= 1));
+        let cli_done = started.elapsed();
+
         let (status, slow_answered) = slow_upload.join().unwrap();
         assert_eq!(status, 200, "the slow file is answered too");
+        assert!(
+            slow_answered > cli_done,
+            "the slow file was answered ({slow_answered:?}) before the CLI's ingest \
+             ended ({cli_done:?}): slow_csv no longer makes a file slow to read; make it slower"
+        );
         (slow_answered, other_answered)
     });
     assert!(
         slow_answered > other_answered,
         "the slow file was answered first ({slow_answered:?}, the other at \
-         {other_answered:?}): slow_workbook no longer makes a file slow to read; make it slower"
+         {other_answered:?}): slow_csv no longer makes a file slow to read; make it slower"
     );
 }
 
-/// Merged areas in [`slow_workbook`] for the test above: enough for several
-/// seconds of reading.
-const SLOW_MERGES: usize = 3000;
+/// Cells in [`slow_csv`] for the test above: under the default `[limits]
+/// max_cells` (5,000,000), several seconds of reading in a debug build.
+const SLOW_CELLS: usize = 4_900_000;
 
 /// Found by the review: when clerk A uploaded the exact bytes clerk B had
 /// uploaded, B's kept result was overwritten with A's unit: B got 403 on its
