@@ -25,6 +25,7 @@ pub struct Config {
     pub compliance: Compliance,
     /// `[pg]`: the PostgreSQL endpoint's limits (see [`Pg`]).
     pub pg: Pg,
+    pub portal: Portal,
 }
 
 impl Default for Config {
@@ -49,6 +50,7 @@ impl Default for Config {
             assessment: Assessment::default(),
             compliance: Compliance::default(),
             pg: Pg::default(),
+            portal: Portal::default(),
         }
     }
 }
@@ -244,6 +246,100 @@ impl Limits {
     }
 }
 
+/// `[portal]`: what `taizhang serve` allows a client, each checked before
+/// the work it bounds. The per-file read limits are `[limits]`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Portal {
+    /// Connections served at once; a connection past them is answered 503
+    /// and closed. The open-file limit must allow about twice as many.
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's line and headers; a
+    /// half-sent request (or an idle kept-alive connection) is then closed.
+    pub header_timeout_seconds: u64,
+    /// Seconds an upload's body may pause between two chunks before the
+    /// upload is dropped (408).
+    pub body_idle_seconds: u64,
+    /// Files one upload form may carry (the API takes one).
+    pub files_per_upload: usize,
+    /// Megabytes of uploads streamed to disk (`portal/incoming/`) and not yet
+    /// read, all clients together; past this an upload is answered 503.
+    pub spool_mb: u64,
+    /// Files read (parsed) at once; 0 = one per core, at least 2. Each unit
+    /// has at most one file read at a time, so one unit's slow file never
+    /// holds every reader.
+    pub readers: usize,
+    /// Failed sign-ins (or wrong API tokens) from one address in a minute
+    /// before every token check from that address is slowed.
+    pub failed_sign_ins_per_minute: u32,
+    /// Seconds each token check from an address past that budget waits
+    /// (a correct token is still accepted after the wait; a wrong one gets 429).
+    pub throttle_seconds: u64,
+    /// Files a unit's clerks may have archived per day (UTC+8); past it,
+    /// uploads are refused with 429 until midnight. Province tokens are exempt.
+    pub files_per_unit_per_day: u64,
+    /// Megabytes a unit's clerks may have archived per day, as above.
+    pub mb_per_unit_per_day: u64,
+}
+
+impl Default for Portal {
+    fn default() -> Self {
+        Portal {
+            max_connections: 512,
+            header_timeout_seconds: 10,
+            body_idle_seconds: 30,
+            files_per_upload: 20,
+            spool_mb: 2048,
+            readers: 0,
+            failed_sign_ins_per_minute: 10,
+            throttle_seconds: 3,
+            files_per_unit_per_day: 100,
+            mb_per_unit_per_day: 300,
+        }
+    }
+}
+
+impl Portal {
+    /// Files read at once: `readers`, or one per core (at least 2).
+    pub fn reader_count(&self) -> usize {
+        match self.readers {
+            0 => std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2),
+            n => n,
+        }
+    }
+
+    /// Open files the server needs: a socket and a spooled upload per
+    /// connection, and room for the warehouse, the lake and the logs.
+    pub fn open_files_needed(&self) -> u64 {
+        (self.max_connections as u64)
+            .saturating_mul(2)
+            .saturating_add(1024)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        for (key, value) in [
+            ("max_connections", self.max_connections as u64),
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_idle_seconds", self.body_idle_seconds),
+            ("files_per_upload", self.files_per_upload as u64),
+            ("spool_mb", self.spool_mb),
+            (
+                "failed_sign_ins_per_minute",
+                self.failed_sign_ins_per_minute.into(),
+            ),
+            ("files_per_unit_per_day", self.files_per_unit_per_day),
+            ("mb_per_unit_per_day", self.mb_per_unit_per_day),
+        ] {
+            if value == 0 {
+                return Err(format!("portal.{key} must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Config {
     /// Parses and validates a config text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Config> {
@@ -286,6 +382,7 @@ impl Config {
             Status::from_name(state)
                 .ok_or_else(|| format!("unknown status vocab.status.{state}"))?;
         }
+        self.portal.validate()?;
         if !matches!(self.satisfaction.rate.as_str(), "standard" | "strict") {
             return Err(format!(
                 "satisfaction.rate must be \"standard\" or \"strict\", not {:?}",
@@ -441,6 +538,8 @@ mod tests {
         let c = Config::parse(DEFAULT_TOML, "default").unwrap();
         assert_eq!(c.grace_days, 10);
         assert_eq!(c.limits.max_file_mb, 50);
+        assert_eq!(c.portal.max_connections, 512);
+        assert_eq!(c.portal.mb_per_unit_per_day, 300);
         assert_eq!(c.scorecard.weights["completion"], 35.0);
         assert_eq!(
             c.expectations(),
@@ -519,6 +618,24 @@ mod tests {
             let err = Config::parse(toml, "t.toml").unwrap_err().to_string();
             assert!(err.contains(named), "{toml}: {err}");
         }
+    }
+
+    #[test]
+    fn portal_limits_are_read_and_none_may_be_zero() {
+        let c = Config::parse("[portal]\nmax_connections = 8\nreaders = 3\n", "t").unwrap();
+        assert_eq!(c.portal.max_connections, 8);
+        assert_eq!(c.portal.reader_count(), 3);
+        assert!(Config::default().portal.reader_count() >= 2);
+        for key in ["max_connections", "spool_mb", "files_per_unit_per_day"] {
+            let err = Config::parse(&format!("[portal]\n{key} = 0\n"), "t")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let err = Config::parse("[portal]\nmax_conections = 8\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_conections"), "{err}");
     }
 
     #[test]

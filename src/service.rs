@@ -93,6 +93,35 @@ pub fn ingest(
     Ok(summary)
 }
 
+/// Hashes and parses a received file ahead of its ingest, without the
+/// writer lock: the slow part of an ingest, so a server can read files in
+/// parallel while another commits. `known` may be a stale view of the lake.
+pub fn prepare(
+    ws: &Workspace,
+    input: &Input,
+    opts: &Options,
+    known: &crate::lake::KnownFiles,
+) -> crate::ingest::Prepared {
+    crate::ingest::prepare(ws, input, opts, known)
+}
+
+/// [`ingest`] of files already [`prepare`]d: under the lock only their
+/// archiving, their rows written and the one commit.
+pub fn ingest_prepared(
+    w: &Writer,
+    inputs: &[Input],
+    prepared: &[crate::ingest::Prepared],
+    opts: &Options,
+) -> Result<ImportSummary> {
+    let opts = Options {
+        dry_run: false,
+        ..opts.clone()
+    };
+    let mut summary = crate::ingest::run_prepared(&w.ws, inputs, prepared, &opts)?;
+    summary.recovered_parts += w.leftovers().total();
+    Ok(summary)
+}
+
 /// A received file (an upload, say) into the archive and the lake: the
 /// single-file form of [`ingest`], with the same checks behind it.
 pub fn submit(w: &Writer, received: Received) -> Result<SubmissionResult> {

@@ -91,7 +91,9 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
                  ExecStart={command}\n\
                  # exit 1 means done with rejected rows or failed data tests: the run record says which.\n\
                  SuccessExitStatus=1\n\
-                 Nice=10\n\n\
+                 Nice=10\n\
+                 # An ingest keeps a lake part open per table and period it writes.\n\
+                 LimitNOFILE=65536\n\n\
                  # /etc/systemd/system/taizhang-{name}.timer\n\
                  [Unit]\n\
                  Description=Run taizhang pipeline {name} ({cron})\n\n\

@@ -149,6 +149,13 @@ fn absolute(p: &Path) -> PathBuf {
 fn systemd_unit(root: &Path, args: &Args) -> anyhow::Result<String> {
     let exe = absolute(&std::env::current_exe()?);
     let ws = absolute(root);
+    // Enough descriptors for `[portal] max_connections` (a socket and a
+    // spooled upload each) and the endpoint's clients beside them;
+    // systemd's default soft limit (1024) is not.
+    let portal = crate::workspace::Workspace::open(root)
+        .map(|w| w.config.portal)
+        .unwrap_or_default();
+    let open_files = portal.open_files_needed().max(65_536);
     Ok(format!(
         "# /etc/systemd/system/taizhang-portal.service\n\
          [Unit]\n\
@@ -162,6 +169,8 @@ fn systemd_unit(root: &Path, args: &Args) -> anyhow::Result<String> {
          WorkingDirectory={}\n\
          Restart=on-failure\n\
          RestartSec=5\n\
+         # Each connection holds a descriptor or two ([portal] max_connections).\n\
+         LimitNOFILE={open_files}\n\
          # Request lines go to the journal: journalctl -u taizhang-portal\n\
          NoNewPrivileges=true\n\
          ProtectSystem=strict\n\

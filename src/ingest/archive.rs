@@ -67,12 +67,18 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
 }
 
 /// The extension a received file is archived under
-/// (`archive/<sha256>.<ext>`): its name's, in lower case, or `bin`.
+/// (`archive/<sha256>.<ext>`): its name's, in lower case, when it names a
+/// format taizhang reads, else `bin`. The name is the sender's: a 300-letter
+/// extension made the archive's name too long for the file system, and
+/// `.json` would have taken the receipt's name.
 pub fn extension_of(file_name: &str) -> String {
-    Path::new(file_name)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_else(|| "bin".into())
+    match super::read::Format::from_file_name(file_name) {
+        Some(_) => Path::new(file_name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_else(|| "bin".into()),
+        None => "bin".into(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -210,4 +216,24 @@ fn read_received_csv(path: &Path) -> Result<HashMap<PathBuf, DateTime<FixedOffse
         map.insert(PathBuf::from(p.trim().replace('\\', "/")), time);
     }
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_extensions_of_formats_read_name_an_archived_file() {
+        let long = format!("long.{}", "x".repeat(300));
+        for (name, ext) in [
+            ("台账.XLSX", "xlsx"),
+            ("a.b.xlsm", "xlsm"),
+            ("old.xls", "xls"),
+            ("export.csv", "csv"),
+            ("receipt.json", "bin"),
+            ("no_extension", "bin"),
+            ("x.exe", "bin"),
+            (long.as_str(), "bin"),
+        ] {
+            assert_eq!(super::extension_of(name), ext, "{name}");
+        }
+    }
 }

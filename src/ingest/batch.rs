@@ -4,7 +4,6 @@
 use chrono::{DateTime, FixedOffset};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -43,6 +42,55 @@ pub fn run(
     inputs: &[Input],
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportSummary> {
+    run_with(ws, inputs, opts, progress, None)
+}
+
+/// A file hashed and parsed ahead of its ingest, without the writer lock
+/// ([`prepare`]): [`run_prepared`] then only archives it and writes its rows,
+/// so a file slow to read never holds the lock while it is read.
+pub struct Prepared(std::sync::Mutex<Option<ReadResult>>);
+
+/// Hashes and parses `input` as [`run`] would, writing nothing; needs no
+/// lock. `known` may be older than the lake: a file it does not know is
+/// parsed, and [`run_prepared`] decides again with the lake as it then is
+/// (a file known once stays known).
+pub fn prepare(ws: &Workspace, input: &Input, opts: &Options, known: &KnownFiles) -> Prepared {
+    let rules = ws.config.rules();
+    let ctx = Context {
+        roster: &ws.roster,
+        rules: &rules,
+        limits: ws.config.limits,
+    };
+    Prepared(std::sync::Mutex::new(Some(read_and_parse(
+        input, opts, known, ctx,
+    ))))
+}
+
+/// [`run`] on files already [`prepare`]d (one per input, in order, with the
+/// same options). The caller holds the workspace lock.
+pub fn run_prepared(
+    ws: &Workspace,
+    inputs: &[Input],
+    prepared: &[Prepared],
+    opts: &Options,
+) -> Result<ImportSummary> {
+    if prepared.len() != inputs.len() || opts.dry_run {
+        return Err(Error::Usage(format!(
+            "内部错误 / internal: {} prepared files for {} inputs",
+            prepared.len(),
+            inputs.len()
+        )));
+    }
+    run_with(ws, inputs, opts, &|_, _| {}, Some(prepared))
+}
+
+fn run_with(
+    ws: &Workspace,
+    inputs: &[Input],
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    prepared: Option<&[Prepared]>,
 ) -> Result<ImportSummary> {
     let lake = Lake::new(ws.lake());
     // What an ingest that died left in the lake was removed when the caller
@@ -121,7 +169,17 @@ pub fn run(
                     if i >= inputs.len() || !order.wait_for_room(i) {
                         return;
                     }
-                    let result = read_and_parse(&inputs[i], opts, known, ctx);
+                    let result = match prepared {
+                        Some(p) => p[i]
+                            .0
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .take()
+                            .unwrap_or_else(|| {
+                                (None, None, Some("内部错误 / internal: read twice".into()))
+                            }),
+                        None => read_and_parse(&inputs[i], opts, known, ctx),
+                    };
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, inputs.len());
                     order
                         .parsed
@@ -306,7 +364,8 @@ struct Sink<'a> {
 
 /// An earlier input of the same ingest with the same bytes.
 struct Seen {
-    path: PathBuf,
+    /// As a message names it ([`Input::shown`]).
+    shown: String,
     accepted: bool,
     hints: String,
 }
@@ -319,7 +378,7 @@ impl Sink<'_> {
         let same_earlier = |seen: &HashMap<String, Vec<Seen>>, sha: &str| {
             seen.get(sha)
                 .and_then(|all| all.iter().find(|s| s.accepted || s.hints == hints))
-                .map(|s| (s.path.display().to_string(), s.accepted))
+                .map(|s| (s.shown.clone(), s.accepted))
         };
         let outcome = match (hash, parsed, error) {
             (_, _, Some(error)) => FileOutcome::Failed { error },
@@ -347,7 +406,7 @@ impl Sink<'_> {
                 let attempt_again =
                     self.known.rejected.contains_key(&sha) || self.seen.contains_key(&sha);
                 self.seen.entry(sha.clone()).or_default().push(Seen {
-                    path: input.path.clone(),
+                    shown: input.shown(),
                     accepted: parsed.accepted(),
                     hints: hints.clone(),
                 });
@@ -438,7 +497,9 @@ impl Sink<'_> {
         if let Some(t) = replayed_at.or(given_at).or(self.opts.received_at) {
             return Ok(t);
         }
-        if input.bytes.is_some() {
+        // Bytes from the network (their name is only a name, their folder
+        // the server's): no received.csv applies.
+        if input.bytes.is_some() || input.given.is_some() {
             return Ok(self.now);
         }
         Ok(match self.receipts.lookup(&input.path, &input.root)? {

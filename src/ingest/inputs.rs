@@ -62,10 +62,13 @@ pub struct Input {
     pub given: Option<Given>,
 }
 
-/// What one sender said of one file: the kind, unit and period it named,
-/// when it was received, and how.
+/// What one sender said of one file: the name it gave the file, the kind,
+/// unit and period it named, when it was received, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Given {
+    /// The client's name for a file kept under a name of the server's (an
+    /// upload streamed to disk): data only, never a path.
+    pub file_name: Option<String>,
     pub kind: Option<Kind>,
     pub region: Option<String>,
     pub period: Option<Period>,
@@ -86,14 +89,8 @@ impl Input {
 
     /// A file received as bytes (an upload) under the client's `file_name`.
     pub fn from_bytes(file_name: &str, bytes: Arc<[u8]>) -> Input {
-        // Only the last component of what the client sent, and only as a name.
-        let name = file_name
-            .rsplit(['/', '\\'])
-            .next()
-            .filter(|n| !n.is_empty() && *n != "." && *n != "..")
-            .unwrap_or("upload");
         Input {
-            path: PathBuf::from(name),
+            path: PathBuf::from(client_name(file_name)),
             root: PathBuf::new(),
             replay: None,
             bytes: Some(bytes),
@@ -101,17 +98,59 @@ impl Input {
         }
     }
 
-    /// The name the file was received under (an archived file's original name).
-    pub fn file_name(&self) -> String {
-        match &self.replay {
-            Some(r) => r.file_name.clone(),
-            None => self
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+    /// A file received over the network and kept at `path` (a file of the
+    /// server's, in its own folder) until it is read; the client's
+    /// `file_name` is kept as [`Given::file_name`], as data.
+    pub fn received_file(file_name: &str, path: PathBuf) -> Input {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Input {
+            path,
+            root,
+            replay: None,
+            bytes: None,
+            given: Some(Given {
+                file_name: Some(client_name(file_name).to_string()),
+                kind: None,
+                region: None,
+                period: None,
+                received_at: None,
+                source: Source::Upload,
+            }),
         }
     }
+
+    /// The name the file was received under (an archived file's original
+    /// name, an upload's client name).
+    pub fn file_name(&self) -> String {
+        if let Some(r) = &self.replay {
+            return r.file_name.clone();
+        }
+        if let Some(name) = self.given.as_ref().and_then(|g| g.file_name.clone()) {
+            return name;
+        }
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The file as a message names it: its path, or for a file received over
+    /// the network the client's name (never where the server keeps it).
+    pub fn shown(&self) -> String {
+        match self.given.as_ref().and_then(|g| g.file_name.as_deref()) {
+            Some(name) => name.to_string(),
+            None => self.path.display().to_string(),
+        }
+    }
+}
+
+/// Only the last component of the name a client sent, and only as a name.
+fn client_name(file_name: &str) -> &str {
+    file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or("upload")
 }
 
 /// Expands files and folders into inputs. Folders are walked recursively in

@@ -30,8 +30,8 @@ pub mod summary;
 
 pub use crate::issue::{Code, Issue, Severity};
 pub use archive::collect_archive;
-pub use batch::run;
+pub use batch::{Prepared, prepare, run, run_prepared};
 pub use inputs::{Given, Input, Options, Receipt, ReceiptHints, Source, collect};
 pub use parse::{Context, Hints, ParsedFile};
-pub use submit::{Received, SubmissionResult};
+pub use submit::{Content, Received, SubmissionResult};
 pub use summary::{FileOutcome, FileReport, ImportSummary};

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{FileOutcome, FileReport, Given, Input, Options, Source};
@@ -16,7 +17,7 @@ use crate::normalize::Period;
 pub struct Received {
     /// The name the sender gave it: data only, never opened as a path.
     pub file_name: String,
-    pub bytes: Arc<[u8]>,
+    pub content: Content,
     /// What the sender said of it: the kind, the unit, the period.
     pub kind: Option<Kind>,
     pub region: Option<String>,
@@ -24,6 +25,23 @@ pub struct Received {
     /// None: the moment it is read.
     pub received_at: Option<DateTime<FixedOffset>>,
     pub source: Source,
+}
+
+/// Where a received file's bytes are.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// In memory, received whole.
+    Bytes(Arc<[u8]>),
+    /// Streamed to a file of the server's (an upload under
+    /// `portal/incoming/`), read from there: memory holds no body while it
+    /// waits to be read.
+    File(PathBuf),
+}
+
+impl From<Vec<u8>> for Content {
+    fn from(bytes: Vec<u8>) -> Content {
+        Content::Bytes(Arc::from(bytes))
+    }
 }
 
 impl Received {
@@ -39,8 +57,13 @@ impl Received {
             dry_run,
             source: self.source,
         };
-        let mut input = Input::from_bytes(&self.file_name, self.bytes);
+        let mut input = match self.content {
+            Content::Bytes(bytes) => Input::from_bytes(&self.file_name, bytes),
+            Content::File(path) => Input::received_file(&self.file_name, path),
+        };
+        let file_name = input.given.take().and_then(|g| g.file_name);
         input.given = Some(Given {
+            file_name,
             kind: self.kind,
             region: self.region,
             period: self.period,

@@ -101,6 +101,13 @@ impl Lake {
         Lake { root: root.into() }
     }
 
+    /// The folder of batch markers: it changes whenever a batch commits, so
+    /// its modification time tells a reader when [`Lake::known_files`] may
+    /// have changed.
+    pub fn batches_dir(&self) -> PathBuf {
+        self.root.join(BATCHES)
+    }
+
     /// Every committed batch, in batch-id order.
     pub fn batches(&self) -> Result<Vec<BatchMarker>> {
         let dir = self.root.join(BATCHES);

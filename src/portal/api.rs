@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 
 use super::auth::{self, Caller};
 use super::web::{ApiRefusal, LoggedUnit, Refusal};
-use super::{Shared, commit, upload};
+use super::{Shared, records, upload};
 
 type ApiResult = Result<Response, ApiRefusal>;
 
-fn caller(app: &Shared, headers: &HeaderMap, peer: SocketAddr) -> Result<Caller, Refusal> {
-    auth::bearer(&app.tokens, &app.limiter, headers, peer.ip())
+async fn caller(app: &Shared, headers: &HeaderMap, peer: SocketAddr) -> Result<Caller, Refusal> {
+    auth::bearer(&app.tokens, &app.limiter, headers, peer.ip()).await
 }
 
 /// A JSON answer, logged under the caller's unit.
@@ -36,23 +36,23 @@ pub async fn post_submission(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> ApiResult {
-    let caller = caller(&app, &headers, peer)?;
+    let caller = caller(&app, &headers, peer).await?;
+    // A unit past its quota is refused before its body is read.
+    app.intake.quota.check(&caller, 0)?;
     upload::check_declared(&headers, app.max_upload_bytes, 1)?;
-    let mut form = upload::read(multipart, app.max_upload_bytes).await?;
-    if form.files.len() != 1 {
-        return Err(Refusal::BadRequest(format!(
-            "须上传一个文件（字段 file），收到 {} 个 / exactly one file (field `file`) is expected, got {}",
-            form.files.len(),
-            form.files.len()
-        ))
-        .into());
-    }
+    let mut form = upload::read(multipart, app.form_limits(1), &app.spool, |_| Ok(())).await?;
+    let file = match (form.files.pop(), form.files.len()) {
+        (Some(file), 0) => file,
+        (file, more) => {
+            let got = more + usize::from(file.is_some());
+            return Err(Refusal::BadRequest(format!(
+                "须上传一个文件（字段 file），收到 {got} 个 / exactly one file (field `file`) is expected, got {got}"
+            ))
+            .into());
+        }
+    };
     let said = upload::said(&form, &caller, &app.ws, None)?;
-    let (name, bytes) = form.files.pop().expect("one file");
-    let result = app
-        .committer
-        .submit(upload::received(&name, bytes, &said), &caller)
-        .await?;
+    let result = app.intake.submit(&app, file, &said, &caller).await?;
     Ok(answer(&caller, result))
 }
 
@@ -71,7 +71,7 @@ pub async fn list_submissions(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> ApiResult {
-    let caller = caller(&app, &headers, peer)?;
+    let caller = caller(&app, &headers, peer).await?;
     let rows = history(&app, &caller, &filter).await?;
     Ok(answer(&caller, serde_json::json!({ "submissions": rows })))
 }
@@ -111,22 +111,21 @@ pub async fn get_submission(
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
 ) -> ApiResult {
-    let caller = caller(&app, &headers, peer)?;
-    let stored = stored_for(&app, &caller, &id)?;
+    let caller = caller(&app, &headers, peer).await?;
+    let (_, stored) = stored_for(&app, &caller, &id)?;
     Ok(answer(&caller, stored))
 }
 
-/// A kept upload the caller may see: 404 when there is none, 403 when it is
-/// another unit's.
-pub fn stored_for(app: &Shared, caller: &Caller, id: &str) -> Result<commit::Stored, Refusal> {
-    let stored = commit::load(&app.root, id).ok_or(Refusal::NotFound)?;
-    let unit = stored
-        .result
-        .region_code
-        .clone()
-        .unwrap_or_else(|| stored.uploader_unit.clone());
-    caller.check(&unit)?;
-    Ok(stored)
+/// A kept upload the caller may see, with the stem of its record: 404 when
+/// there is none, 403 (naming no unit) when it is another unit's.
+pub fn stored_for(
+    app: &Shared,
+    caller: &Caller,
+    id: &str,
+) -> Result<(String, records::Stored), Refusal> {
+    let (stem, stored) = records::load_for(&app.root, caller, id).ok_or(Refusal::NotFound)?;
+    caller.check(stored.owner())?;
+    Ok((stem, stored))
 }
 
 /// `GET /api/coverage?period=`: `mart_submission_coverage` rows the caller
@@ -137,7 +136,7 @@ pub async fn coverage(
     headers: HeaderMap,
     Query(filter): Query<Filter>,
 ) -> ApiResult {
-    let caller = caller(&app, &headers, peer)?;
+    let caller = caller(&app, &headers, peer).await?;
     let unit = unit_filter(&caller, filter.region.as_deref())?;
     let period = match filter.period.clone() {
         Some(p) => p,

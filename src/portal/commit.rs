@@ -1,11 +1,12 @@
-//! Uploads into the lake, in groups. Each upload is queued; one writer
-//! thread takes everything queued at that moment (up to [`MAX_GROUP`]
-//! files), takes the workspace's writer lock — the lock the CLI and the
-//! pipelines take — and ingests the group as one batch, through the service
-//! layer (`service::ingest`, the very path of `taizhang ingest`), then
-//! answers each upload with its own result. A deadline-day burst is thus
-//! read as a folder would be (files parsed in parallel, one lake commit per
-//! group) rather than file by file under the lock.
+//! Uploads into the lake, in groups. Each upload arrives here already read
+//! (hashed and parsed by [`super::intake`], outside the lock, with
+//! `service::prepare`); one writer thread takes everything queued at that
+//! moment (up to [`MAX_GROUP`] files), takes the workspace's writer lock —
+//! the lock the CLI and the pipelines take — and commits the group as one
+//! batch through the service layer (`service::ingest_prepared`, the very
+//! path of `taizhang ingest` after its parsing), then answers each upload
+//! with its own result. The lock is thus held to archive files and write
+//! rows, never to read a file: a file slow to read delays no one's commit.
 //!
 //! An upload is answered only after its batch is committed, so a killed
 //! server loses no upload it accepted; one killed mid-batch left parts that
@@ -13,23 +14,23 @@
 //! uploads again.
 //!
 //! After commits, the warehouse is rebuilt once uploads have been quiet for
-//! `rebuild_after` (at most [`MAX_REBUILD_DELAY`] after the first unbuilt
-//! one), so the coverage page shows an upload within seconds.
+//! `rebuild_after` — none committed, and none being read ([`Committer::hold`])
+//! — or at the latest [`MAX_REBUILD_DELAY`] after the first unbuilt one, so
+//! the coverage page shows an upload within seconds and a burst of uploads
+//! is not held up by builds in between (a build holds the commits back).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::Settings;
-use super::auth::Caller;
 use super::web::Refusal;
-use crate::error::{Error, Result};
-use crate::ingest::{FileOutcome, ImportSummary, Input, Received, SubmissionResult};
+use crate::error::Error;
+use crate::ingest::{FileReport, Input, Options, Prepared, SubmissionResult};
 use crate::service::{self, Writer};
 
 /// Files ingested together at most.
@@ -40,13 +41,53 @@ const QUEUE: usize = 4096;
 pub const MAX_REBUILD_DELAY: Duration = Duration::from_secs(60);
 
 struct Job {
-    received: Received,
-    uploader: Caller,
-    reply: oneshot::Sender<std::result::Result<SubmissionResult, Refusal>>,
+    input: Input,
+    prepared: Prepared,
+    opts: Options,
+    /// Committed in a batch of its own (see [`Failure::Group`]).
+    alone: bool,
+    reply: oneshot::Sender<std::result::Result<Committed, Failure>>,
+}
+
+/// Why a commit gave an upload no result.
+#[derive(Debug)]
+pub enum Failure {
+    /// The upload's own refusal.
+    Refused(Refusal),
+    /// Its batch failed as a whole, perhaps for another file: committed
+    /// alone, its own outcome will show (one file's error never fails the
+    /// others).
+    Group,
+}
+
+/// An upload committed to the lake: what the clerk is told, and what the
+/// ingest made of the file (for the kept record and the annotated workbook).
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub result: SubmissionResult,
+    pub file: FileReport,
 }
 
 pub struct Committer {
     queue: SyncSender<Job>,
+    rebuild: Rebuild,
+}
+
+/// An upload on its way in (see [`Committer::hold`]).
+pub struct Hold {
+    rebuild: Rebuild,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let (lock, cvar) = &*self.rebuild.state;
+        let mut p = lock.lock().unwrap_or_else(|e| e.into_inner());
+        p.holds = p.holds.saturating_sub(1);
+        if p.first.is_some() {
+            p.last = Some(Instant::now());
+        }
+        cvar.notify_all();
+    }
 }
 
 /// Who wrote last, shared by the writer and the rebuilder so that this
@@ -61,29 +102,47 @@ impl Committer {
         let rebuild = Rebuild::start(settings, in_process.clone());
         let root = settings.root.clone();
         let lock_wait = settings.lock_wait;
+        let writer_rebuild = rebuild.clone();
         thread::Builder::new()
             .name("taizhang-commit".into())
-            .spawn(move || write_loop(&root, lock_wait, rx, &in_process, &rebuild))
+            .spawn(move || write_loop(&root, lock_wait, rx, &in_process, &writer_rebuild))
             .expect("the commit thread starts");
-        Committer { queue: tx }
+        Committer { queue: tx, rebuild }
     }
 
-    /// Queues `received` and waits for its result.
-    pub async fn submit(
+    /// Holds the rebuild back while an upload is being read and committed:
+    /// the warehouse is rebuilt once the uploads of a burst are in.
+    pub fn hold(&self) -> Hold {
+        let (lock, _) = &*self.rebuild.state;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).holds += 1;
+        Hold {
+            rebuild: self.rebuild.clone(),
+        }
+    }
+
+    /// Queues a prepared file and waits until its batch is committed; with
+    /// `alone`, in a batch of its own.
+    pub async fn commit(
         &self,
-        received: Received,
-        uploader: &Caller,
-    ) -> std::result::Result<SubmissionResult, Refusal> {
+        input: Input,
+        prepared: Prepared,
+        opts: Options,
+        alone: bool,
+    ) -> std::result::Result<Committed, Failure> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            received,
-            uploader: uploader.clone(),
+            input,
+            prepared,
+            opts,
+            alone,
             reply,
         };
-        self.queue.try_send(job).map_err(|_| Refusal::Busy(10))?;
+        self.queue
+            .try_send(job)
+            .map_err(|_| Failure::Refused(Refusal::Busy(10)))?;
         answer
             .await
-            .map_err(|_| Refusal::Internal("上传处理中断 / the upload was interrupted".into()))?
+            .map_err(|_| Failure::Refused(Refusal::Internal("the upload was interrupted".into())))?
     }
 }
 
@@ -96,26 +155,63 @@ fn write_loop(
 ) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
-        while jobs.len() < MAX_GROUP {
+        let mut after = None;
+        while jobs.len() < MAX_GROUP && !jobs[0].alone {
             match rx.try_recv() {
+                Ok(job) if job.alone => {
+                    after = Some(job);
+                    break;
+                }
                 Ok(job) => jobs.push(job),
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome = open_writer(root, lock_wait).and_then(|w| commit(&w, &jobs));
-        drop(guard);
-        match outcome {
-            Ok(results) => {
-                for (job, result) in jobs.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-                rebuild.dirty();
+        write_group(root, lock_wait, jobs, in_process, rebuild);
+        if let Some(job) = after {
+            write_group(root, lock_wait, vec![job], in_process, rebuild);
+        }
+    }
+}
+
+/// Commits `jobs` as one batch and answers each.
+fn write_group(
+    root: &Path,
+    lock_wait: Duration,
+    jobs: Vec<Job>,
+    in_process: &InProcess,
+    rebuild: &Rebuild,
+) {
+    let Some(opts) = jobs.first().map(|j| j.opts.clone()) else {
+        return;
+    };
+    let mut inputs = Vec::with_capacity(jobs.len());
+    let mut prepared = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        inputs.push(job.input);
+        prepared.push(job.prepared);
+        replies.push(job.reply);
+    }
+    let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
+    let outcome = open_writer(root, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
+    drop(guard);
+    match outcome {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result.map_err(Failure::Refused));
             }
-            Err(refusal) => {
-                for job in jobs {
-                    let _ = job.reply.send(Err(refusal.clone()));
-                }
+            rebuild.dirty();
+        }
+        // A batch of several that failed inside: each goes again alone.
+        Err(Refusal::Internal(why)) if replies.len() > 1 => {
+            eprintln!("portal: a batch of {} uploads failed: {why}", replies.len());
+            for reply in replies {
+                let _ = reply.send(Err(Failure::Group));
+            }
+        }
+        Err(refusal) => {
+            for reply in replies {
+                let _ = reply.send(Err(Failure::Refused(refusal.clone())));
             }
         }
     }
@@ -136,23 +232,17 @@ fn open_writer(root: &Path, wait: Duration) -> std::result::Result<Writer, Refus
     }
 }
 
-/// Ingests the group as one batch; one result per job, in order.
+/// Commits the group as one batch; one result per upload, in order.
 fn commit(
     w: &Writer,
-    jobs: &[Job],
-) -> std::result::Result<Vec<std::result::Result<SubmissionResult, Refusal>>, Refusal> {
-    let mut inputs: Vec<Input> = Vec::with_capacity(jobs.len());
-    let mut opts = None;
-    for job in jobs.iter() {
-        let (input, o) = job.received.clone().into_input(false);
-        inputs.push(input);
-        opts.get_or_insert(o);
-    }
-    let opts = opts.expect("a group has a job");
+    inputs: &[Input],
+    prepared: &[Prepared],
+    opts: &Options,
+) -> std::result::Result<Vec<std::result::Result<Committed, Refusal>>, Refusal> {
     let summary = w
         .recorded("serve: upload", |record| {
             let started = crate::runs::now();
-            let summary = service::ingest(w, &inputs, &opts, &|_, _| {})?;
+            let summary = service::ingest_prepared(w, inputs, prepared, opts)?;
             record.steps.push(summary.step_record(started));
             let verdict = summary.verdict();
             Ok((summary, verdict))
@@ -160,135 +250,28 @@ fn commit(
         .map_err(|e| Refusal::Internal(e.to_string()))?;
     if summary.files.len() != inputs.len() {
         return Err(Refusal::Internal(format!(
-            "{} 个文件得到 {} 个结果 / {} files gave {} results",
-            inputs.len(),
-            summary.files.len(),
+            "{} files gave {} results",
             inputs.len(),
             summary.files.len()
         )));
     }
-    let mut results = Vec::with_capacity(jobs.len());
-    for ((job, input), file) in jobs.iter().zip(&inputs).zip(&summary.files) {
-        let result = SubmissionResult::of(file, &input.file_name())
-            .ok_or_else(|| Refusal::Internal("文件未能接收 / the file was not received".into()));
-        if let Ok(r) = &result
-            && let Err(e) = store(w, job, file, r)
-        {
-            eprintln!(
-                "portal: the result of {} was not kept: {e}",
-                r.submission_id
-            );
-        }
-        results.push(result);
-    }
-    Ok(results)
-}
-
-/// What the portal keeps of an upload (`portal/uploads/<submission_id>.json`),
-/// so the clerk can open the result again later.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Stored {
-    pub result: StoredResult,
-    pub uploaded_by: String,
-    pub uploader_unit: String,
-    pub uploaded_at: String,
-}
-
-/// [`SubmissionResult`] as read back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredResult {
-    pub submission_id: String,
-    pub sha256: String,
-    pub file_name: String,
-    pub status: String,
-    pub region_code: Option<String>,
-    pub period: Option<String>,
-    pub ledgers: Vec<StoredLedger>,
-    pub issues: Vec<StoredIssue>,
-    #[serde(default)]
-    pub already_received: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredLedger {
-    pub kind: String,
-    pub sheets: Vec<String>,
-    pub status: String,
-    pub rows_ok: usize,
-    pub rows_rejected: usize,
-    pub warnings: usize,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredIssue {
-    pub sheet: Option<String>,
-    pub cell: Option<String>,
-    pub severity: String,
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-    pub value: Option<String>,
-}
-
-pub fn uploads_dir(root: &Path) -> PathBuf {
-    root.join("portal").join("uploads")
-}
-
-/// The kept result of `submission_id` (16 hex digits), if the portal took it.
-pub fn load(root: &Path, submission_id: &str) -> Option<Stored> {
-    if submission_id.len() != 16 || !submission_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let bytes = std::fs::read(uploads_dir(root).join(format!("{submission_id}.json"))).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// The clerk's annotated workbook of a kept upload.
-pub fn feedback_path(root: &Path, submission_id: &str) -> PathBuf {
-    uploads_dir(root).join(format!("{submission_id}.feedback.xlsx"))
-}
-
-fn store(
-    w: &Writer,
-    job: &Job,
-    file: &crate::ingest::FileReport,
-    result: &SubmissionResult,
-) -> Result<()> {
-    let root = &w.ws().root;
-    let dir = uploads_dir(root);
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let stored = serde_json::json!({
-        "result": result,
-        "uploaded_by": job.uploader.token_id,
-        "uploader_unit": job.uploader.region,
-        "uploaded_at": crate::runs::now().to_rfc3339(),
-    });
-    crate::fsutil::write_bytes_atomic(
-        &dir.join(format!("{}.json", result.submission_id)),
-        &serde_json::to_vec_pretty(&stored)?,
-    )?;
-    // The annotated workbook reads the clerk's sheets again, from the
-    // archived copy (an upload has no path of its own).
-    if matches!(file.outcome, FileOutcome::Read { .. }) {
-        let archived = w.ws().archive().join(format!(
-            "{}.{}",
-            result.sha256,
-            crate::ingest::archive::extension_of(&result.file_name)
-        ));
-        let mut one = file.clone();
-        one.path = archived;
-        let summary = ImportSummary {
-            files: vec![one],
-            ..ImportSummary::default()
-        };
-        crate::ingest::feedback::write(
-            &feedback_path(root, &result.submission_id),
-            &summary,
-            w.ws().config.limits,
-            false,
-        )?;
-    }
-    Ok(())
+    Ok(inputs
+        .iter()
+        .zip(summary.files)
+        .map(|(input, file)| {
+            let result = SubmissionResult::of(&file, &input.file_name());
+            match (result, &file.outcome) {
+                (Some(result), _) => Ok(Committed { result, file }),
+                (None, crate::ingest::FileOutcome::Failed { error }) => {
+                    Err(Refusal::Internal(format!("{}: {error}", input.shown())))
+                }
+                (None, _) => Err(Refusal::Internal(format!(
+                    "{}: the file was not received",
+                    input.shown()
+                ))),
+            }
+        })
+        .collect())
 }
 
 /// The debounced rebuild.
@@ -301,6 +284,8 @@ struct Rebuild {
 struct Pending {
     first: Option<Instant>,
     last: Option<Instant>,
+    /// Uploads being read or committed.
+    holds: usize,
 }
 
 impl Rebuild {
@@ -360,10 +345,16 @@ impl Rebuild {
         loop {
             match (p.first, p.last) {
                 (Some(first), Some(last)) => {
-                    let due = (last + quiet).min(first + MAX_REBUILD_DELAY);
+                    let latest = first + MAX_REBUILD_DELAY;
+                    let due = if p.holds > 0 {
+                        latest
+                    } else {
+                        (last + quiet).min(latest)
+                    };
                     let now = Instant::now();
                     if now >= due {
-                        *p = Pending::default();
+                        p.first = None;
+                        p.last = None;
                         return;
                     }
                     p = cvar

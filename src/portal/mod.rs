@@ -4,17 +4,25 @@
 //! through the service layer's single entry point for received files, the
 //! very path of `taizhang ingest`.
 //!
-//! The pieces: [`auth`] (tokens, sessions, CSRF, the sign-in rate limit),
-//! [`commit`] (uploads queued and written to the lake in groups, under the
-//! workspace's writer lock, and the debounced rebuild that brings coverage
-//! up to date), [`upload`] (a multipart body read with its size checked as it
-//! streams), [`api`] (JSON), [`pages`] (HTML, escaped by maud), [`web`]
-//! (security headers, the request log, refusals).
+//! The pieces: [`auth`] (tokens, sessions, CSRF, the sign-in throttle),
+//! [`upload`] (a multipart body streamed to disk with its size checked as it
+//! streams), [`intake`] (each file read outside the writer lock, one per unit
+//! at a time on a bounded set of readers), [`quota`] (each unit's archived
+//! uploads per day), [`commit`] (read files written to the lake in groups,
+//! under the workspace's writer lock, and the debounced rebuild that brings
+//! coverage up to date), [`records`] (each upload's kept result and who may
+//! open it), [`api`] (JSON), [`pages`] (HTML, escaped by maud), [`web`]
+//! (security headers, the request log, refusals). Connections (how many,
+//! how long a request's head may take) are bounded in [`crate::serving`];
+//! every limit is `[portal]` in `taizhang.toml`.
 
 mod api;
 mod auth;
 mod commit;
+mod intake;
 mod pages;
+mod quota;
+mod records;
 mod upload;
 mod web;
 
@@ -25,7 +33,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::workspace::Workspace;
 
 pub use auth::Caller;
@@ -41,8 +49,6 @@ pub struct Settings {
     /// Quiet time after the last accepted upload before the warehouse is
     /// rebuilt (coverage and scorecard pages read the warehouse).
     pub rebuild_after: Duration,
-    /// Sign-in attempts allowed per address per minute.
-    pub sign_ins_per_minute: u32,
 }
 
 impl Settings {
@@ -52,7 +58,6 @@ impl Settings {
             addr,
             lock_wait: Duration::from_secs(10),
             rebuild_after: Duration::from_secs(2),
-            sign_ins_per_minute: 10,
         }
     }
 }
@@ -65,8 +70,21 @@ pub(crate) struct App {
     pub tokens: auth::TokenCache,
     pub sessions: auth::Sessions,
     pub limiter: auth::RateLimiter,
+    pub spool: upload::Spool,
+    pub intake: intake::Intake,
     pub committer: commit::Committer,
     pub log: web::Log,
+}
+
+impl App {
+    /// What one upload form may carry: `files` files within the workspace's limits.
+    fn form_limits(&self, files: usize) -> upload::FormLimits {
+        upload::FormLimits {
+            file_bytes: self.max_upload_bytes,
+            files,
+            idle: Duration::from_secs(self.ws.config.portal.body_idle_seconds),
+        }
+    }
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -75,26 +93,43 @@ pub(crate) type Shared = Arc<App>;
 /// port the system chose for `:0`) before the first request is taken.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
     let ws = Workspace::open(&settings.root)?;
+    let limits = ws.config.portal;
+    let connections = crate::serving::ConnectionLimits {
+        max_connections: crate::serving::affordable_connections(
+            limits.max_connections,
+            limits.open_files_needed(),
+        ),
+        header_timeout: Duration::from_secs(limits.header_timeout_seconds),
+    };
     crate::serving::runtime(&settings.root)?.block_on(async move {
         let (listener, addr) = crate::serving::listen(settings.addr).await?;
         let app = Arc::new(App {
             root: settings.root.clone(),
             max_upload_bytes: ws.config.limits.max_file_mb.saturating_mul(1024 * 1024),
-            ws,
             tokens: auth::TokenCache::new(&settings.root),
             sessions: auth::Sessions::default(),
-            limiter: auth::RateLimiter::new(settings.sign_ins_per_minute),
+            limiter: auth::RateLimiter::new(
+                limits.failed_sign_ins_per_minute,
+                Duration::from_secs(limits.throttle_seconds),
+            ),
+            spool: upload::Spool::open(
+                &settings.root,
+                limits.spool_mb.saturating_mul(1024 * 1024),
+            )?,
+            intake: intake::Intake::new(&settings.root, &limits),
             committer: commit::Committer::start(&settings),
             log: web::Log::open(&settings.root)?,
+            ws,
         });
         ready(addr);
-        axum::serve(
+        crate::serving::serve_http(
             listener,
-            router(app).into_make_service_with_connect_info::<SocketAddr>(),
+            router(app),
+            connections,
+            crate::serving::shutdown_signal(),
         )
-        .with_graceful_shutdown(crate::serving::shutdown_signal())
-        .await
-        .map_err(Error::io(&settings.root))
+        .await;
+        Ok(())
     })
 }
 
@@ -119,11 +154,11 @@ fn router(app: Shared) -> Router {
         .route("/api/submissions/{id}", get(api::get_submission))
         .route("/api/coverage", get(api::coverage))
         .fallback(web::not_found)
-        // The body limit is checked again per file as it streams; this one
-        // stops a body far over any sensible size before it is read at all.
+        // The whole body: a form's files at their limit, and its fields.
+        // Each file's size is checked as it streams, and the spool's total.
         .layer(axum::extract::DefaultBodyLimit::max(
             (app.max_upload_bytes as usize)
-                .saturating_mul(4)
+                .saturating_mul(app.ws.config.portal.files_per_upload)
                 .saturating_add(1 << 20),
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 
 use super::api::{self, Filter};
 use super::auth::{self, Caller};
-use super::commit::{self, StoredResult};
+use super::records::{self, StoredResult};
 use super::web::{LoggedUnit, PageRefusal, Refusal};
 use super::{Shared, upload};
 use crate::ledger::Kind;
@@ -117,15 +117,17 @@ pub async fn style() -> Response {
 
 /// `/`: the signed-in home (upload for clerks, coverage for the province),
 /// else the sign-in form.
-pub async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
+pub async fn home(State(app): State<Shared>, headers: HeaderMap) -> PageResult {
     match session(&app, &headers) {
-        Ok(c) if c.role == Role::Province => Redirect::to("/coverage").into_response(),
-        Ok(_) => Redirect::to("/upload").into_response(),
-        Err(_) => login_page(None, StatusCode::OK),
+        Ok(c) if c.role == Role::Province => Ok(Redirect::to("/coverage").into_response()),
+        Ok(_) => Ok(Redirect::to("/upload").into_response()),
+        Err(_) => login_page(&headers, None, StatusCode::OK),
     }
 }
 
-fn login_page(error: Option<&Refusal>, status: StatusCode) -> Response {
+/// The sign-in form, with a fresh form token in a field and in its cookie.
+fn login_page(headers: &HeaderMap, error: Option<&Refusal>, status: StatusCode) -> PageResult {
+    let (csrf, cookie) = auth::login_csrf(headers)?;
     let body = html! {
         @if let Some(e) = error {
             @let (zh, en) = e.messages();
@@ -133,38 +135,53 @@ fn login_page(error: Option<&Refusal>, status: StatusCode) -> Response {
             p.en { (en) }
         }
         form.card method="post" action="/login" {
+            input type="hidden" name="login_csrf" value=(csrf);
             label for="token" { "单位令牌 / unit token" }
             input #token type="password" name="token" autocomplete="off" required;
             button type="submit" { "登录 / sign in" }
         }
         p.hint { "令牌由省改革办通过 taizhang token add 发放。/ Tokens are issued by the reform office." }
     };
-    (status, Html(layout(None, "登录", body).into_string())).into_response()
+    let mut response = (status, Html(layout(None, "登录", body).into_string())).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| Refusal::Internal(e.to_string()))?,
+    );
+    Ok(response)
 }
 
-pub async fn login_form() -> Response {
-    login_page(None, StatusCode::OK)
+pub async fn login_form(headers: HeaderMap) -> PageResult {
+    login_page(&headers, None, StatusCode::OK)
 }
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
     token: String,
+    login_csrf: Option<String>,
 }
 
-/// `POST /login`: a session for a live token; attempts are limited per
-/// address.
+/// `POST /login`: a session for a live token, from the portal's own
+/// sign-in form; failures are counted per address (see
+/// [`auth::RateLimiter`]).
 pub async fn login(
     State(app): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    app.limiter.check(peer.ip())?;
-    let Some(record) = app.tokens.verify(&form.token) else {
-        app.limiter.failed(peer.ip());
-        let mut response = login_page(Some(&Refusal::Unauthorized), StatusCode::UNAUTHORIZED);
-        response.extensions_mut().insert(Refusal::Unauthorized);
-        return Ok(response);
+    auth::check_login_csrf(&headers, form.login_csrf.as_deref())?;
+    let record = match app.limiter.check(&app.tokens, &form.token, peer.ip()).await {
+        Ok(record) => record,
+        Err(refusal) => {
+            let mut response = login_page(&headers, Some(&refusal), refusal.status())?;
+            if let Refusal::TooManyAttempts(s) = refusal {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            }
+            response.extensions_mut().insert(refusal);
+            return Ok(response);
+        }
     };
     let (id, _csrf) = app.sessions.open(&record.id)?;
     let mut response = Redirect::to("/").into_response();
@@ -279,28 +296,58 @@ pub async fn upload(
     multipart: Multipart,
 ) -> PageResult {
     let caller = session(&app, &headers)?;
-    upload::check_declared(&headers, app.max_upload_bytes, upload::MAX_FILES)?;
-    let form = upload::read(multipart, app.max_upload_bytes).await?;
-    auth::check_csrf(&caller, form.field("csrf"))?;
+    // A unit past its quota is refused before its body is read.
+    app.intake.quota.check(&caller, 0)?;
+    let limits = app.form_limits(app.ws.config.portal.files_per_upload);
+    upload::check_declared(&headers, app.max_upload_bytes, limits.files)?;
+    // The form's CSRF field comes before its files: a forged upload is
+    // refused before a byte of a file is kept.
+    let form = upload::read(multipart, limits, &app.spool, |fields| {
+        auth::check_csrf(&caller, upload::text_field(fields, "csrf"))
+    })
+    .await?;
     let said = upload::said(&form, &caller, &app.ws, Some(current_period()))?;
     if form.files.is_empty() {
         return Err(Refusal::BadRequest("未选择文件 / no file chosen".into()).into());
     }
+    // Each file on its own: one refused (its unit's quota reached, say)
+    // is told beside the others' results, and the others still go in.
     let mut results = Vec::new();
-    for (name, bytes) in form.files {
-        let result = app
-            .committer
-            .submit(upload::received(&name, bytes, &said), &caller)
-            .await?;
-        let stored: StoredResult = serde_json::from_value(
-            serde_json::to_value(&result).map_err(|e| Refusal::Internal(e.to_string()))?,
-        )
-        .map_err(|e| Refusal::Internal(e.to_string()))?;
-        results.push(stored);
+    let mut refused = Vec::new();
+    for file in form.files {
+        let name = file.name.clone();
+        match app.intake.submit(&app, file, &said, &caller).await {
+            Ok(result) => {
+                let stored: StoredResult = serde_json::from_value(
+                    serde_json::to_value(&result).map_err(|e| Refusal::Internal(e.to_string()))?,
+                )
+                .map_err(|e| Refusal::Internal(e.to_string()))?;
+                results.push(stored);
+            }
+            Err(refusal) => {
+                if let Refusal::Internal(why) = &refusal {
+                    eprintln!("portal: an upload of {} failed: {why}", caller.region);
+                }
+                refused.push((name, refusal));
+            }
+        }
+    }
+    if results.is_empty()
+        && let Some((_, refusal)) = refused.first()
+    {
+        return Err(refusal.clone().into());
     }
     let body = html! {
         @for r in &results {
             (result_block(r))
+        }
+        @for (name, refusal) in &refused {
+            @let (zh, en) = refusal.messages();
+            section.result {
+                h2 { (name) " " span class="status rejected" { "未接收 not received" } }
+                p.refusal { (zh) }
+                p.en { (en) }
+            }
         }
         p { a href="/upload" { "继续上传" } " · " a href="/submissions" { "报送记录" } }
     };
@@ -453,7 +500,7 @@ pub async fn submission(
     UrlPath(id): UrlPath<String>,
 ) -> PageResult {
     let caller = session(&app, &headers)?;
-    let stored = api::stored_for(&app, &caller, &id)?;
+    let (_, stored) = api::stored_for(&app, &caller, &id)?;
     let body = html! {
         p.meta { "上传于 " (stored.uploaded_at) }
         (result_block(&stored.result))
@@ -467,12 +514,9 @@ pub async fn feedback(
     UrlPath(id): UrlPath<String>,
 ) -> PageResult {
     let caller = session(&app, &headers)?;
-    let stored = api::stored_for(&app, &caller, &id)?;
-    let bytes = std::fs::read(commit::feedback_path(
-        &app.root,
-        &stored.result.submission_id,
-    ))
-    .map_err(|_| Refusal::NotFound)?;
+    let (stem, _) = api::stored_for(&app, &caller, &id)?;
+    let bytes =
+        std::fs::read(records::feedback_path(&app.root, &stem)).map_err(|_| Refusal::NotFound)?;
     Ok(xlsx(&caller, &format!("feedback-{id}.xlsx"), bytes))
 }
 

@@ -1,39 +1,167 @@
-//! A multipart upload read with every file's size checked as it streams: a
-//! file over the limit is refused at the first chunk past it, never read
-//! whole first. The client's file name is kept as data only.
+//! A multipart upload read with every file streamed to disk
+//! (`portal/incoming/`) as it arrives, its size checked as it streams: a
+//! file over the limit is refused at the first chunk past it, and memory
+//! holds at most one write buffer per upload, never a body. The client's
+//! file name is kept as data only.
 
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
 use axum::http::{HeaderMap, StatusCode, header};
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use super::auth::Caller;
 use super::web::Refusal;
-use crate::ingest::{Received, Source};
+use crate::ingest::{Content, Received, Source};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::workspace::Workspace;
 
-/// Files one page upload may carry.
-pub const MAX_FILES: usize = 20;
 /// A text field's longest value.
 const MAX_FIELD: usize = 1024;
+/// Bytes gathered before they are written out: the memory one upload holds.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// What one form may carry.
+#[derive(Debug, Clone, Copy)]
+pub struct FormLimits {
+    /// Bytes per file.
+    pub file_bytes: u64,
+    pub files: usize,
+    /// The longest pause between two chunks of the body.
+    pub idle: Duration,
+}
 
 /// A read upload form.
 #[derive(Debug, Default)]
 pub struct Form {
-    /// (client's file name, bytes)
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: Vec<Spooled>,
     pub fields: HashMap<String, String>,
 }
 
 impl Form {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .get(name)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        text_field(&self.fields, name)
+    }
+}
+
+/// A text field's value, trimmed; none when empty.
+pub fn text_field<'a>(fields: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// Where uploads wait on disk to be read, and how much they may take.
+pub struct Spool {
+    dir: PathBuf,
+    limit: u64,
+    used: Arc<AtomicU64>,
+    next: AtomicU64,
+}
+
+impl Spool {
+    /// The workspace's `portal/incoming/`, holding at most `limit` bytes.
+    /// What a server that died left there is removed (only its own: each
+    /// file's name starts with the process id that wrote it).
+    pub fn open(root: &Path, limit: u64) -> crate::Result<Spool> {
+        let dir = root.join("portal").join("incoming");
+        std::fs::create_dir_all(&dir).map_err(crate::Error::io(&dir))?;
+        sweep(&dir);
+        Ok(Spool {
+            dir,
+            limit,
+            used: Arc::default(),
+            next: AtomicU64::new(0),
+        })
+    }
+
+    fn create(&self) -> Result<(PathBuf, File), Refusal> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let salt = crate::tokens::random_hex(4).map_err(|e| Refusal::Internal(e.to_string()))?;
+        let path = self
+            .dir
+            .join(format!("{}-{n}-{salt}.upload", std::process::id()));
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Refusal::Internal(format!("{}: {e}", path.display())))?;
+        Ok((path, file))
+    }
+
+    /// Takes `n` bytes of the budget, or refuses the upload.
+    fn reserve(&self, n: u64) -> Result<(), Refusal> {
+        let mut used = self.used.load(Ordering::Relaxed);
+        loop {
+            if used.saturating_add(n) > self.limit {
+                return Err(Refusal::Full(30));
+            }
+            match self.used.compare_exchange_weak(
+                used,
+                used + n,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => used = now,
+            }
+        }
+    }
+}
+
+/// Removes what dead processes left in the spool folder.
+fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_none_or(|pid| !process_alive(pid)) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        // A process before this one had the same id: its files are stale.
+        return false;
+    }
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 checks that the process exists; nothing is sent.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Without a way to ask, every file there is taken for a dead server's.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    false
+}
+
+/// An uploaded file on disk; removed, and its share of the spool given
+/// back, when dropped.
+#[derive(Debug)]
+pub struct Spooled {
+    /// The client's name for it: data, never a path.
+    pub name: String,
+    pub path: PathBuf,
+    pub size: u64,
+    used: Arc<AtomicU64>,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        self.used.fetch_sub(self.size, Ordering::AcqRel);
     }
 }
 
@@ -62,45 +190,75 @@ fn multipart_refusal(e: MultipartError, limit: u64) -> Refusal {
     }
 }
 
-/// Reads the form; each file is refused past `limit` bytes.
-pub async fn read(mut multipart: Multipart, limit: u64) -> Result<Form, Refusal> {
-    let mut form = Form::default();
-    while let Some(mut field) = multipart
-        .next_field()
+/// Waits for the body's next piece, at most `idle`.
+async fn within<T>(
+    idle: Duration,
+    next: impl Future<Output = Result<T, MultipartError>>,
+    limit: u64,
+) -> Result<T, Refusal> {
+    tokio::time::timeout(idle, next)
         .await
-        .map_err(|e| multipart_refusal(e, limit))?
-    {
+        .map_err(|_| Refusal::Timeout(idle.as_secs()))?
+        .map_err(|e| multipart_refusal(e, limit))
+}
+
+/// Reads the form, each file into the spool; refused past `limits`.
+/// `before_files` sees the text fields sent before the first file, before
+/// a byte of any file is kept (the page checks its CSRF token there, so a
+/// forged upload costs nothing).
+pub async fn read(
+    mut multipart: Multipart,
+    limits: FormLimits,
+    spool: &Spool,
+    before_files: impl Fn(&HashMap<String, String>) -> Result<(), Refusal>,
+) -> Result<Form, Refusal> {
+    let mut form = Form::default();
+    let mut checked = false;
+    let limit = limits.file_bytes;
+    while let Some(mut field) = within(limits.idle, multipart.next_field(), limit).await? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
+            if !checked {
+                before_files(&form.fields)?;
+                checked = true;
+            }
             let file_name = field.file_name().unwrap_or_default().to_string();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| multipart_refusal(e, limit))?
-            {
-                if (bytes.len() + chunk.len()) as u64 > limit {
-                    return Err(Refusal::TooLarge(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            // A browser sends an empty part when no file was chosen.
-            if file_name.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            if form.files.len() == MAX_FILES {
+            if form.files.len() == limits.files {
                 return Err(Refusal::BadRequest(format!(
-                    "一次最多上传 {MAX_FILES} 个文件 / at most {MAX_FILES} files per upload"
+                    "一次最多上传 {} 个文件 / at most {} files per upload",
+                    limits.files, limits.files
                 )));
             }
-            form.files.push((file_name, bytes));
+            let (path, file) = spool.create()?;
+            let mut spooled = Spooled {
+                name: file_name,
+                path,
+                size: 0,
+                used: spool.used.clone(),
+            };
+            let mut file = Some(file);
+            let mut buffer = Vec::with_capacity(WRITE_BUFFER);
+            while let Some(chunk) = within(limits.idle, field.chunk(), limit).await? {
+                let n = chunk.len() as u64;
+                if spooled.size + n > limit {
+                    return Err(Refusal::TooLarge(limit));
+                }
+                spool.reserve(n)?;
+                spooled.size += n;
+                buffer.extend_from_slice(&chunk);
+                if buffer.len() >= WRITE_BUFFER {
+                    buffer = write_out(&mut file, buffer, &spooled.path).await?;
+                }
+            }
+            write_out(&mut file, buffer, &spooled.path).await?;
+            // A browser sends an empty part when no file was chosen.
+            if spooled.name.is_empty() && spooled.size == 0 {
+                continue;
+            }
+            form.files.push(spooled);
         } else {
             let mut value = Vec::new();
-            while let Some(chunk) = field
-                .chunk()
-                .await
-                .map_err(|e| multipart_refusal(e, limit))?
-            {
+            while let Some(chunk) = within(limits.idle, field.chunk(), limit).await? {
                 if value.len() + chunk.len() > MAX_FIELD {
                     return Err(Refusal::BadRequest(format!(
                         "字段 {name} 过长 / field {name} is too long"
@@ -116,7 +274,33 @@ pub async fn read(mut multipart: Multipart, limit: u64) -> Result<Form, Refusal>
             form.fields.insert(name, value);
         }
     }
+    if !checked {
+        before_files(&form.fields)?;
+    }
     Ok(form)
+}
+
+/// Writes `buffer` to the spooled file off the async threads; the emptied
+/// buffer back.
+async fn write_out(
+    file: &mut Option<File>,
+    mut buffer: Vec<u8>,
+    path: &Path,
+) -> Result<Vec<u8>, Refusal> {
+    let mut f = file
+        .take()
+        .ok_or_else(|| Refusal::Internal(format!("{}: written after an error", path.display())))?;
+    let path = path.to_path_buf();
+    let (f, buffer) = tokio::task::spawn_blocking(move || -> Result<_, Refusal> {
+        f.write_all(&buffer)
+            .map_err(|e| Refusal::Internal(format!("{}: {e}", path.display())))?;
+        buffer.clear();
+        Ok((f, buffer))
+    })
+    .await
+    .map_err(|e| Refusal::Internal(e.to_string()))??;
+    *file = Some(f);
+    Ok(buffer)
 }
 
 /// What the uploader said of the files: kind, unit, period.
@@ -161,7 +345,7 @@ pub fn said(
                 // A clerk naming a unit that does not exist is still asking
                 // for another unit's data.
                 if caller.only_unit().is_some() {
-                    Refusal::Forbidden(r.to_string())
+                    Refusal::Forbidden(String::new())
                 } else {
                     Refusal::BadRequest(e.to_string())
                 }
@@ -185,11 +369,12 @@ pub fn said(
     })
 }
 
-/// The service layer's form of one uploaded file.
-pub fn received(file_name: &str, bytes: Vec<u8>, said: &Said) -> Received {
+/// The service layer's form of one uploaded file, read from where it was
+/// spooled.
+pub fn received(file: &Spooled, said: &Said) -> Received {
     Received {
-        file_name: file_name.to_string(),
-        bytes: Arc::from(bytes),
+        file_name: file.name.clone(),
+        content: Content::File(file.path.clone()),
         kind: said.kind,
         region: Some(said.region.clone()),
         period: Some(said.period),

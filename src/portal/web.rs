@@ -22,18 +22,33 @@ use crate::error::{Error, Result};
 pub enum Refusal {
     /// No token, or one that is unknown, expired or revoked.
     Unauthorized,
-    /// A live token asking for another unit's data.
+    /// A live token asking for another unit's data, or a form that is not
+    /// the caller's own; the detail (empty: none) never names a unit the
+    /// caller did not name itself.
     Forbidden(String),
     /// A file over the size limit (bytes allowed).
     TooLarge(u64),
     BadRequest(String),
     /// The writer lock stayed held by a batch job: try again in n seconds.
     Busy(u64),
-    /// Too many sign-in attempts from this address: n seconds.
+    /// Too many failed sign-ins from this address: n seconds.
     TooManyAttempts(u64),
+    /// The unit's archived uploads reached the day's quota: files and
+    /// megabytes allowed, seconds until midnight (UTC+8).
+    Quota {
+        files: u64,
+        mb: u64,
+        retry_after: u64,
+    },
+    /// Too many uploads are waiting on disk to be read: try again in n seconds.
+    Full(u64),
+    /// The upload's body paused longer than allowed (seconds).
+    Timeout(u64),
     NotFound,
     /// The warehouse has not been built yet.
     NoWarehouse,
+    /// What went wrong, for the server's log only: a client is never told
+    /// (it can name the server's paths).
     Internal(String),
 }
 
@@ -44,8 +59,11 @@ impl Refusal {
             Refusal::Forbidden(_) => StatusCode::FORBIDDEN,
             Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Refusal::Busy(_) | Refusal::NoWarehouse => StatusCode::SERVICE_UNAVAILABLE,
-            Refusal::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Busy(_) | Refusal::Full(_) | Refusal::NoWarehouse => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Refusal::TooManyAttempts(_) | Refusal::Quota { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             Refusal::NotFound => StatusCode::NOT_FOUND,
             Refusal::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -59,6 +77,9 @@ impl Refusal {
             Refusal::BadRequest(_) => "bad-request",
             Refusal::Busy(_) => "busy",
             Refusal::TooManyAttempts(_) => "too-many-attempts",
+            Refusal::Quota { .. } => "quota",
+            Refusal::Full(_) => "full",
+            Refusal::Timeout(_) => "timeout",
             Refusal::NotFound => "not-found",
             Refusal::NoWarehouse => "no-warehouse",
             Refusal::Internal(_) => "internal",
@@ -71,6 +92,10 @@ impl Refusal {
             Refusal::Unauthorized => (
                 "未登录或令牌无效（未知、过期或已吊销）".into(),
                 "not signed in, or the token is unknown, expired or revoked".into(),
+            ),
+            Refusal::Forbidden(what) if what.is_empty() => (
+                "无权访问其他单位的数据".into(),
+                "this token may not see or submit another unit's data".into(),
             ),
             Refusal::Forbidden(what) => (
                 format!("无权访问其他单位的数据：{what}"),
@@ -91,24 +116,44 @@ impl Refusal {
                 ),
             ),
             Refusal::TooManyAttempts(s) => (
-                format!("登录尝试过多，请 {s} 秒后再试"),
-                format!("too many sign-in attempts from this address; try again in {s} s"),
+                format!("此地址登录失败过多，请 {s} 秒后再试"),
+                format!("too many failed sign-ins from this address; try again in {s} s"),
+            ),
+            Refusal::Quota { files, mb, .. } => (
+                format!(
+                    "本单位今日上传已达上限（每日 {files} 个文件或 {mb} MB），请明日再传；文件未被接收"
+                ),
+                format!(
+                    "your unit reached today's upload quota ({files} files or {mb} MB a day); \
+                     try again tomorrow (the file was not received)"
+                ),
+            ),
+            Refusal::Full(s) => (
+                format!("待处理的上传过多，请 {s} 秒后重试；文件未被接收"),
+                format!(
+                    "too many uploads are waiting to be read; try again in {s} s (the file was not received)"
+                ),
+            ),
+            Refusal::Timeout(s) => (
+                format!("上传中断超过 {s} 秒，已停止接收；请重新上传"),
+                format!("the upload paused for more than {s} s and was dropped; upload it again"),
             ),
             Refusal::NotFound => ("页面不存在".into(), "no such page".into()),
             Refusal::NoWarehouse => (
                 "仓库尚未构建，请稍后再试".into(),
                 "the warehouse has not been built yet; try again shortly".into(),
             ),
-            Refusal::Internal(why) => (
-                format!("服务器内部错误：{why}"),
-                format!("internal error: {why}"),
+            Refusal::Internal(_) => (
+                "服务器内部错误，已记入服务器日志".into(),
+                "internal error; it was written to the server's log".into(),
             ),
         }
     }
 
     fn retry_after(&self) -> Option<u64> {
         match self {
-            Refusal::Busy(s) | Refusal::TooManyAttempts(s) => Some(*s),
+            Refusal::Busy(s) | Refusal::TooManyAttempts(s) | Refusal::Full(s) => Some(*s),
+            Refusal::Quota { retry_after, .. } => Some(*retry_after),
             Refusal::NoWarehouse => Some(10),
             _ => None,
         }
@@ -269,6 +314,9 @@ pub async fn around(
         "{now} {} {method} {path} {status} {ms:.1}ms unit={unit}",
         peer.ip()
     );
+    if let Some(Refusal::Internal(why)) = &refusal {
+        eprintln!("{now} internal error on {method} {path}: {why}");
+    }
     if let Some(refusal) = refusal
         && !matches!(refusal, Refusal::NotFound)
     {
@@ -283,4 +331,46 @@ pub async fn around(
         }));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_is_told_without_its_details() {
+        let refusal = Refusal::from(Error::Io {
+            path: "/srv/taizhang/archive/x.bin".into(),
+            source: std::io::Error::other("File name too long"),
+        });
+        assert_eq!(refusal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let (zh, en) = refusal.messages();
+        for told in [zh, en] {
+            assert!(
+                !told.contains("/srv") && !told.contains("too long"),
+                "{told}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_refusal_is_told_in_chinese_and_english() {
+        for refusal in [
+            Refusal::Quota {
+                files: 100,
+                mb: 300,
+                retry_after: 60,
+            },
+            Refusal::Full(30),
+            Refusal::Timeout(30),
+            Refusal::Forbidden(String::new()),
+        ] {
+            let (zh, en) = refusal.messages();
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+            assert!(en.is_ascii() && !en.is_empty(), "{en}");
+        }
+    }
 }

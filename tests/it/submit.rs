@@ -3,14 +3,13 @@
 //! client's file name kept as data only.
 
 use super::common::*;
-use std::sync::Arc;
 use taizhang::ingest::{Received, Source};
 use taizhang::service::{self, Writer};
 
 fn received(name: &str, bytes: Vec<u8>) -> Received {
     Received {
         file_name: name.into(),
-        bytes: Arc::from(bytes),
+        content: bytes.into(),
         kind: None,
         region: Some("旌阳区".into()),
         period: Some("2024Q2".parse().unwrap()),

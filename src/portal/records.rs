@@ -1,0 +1,258 @@
+//! What the portal keeps of each upload (`portal/uploads/`), so a clerk can
+//! open the result and the annotated workbook again later, and who may.
+//!
+//! A record belongs to the unit its result is for. The first unit to send
+//! some bytes keeps `<submission_id>.json`; a record is never overwritten
+//! by another unit's upload. When another unit sends the same bytes, its
+//! own record goes beside the first as `<submission_id>@<unit>.json`, and a
+//! clerk is told of bytes already received for another unit only that they
+//! were — not which unit, nor what became of them.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use super::auth::Caller;
+use crate::error::{Error, Result};
+use crate::ingest::{FileOutcome, ImportSummary, Receipt, SubmissionResult};
+use crate::workspace::Workspace;
+
+use super::commit::Committed;
+
+/// What the portal keeps of an upload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stored {
+    pub result: StoredResult,
+    pub uploaded_by: String,
+    pub uploader_unit: String,
+    pub uploaded_at: String,
+}
+
+impl Stored {
+    /// The unit the record belongs to: its result's, else the uploader's.
+    pub fn owner(&self) -> &str {
+        self.result
+            .region_code
+            .as_deref()
+            .unwrap_or(&self.uploader_unit)
+    }
+}
+
+/// [`SubmissionResult`] as read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredResult {
+    pub submission_id: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub status: String,
+    pub region_code: Option<String>,
+    pub period: Option<String>,
+    pub ledgers: Vec<StoredLedger>,
+    pub issues: Vec<StoredIssue>,
+    #[serde(default)]
+    pub already_received: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredLedger {
+    pub kind: String,
+    pub sheets: Vec<String>,
+    pub status: String,
+    pub rows_ok: usize,
+    pub rows_rejected: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredIssue {
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub severity: String,
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+    pub value: Option<String>,
+}
+
+pub fn uploads_dir(root: &Path) -> PathBuf {
+    root.join("portal").join("uploads")
+}
+
+/// A record's file name without its extension: `<id>` for the first unit,
+/// `<id>@<unit>` for another. Unit codes are the roster's (digits, letters,
+/// `-`); anything else is spelled in hex, so a name is always a plain name.
+fn stem(submission_id: &str, unit: Option<&str>) -> String {
+    match unit {
+        None => submission_id.to_string(),
+        Some(unit) if unit.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            format!("{submission_id}@{unit}")
+        }
+        Some(unit) => format!("{submission_id}@x{}", crate::digest::hex(unit.as_bytes())),
+    }
+}
+
+fn load(root: &Path, stem: &str) -> Option<Stored> {
+    let bytes = std::fs::read(uploads_dir(root).join(format!("{stem}.json"))).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// A kept upload as `caller` would open it: a clerk's own unit's record of
+/// these bytes first, else the first unit's (which the caller may not be
+/// allowed to see: check [`Stored::owner`]). With its stem, which names its
+/// annotated workbook.
+pub fn load_for(root: &Path, caller: &Caller, submission_id: &str) -> Option<(String, Stored)> {
+    if submission_id.len() != 16 || !submission_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let own = caller
+        .only_unit()
+        .map(|unit| stem(submission_id, Some(unit)));
+    own.into_iter()
+        .chain([stem(submission_id, None)])
+        .find_map(|stem| load(root, &stem).map(|stored| (stem, stored)))
+}
+
+/// The annotated workbook of the record `stem`.
+pub fn feedback_path(root: &Path, stem: &str) -> PathBuf {
+    uploads_dir(root).join(format!("{stem}.feedback.xlsx"))
+}
+
+/// Keeps the record of a committed upload by `uploader` and returns what
+/// the uploader is told. Runs after the commit, outside the writer lock
+/// (the annotated workbook reads the file again). The upload is committed
+/// whatever happens here: a record that cannot be kept is only logged.
+pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Committed) -> SubmissionResult {
+    let (told, stem, feedback) = decide(ws, uploader, committed);
+    let kept = stem.map_or(Ok(()), |stem| {
+        write(ws, &stem, uploader, &told)?;
+        if feedback {
+            write_feedback(ws, &stem, committed)?;
+        }
+        Ok::<_, Error>(())
+    });
+    if let Err(e) = kept {
+        eprintln!(
+            "portal: the result of {} was not kept: {e}",
+            told.submission_id
+        );
+    }
+    told
+}
+
+/// What the uploader is told, the record to write it to (none: the first
+/// record stays as it is), and whether an annotated workbook goes with it.
+fn decide(
+    ws: &Workspace,
+    uploader: &Caller,
+    committed: &Committed,
+) -> (SubmissionResult, Option<String>, bool) {
+    let result = &committed.result;
+    let id = &result.submission_id;
+    let first = load(&ws.root, id);
+    let first_owner = first.as_ref().map(|f| f.owner().to_string());
+    if let FileOutcome::Read { .. } = &committed.file.outcome {
+        let owner = result.region_code.as_deref().unwrap_or(&uploader.region);
+        let stem = match first_owner.as_deref() {
+            Some(earlier) if earlier != owner => stem(id, Some(owner)),
+            _ => stem(id, None),
+        };
+        return (result.clone(), Some(stem), true);
+    }
+    let earlier = first_owner.or_else(|| receipt_owner(ws, &result.sha256));
+    if earlier.as_deref().is_some_and(|o| uploader.may_act_for(o)) {
+        // The unit's own bytes again: its first record stays whole.
+        let stem = first.is_none().then(|| stem(id, None));
+        return (result.clone(), stem, false);
+    }
+    (
+        received_for_another_unit(result),
+        Some(stem(id, Some(&uploader.region))),
+        false,
+    )
+}
+
+/// The annotated workbook reads the clerk's sheets again, from the archived
+/// copy (an upload has no path of its own).
+fn write_feedback(ws: &Workspace, stem: &str, committed: &Committed) -> Result<()> {
+    let result = &committed.result;
+    let archived = ws.archive().join(format!(
+        "{}.{}",
+        result.sha256,
+        crate::ingest::archive::extension_of(&result.file_name)
+    ));
+    let mut one = committed.file.clone();
+    one.path = archived;
+    let summary = ImportSummary {
+        files: vec![one],
+        ..ImportSummary::default()
+    };
+    crate::ingest::feedback::write(
+        &feedback_path(&ws.root, stem),
+        &summary,
+        ws.config.limits,
+        false,
+    )
+}
+
+/// What a clerk is told of bytes another unit sent first: nothing of that
+/// unit or its result, only that these bytes count for no one else now.
+fn received_for_another_unit(result: &SubmissionResult) -> SubmissionResult {
+    SubmissionResult {
+        status: "rejected",
+        region_code: None,
+        period: None,
+        ledgers: Vec::new(),
+        issues: Vec::new(),
+        already_received: Some(
+            "完全相同的文件此前已由其他单位报送，未计入本单位；如确为本单位台账，请在表中写明本单位后重新上传 / \
+             these exact bytes were received before from another unit and do not count for yours; \
+             if this is your unit's ledger, name your unit in it and upload it again"
+                .into(),
+        ),
+        ..result.clone()
+    }
+}
+
+/// The unit the archive's receipt of these bytes names (a file sent by the
+/// CLI or a pipeline has no portal record): the unit read from the file,
+/// else the one its sender named.
+fn receipt_owner(ws: &Workspace, sha256: &str) -> Option<String> {
+    let path = ws.archive().join(format!("{sha256}.json"));
+    let receipt: Receipt = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    if let Some(region) = receipt.region {
+        return Some(region);
+    }
+    let hints = receipt.hints?;
+    let named = hints.region_flag.or(hints.folder_region)?;
+    ws.roster.resolve(&named).ok().map(|u| u.code.clone())
+}
+
+fn write(ws: &Workspace, stem: &str, uploader: &Caller, result: &SubmissionResult) -> Result<()> {
+    let dir = uploads_dir(&ws.root);
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let stored = serde_json::json!({
+        "result": result,
+        "uploaded_by": uploader.token_id,
+        "uploader_unit": uploader.region,
+        "uploaded_at": crate::runs::now().to_rfc3339(),
+    });
+    crate::fsutil::write_bytes_atomic(
+        &dir.join(format!("{stem}.json")),
+        &serde_json::to_vec_pretty(&stored)?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_name_is_a_plain_name_whatever_the_unit() {
+        assert_eq!(stem("0123456789abcdef", None), "0123456789abcdef");
+        assert_eq!(
+            stem("0123456789abcdef", Some("SC-JYT")),
+            "0123456789abcdef@SC-JYT"
+        );
+        let odd = stem("0123456789abcdef", Some("../x"));
+        assert!(!odd.contains('/') && !odd.contains(".."), "{odd}");
+    }
+}
