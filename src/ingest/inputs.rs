@@ -239,6 +239,7 @@ impl ReceiptHints {
             period_flag: self.period_flag.as_deref().and_then(|p| p.parse().ok()),
             folder_region: self.folder_region.clone(),
             folder_period: self.folder_period.clone(),
+            from_form: false,
         }
     }
 }
@@ -252,13 +253,18 @@ pub fn hints_key(hints: &Hints) -> String {
 /// Flags first; the file's two parent folders as `<period>/<region>`.
 pub fn hints_for(input: &Input, opts: &Options) -> Hints {
     if let Some(receipt) = &input.replay {
+        let from_form = receipt.source == Source::Upload;
         return match &receipt.hints {
-            Some(h) => h.to_hints(),
+            Some(h) => Hints {
+                from_form,
+                ..h.to_hints()
+            },
             // A receipt without hints: replay with what was resolved.
             None => Hints {
                 kind: receipt.kind.as_deref().and_then(|k| k.parse().ok()),
                 region_flag: receipt.region.clone(),
                 period_flag: receipt.period.as_deref().and_then(|p| p.parse().ok()),
+                from_form,
                 ..Hints::default()
             },
         };
@@ -268,6 +274,7 @@ pub fn hints_for(input: &Input, opts: &Options) -> Hints {
             kind: given.kind,
             region_flag: given.region.clone(),
             period_flag: given.period,
+            from_form: given.source == Source::Upload,
             ..Hints::default()
         };
     }
@@ -283,6 +290,7 @@ pub fn hints_for(input: &Input, opts: &Options) -> Hints {
         period_flag: opts.period,
         folder_region: name_of(parent),
         folder_period: name_of(parent.and_then(Path::parent)),
+        from_form: opts.source == Source::Upload,
     }
 }
 

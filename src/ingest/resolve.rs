@@ -19,6 +19,9 @@ pub struct Hints {
     /// The file's two parent folders, `<period>/<region>`.
     pub folder_period: Option<String>,
     pub folder_region: Option<String>,
+    /// The unit and period were given in the portal's upload form, not as
+    /// flags: what the clerk is told names the form's fields.
+    pub from_form: bool,
 }
 
 /// What a sheet holds, as far as its kind goes.
@@ -154,7 +157,7 @@ pub(super) fn resolve_region(
     let mut sources: Vec<(&str, String)> = Vec::new();
     if let Some(flag) = &hints.region_flag {
         match roster.resolve(flag) {
-            Ok(u) => sources.push(("--region", u.code.clone())),
+            Ok(u) => sources.push((region_flag_name(hints), u.code.clone())),
             Err(e) => issues.push(
                 Issue::file(
                     Severity::Error,
@@ -186,7 +189,14 @@ pub(super) fn resolve_region(
             .map_or(code.clone(), |u| format!("{} {}", u.code, u.name))
     };
     pick(sources, issues, "地区/region", Code::UnknownRegion, |a, b| a == b, describe).or_else(|| {
-        if !issues.iter().any(|i| i.code == Code::UnknownRegion) {
+        if !issues.iter().any(|i| i.code == Code::UnknownRegion) && hints.from_form {
+            issues.push(Issue::file(
+                Severity::Error,
+                Code::UnknownRegion,
+                "无法确定报送单位：请在上传表单的“报送单位”中填写（代码或名称），或在台账标题中写明单位名称",
+                "cannot tell which unit sent this file: fill in the upload form's 报送单位 (a code or name), or name the unit in the ledger's title",
+            ));
+        } else if !issues.iter().any(|i| i.code == Code::UnknownRegion) {
             issues.push(Issue::file(
                 Severity::Error,
                 Code::UnknownRegion,
@@ -198,6 +208,14 @@ pub(super) fn resolve_region(
     })
 }
 
+fn region_flag_name(hints: &Hints) -> &'static str {
+    if hints.from_form {
+        "表单/form"
+    } else {
+        "--region"
+    }
+}
+
 pub(super) fn resolve_period(
     hints: &Hints,
     title: &str,
@@ -206,7 +224,14 @@ pub(super) fn resolve_period(
 ) -> Option<Period> {
     let mut sources: Vec<(&str, Period)> = Vec::new();
     if let Some(p) = hints.period_flag {
-        sources.push(("--period", p));
+        sources.push((
+            if hints.from_form {
+                "表单/form"
+            } else {
+                "--period"
+            },
+            p,
+        ));
     }
     if let Some(p) = hints.folder_period.as_deref().and_then(|f| f.parse().ok()) {
         sources.push(("文件夹/folder", p));
@@ -220,6 +245,15 @@ pub(super) fn resolve_period(
     // A year in the title agrees with a quarter of that year from the folders.
     let agrees = |a: &Period, b: &Period| a.start() <= b.end() && b.start() <= a.end();
     pick(sources, issues, "周期/period", Code::UnknownPeriod, agrees, |p| p.to_string()).or_else(|| {
+        if hints.from_form {
+            issues.push(Issue::file(
+                Severity::Error,
+                Code::UnknownPeriod,
+                "无法确定报送周期：文件标题、工作表名和文件名都没有写明周期，请在上传表单的“报送周期”中填写（如 2024Q2），或在台账标题中写明（如 2024年第二季度）后重新上传",
+                "cannot tell the period: neither the title, a sheet name nor the file name states one; fill in the upload form's 报送周期 (e.g. 2024Q2), or state it in the ledger's title (e.g. 2024年第二季度), and upload again",
+            ));
+            return None;
+        }
         issues.push(Issue::file(
             Severity::Error,
             Code::UnknownPeriod,

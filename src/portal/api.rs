@@ -39,8 +39,10 @@ pub async fn post_submission(
     let caller = caller(&app, &headers, peer).await?;
     // A unit past its quota is refused before its body is read.
     app.intake.quota.check(&caller, 0)?;
-    upload::check_declared(&headers, app.max_upload_bytes, 1)?;
-    let mut form = upload::read(multipart, app.form_limits(1), &app.spool, |_| Ok(())).await?;
+    let mut form = upload::read(multipart, &headers, app.form_limits(1), &app.spool, |_| {
+        Ok(())
+    })
+    .await?;
     let file = match (form.files.pop(), form.files.len()) {
         (Some(file), 0) => file,
         (file, more) => {
@@ -51,7 +53,7 @@ pub async fn post_submission(
             .into());
         }
     };
-    let said = upload::said(&form, &caller, &app.ws, None)?;
+    let said = upload::said(&form, &caller, &app.ws)?;
     let result = app.intake.submit(&app, file, &said, &caller).await?;
     Ok(answer(&caller, result))
 }
@@ -86,7 +88,8 @@ pub fn unit_filter(caller: &Caller, asked: Option<&str>) -> Result<Option<String
     }
 }
 
-/// Submissions the caller may see, as JSON rows.
+/// Submissions the caller may see, as JSON rows: from the lake, so an
+/// upload is listed the moment it is answered, with or without a warehouse.
 pub async fn history(
     app: &Shared,
     caller: &Caller,
@@ -101,7 +104,13 @@ pub async fn history(
                from stg_submissions \
                where ($1::varchar is null or region_code = $1) and ($2::varchar is null or period = $2) \
                order by received_at desc, submission_id, kind";
-    query(app, sql, vec![unit, filter.period.clone()]).await
+    let app = app.clone();
+    query_on(
+        move || crate::warehouse::submissions_now(&app.ws),
+        sql,
+        vec![unit, filter.period.clone()],
+    )
+    .await
 }
 
 /// `GET /api/submissions/{id}`: an upload's result as the clerk was told it.
@@ -176,8 +185,17 @@ pub async fn query(
     params: Vec<Option<String>>,
 ) -> Result<Vec<Value>, Refusal> {
     let root = app.root.clone();
+    query_on(move || crate::warehouse::open_read_only(&root), sql, params).await
+}
+
+/// [`query`] on the database `open` gives.
+async fn query_on(
+    open: impl FnOnce() -> crate::Result<duckdb::Connection> + Send + 'static,
+    sql: &'static str,
+    params: Vec<Option<String>>,
+) -> Result<Vec<Value>, Refusal> {
     tokio::task::spawn_blocking(move || -> crate::Result<Vec<Value>> {
-        let conn = crate::warehouse::open_read_only(&root)?;
+        let conn = open()?;
         let mut stmt = conn.prepare(sql)?;
         let mut rows = stmt.query(duckdb::params_from_iter(params.iter()))?;
         let names: Vec<String> = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();

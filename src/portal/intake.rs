@@ -27,10 +27,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::auth::Caller;
 use super::commit::Failure;
 use super::quota::Quota;
+use super::records::{self, StoredResult};
 use super::upload::{Said, Spooled};
 use super::web::Refusal;
-use super::{Shared, records, upload};
-use crate::ingest::{FileOutcome, Input, Options, Prepared, SubmissionResult};
+use super::{Shared, upload};
+use crate::ingest::{FileOutcome, Input, Options, Prepared};
 use crate::lake::{KnownFiles, Lake};
 use crate::service;
 
@@ -76,10 +77,13 @@ impl Intake {
         file: Spooled,
         said: &Said,
         caller: &Caller,
-    ) -> Result<SubmissionResult, Refusal> {
+    ) -> Result<StoredResult, Refusal> {
         self.quota.check(caller, file.size)?;
         let _hold = app.committer.hold();
-        let _unit = self.unit_turn(&said.region).await?;
+        // A province token's upload naming no unit takes the province's turn.
+        let _unit = self
+            .unit_turn(said.region.as_deref().unwrap_or(&caller.region))
+            .await?;
         // Checked again in the unit's turn: another upload of the unit may
         // have been archived while this one waited.
         self.quota.check(caller, file.size)?;

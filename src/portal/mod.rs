@@ -83,7 +83,16 @@ impl App {
             file_bytes: self.max_upload_bytes,
             files,
             idle: Duration::from_secs(self.ws.config.portal.body_idle_seconds),
+            body_bytes: self.body_limit() as u64,
         }
+    }
+
+    /// The whole body of a request: a form's files at their limit, and its
+    /// fields.
+    fn body_limit(&self) -> usize {
+        (self.max_upload_bytes as usize)
+            .saturating_mul(self.ws.config.portal.files_per_upload)
+            .saturating_add(1 << 20)
     }
 }
 
@@ -156,11 +165,7 @@ fn router(app: Shared) -> Router {
         .fallback(web::not_found)
         // The whole body: a form's files at their limit, and its fields.
         // Each file's size is checked as it streams, and the spool's total.
-        .layer(axum::extract::DefaultBodyLimit::max(
-            (app.max_upload_bytes as usize)
-                .saturating_mul(app.ws.config.portal.files_per_upload)
-                .saturating_add(1 << 20),
-        ))
+        .layer(axum::extract::DefaultBodyLimit::max(app.body_limit()))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             web::around,

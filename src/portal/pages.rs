@@ -222,11 +222,37 @@ pub async fn logout(
     Ok(response)
 }
 
-/// The quarter of today (UTC+8): the upload form's default period.
-pub fn current_period() -> Period {
+/// The quarters the upload form suggests (never fills in): the one just
+/// ended first — what clerks send in the first days of a quarter — then
+/// today's (UTC+8), then six before.
+pub fn suggested_periods(today: chrono::NaiveDate) -> Vec<Period> {
     use chrono::Datelike;
-    let today = crate::tokens::today();
-    Period::Quarter(today.year(), today.month0() / 3 + 1)
+    let index = today.year() * 4 + today.month0() as i32 / 3;
+    let quarter = |i: i32| Period::Quarter(i.div_euclid(4), i.rem_euclid(4) as u32 + 1);
+    [index - 1, index]
+        .into_iter()
+        .chain((2..8).map(|back| index - back))
+        .map(quarter)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_suggests_the_quarter_just_ended_first() {
+        let on = |d: &str| {
+            suggested_periods(d.parse().unwrap())
+                .iter()
+                .map(Period::to_string)
+                .collect::<Vec<_>>()
+        };
+        let deadline_day = on("2024-04-05");
+        assert_eq!(deadline_day[..3], ["2024Q1", "2024Q2", "2023Q4"]);
+        assert_eq!(deadline_day.len(), 8);
+        assert_eq!(on("2025-01-10")[..2], ["2024Q4", "2025Q1"]);
+    }
 }
 
 fn kind_label(kind: &str) -> String {
@@ -257,11 +283,16 @@ fn upload_form_body(app: &Shared, caller: &Caller) -> Markup {
                     option value=(k.as_str()) { (k.label_zh()) }
                 }
             }
-            label for="period" { "报送周期" }
-            input #period type="text" name="period" value=(current_period().to_string()) pattern="[0-9]{4}(Q[1-4]|-[0-9]{2})?";
+            label for="period" { "报送周期（可不填，从文件标题、工作表名或文件名识别）" }
+            input #period type="text" name="period" value="" placeholder="从文件识别 / from the file" list="periods" pattern="[0-9]{4}(Q[1-4]|-[0-9]{2})?";
+            datalist #periods {
+                @for p in suggested_periods(crate::tokens::today()) {
+                    option value=(p.to_string()) {}
+                }
+            }
             @if caller.role == Role::Province {
-                label for="region" { "报送单位（代码或名称）" }
-                input #region type="text" name="region" required list="units";
+                label for="region" { "报送单位（代码或名称；可不填，从文件识别）" }
+                input #region type="text" name="region" placeholder="从文件识别 / from the file" list="units";
                 datalist #units {
                     @for u in app.ws.roster.units() {
                         option value=(u.code) { (u.name) }
@@ -299,14 +330,13 @@ pub async fn upload(
     // A unit past its quota is refused before its body is read.
     app.intake.quota.check(&caller, 0)?;
     let limits = app.form_limits(app.ws.config.portal.files_per_upload);
-    upload::check_declared(&headers, app.max_upload_bytes, limits.files)?;
     // The form's CSRF field comes before its files: a forged upload is
     // refused before a byte of a file is kept.
-    let form = upload::read(multipart, limits, &app.spool, |fields| {
+    let form = upload::read(multipart, &headers, limits, &app.spool, |fields| {
         auth::check_csrf(&caller, upload::text_field(fields, "csrf"))
     })
     .await?;
-    let said = upload::said(&form, &caller, &app.ws, Some(current_period()))?;
+    let said = upload::said(&form, &caller, &app.ws)?;
     if form.files.is_empty() {
         return Err(Refusal::BadRequest("未选择文件 / no file chosen".into()).into());
     }
@@ -317,13 +347,7 @@ pub async fn upload(
     for file in form.files {
         let name = file.name.clone();
         match app.intake.submit(&app, file, &said, &caller).await {
-            Ok(result) => {
-                let stored: StoredResult = serde_json::from_value(
-                    serde_json::to_value(&result).map_err(|e| Refusal::Internal(e.to_string()))?,
-                )
-                .map_err(|e| Refusal::Internal(e.to_string()))?;
-                results.push(stored);
-            }
+            Ok(result) => results.push(result),
             Err(refusal) => {
                 if let Refusal::Internal(why) = &refusal {
                     eprintln!("portal: an upload of {} failed: {why}", caller.region);
@@ -379,6 +403,9 @@ fn result_block(r: &StoredResult) -> Markup {
             }
             @if let Some(why) = &r.already_received {
                 p.hint { "此文件此前已收到，未重复导入：" (why) }
+                @if !r.ledgers.is_empty() {
+                    p.hint { "以下是该文件首次导入时的结果 / the result of this file's first reading:" }
+                }
             }
             @if !r.ledgers.is_empty() {
                 table {
@@ -398,7 +425,10 @@ fn result_block(r: &StoredResult) -> Markup {
                 }
             }
             @if r.issues.is_empty() {
-                p.ok { "没有发现问题。" }
+                // A repeat known only by its bytes has no result to vouch for.
+                @if r.already_received.is_none() || !r.ledgers.is_empty() {
+                    p.ok { "没有发现问题。" }
+                }
             } @else {
                 p { "发现 " (r.issues.len()) " 个问题（错误 " (errors) " 个），请按单元格修改后重新上传：" }
                 table.issues {

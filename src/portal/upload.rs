@@ -35,6 +35,9 @@ pub struct FormLimits {
     pub files: usize,
     /// The longest pause between two chunks of the body.
     pub idle: Duration,
+    /// The whole body's limit: what a refused body is read up to (and
+    /// discarded) so that its refusal reaches the client.
+    pub body_bytes: u64,
 }
 
 /// A read upload form.
@@ -165,13 +168,17 @@ impl Drop for Spooled {
     }
 }
 
-/// Refuses a body whose declared size is over what `files` files may need,
-/// before a byte of it is read.
-pub fn check_declared(headers: &HeaderMap, limit: u64, files: usize) -> Result<(), Refusal> {
-    let declared = headers
+/// The body's size as its `Content-Length` declares it.
+fn declared(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// Refuses a body whose declared size is over what `files` files may need,
+/// before a byte of it is kept.
+fn check_declared(declared: Option<u64>, limit: u64, files: usize) -> Result<(), Refusal> {
     match declared {
         Some(n) if n > limit.saturating_mul(files as u64).saturating_add(64 * 1024) => {
             Err(Refusal::TooLarge(limit))
@@ -202,12 +209,59 @@ async fn within<T>(
         .map_err(|e| multipart_refusal(e, limit))
 }
 
-/// Reads the form, each file into the spool; refused past `limits`.
+/// Reads the form, each file into the spool; refused past `limits` (a
+/// declared `Content-Length` over them before a byte is kept).
 /// `before_files` sees the text fields sent before the first file, before
 /// a byte of any file is kept (the page checks its CSRF token there, so a
 /// forged upload costs nothing).
+///
+/// A refused body is read to its end and discarded, up to the body limit,
+/// before the refusal is answered: a client that sends its whole body before
+/// it reads (Python's urllib, a browser's form) would otherwise meet a reset
+/// connection — the server closing with unread bytes — instead of the 413.
 pub async fn read(
     mut multipart: Multipart,
+    headers: &HeaderMap,
+    limits: FormLimits,
+    spool: &Spool,
+    before_files: impl Fn(&HashMap<String, String>) -> Result<(), Refusal>,
+) -> Result<Form, Refusal> {
+    let declared = declared(headers);
+    let read = match check_declared(declared, limits.file_bytes, limits.files) {
+        Ok(()) => read_form(&mut multipart, limits, spool, before_files).await,
+        Err(refusal) => Err(refusal),
+    };
+    match &read {
+        // A client that stalled is not waited for again.
+        Err(Refusal::Timeout(_)) => {}
+        Err(_) if declared.is_none_or(|n| n <= limits.body_bytes) => {
+            drain(&mut multipart, limits).await;
+        }
+        _ => {}
+    }
+    read
+}
+
+/// Reads what is left of a refused body and discards it: at most
+/// `limits.body_bytes`, and no longer than `limits.idle` for each piece.
+async fn drain(multipart: &mut Multipart, limits: FormLimits) {
+    let mut left = limits.body_bytes;
+    // The part being read when the refusal came is skipped to its end by
+    // `next_field`.
+    while let Ok(Ok(Some(mut field))) =
+        tokio::time::timeout(limits.idle, multipart.next_field()).await
+    {
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout(limits.idle, field.chunk()).await {
+            left = left.saturating_sub(chunk.len() as u64);
+            if left == 0 {
+                return;
+            }
+        }
+    }
+}
+
+async fn read_form(
+    multipart: &mut Multipart,
     limits: FormLimits,
     spool: &Spool,
     before_files: impl Fn(&HashMap<String, String>) -> Result<(), Refusal>,
@@ -307,38 +361,36 @@ async fn write_out(
 #[derive(Debug, Clone)]
 pub struct Said {
     pub kind: Option<Kind>,
-    pub region: String,
-    pub period: Period,
+    /// None: the file names its unit (a province token's upload only; a
+    /// clerk's is always its own unit).
+    pub region: Option<String>,
+    /// None: the file names its period (its title, sheet or file name). A
+    /// value the clerk did not choose is never filled in: the quarter of
+    /// today is the wrong one on every deadline day.
+    pub period: Option<Period>,
 }
 
 /// Reads and checks the form's `kind`, `region` and `period`: a clerk's
-/// region is its own (another is a 403), a province token must name one;
-/// `default_period` stands in when the form gives none.
-pub fn said(
-    form: &Form,
-    caller: &Caller,
-    ws: &Workspace,
-    default_period: Option<Period>,
-) -> Result<Said, Refusal> {
+/// region is its own (another is a 403); a period or a province token's
+/// region left empty is read from the file, which is refused at ingest with
+/// `unknown-period`/`unknown-region` naming what to fill in when it names none.
+pub fn said(form: &Form, caller: &Caller, ws: &Workspace) -> Result<Said, Refusal> {
     let kind = match form.field("kind") {
         None => None,
         Some(k) => Some(k.parse::<Kind>().map_err(|_| {
             Refusal::BadRequest(format!("未知台账类型 {k} / unknown ledger kind {k}"))
         })?),
     };
-    let period = match (form.field("period"), default_period) {
-        (Some(p), _) => p.parse::<Period>().map_err(|_| {
-            Refusal::BadRequest(format!(
-                "无法识别的周期 {p} / unknown period {p} (e.g. 2024Q2, 2024-06, 2024)"
-            ))
-        })?,
-        (None, Some(p)) => p,
-        (None, None) => {
-            return Err(Refusal::BadRequest(
-                "缺少 period（如 2024Q2）/ period is required (e.g. 2024Q2)".into(),
-            ));
-        }
-    };
+    let period = form
+        .field("period")
+        .map(|p| {
+            p.parse::<Period>().map_err(|_| {
+                Refusal::BadRequest(format!(
+                    "无法识别的周期 {p} / unknown period {p} (e.g. 2024Q2, 2024-06, 2024)"
+                ))
+            })
+        })
+        .transpose()?;
     let region = match form.field("region") {
         Some(r) => {
             let unit = ws.roster.resolve(r).map_err(|e| {
@@ -351,16 +403,9 @@ pub fn said(
                 }
             })?;
             caller.check(&unit.code)?;
-            unit.code.clone()
+            Some(unit.code.clone())
         }
-        None => match caller.only_unit() {
-            Some(own) => own.to_string(),
-            None => {
-                return Err(Refusal::BadRequest(
-                    "省级令牌须指定 region（单位代码或名称）/ a province token must give region (a unit's code or name)".into(),
-                ));
-            }
-        },
+        None => caller.only_unit().map(str::to_string),
     };
     Ok(Said {
         kind,
@@ -376,8 +421,8 @@ pub fn received(file: &Spooled, said: &Said) -> Received {
         file_name: file.name.clone(),
         content: Content::File(file.path.clone()),
         kind: said.kind,
-        region: Some(said.region.clone()),
-        period: Some(said.period),
+        region: said.region.clone(),
+        period: said.period,
         received_at: Some(crate::tokens::now()),
         source: Source::Upload,
     }

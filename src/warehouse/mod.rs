@@ -672,6 +672,35 @@ pub fn sql_string(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The lake's submissions as `stg_submissions` states them, in a database
+/// of their own in memory: what the portal lists to a clerk the moment an
+/// upload is answered, before the first build and between builds. It runs
+/// the shipped model's own SQL, so the list and the warehouse cannot differ
+/// in what counts as current.
+pub fn submissions_now(ws: &Workspace) -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    avoid_engine_faults(&conn)?;
+    let columns = duckdb_columns(&schema::submissions_schema());
+    conn.execute_batch(&format!("create table raw_submissions ({columns});"))?;
+    let parts = Lake::new(ws.lake()).parts("submissions")?;
+    if !parts.is_empty() {
+        let list = parts
+            .iter()
+            .map(|p| sql_string(&p.display().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        conn.execute_batch(&format!(
+            "insert into raw_submissions by name select * from read_parquet([{list}], union_by_name = true);"
+        ))?;
+    }
+    let model = models::shipped()
+        .into_iter()
+        .find(|m| m.name == "stg_submissions")
+        .ok_or_else(|| Error::Usage("stg_submissions is not shipped".into()))?;
+    conn.execute_batch(&format!("create view stg_submissions as\n{}", model.sql))?;
+    Ok(conn)
+}
+
 /// Opens the published warehouse read-only: analysts' queries never block a
 /// build, and a build's rename never disturbs an open reader.
 pub fn open_read_only(ws_root: &Path) -> Result<Connection> {

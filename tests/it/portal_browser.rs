@@ -249,12 +249,21 @@ fn tasks_workbook(path: &Path, rows: &[Vec<&str>]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-#[test]
-fn a_clerk_fixes_two_cells_in_a_real_browser() {
+/// A workspace served on a free port with a token for `unit`'s clerk, its
+/// config edited by `edits`: the site's address, the token, the server and
+/// the workspace (kept while the test runs).
+fn serve(unit: &str, edits: &[(&str, &str)]) -> (String, String, Killed, tempfile::TempDir) {
     let dir = cli_workspace();
+    let config = dir.path().join("taizhang.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "the default config has {from}");
+        text = text.replace(from, to);
+    }
+    std::fs::write(&config, text).unwrap();
     let token = {
         let out = taizhang(dir.path())
-            .args(["--json", "token", "add", "--region", "510603"])
+            .args(["--json", "token", "add", "--region", unit])
             .output()
             .unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -270,12 +279,33 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Killed(server);
+    let server = Killed(server);
     let site = line
         .trim()
         .strip_prefix("listening on ")
         .unwrap()
         .to_string();
+    (site, token, server, dir)
+}
+
+/// The quarter of today in China (UTC+8), and the one before it.
+fn this_and_last_quarter() -> ((i32, u32), (i32, u32)) {
+    use chrono::Datelike;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let q = today.month0() / 3 + 1;
+    let last = if q == 1 {
+        (today.year() - 1, 4)
+    } else {
+        (today.year(), q - 1)
+    };
+    ((today.year(), q), last)
+}
+
+#[test]
+fn a_clerk_fixes_two_cells_in_a_real_browser() {
+    let (site, token, _server, _dir) = serve("510603", &[]);
+    let ((year, quarter), _) = this_and_last_quarter();
+    let period = format!("{year}Q{quarter}");
 
     // The template's example row, twice: once with a deadline that is no
     // date, once with no task at all (the two faulty cells), and fixed.
@@ -317,6 +347,8 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
 
     b.type_into("#file", faulty.to_str().unwrap());
     b.select("#kind", "tasks");
+    // The file names no period: the clerk chooses this quarter.
+    b.type_into("#period", &period);
     b.click("form.card button[type=submit]");
     let page = b.text_when(|t| t.contains("校验结果"));
     assert!(page.contains("校验结果"), "{page}");
@@ -362,6 +394,7 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
 
     b.go(&format!("{site}/upload"));
     b.type_into("#file", fixed.to_str().unwrap());
+    b.type_into("#period", &period);
     b.click("form.card button[type=submit]");
     let page = b.text_when(|t| t.contains("已接收"));
     assert!(
@@ -395,4 +428,90 @@ fn a_clerk_fixes_two_cells_in_a_real_browser() {
     let refused = b.text();
     assert!(refused.contains("无权访问其他单位的数据"), "{refused}");
     b.shoot("refused");
+}
+
+/// Issue 31, items 1 and 3, as a clerk meets them: in the first days of a
+/// quarter a clerk of 罗江区 uploads last quarter's ledger with the form as it
+/// came, and it is filed under the workbook's quarter with no warning; a
+/// workbook naming no period is refused with what to fill in; an oversize
+/// file gets the Chinese explanation page, every time.
+#[test]
+fn last_quarters_ledger_uploaded_with_the_form_untouched_is_filed_under_its_quarter() {
+    let (site, token, _server, _dir) = serve("510604", &[("max_file_mb = 50", "max_file_mb = 1")]);
+    let (_, (year, quarter)) = this_and_last_quarter();
+    let numeral = ["一", "二", "三", "四"][quarter as usize - 1];
+    let work = tempfile::tempdir().unwrap();
+    let named = work
+        .path()
+        .join(format!("罗江区{year}年第{numeral}季度改革任务台账.xlsx"));
+    let example = taizhang::template::example_row(Kind::Tasks);
+    tasks_workbook(&named, std::slice::from_ref(&example));
+    let unnamed = work.path().join("改革任务台账.xlsx");
+    let mut other = example.clone();
+    let task = Kind::Tasks
+        .columns()
+        .iter()
+        .position(|c| c.name == "task")
+        .unwrap();
+    other[task] = "推进另一项改革任务";
+    tasks_workbook(&unnamed, &[other]);
+    let big = work.path().join("罗江区台账（扫描件）.xlsx");
+    std::fs::write(&big, vec![b'x'; 2 * 1024 * 1024]).unwrap();
+
+    let Some(b) = Browser::start() else {
+        return;
+    };
+    b.go(&format!("{site}/"));
+    b.type_into("#token", &token);
+    b.click("button[type=submit]");
+    b.go(&format!("{site}/upload"));
+    // The field is empty, says where the period comes from, and suggests
+    // the quarter just ended first.
+    let source = b.source();
+    let field = &source[source.find("id=\"period\"").unwrap()..];
+    let field = &field[..field.find('>').unwrap()];
+    assert!(field.contains("value=\"\""), "{field}");
+    assert!(field.contains("从文件识别"), "{field}");
+    let suggested = &source[source.find("<datalist id=\"periods\"").unwrap()..];
+    assert!(
+        suggested.starts_with(&format!(
+            "<datalist id=\"periods\"><option value=\"{year}Q{quarter}\""
+        )),
+        "{}",
+        &suggested[..120.min(suggested.len())]
+    );
+    b.shoot("upload-form-period-from-file");
+
+    b.type_into("#file", named.to_str().unwrap());
+    b.click("form.card button[type=submit]");
+    let page = b.text_when(|t| t.contains("校验结果"));
+    assert!(page.contains(&format!("周期 {year}Q{quarter}")), "{page}");
+    assert!(
+        page.contains("已接收") && page.contains("没有发现问题"),
+        "{page}"
+    );
+    b.shoot("result-last-quarter");
+
+    b.go(&format!("{site}/upload"));
+    b.type_into("#file", unnamed.to_str().unwrap());
+    b.click("form.card button[type=submit]");
+    let page = b.text_when(|t| t.contains("校验结果"));
+    assert!(
+        page.contains("unknown-period") && page.contains("报送周期"),
+        "{page}"
+    );
+
+    for attempt in 0..20 {
+        b.go(&format!("{site}/upload"));
+        b.type_into("#file", big.to_str().unwrap());
+        b.click("form.card button[type=submit]");
+        let page = b.text_when(|t| t.contains("文件超过大小上限"));
+        assert!(
+            page.contains("文件超过大小上限 1 MB"),
+            "attempt {attempt}: {page}"
+        );
+        if attempt == 0 {
+            b.shoot("refused-too-large");
+        }
+    }
 }
