@@ -119,17 +119,11 @@ fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {
             let Some(issues) = by_sheet.get(grid.name.as_str()) else {
                 continue;
             };
-            let ws = wb
-                .add_worksheet()
-                .set_name(sheet_name(&name, &grid.name, &mut used_names))?;
-            for r in grid.origin.0..grid.row_count() {
-                for c in grid.origin.1..grid.col_count() {
-                    let text = grid.cell(r, c).as_text();
-                    if !text.is_empty() {
-                        ws.write_string(r, c as u16, &text)?;
-                    }
-                }
-            }
+            let ws = copy_sheet(
+                &mut wb,
+                grid,
+                &sheet_name(&name, &grid.name, &mut used_names),
+            )?;
             for issue in issues {
                 let (Some(row), Some(col)) = (
                     issue.row.map(|r| r - 1),
@@ -142,24 +136,106 @@ fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {
                 } else {
                     &warning_fill
                 };
-                ws.write_string_with_format(
-                    row,
-                    col,
-                    grid.cell(row, u32::from(col)).as_text(),
-                    fill,
-                )?;
-                let note = Note::new(format!(
+                let note = format!(
                     "[{}] {}\n{}",
                     issue.code.as_str(),
                     issue.message_zh,
                     issue.message_en
-                ))
-                .set_author("taizhang");
-                ws.insert_note(row, col, &note)?;
+                );
+                mark(ws, grid, row, col, fill, &note)?;
             }
         }
     }
     wb.save_to_buffer()
+}
+
+/// The clerk's sheet `grid` as a new worksheet of `wb` named `name`, every
+/// value as text (a ledger's "=..." never runs as a formula here).
+fn copy_sheet<'a>(
+    wb: &'a mut Workbook,
+    grid: &super::read::SheetGrid,
+    name: &str,
+) -> Result<&'a mut rust_xlsxwriter::Worksheet, XlsxError> {
+    let ws = wb.add_worksheet().set_name(name)?;
+    for r in grid.origin.0..grid.row_count() {
+        for c in grid.origin.1..grid.col_count() {
+            let text = grid.cell(r, c).as_text();
+            if !text.is_empty() {
+                ws.write_string(r, c as u16, &text)?;
+            }
+        }
+    }
+    Ok(ws)
+}
+
+/// Fills the cell at 0-based (`row`, `col`) and attaches `note` to it.
+fn mark(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    grid: &super::read::SheetGrid,
+    row: u32,
+    col: u16,
+    fill: &Format,
+    note: &str,
+) -> Result<(), XlsxError> {
+    ws.write_string_with_format(row, col, grid.cell(row, u32::from(col)).as_text(), fill)?;
+    ws.insert_note(row, col, &Note::new(note).set_author("taizhang"))?;
+    Ok(())
+}
+
+/// A cell a figure cites, to be marked in its workbook: the sheet, the A1
+/// cell, and the note to attach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cited {
+    pub sheet: String,
+    pub cell: String,
+    pub note: String,
+}
+
+/// The clerk's workbook `bytes` (received as `file_name`) with the cells
+/// `cited` marked: each sheet that holds a cited cell, copied as text, the
+/// cell filled and its note attached (可核实: the figure's cells as the clerk
+/// wrote them). Read under `limits`, as when it was received.
+pub fn cited(bytes: &[u8], file_name: &str, limits: Limits, cited: &[Cited]) -> Result<Vec<u8>> {
+    let unreadable = |why: String| {
+        Error::Usage(format!(
+            "无法读取 {file_name} / cannot read {file_name}: {why}"
+        ))
+    };
+    let format =
+        FileFormat::from_file_name(file_name).ok_or_else(|| unreadable("not a workbook".into()))?;
+    let grids = super::read::quiet_panic::catch(|| {
+        read_workbook(bytes, format, ReadLimits::for_file(limits))
+    })
+    .map_err(unreadable)?
+    .map_err(|e| unreadable(e.to_string()))?;
+    let fill = Format::new().set_background_color(Color::RGB(0xBDD7EE));
+    let xlsx = |e: XlsxError| unreadable(e.to_string());
+    let mut wb = Workbook::new();
+    let mut used_names = HashSet::new();
+    for grid in &grids {
+        let marks: Vec<&Cited> = cited.iter().filter(|c| c.sheet == grid.name).collect();
+        if marks.is_empty() {
+            continue;
+        }
+        let ws = copy_sheet(
+            &mut wb,
+            grid,
+            &sheet_name(file_name, &grid.name, &mut used_names),
+        )
+        .map_err(xlsx)?;
+        for c in marks {
+            let (Some(col), Some(row)) = (column_of(&c.cell), row_of(&c.cell)) else {
+                continue;
+            };
+            mark(ws, grid, row, col, &fill, &c.note).map_err(xlsx)?;
+        }
+    }
+    if used_names.is_empty() {
+        return Err(Error::Usage(format!(
+            "{file_name} 中没有所引用的工作表 / {file_name} holds none of the cited sheets"
+        )));
+    }
+    wb.save_to_buffer().map_err(xlsx)
 }
 
 /// An Excel sheet name: at most 31 characters, none of `[]:*?/\`, unique.
@@ -195,9 +271,69 @@ fn column_of(cell: &str) -> Option<u16> {
     u16::try_from(n - 1).ok()
 }
 
+/// The 0-based row of an A1 reference.
+fn row_of(cell: &str) -> Option<u32> {
+    let digits = cell.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    digits.parse::<u32>().ok()?.checked_sub(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cited_cell_is_marked_in_its_sheet_with_its_note() {
+        let kind = crate::ledger::Kind::Tasks;
+        let bytes = crate::template::workbook(kind, &[crate::template::example_row(kind)]).unwrap();
+        let grids = read_workbook(
+            &bytes,
+            FileFormat::Xlsx,
+            ReadLimits::for_file(Limits::default()),
+        )
+        .unwrap();
+        let sheet = grids[0].name.clone();
+        let marked = cited(
+            &bytes,
+            "台账.xlsx",
+            Limits::default(),
+            &[Cited {
+                sheet: sheet.clone(),
+                cell: "B4".into(),
+                note: "可核实".into(),
+            }],
+        )
+        .unwrap();
+        let back = read_workbook(
+            &marked,
+            FileFormat::Xlsx,
+            ReadLimits::for_file(Limits::default()),
+        )
+        .unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].cell(3, 1).as_text(), grids[0].cell(3, 1).as_text());
+        // The note is attached (a comments part naming it) and the cell filled.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(marked.clone())).unwrap();
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+            text
+        };
+        assert!(part("xl/comments1.xml").contains("可核实"));
+        assert!(part("xl/styles.xml").contains("BDD7EE"));
+        let none = cited(
+            &bytes,
+            "台账.xlsx",
+            Limits::default(),
+            &[Cited {
+                sheet: "nope".into(),
+                cell: "A1".into(),
+                note: String::new(),
+            }],
+        );
+        assert!(none.is_err());
+        assert_eq!(row_of("B4"), Some(3));
+        assert_eq!(row_of("B"), None);
+    }
 
     #[test]
     fn columns_and_sheet_names() {

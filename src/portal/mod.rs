@@ -23,6 +23,7 @@ mod intake;
 mod pages;
 mod quota;
 mod records;
+mod trace;
 mod upload;
 mod web;
 
@@ -154,6 +155,8 @@ fn router(app: Shared) -> Router {
         .route("/templates/{file}", get(pages::template))
         .route("/coverage", get(pages::coverage))
         .route("/scorecard", get(pages::scorecard))
+        .route("/trace", get(trace::page_of))
+        .route("/trace/workbook.xlsx", get(trace::workbook))
         .route("/report", get(pages::report))
         .route("/static/style.css", get(pages::style))
         .route(

@@ -20,11 +20,11 @@ use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::tokens::Role;
 
-type PageResult = Result<Response, PageRefusal>;
+pub(super) type PageResult = Result<Response, PageRefusal>;
 
 const STYLE: &str = include_str!("style.css");
 
-fn session(app: &Shared, headers: &HeaderMap) -> Result<Caller, Refusal> {
+pub(super) fn session(app: &Shared, headers: &HeaderMap) -> Result<Caller, Refusal> {
     auth::session(&app.tokens, &app.sessions, headers)
 }
 
@@ -37,7 +37,7 @@ fn province_only(caller: &Caller) -> Result<(), Refusal> {
 }
 
 /// A page, logged under the caller's unit.
-fn page(caller: Option<&Caller>, title: &str, body: Markup) -> Response {
+pub(super) fn page(caller: Option<&Caller>, title: &str, body: Markup) -> Response {
     let mut response = Html(layout(caller, title, body).into_string()).into_response();
     if let Some(c) = caller {
         response
@@ -550,7 +550,7 @@ pub async fn feedback(
     Ok(xlsx(&caller, &format!("feedback-{id}.xlsx"), bytes))
 }
 
-fn xlsx(caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Response {
+pub(super) fn xlsx(caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Response {
     let mut response = (
         [
             (
@@ -657,6 +657,33 @@ pub async fn coverage(
         .iter()
         .filter(|u| u.level == crate::normalize::region::Level::City)
         .collect();
+    // The figures of the scope in view, each a link to the rows behind it:
+    // a clerk's own unit, the chosen city, else the province.
+    let scope = caller
+        .only_unit()
+        .map(str::to_string)
+        .or(city.clone())
+        .or_else(|| {
+            app.ws
+                .roster
+                .units()
+                .iter()
+                .find(|u| u.level == crate::normalize::region::Level::Province)
+                .map(|u| u.code.clone())
+        });
+    let figures = match &scope {
+        Some(scope) => {
+            api::query(
+                &app,
+                "select kind, expected_units, submitted_units, on_time_units \
+                 from mart_submission_coverage where period = $1 and scope_code = $2 \
+                 order by kind",
+                vec![Some(period.clone()), Some(scope.clone())],
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     let body = html! {
         form.filters method="get" action="/coverage" {
             label { "周期 " input type="text" name="period" value=(period); }
@@ -671,6 +698,26 @@ pub async fn coverage(
                 }
             }
             button type="submit" { "刷新" }
+        }
+        @if let (Some(scope), false) = (&scope, figures.is_empty()) {
+            table.figures {
+                thead { tr { th { "台账" } th { "应报单位" } th { "已报单位" } th { "按时报送单位" } } }
+                tbody {
+                    @for f in &figures {
+                        @let kind = text(f, "kind");
+                        tr {
+                            td { (kind_label(&kind)) }
+                            @for column in ["expected_units", "submitted_units", "on_time_units"] {
+                                td.num {
+                                    a.figure href=(super::trace::link("mart_submission_coverage", scope, &period, Some(column), Some(&kind))) {
+                                        (text(f, column))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         p.totals {
             span.status.current { "按时 " (totals.0) }
@@ -742,7 +789,11 @@ pub async fn scorecard(
                     tr {
                         td { (text(r, "scope_code")) " " (text(r, "name")) }
                         td { (level_zh(&text(r, "scope_level"))) }
-                        td.num { (text(r, "composite_score")) }
+                        td.num {
+                            a.figure href=(super::trace::link("mart_scorecard", &text(r, "scope_code"), &period, None, None)) {
+                                (text(r, "composite_score"))
+                            }
+                        }
                         td.num { (text(r, "rank")) }
                     }
                 }

@@ -515,3 +515,144 @@ fn last_quarters_ledger_uploaded_with_the_form_untouched_is_filed_under_its_quar
         }
     }
 }
+
+/// The `href` of the first element matching `css` on the page.
+fn href(b: &Browser, css: &str) -> String {
+    let e = b.find(css);
+    b.call("GET", &format!("/element/{e}/attribute/href"), None)
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The text of the first element matching `css`.
+fn text_of(b: &Browser, css: &str) -> String {
+    let e = b.find(css);
+    b.call("GET", &format!("/element/{e}/text"), None)
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// Issue 35, 可核实 made visible: a province user clicks a coverage figure
+/// and lands on as many rows as it says; clicks a unit's score, then the
+/// completion indicator behind it, and downloads the clerk's workbook with
+/// the cited cells marked; a clerk may not open another unit's trace.
+#[test]
+fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
+    let (site, clerk, _server, dir) = serve("510603", &[]);
+    ingest_and_build_sample(dir.path());
+    let province = {
+        let out = taizhang(dir.path())
+            .args([
+                "--json", "token", "add", "--region", "510000", "--role", "province",
+            ])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    };
+    let Some(b) = Browser::start() else {
+        return;
+    };
+    b.go(&format!("{site}/"));
+    b.type_into("#token", &province);
+    b.click("button[type=submit]");
+
+    // Coverage: the province's tasks figures; the on-time count, clicked.
+    b.go(&format!("{site}/coverage?period=2024Q2"));
+    b.shoot("coverage-figures");
+    let on_time = "table.figures a[href*='column=on_time_units'][href*='kind=tasks']";
+    let figure: usize = text_of(&b, on_time).parse().unwrap();
+    b.click(on_time);
+    let page = b.text_when(|t| t.contains("可核实"));
+    assert!(
+        page.contains("mart_submission_coverage.on_time_units"),
+        "{page}"
+    );
+    let listed: usize = text_of(&b, "#row-count").parse().unwrap();
+    assert_eq!(listed, figure, "the rows behind the on-time figure");
+    b.shoot("trace-coverage");
+
+    // The scorecard: 旌阳区's score, then its completion indicator.
+    b.go(&format!("{site}/scorecard?period=2024Q2"));
+    b.click("a.figure[href*='scope=510603']");
+    let page = b.text_when(|t| t.contains("mart_scorecard"));
+    assert!(page.contains("completion"), "{page}");
+    b.shoot("trace-scorecard");
+    b.click("a.drill[href*='mart=mart_task_completion'][href*='column=completion_rate']");
+    let page = b.text_when(|t| t.contains("mart_task_completion.completion_rate"));
+    assert!(
+        page.contains("mart_task_completion.completion_rate"),
+        "{page}"
+    );
+    let listed: usize = text_of(&b, "#row-count").parse().unwrap();
+    let due = taizhang(dir.path())
+        .args([
+            "query",
+            "select tasks_due from mart_task_completion where scope_code = '510603' and period = '2024Q2'",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let due = String::from_utf8_lossy(&due.stdout);
+    let due: usize = due.lines().nth(1).unwrap().trim().parse().unwrap();
+    assert_eq!(listed, due, "a rate lists its denominator's rows");
+    b.shoot("trace-completion");
+
+    // The clerk's workbook, with the first listed row's cell marked.
+    let sheet = text_of(&b, "table.trace tbody tr td.sheet");
+    let cell = text_of(&b, "table.trace tbody tr td.cell");
+    let link = format!("{site}{}", href(&b, "a.source"));
+    let cookie = b.session_cookie();
+    let download = Command::new("curl")
+        .args(["-s", "-b", &format!("tz_session={cookie}"), &link])
+        .output()
+        .unwrap();
+    assert_eq!(&download.stdout[..2], b"PK", "an xlsx");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(download.stdout)).unwrap();
+    let mut comments = String::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        if part.name().unwrap().starts_with("xl/comments") {
+            std::io::Read::read_to_string(&mut part, &mut comments).unwrap();
+        }
+    }
+    assert!(
+        comments.contains(&format!("ref=\"{cell}\"")) && comments.contains("可核实"),
+        "{sheet}!{cell} marked: {comments}"
+    );
+
+    // A clerk may trace its own unit's figures, not another's.
+    b.go(&format!("{site}/"));
+    b.click("form[action='/logout'] button");
+    b.go(&format!("{site}/"));
+    b.type_into("#token", &clerk);
+    b.click("button[type=submit]");
+    b.go(&format!(
+        "{site}/trace?mart=mart_task_completion&scope=510603&period=2024Q2&column=tasks_due"
+    ));
+    assert!(b.text().contains("可核实"), "{}", b.text());
+    b.go(&format!(
+        "{site}/trace?mart=mart_task_completion&scope=510604&period=2024Q2&column=tasks_due"
+    ));
+    let refused = b.text();
+    assert!(refused.contains("无权访问其他单位的数据"), "{refused}");
+    let theirs = link.replace("scope=510603", "scope=510604");
+    let status = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-b",
+            &format!("tz_session={}", b.session_cookie()),
+            &theirs,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "403");
+}
