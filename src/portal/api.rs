@@ -10,7 +10,8 @@ use serde_json::Value;
 use std::net::SocketAddr;
 
 use super::auth::{self, Caller};
-use super::web::{ApiRefusal, LoggedUnit, Refusal};
+use super::refusal::{ApiRefusal, Refusal};
+use super::web::LoggedUnit;
 use super::{Shared, records, upload};
 
 type ApiResult = Result<Response, ApiRefusal>;

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::web::Refusal;
+use super::refusal::Refusal;
 pub use crate::tokens::TokenCache;
 use crate::tokens::{Role, TokenRecord};
 

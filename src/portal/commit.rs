@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::Settings;
-use super::web::Refusal;
+use super::refusal::Refusal;
 use crate::error::Error;
 use crate::ingest::{FileReport, Input, Options, Prepared, SubmissionResult};
 use crate::service::{self, Writer};

@@ -19,10 +19,13 @@
 mod api;
 mod auth;
 mod commit;
+mod html;
 mod intake;
+mod layout;
 mod pages;
 mod quota;
 mod records;
+mod refusal;
 mod trace;
 mod upload;
 mod web;

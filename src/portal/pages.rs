@@ -6,27 +6,24 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Multipart, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 use std::net::SocketAddr;
 
 use super::api::{self, Filter};
 use super::auth::{self, Caller};
+use super::html::{PageResult, page, session, xlsx};
+use super::layout::layout;
 use super::records::{self, StoredResult};
-use super::web::{LoggedUnit, PageRefusal, Refusal};
+use super::refusal::Refusal;
+use super::web::LoggedUnit;
 use super::{Shared, upload};
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::tokens::Role;
 
-pub(super) type PageResult = Result<Response, PageRefusal>;
-
 const STYLE: &str = include_str!("style.css");
-
-pub(super) fn session(app: &Shared, headers: &HeaderMap) -> Result<Caller, Refusal> {
-    auth::session(&app.tokens, &app.sessions, headers)
-}
 
 fn province_only(caller: &Caller) -> Result<(), Refusal> {
     if caller.role == Role::Province {
@@ -34,74 +31,6 @@ fn province_only(caller: &Caller) -> Result<(), Refusal> {
     } else {
         Err(Refusal::Forbidden("仅限省级 / province staff only".into()))
     }
-}
-
-/// A page, logged under the caller's unit.
-pub(super) fn page(caller: Option<&Caller>, title: &str, body: Markup) -> Response {
-    let mut response = Html(layout(caller, title, body).into_string()).into_response();
-    if let Some(c) = caller {
-        response
-            .extensions_mut()
-            .insert(LoggedUnit(c.region.clone()));
-    }
-    response
-}
-
-fn layout(caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · 台账报送 taizhang" }
-                link rel="stylesheet" href="/static/style.css";
-            }
-            body {
-                header {
-                    a.brand href="/" { "改革落实台账报送" }
-                    @if let Some(c) = caller {
-                        nav {
-                            a href="/upload" { "上传" }
-                            a href="/submissions" { "报送记录" }
-                            a href="/coverage" { "报送情况" }
-                            @if c.role == Role::Province {
-                                a href="/scorecard" { "考评得分" }
-                                a href="/report" { "期报告" }
-                            }
-                            form.inline method="post" action="/logout" {
-                                input type="hidden" name="csrf" value=(c.csrf.as_deref().unwrap_or(""));
-                                span.who { (c.region) " · " (if c.role == Role::Province { "省级" } else { "填报员" }) }
-                                button type="submit" { "退出" }
-                            }
-                        }
-                    }
-                }
-                main {
-                    h1 { (title) }
-                    (body)
-                }
-            }
-        }
-    }
-}
-
-/// The page for a refusal, in Chinese and English.
-pub fn refusal_page(refusal: &Refusal) -> Markup {
-    let (zh, en) = refusal.messages();
-    layout(
-        None,
-        "无法完成 / refused",
-        html! {
-            p.refusal { (zh) }
-            p.en { (en) }
-            @if matches!(refusal, Refusal::Unauthorized) {
-                p { a href="/login" { "登录 / sign in" } }
-            } @else {
-                p { a href="/" { "返回首页 / home" } }
-            }
-        },
-    )
 }
 
 pub async fn style() -> Response {
@@ -550,27 +479,6 @@ pub async fn feedback(
     Ok(xlsx(&caller, &format!("feedback-{id}.xlsx"), bytes))
 }
 
-pub(super) fn xlsx(caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Response {
-    let mut response = (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response();
-    response
-        .extensions_mut()
-        .insert(LoggedUnit(caller.region.clone()));
-    response
-}
-
 /// `/templates/<kind>.xlsx`: the blank template with one example row.
 pub async fn template(
     State(app): State<Shared>,
@@ -684,7 +592,16 @@ pub async fn coverage(
         }
         None => Vec::new(),
     };
+    let over_time = match caller.role {
+        Role::Province => Some(charts(&app, &period).await?.coverage_over_time),
+        Role::Clerk => None,
+    };
     let body = html! {
+        @if let Some(points) = &over_time {
+            div.charts {
+                (chart("全省改革任务台账报送率（各期）", crate::report::html::lines(points, &["报送率", "按时报送率"])))
+            }
+        }
         form.filters method="get" action="/coverage" {
             label { "周期 " input type="text" name="period" value=(period); }
             @if caller.role == Role::Province {
@@ -753,6 +670,29 @@ pub async fn coverage(
     Ok(page(Some(&caller), &format!("报送情况 {period}"), body))
 }
 
+/// The report's chart data for `period`, read off the async threads.
+async fn charts(app: &Shared, period: &str) -> Result<crate::report::Charts, Refusal> {
+    let (root, period) = (app.root.clone(), period.to_string());
+    tokio::task::spawn_blocking(move || {
+        let conn = crate::warehouse::open_read_only(&root)?;
+        crate::report::gather_charts(&conn, &crate::warehouse::sql_string(&period))
+    })
+    .await
+    .map_err(|e| Refusal::Internal(e.to_string()))?
+    .map_err(Refusal::from)
+}
+
+/// A chart drawn on the server (SVG, no JavaScript; each number also on
+/// hover), under its title. The page's table beside it holds the same figures.
+fn chart(title: &str, svg: String) -> Markup {
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            (maud::PreEscaped(svg))
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PeriodFilter {
     period: Option<String>,
@@ -781,7 +721,22 @@ pub async fn scorecard(
         vec![Some(period.clone())],
     )
     .await?;
+    let charts = charts(&app, &period).await?;
+    let score_by_city: Vec<(String, Vec<Option<f64>>)> = charts
+        .score_by_city
+        .iter()
+        .map(|(city, score)| (city.clone(), vec![Some(*score)]))
+        .collect();
+    let completion_by_city: Vec<(String, Vec<Option<f64>>)> = charts
+        .completion_by_city
+        .iter()
+        .map(|(city, done, on_time)| (city.clone(), vec![*done, *on_time]))
+        .collect();
     let body = html! {
+        div.charts {
+            (chart("各市（州）综合得分", crate::report::html::bars(&score_by_city, &["综合得分"], 100.0, |x| format!("{x:.1}"))))
+            (chart("各市（州）任务完成率与按期完成率", crate::report::html::bars(&completion_by_city, &["完成率", "按期完成率"], 1.0, |x| format!("{:.1}%", x * 100.0))))
+        }
         table {
             thead { tr { th { "单位" } th { "层级" } th { "综合得分" } th { "排名" } } }
             tbody {

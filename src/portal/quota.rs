@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use super::auth::Caller;
-use super::web::Refusal;
+use super::refusal::Refusal;
 
 /// What one unit had archived on one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

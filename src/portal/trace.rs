@@ -12,8 +12,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::Shared;
-use super::pages::{PageResult, page, session, xlsx};
-use super::web::Refusal;
+use super::html::{PageResult, page, session, xlsx};
+use super::refusal::Refusal;
 use crate::ingest::feedback::Cited;
 use crate::service::Traced;
 use crate::warehouse::trace::Request;

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::auth::Caller;
-use super::web::Refusal;
+use super::refusal::Refusal;
 use crate::ingest::{Content, Received, Source};
 use crate::ledger::Kind;
 use crate::normalize::Period;

@@ -169,7 +169,7 @@ fn legend(series: &[&str], y: f64) -> String {
 }
 
 /// Horizontal bars, one group per item, one bar per series.
-fn bars(
+pub(crate) fn bars(
     items: &[(String, Vec<Option<f64>>)],
     series: &[&str],
     max: f64,
@@ -201,11 +201,16 @@ fn bars(
             match v {
                 Some(v) => {
                     let w = (v / max).clamp(0.0, 1.0) * plot;
+                    // The number on hover too (<title>), for a screen too
+                    // narrow to read the label.
                     let _ = write!(
                         s,
-                        "<rect x=\"{LABEL}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"10\">{}</text>",
+                        "<rect x=\"{LABEL}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect><text x=\"{:.1}\" y=\"{}\" font-size=\"10\">{}</text>",
                         bar - 2.0,
                         COLOURS[j % 2],
+                        esc(name),
+                        esc(series.get(j).copied().unwrap_or("")),
+                        esc(&label(*v)),
                         LABEL + w + 4.0,
                         y + bar - 3.0,
                         esc(&label(*v))
@@ -232,7 +237,7 @@ fn bars(
 }
 
 /// A line per series over the periods, 0–100 %.
-fn lines(points: &[(String, Option<f64>, Option<f64>)], series: &[&str]) -> String {
+pub(crate) fn lines(points: &[(String, Option<f64>, Option<f64>)], series: &[&str]) -> String {
     if points.is_empty() {
         return empty_chart();
     }
@@ -291,10 +296,13 @@ fn lines(points: &[(String, Option<f64>, Option<f64>)], series: &[&str]) -> Stri
         for (i, v) in values {
             let _ = write!(
                 s,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{:.1}%</text>",
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"><title>{} {}: {:.1}%</title></circle><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{:.1}%</text>",
                 x(i),
                 y(v),
                 colour,
+                esc(&points[i].0),
+                esc(series.get(j).copied().unwrap_or("")),
+                v * 100.0,
                 x(i),
                 y(v) - 7.0 - 11.0 * j as f64,
                 v * 100.0

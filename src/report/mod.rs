@@ -529,7 +529,9 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
     })
 }
 
-fn gather_charts(conn: &Connection, p: &str) -> Result<Charts> {
+/// The charts' data for period `p` (an SQL string literal), as the report
+/// and the portal's pages draw them.
+pub(crate) fn gather_charts(conn: &Connection, p: &str) -> Result<Charts> {
     let mut charts = Charts::default();
     let mut stmt = conn.prepare(&format!(
         "select roster.name, s.composite_score from mart_scorecard as s \

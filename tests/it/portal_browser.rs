@@ -563,6 +563,18 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
     // Coverage: the province's tasks figures; the on-time count, clicked.
     b.go(&format!("{site}/coverage?period=2024Q2"));
     b.shoot("coverage-figures");
+    // The rates over the periods, drawn, with the numbers on hover.
+    let source = b.source();
+    assert!(
+        source.contains("全省改革任务台账报送率（各期）"),
+        "the chart's title"
+    );
+    let svg = &source[source.find("<svg").expect("a chart")..];
+    assert!(
+        svg.contains("<circle") && svg.contains("<title>2024Q2 按时报送率: "),
+        "{}",
+        &svg[..600.min(svg.len())]
+    );
     let on_time = "table.figures a[href*='column=on_time_units'][href*='kind=tasks']";
     let figure: usize = text_of(&b, on_time).parse().unwrap();
     b.click(on_time);
@@ -577,6 +589,12 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
 
     // The scorecard: 旌阳区's score, then its completion indicator.
     b.go(&format!("{site}/scorecard?period=2024Q2"));
+    let source = b.source();
+    assert!(
+        source.contains("各市（州）综合得分") && source.contains("<title>德阳市 综合得分: "),
+        "the score chart"
+    );
+    b.shoot("scorecard-charts");
     b.click("a.figure[href*='scope=510603']");
     let page = b.text_when(|t| t.contains("mart_scorecard"));
     assert!(page.contains("completion"), "{page}");
