@@ -545,19 +545,6 @@ pub async fn coverage(
         ],
     )
     .await?;
-    let totals = (
-        rows.iter()
-            .filter(|r| r["is_on_time"] == Value::Bool(true))
-            .count(),
-        rows.iter()
-            .filter(|r| {
-                r["is_submitted"] == Value::Bool(true) && r["is_on_time"] != Value::Bool(true)
-            })
-            .count(),
-        rows.iter()
-            .filter(|r| r["is_submitted"] != Value::Bool(true))
-            .count(),
-    );
     let cities: Vec<_> = app
         .ws
         .roster
@@ -635,13 +622,6 @@ pub async fn coverage(
                     }
                 }
             }
-        }
-        p.totals {
-            span.status.current { "按时 " (totals.0) }
-            " "
-            span.status.late { "逾期 " (totals.1) }
-            " "
-            span.status.rejected { "未报 " (totals.2) }
         }
         table {
             thead { tr { th { "单位" } th { "层级" } th { "台账" } th { "状态" } th { "首次接收" } th { "截止日" } } }

@@ -245,12 +245,12 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
         Some(p) => p.to_string(),
         None => latest_period(conn)?,
     };
-    let known: i64 = conn.query_row(
-        "select count(*) from int_periods where period = ?",
+    let known: bool = conn.query_row(
+        "select exists (select 1 from int_periods where period = ?)",
         [&period],
         |r| r.get(0),
     )?;
-    if known == 0 {
+    if !known {
         return Err(Error::Usage(format!(
             "仓库中没有 {period} 的数据 / the warehouse has no data for {period}"
         )));
@@ -461,7 +461,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
     // The sheet is there when the roster has departments for the period.
     let has_departments: bool = conn.query_row(
         &format!(
-            "select count(*) > 0 from int_scopes where scope_level = 'department' and period = {p}"
+            "select exists (select 1 from int_scopes where scope_level = 'department' and period = {p})"
         ),
         [],
         |row| row.get(0),

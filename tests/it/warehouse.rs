@@ -214,3 +214,50 @@ fn the_data_dictionary_documents_every_column_of_the_built_warehouse() {
     );
     assert!(html.contains("<h3 id=\"mart_alerts\">"));
 }
+
+/// Every count, sum and grouping is a model's (`sql/`), stated once, so the
+/// portal, the report and `trace` cannot drift from the marts: the Rust that
+/// shows figures reads them and never aggregates rows itself (issue 35).
+#[test]
+fn no_figure_is_aggregated_outside_sql() {
+    let mut files = vec![repo("src/warehouse/trace.rs")];
+    for dir in ["src/portal", "src/report"] {
+        for entry in std::fs::read_dir(repo(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap().to_lowercase();
+        for (n, line) in text.lines().enumerate() {
+            // Prose in comments may say "count (…)".
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            let bytes = line.as_bytes();
+            let aggregate = ["count(", "sum(", "avg(", "count (", "sum (", "avg ("]
+                .iter()
+                .any(|word| {
+                    line.match_indices(word).any(|(at, _)| {
+                        // A SQL aggregate, not Rust's `.count()` or `strong_count(`.
+                        at == 0
+                            || !(bytes[at - 1].is_ascii_alphanumeric()
+                                || bytes[at - 1] == b'_'
+                                || bytes[at - 1] == b'.')
+                    })
+                });
+            let normalised = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            if aggregate || normalised.contains("group by") {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "aggregation outside sql/ (move it into a model):\n{}",
+        found.join("\n")
+    );
+}
