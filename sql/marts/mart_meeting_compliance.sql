@@ -24,36 +24,11 @@ with config as (
     select meetings_per_quarter from stg_config
 ),
 
-files as (
-    select distinct submission_id, file_name, received_at
-    from stg_submissions
-),
-
-held as (
-    select
-        region_code,
-        regexp_replace(body, '\s+', '', 'g') as body,
-        held_on,
-        coalesce(len(reports_heard), 0) as reports_heard,
-        files.file_name || '!' || source_sheet || '!' || source_cell as source_ref,
-        files.received_at,
-        submission_id,
-        source_sheet,
-        source_row
-    from stg_meetings
-    inner join files
-        using (submission_id)
-    where held_on is not null
-),
-
--- One row per meeting: the first listing of a (unit, body, day) names it.
+-- One row per meeting: the listing that counts (int_meeting_listings states the rule).
 meetings as (
     select *
-    from held
-    qualify row_number() over (
-        partition by region_code, body, held_on
-        order by received_at, submission_id, source_sheet, source_row
-    ) = 1
+    from int_meeting_listings
+    where is_counted
 ),
 
 quarters as (

@@ -23,37 +23,11 @@ with config as (
     select press_conferences_per_year from stg_config
 ),
 
-files as (
-    select distinct submission_id, file_name, period, received_at
-    from stg_submissions
-),
-
-listed as (
-    select
-        publicity.region_code,
-        coalesce(year(publicity.held_on), cast(left(files.period, 4) as integer)) as year,
-        regexp_replace(publicity.event, '\s+', '', 'g') as event,
-        publicity.held_on,
-        publicity.event_kind = '新闻发布会'
-        or (publicity.event_kind is null and publicity.event like '%发布会%') as is_press_conference,
-        publicity.event_kind,
-        files.file_name || '!' || publicity.source_sheet || '!' || publicity.source_cell as source_ref,
-        files.received_at,
-        publicity.submission_id,
-        publicity.source_sheet,
-        publicity.source_row
-    from stg_publicity as publicity
-    inner join files
-        using (submission_id)
-),
-
+-- One row per event: the listing that counts (int_publicity_listings states the rule).
 events as (
     select *
-    from listed
-    qualify row_number() over (
-        partition by region_code, year, event, held_on
-        order by received_at, submission_id, source_sheet, source_row
-    ) = 1
+    from int_publicity_listings
+    where is_counted
 ),
 
 years as (

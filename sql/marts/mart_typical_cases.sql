@@ -27,35 +27,11 @@ with config as (
     select cases_per_year from stg_config
 ),
 
-files as (
-    select distinct submission_id, period, received_at
-    from stg_submissions
-),
-
-listed as (
-    select
-        cases.region_code,
-        coalesce(year(cases.recognised_on), cast(left(files.period, 4) as integer)) as year,
-        regexp_replace(cases.case_name, '\s+', '', 'g') as case_key,
-        cases.recognised_level,
-        coalesce(cases.source = 'pilot', false) or cases.pilot is not null as from_pilot,
-        regexp_replace(cases.pilot, '\s+', '', 'g') as pilot_key,
-        files.received_at,
-        cases.submission_id,
-        cases.source_sheet,
-        cases.source_row
-    from stg_cases as cases
-    inner join files
-        using (submission_id)
-),
-
+-- One row per case: the listing that counts (int_case_listings states the rule).
 unique_cases as (
-    select *
-    from listed
-    qualify row_number() over (
-        partition by region_code, year, case_key
-        order by received_at, submission_id, source_sheet, source_row
-    ) = 1
+    select *, case_name as case_key
+    from int_case_listings
+    where is_counted
 ),
 
 unit_pilots as (

@@ -345,29 +345,22 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                  order by changes.scope_code, changes.kind, changes.comparison, changes.row_key, changes.change"
             )
         }
-        // Every meeting the unit's current ledgers list for the quarter, with
-        // the first listing (the one the mart counts) marked.
+        // Every meeting the unit's ledgers list for the quarter, with the
+        // listing the mart counts marked (int_meeting_listings' rule).
         Source::Meetings => format!(
             "with quarter as (select make_date(cast(left({period}, 4) as integer), \
-               cast(right({period}, 1) as integer) * 3 - 2, 1) as first_day), \
-             listed as (select regexp_replace(meetings.body, '\\s+', '', 'g') as body, meetings.held_on, \
-               files.file_name, meetings.source_sheet as sheet, meetings.source_row as row, \
-               meetings.source_cell as cell, meetings.meeting_kind, meetings.topics, \
-               meetings.reports_heard, files.received_at, meetings.submission_id \
-               from stg_meetings as meetings \
-               inner join (select distinct submission_id, file_name, received_at from stg_submissions) as files \
-                 using (submission_id) \
-               where meetings.region_code = {scope}) \
-             select listed.* exclude (received_at, submission_id), \
-               row_number() over (partition by listed.body, listed.held_on \
-                 order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
-             from listed cross join quarter \
-             where listed.held_on >= quarter.first_day \
+               cast(right({period}, 1) as integer) * 3 - 2, 1) as first_day) \
+             select listed.body, listed.held_on, listed.file_name, listed.source_sheet as sheet, \
+               listed.source_row as row, listed.source_cell as cell, listed.meeting_kind, listed.topics, \
+               listed.reports_heard, listed.is_counted as counted \
+             from int_meeting_listings as listed cross join quarter \
+             where listed.region_code = {scope} \
+               and listed.held_on >= quarter.first_day \
                and listed.held_on <= last_day(quarter.first_day + interval 2 month) \
-             order by listed.body, listed.held_on, counted desc, listed.file_name, listed.row"
+             order by listed.body, listed.held_on, counted desc, listed.file_name, row"
         ),
         // Every listing of the year's events, the one the mart counts marked
-        // (the first received of each name and day), as mart_publicity.
+        // (int_publicity_listings' rule).
         Source::Publicity => {
             let filter = match flag {
                 Some("press_conferences") => " and is_press_conference",
@@ -376,27 +369,16 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 _ => "",
             };
             format!(
-                "with listed as (select regexp_replace(publicity.event, '\\s+', '', 'g') as event, \
-                   publicity.held_on, publicity.event_kind, \
-                   publicity.event_kind = '新闻发布会' \
-                   or (publicity.event_kind is null and publicity.event like '%发布会%') as is_press_conference, \
-                   coalesce(year(publicity.held_on), cast(left(files.period, 4) as integer)) as year, \
-                   files.file_name, publicity.source_sheet as sheet, publicity.source_row as row, \
-                   publicity.source_cell as cell, publicity.outlet, publicity.topic, \
-                   files.received_at, publicity.submission_id \
-                   from stg_publicity as publicity \
-                   inner join (select distinct submission_id, file_name, period, received_at from stg_submissions) as files \
-                     using (submission_id) \
-                   where publicity.region_code = {scope}) \
-                 select * exclude (received_at, submission_id) from ( \
-                   select listed.*, row_number() over (partition by listed.year, listed.event, listed.held_on \
-                     order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
-                   from listed where listed.year = {year}) \
-                 where true{filter} \
+                "select event, held_on, event_kind, is_press_conference, year, file_name, \
+                   source_sheet as sheet, source_row as row, source_cell as cell, outlet, topic, \
+                   is_counted as counted \
+                 from int_publicity_listings \
+                 where region_code = {scope} and year = {year}{filter} \
                  order by held_on, event, counted desc, file_name, row"
             )
         }
-        // Every listing of the year's cases, the one the mart counts marked.
+        // Every listing of the year's cases, the one the mart counts marked
+        // (int_case_listings' rule).
         Source::Cases => {
             let filter = match flag {
                 Some(level @ ("national" | "provincial" | "city" | "county")) => {
@@ -406,22 +388,11 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 _ => String::new(),
             };
             format!(
-                "with listed as (select regexp_replace(cases.case_name, '\\s+', '', 'g') as case_name, \
-                   cases.recognised_level, cases.recognised_on, \
-                   coalesce(cases.source = 'pilot', false) or cases.pilot is not null as from_pilot, \
-                   cases.pilot, cases.unit, \
-                   coalesce(year(cases.recognised_on), cast(left(files.period, 4) as integer)) as year, \
-                   files.file_name, cases.source_sheet as sheet, cases.source_row as row, \
-                   cases.source_cell as cell, files.received_at, cases.submission_id \
-                   from stg_cases as cases \
-                   inner join (select distinct submission_id, file_name, period, received_at from stg_submissions) as files \
-                     using (submission_id) \
-                   where cases.region_code = {scope}) \
-                 select * exclude (received_at, submission_id) from ( \
-                   select listed.*, row_number() over (partition by listed.year, listed.case_name \
-                     order by listed.received_at, listed.submission_id, listed.sheet, listed.row) = 1 as counted \
-                   from listed where listed.year = {year}) \
-                 where true{filter} \
+                "select case_name, recognised_level, recognised_on, from_pilot, pilot, unit, year, \
+                   file_name, source_sheet as sheet, source_row as row, source_cell as cell, \
+                   is_counted as counted \
+                 from int_case_listings \
+                 where region_code = {scope} and year = {year}{filter} \
                  order by case_name, counted desc, file_name, row"
             )
         }
