@@ -4,7 +4,7 @@
 //! zip check, read limits, archive and lake commit happen behind it once.
 
 use chrono::{DateTime, FixedOffset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,42 +74,44 @@ impl Received {
     }
 }
 
-/// What became of a received file, as the clerk is told it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// What became of a received file, as the clerk is told it — by the CLI's
+/// `submit`, the API and the upload page alike — and as the portal keeps it
+/// (`portal/uploads/`), read back by the same type.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SubmissionResult {
     pub submission_id: String,
     pub sha256: String,
     pub file_name: String,
     /// `accepted` when at least one ledger was, else `rejected`.
-    pub status: &'static str,
+    pub status: String,
     pub region_code: Option<String>,
     pub period: Option<String>,
     pub ledgers: Vec<LedgerResult>,
     pub issues: Vec<IssueResult>,
     /// Set when these bytes were read before and not again (the status is
     /// then the earlier one's): why.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub already_received: Option<String>,
 }
 
 /// One kind's ledger in the file.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LedgerResult {
-    pub kind: &'static str,
+    pub kind: String,
     pub sheets: Vec<String>,
-    pub status: &'static str,
+    pub status: String,
     pub rows_ok: usize,
     pub rows_rejected: usize,
     pub warnings: usize,
 }
 
 /// One issue, at its sheet and cell.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IssueResult {
     pub sheet: Option<String>,
     pub cell: Option<String>,
-    pub severity: &'static str,
-    pub code: &'static str,
+    pub severity: String,
+    pub code: String,
     pub message_zh: String,
     pub message_en: String,
     pub value: Option<String>,
@@ -124,7 +126,7 @@ impl SubmissionResult {
             submission_id: sha256[..16].to_string(),
             sha256,
             file_name: file_name.to_string(),
-            status: "rejected",
+            status: "rejected".into(),
             region_code: None,
             period: None,
             ledgers: Vec::new(),
@@ -140,16 +142,17 @@ impl SubmissionResult {
                     "accepted"
                 } else {
                     "rejected"
-                };
+                }
+                .into();
                 result.region_code = parsed.region_code.clone();
                 result.period = parsed.period.map(|p| p.to_string());
                 result.ledgers = submissions
                     .iter()
                     .filter_map(|s| {
                         Some(LedgerResult {
-                            kind: s.kind?.as_str(),
+                            kind: s.kind?.as_str().into(),
                             sheets: s.sheets.clone(),
-                            status: if s.accepted { "accepted" } else { "rejected" },
+                            status: if s.accepted { "accepted" } else { "rejected" }.into(),
                             rows_ok: s.rows_ok,
                             rows_rejected: s.rows_rejected,
                             warnings: s.warnings,
@@ -162,8 +165,8 @@ impl SubmissionResult {
                     .map(|i| IssueResult {
                         sheet: i.sheet.clone(),
                         cell: i.cell.clone(),
-                        severity: i.severity.as_str(),
-                        code: i.code.as_str(),
+                        severity: i.severity.as_str().into(),
+                        code: i.code.as_str().into(),
                         message_zh: i.message_zh.clone(),
                         message_en: i.message_en.clone(),
                         value: i.value.clone(),
@@ -172,7 +175,7 @@ impl SubmissionResult {
             }
             FileOutcome::Skipped { reason, accepted } => {
                 if *accepted {
-                    result.status = "accepted";
+                    result.status = "accepted".into();
                 }
                 result.already_received = Some(reason.clone());
             }

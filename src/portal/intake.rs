@@ -27,10 +27,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::auth::Caller;
 use super::commit::Failure;
 use super::quota::Quota;
-use super::records::{self, StoredResult};
+use super::records;
 use super::refusal::Refusal;
 use super::upload::{Said, Spooled};
 use super::{Shared, upload};
+use crate::ingest::SubmissionResult;
 use crate::ingest::{FileOutcome, Input, Options, Prepared};
 use crate::lake::{KnownFiles, Lake};
 use crate::service;
@@ -77,7 +78,7 @@ impl Intake {
         file: Spooled,
         said: &Said,
         caller: &Caller,
-    ) -> Result<StoredResult, Refusal> {
+    ) -> Result<SubmissionResult, Refusal> {
         self.quota.check(caller, file.size)?;
         let _hold = app.committer.hold();
         // A province token's upload naming no unit takes the province's turn.

@@ -15,10 +15,11 @@ use super::api::{self, Filter};
 use super::auth::{self, Caller};
 use super::html::{PageResult, page, session, xlsx};
 use super::layout::layout;
-use super::records::{self, StoredResult};
+use super::records;
 use super::refusal::Refusal;
 use super::web::LoggedUnit;
 use super::{Shared, upload};
+use crate::ingest::SubmissionResult;
 use crate::ledger::Kind;
 use crate::normalize::Period;
 use crate::tokens::Role;
@@ -317,7 +318,7 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn result_block(r: &StoredResult) -> Markup {
+fn result_block(r: &SubmissionResult) -> Markup {
     let errors = r.issues.iter().filter(|i| i.severity == "error").count();
     html! {
         section.result {

@@ -21,7 +21,7 @@ use super::commit::Committed;
 /// What the portal keeps of an upload.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Stored {
-    pub result: StoredResult,
+    pub result: SubmissionResult,
     pub uploaded_by: String,
     pub uploader_unit: String,
     pub uploaded_at: String,
@@ -35,82 +35,6 @@ impl Stored {
             .as_deref()
             .unwrap_or(&self.uploader_unit)
     }
-}
-
-/// [`SubmissionResult`] as read back.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredResult {
-    pub submission_id: String,
-    pub sha256: String,
-    pub file_name: String,
-    pub status: String,
-    pub region_code: Option<String>,
-    pub period: Option<String>,
-    pub ledgers: Vec<StoredLedger>,
-    pub issues: Vec<StoredIssue>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub already_received: Option<String>,
-}
-
-impl StoredResult {
-    /// A fresh result in the form it is kept and told in.
-    pub fn of(result: &SubmissionResult) -> StoredResult {
-        StoredResult {
-            submission_id: result.submission_id.clone(),
-            sha256: result.sha256.clone(),
-            file_name: result.file_name.clone(),
-            status: result.status.to_string(),
-            region_code: result.region_code.clone(),
-            period: result.period.clone(),
-            ledgers: result
-                .ledgers
-                .iter()
-                .map(|l| StoredLedger {
-                    kind: l.kind.to_string(),
-                    sheets: l.sheets.clone(),
-                    status: l.status.to_string(),
-                    rows_ok: l.rows_ok,
-                    rows_rejected: l.rows_rejected,
-                    warnings: l.warnings,
-                })
-                .collect(),
-            issues: result
-                .issues
-                .iter()
-                .map(|i| StoredIssue {
-                    sheet: i.sheet.clone(),
-                    cell: i.cell.clone(),
-                    severity: i.severity.to_string(),
-                    code: i.code.to_string(),
-                    message_zh: i.message_zh.clone(),
-                    message_en: i.message_en.clone(),
-                    value: i.value.clone(),
-                })
-                .collect(),
-            already_received: result.already_received.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredLedger {
-    pub kind: String,
-    pub sheets: Vec<String>,
-    pub status: String,
-    pub rows_ok: usize,
-    pub rows_rejected: usize,
-    pub warnings: usize,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredIssue {
-    pub sheet: Option<String>,
-    pub cell: Option<String>,
-    pub severity: String,
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-    pub value: Option<String>,
 }
 
 pub fn uploads_dir(root: &Path) -> PathBuf {
@@ -160,7 +84,7 @@ pub fn feedback_path(root: &Path, stem: &str) -> PathBuf {
 /// the uploader is told. Runs after the commit, outside the writer lock
 /// (the annotated workbook reads the file again). The upload is committed
 /// whatever happens here: a record that cannot be kept is only logged.
-pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Committed) -> StoredResult {
+pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Committed) -> SubmissionResult {
     let (told, stem, feedback) = decide(ws, uploader, committed);
     let kept = stem.map_or(Ok(()), |stem| {
         write(ws, &stem, uploader, &told)?;
@@ -184,8 +108,8 @@ fn decide(
     ws: &Workspace,
     uploader: &Caller,
     committed: &Committed,
-) -> (StoredResult, Option<String>, bool) {
-    let result = &StoredResult::of(&committed.result);
+) -> (SubmissionResult, Option<String>, bool) {
+    let result = &committed.result.clone();
     let id = &result.submission_id;
     let first = load(&ws.root, id);
     let first_owner = first.as_ref().map(|f| f.owner().to_string());
@@ -204,7 +128,7 @@ fn decide(
         // rows and every issue at its cell — not an empty "no problems".
         return match first {
             Some(first) => (
-                StoredResult {
+                SubmissionResult {
                     already_received: result.already_received.clone(),
                     ..first.result
                 },
@@ -251,9 +175,9 @@ fn write_feedback(ws: &Workspace, stem: &str, committed: &Committed) -> Result<(
 /// The unit's own bytes, first received by the CLI or a pipeline (no portal
 /// record of their result): said so, without claiming the file had no
 /// problems — its issues are in that run's record and the warehouse.
-fn received_before_elsewhere(result: &StoredResult) -> StoredResult {
+fn received_before_elsewhere(result: &SubmissionResult) -> SubmissionResult {
     let why = result.already_received.clone().unwrap_or_default();
-    StoredResult {
+    SubmissionResult {
         already_received: Some(format!(
             "{why}；该文件首次由命令行或批处理导入，其结果（含问题清单）请向改革办查询 / \
              it was first read by the command line or a batch job: ask the reform office for that result and its issues"
@@ -264,8 +188,8 @@ fn received_before_elsewhere(result: &StoredResult) -> StoredResult {
 
 /// What a clerk is told of bytes another unit sent first: nothing of that
 /// unit or its result, only that these bytes count for no one else now.
-fn received_for_another_unit(result: &StoredResult) -> StoredResult {
-    StoredResult {
+fn received_for_another_unit(result: &SubmissionResult) -> SubmissionResult {
+    SubmissionResult {
         status: "rejected".into(),
         region_code: None,
         period: None,
@@ -295,7 +219,7 @@ fn receipt_owner(ws: &Workspace, sha256: &str) -> Option<String> {
     ws.roster.resolve(&named).ok().map(|u| u.code.clone())
 }
 
-fn write(ws: &Workspace, stem: &str, uploader: &Caller, result: &StoredResult) -> Result<()> {
+fn write(ws: &Workspace, stem: &str, uploader: &Caller, result: &SubmissionResult) -> Result<()> {
     let dir = uploads_dir(&ws.root);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let stored = serde_json::json!({
