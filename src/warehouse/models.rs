@@ -113,6 +113,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Intermediate, "intermediate", "int_report_scopes"),
     model!(Reports, "reports", "rpt_headline"),
     model!(Reports, "reports", "rpt_scorecard"),
+    model!(Reports, "reports", "rpt_scorecard_indicators"),
     model!(Reports, "reports", "rpt_coverage"),
     model!(Reports, "reports", "rpt_unsubmitted"),
     model!(Reports, "reports", "rpt_task_completion"),

@@ -295,35 +295,13 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 kind_filter.replace(" kind", " expected.kind")
             )
         }
+        // What the score is made of, indicator by indicator
+        // (rpt_scorecard_indicators states each one's source and weight).
         Source::Scorecard => format!(
-            "with card as (select * from mart_scorecard where scope_code = {scope} and period = {period}), \
-             sources (indicator, source) as (values \
-               ('submission', 'mart_submission_coverage.on_time_rate (kind = tasks)'), \
-               ('completion', 'mart_task_completion.completion_rate'), \
-               ('on_time', 'mart_task_completion.on_time_rate'), \
-               ('ownership', 'mart_task_ownership.ownership_rate'), \
-               ('rectification', 'mart_rectification.closure_rate'), \
-               ('pilots', '1 - mart_pilots.overterm_rate'), \
-               ('satisfaction', 'mart_satisfaction.score / 100'), \
-               ('meetings', 'mart_meeting_compliance: share of special groups with quarter_met'), \
-               ('publicity', 'mart_publicity.press_conferences / [compliance] press_conferences_per_year, at most 1'), \
-               ('cases', 'mart_typical_cases.cases / [compliance] cases_per_year, at most 1')), \
-             long as (select sources.indicator, case sources.indicator \
-               when 'submission' then card.submission when 'completion' then card.completion \
-               when 'on_time' then card.on_time when 'ownership' then card.ownership \
-               when 'rectification' then card.rectification when 'pilots' then card.pilots \
-               when 'satisfaction' then card.satisfaction when 'meetings' then card.meetings \
-               when 'publicity' then card.publicity when 'cases' then card.cases \
-               end as x from card cross join sources) \
-             select long.indicator, long.x as value, weights.weight, \
-               case when long.x is null then 0 else weights.weight end as weight_used, \
-               sources.source \
-             from long \
-             inner join sources using (indicator) \
-             left join stg_config_weights as weights \
-               on weights.indicator = long.indicator \
-               and weights.scope_level = (select scope_level from card) \
-             order by weights.weight desc nulls last, long.indicator"
+            "select indicator, value, weight, weight_used, source \
+             from rpt_scorecard_indicators \
+             where scope_code = {scope} and period = {period} \
+             order by weight desc nulls last, indicator"
         ),
         Source::Changes => {
             // Each count column is a change type, but for the one that adds a condition.

@@ -250,8 +250,10 @@ print(json.dumps(out, ensure_ascii=False))
 spark.stop()
 "#;
     let out = Command::new(python)
-        // No __pycache__ left in the repository's spark/.
+        // No __pycache__ left in the repository's spark/, and Spark's
+        // spark-warehouse/ goes into the test's workspace, not the work tree.
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(ws.path())
         .arg("-c")
         .arg(script)
         .arg(&lake)
