@@ -299,11 +299,23 @@ fn parse_grids(
                     kind,
                     grid.row_count().saturating_sub(header.last_row + 1) as usize,
                 );
-                read_rows_into(grid, &header, ctx.rules, year, &mut |row| {
-                    sink.row(&ledger, row)
-                })
+                read_rows_into(
+                    grid,
+                    &header,
+                    ctx.rules,
+                    Some(ctx.roster),
+                    year,
+                    &mut |row| sink.row(&ledger, row),
+                )
             }
-            None => read_rows_into(grid, &header, ctx.rules, year, &mut |_| {}),
+            None => read_rows_into(
+                grid,
+                &header,
+                ctx.rules,
+                Some(ctx.roster),
+                year,
+                &mut |_| {},
+            ),
         };
         // Formulas saved without a result (generated files, some WPS saves) read as empty.
         issues.extend(grid.uncached_formulas.iter().map(|&(row, col)| {
