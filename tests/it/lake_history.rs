@@ -158,13 +158,13 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         "select (select count(*) from raw_tasks), (select count(*) from raw_rectifications), (select count(*) from raw_pilots),
                 (select count(*) from raw_plans), (select count(*) from raw_satisfaction),
                 (select count(*) from raw_meetings), (select count(*) from raw_publicity),
-                (select count(*) from raw_cases),
+                (select count(*) from raw_cases), (select count(*) from raw_inspections),
                 (select count(*) from raw_submissions where status = 'accepted')",
     );
     assert_eq!(
         counts,
         vec![
-            ["1", "2", "1", "1", "2", "1", "1", "1", "8"]
+            ["1", "2", "1", "1", "2", "1", "1", "1", "1", "9"]
                 .map(String::from)
                 .to_vec()
         ],
@@ -176,6 +176,7 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         "pilots",
         "plans",
         "satisfaction",
+        "inspections",
         "submissions",
     ] {
         assert!(
