@@ -67,15 +67,24 @@ pub fn read_rows(
     out
 }
 
+/// Where the names of a unit column (被督察单位) are looked up.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitNames<'a> {
+    pub roster: &'a Roster,
+    /// The unit whose ledger it is: a name two units share is the one at or
+    /// under it.
+    pub filer: Option<&'a str>,
+}
+
 /// [`read_rows`], handing each accepted row to `emit` as it is read instead
 /// of keeping it: a sheet of 200,000 rows is never held as rows, and a row's
 /// values are written into one buffer, reused row after row. A unit column
-/// (被督察单位) is looked up in `roster`, when given.
+/// (被督察单位) is looked up in `unit_names`, when given.
 pub fn read_rows_into(
     grid: &SheetGrid,
     header: &Header,
     rules: &Rules,
-    roster: Option<&Roster>,
+    unit_names: Option<UnitNames<'_>>,
     default_year: Option<i32>,
     emit: &mut dyn FnMut(RowRef<'_>),
 ) -> SheetResult {
@@ -140,7 +149,7 @@ pub fn read_rows_into(
     let lead_ix = field_index(kind, "lead_unit");
     let third_party_ix = field_index(kind, "third_party");
     let row_width = crate::ledger::fields(kind).len();
-    let mut read = CellReaders::new(rules, roster, default_year);
+    let mut read = CellReaders::new(rules, unit_names, default_year);
     let mut domain: Option<Arc<str>> = None;
     let mut empty_run = 0;
     // Rows already read, by a 64-bit hash of their values, with the first
@@ -341,7 +350,7 @@ struct RowOut<'a> {
 struct CellReaders<'r> {
     rules: &'r Rules,
     /// Where a unit column's names are looked up; none, none are.
-    roster: Option<&'r Roster>,
+    unit_names: Option<UnitNames<'r>>,
     /// A unit column's text → the code of the unit it names.
     unit_codes: foldhash::HashMap<Arc<str>, Option<Value>>,
     /// The year a year-less deadline takes (the period's).
@@ -356,12 +365,12 @@ struct CellReaders<'r> {
 impl<'r> CellReaders<'r> {
     fn new(
         rules: &'r Rules,
-        roster: Option<&'r Roster>,
+        unit_names: Option<UnitNames<'r>>,
         default_year: Option<i32>,
     ) -> CellReaders<'r> {
         CellReaders {
             rules,
-            roster,
+            unit_names,
             unit_codes: Default::default(),
             default_year,
             deadlines: Default::default(),
@@ -642,21 +651,20 @@ impl<'r> CellReaders<'r> {
     /// about: its row counts as the submitting unit's own.
     fn unit_ref(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
         let raw = cell.and_then(|(_, v)| text_of(v));
-        let code = match (&raw, self.roster) {
-            (Some(t), Some(roster)) => self
+        let code = match (&raw, self.unit_names) {
+            (Some(t), Some(names)) => self
                 .unit_codes
                 .entry(t.clone())
                 .or_insert_with(|| {
-                    roster
-                        .resolve(t)
-                        .ok()
-                        .or_else(|| roster.find_in(t))
+                    names
+                        .roster
+                        .unit_named(t, names.filer)
                         .map(|u| Value::Text(Arc::from(u.code.as_str())))
                 })
                 .clone(),
             _ => None,
         };
-        if let (Some(raw), Some((col, _)), Some(_), None) = (&raw, cell, self.roster, &code) {
+        if let (Some(raw), Some((col, _)), Some(_), None) = (&raw, cell, self.unit_names, &code) {
             to.issues.push(at.warn(
                 Code::UnknownRegion,
                 format!("被督察单位“{raw}”不是名册中的报送单位，已计为填报单位本级的督察；如督察的是其他报送单位，请每行填写一个单位的名称"),
@@ -1001,7 +1009,10 @@ mod tests {
             &grid,
             &header,
             &rules,
-            Some(&roster),
+            Some(UnitNames {
+                roster: &roster,
+                filer: Some("510600"),
+            }),
             Some(2024),
             &mut |r| rows.push(r.values.to_vec()),
         );
