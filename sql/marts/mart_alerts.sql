@@ -24,9 +24,10 @@
 --     plan_not_inspected (a plan due for the year's inspection that had none, named at each
 --     period ending on 31 December, the province's plans too; int_inspection_plans),
 --     finding_without_notice (an inspection that found problems whose notice_no appears in no
---     rectification ledger of the unit inspected, named at each period of its year ending on or
---     after it began; int_inspections), milestone_missed (a rectification item not done with a
---     milestone passed and no report since; int_rectification_facts), each with the row's cell
+--     rectification ledger of the unit inspected, named at each period of its year ending
+--     [assessment] notice_days or more after it began; int_inspections), milestone_missed (a
+--     rectification item not done with a milestone passed and no report since;
+--     int_rectification_facts), each with the row's cell
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
 with units as (
@@ -320,8 +321,9 @@ group_did_not_meet as (
 ),
 
 -- 督察 (issue 33): a plan not inspected in its year, named when the year has ended; a finding
--- with no notice, named in every period of its year from the inspection on. Both read the listing
--- models the mart counts from.
+-- with no notice, named in every period of its year ending [assessment] notice_days or more after
+-- the inspection (a notice takes some days to go out). Both read the listing models the mart
+-- counts from.
 plan_not_inspected as (
     select
         periods.period,
@@ -352,9 +354,10 @@ finding_without_notice as (
         || '，未见于被督察单位的整改台账）' as detail,
         inspections.source_ref
     from int_inspections as inspections
+    cross join stg_config as config
     inner join int_periods as periods
         on year(periods.period_end) = inspections.year
-        and periods.period_end >= inspections.started_on
+        and periods.period_end >= inspections.started_on + config.notice_days
     inner join int_scopes as scopes
         on scopes.period = periods.period
         and scopes.scope_code = inspections.inspected_code

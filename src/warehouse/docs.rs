@@ -464,6 +464,11 @@ const RAW_TABLES: &[RawTable] = &[
                 "每年最少典型案例数",
                 "[compliance] cases_per_year",
             ),
+            (
+                "notice_days",
+                "督办通知期限天数",
+                "[assessment] notice_days",
+            ),
         ],
     ),
     (
