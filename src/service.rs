@@ -155,10 +155,19 @@ pub fn compact(w: &Writer) -> Result<(usize, usize)> {
 
 /// `query`: one read-only query against the workspace's warehouse; works
 /// while a build runs (a build publishes a new file by renaming it).
+///
+/// A result without rows is still one (empty) batch with the result's
+/// columns, so a file written from it has the columns and no rows.
 pub fn query(root: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
     let conn = warehouse::open_read_only(root)?;
     let mut stmt = conn.prepare(sql)?;
-    Ok(stmt.query_arrow([])?.collect())
+    let result = stmt.query_arrow([])?;
+    let schema = result.get_schema();
+    let mut batches: Vec<RecordBatch> = result.collect();
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// A figure and the ledger rows it was computed from.

@@ -77,27 +77,47 @@ create or replace temp view pg_database as
 -- Types under PostgreSQL's own oids, which drivers hard-code (pgJDBC maps
 -- 701 to DOUBLE, 1043 to VARCHAR): DuckDB's pg_type numbers its types its
 -- own way, and a driver's join of pg_attribute to pg_type then loses columns.
+-- Their input, output, receive and send functions carry PostgreSQL's names
+-- ('-' for none, as PostgreSQL prints a regproc of 0): ADBC's driver knows a
+-- type by its receive function, and asks for `typreceive != 0` (which the
+-- endpoint reads as `!= '-'`, sql.rs `rewrite`).
 create or replace temp view pg_type as
     select t.oid::bigint as oid, t.typname,
            (select oid from pg_catalog.pg_namespace where nspname = 'pg_catalog') as typnamespace,
            10::bigint as typowner, t.typlen::smallint as typlen, t.typbyval, 'b' as typtype,
            t.typcategory, false as typispreferred, true as typisdefined, ',' as typdelim,
-           0::bigint as typrelid, t.typelem::bigint as typelem, 0::bigint as typarray,
-           t.typname || 'in' as typinput, t.typname || 'out' as typoutput,
-           'i' as typalign, 'p' as typstorage, false as typnotnull, 0::bigint as typbasetype,
-           -1 as typtypmod, 0 as typndims, 0::bigint as typcollation,
-           null::varchar as typdefaultbin, null::varchar as typdefault, null::varchar[] as typacl
+           0::bigint as typrelid, '-' as typsubscript, t.typelem::bigint as typelem,
+           t.typarray::bigint as typarray, t.io || 'in' as typinput, t.io || 'out' as typoutput,
+           t.io || 'recv' as typreceive, t.io || 'send' as typsend, '-' as typmodin,
+           '-' as typmodout, '-' as typanalyze, 'i' as typalign, 'p' as typstorage,
+           false as typnotnull, 0::bigint as typbasetype, -1 as typtypmod, 0 as typndims,
+           0::bigint as typcollation, null::varchar as typdefaultbin,
+           null::varchar as typdefault, null::varchar[] as typacl
     from (values
-        (16, 'bool', 1, true, 'B', 0), (17, 'bytea', -1, false, 'U', 0),
-        (20, 'int8', 8, true, 'N', 0), (21, 'int2', 2, true, 'N', 0),
-        (23, 'int4', 4, true, 'N', 0), (25, 'text', -1, false, 'S', 0),
-        (700, 'float4', 4, true, 'N', 0), (701, 'float8', 8, true, 'N', 0),
-        (1043, 'varchar', -1, false, 'S', 0), (1082, 'date', 4, true, 'D', 0),
-        (1083, 'time', 8, true, 'D', 0), (1114, 'timestamp', 8, true, 'D', 0),
-        (1184, 'timestamptz', 8, true, 'D', 0), (1186, 'interval', 16, false, 'T', 0),
-        (1700, 'numeric', -1, false, 'N', 0), (2950, 'uuid', 16, false, 'U', 0),
-        (114, 'json', -1, false, 'U', 0), (1009, '_text', -1, false, 'A', 25)
-    ) t(oid, typname, typlen, typbyval, typcategory, typelem);
+        (16, 'bool', 1, true, 'B', 0, 1000, 'bool'),
+        (17, 'bytea', -1, false, 'U', 0, 1001, 'bytea'),
+        (20, 'int8', 8, true, 'N', 0, 1016, 'int8'),
+        (21, 'int2', 2, true, 'N', 0, 1005, 'int2'),
+        (23, 'int4', 4, true, 'N', 0, 1007, 'int4'),
+        (25, 'text', -1, false, 'S', 0, 1009, 'text'),
+        (114, 'json', -1, false, 'U', 0, 199, 'json_'),
+        (700, 'float4', 4, true, 'N', 0, 1021, 'float4'),
+        (701, 'float8', 8, true, 'N', 0, 1022, 'float8'),
+        (1043, 'varchar', -1, false, 'S', 0, 1015, 'varchar'),
+        (1082, 'date', 4, true, 'D', 0, 1182, 'date_'),
+        (1083, 'time', 8, true, 'D', 0, 1183, 'time_'),
+        (1114, 'timestamp', 8, true, 'D', 0, 1115, 'timestamp_'),
+        (1184, 'timestamptz', 8, true, 'D', 0, 1185, 'timestamptz_'),
+        (1186, 'interval', 16, false, 'T', 0, 1187, 'interval_'),
+        (1700, 'numeric', -1, false, 'N', 0, 1231, 'numeric_'),
+        (2950, 'uuid', 16, false, 'U', 0, 2951, 'uuid_'),
+        (1009, '_text', -1, false, 'A', 25, 0, 'array_')
+    ) t(oid, typname, typlen, typbyval, typcategory, typelem, typarray, io);
+-- psycopg looks a type up by name (`to_regtype`), SQLAlchemy's psycopg
+-- dialect at connect time for hstore: none of the endpoint's has a name
+-- outside pg_type.
+create or replace temp macro to_regtype(name) as
+    (select min(oid) from pg_type where typname = lower(name));
 -- Columns typed by those oids, from DuckDB's own type names (the bundled
 -- DuckDB's pg_attribute gives its internal type ids): lists as text[],
 -- decimals and 128-bit integers as numeric, anything else PostgreSQL has no
@@ -136,3 +156,36 @@ create or replace temp macro version() as
     'PostgreSQL 16.0 (taizhang, DuckDB ' || (select library_version from pragma_version()) || ')';
 create or replace temp macro pg_get_keywords() as table
     select keyword_name as word, 'U' as catcode, keyword_category as catdesc from duckdb_keywords();
+-- What SQLAlchemy's reflection reads (the layer under pandas.read_sql_table,
+-- Superset's table list and columns): no sequences, operator classes or
+-- indexes (a DuckDB warehouse has none a client could use).
+create or replace temp macro pg_get_serial_sequence(table_name, column_name) as null::varchar;
+create or replace temp view pg_opclass as
+    select null::bigint as oid, null::bigint as opcmethod, null::varchar as opcname,
+           null::bigint as opcnamespace, null::bigint as opcowner, null::bigint as opcfamily,
+           null::bigint as opcintype, false as opcdefault, null::bigint as opckeytype
+    where false;
+create or replace temp view pg_index as
+    select null::bigint as indexrelid, null::bigint as indrelid, null::smallint as indnatts,
+           null::smallint as indnkeyatts, false as indisunique, false as indnullsnotdistinct,
+           false as indisprimary, false as indisexclusion, false as indimmediate,
+           false as indisclustered, false as indisvalid, false as indcheckxmin,
+           false as indisready, false as indislive, false as indisreplident,
+           null::smallint[] as indkey, null::bigint[] as indcollation,
+           null::bigint[] as indclass, null::smallint[] as indoption,
+           null::varchar as indexprs, null::varchar as indpred
+    where false;
+-- SQLAlchemy describes identity columns and collations with
+-- json_build_object, in branches no warehouse column takes (DuckDB's own
+-- JSON functions are an extension the sandbox does not load).
+create or replace temp macro json_build_object(k1, v1, k2, v2) as null::varchar,
+    (k1, v1, k2, v2, k3, v3, k4, v4, k5, v5, k6, v6, k7, v7) as null::varchar;
+create or replace temp macro pg_collation_is_visible(id) as true;
+create or replace temp view pg_collation as
+    select null::bigint as oid, null::varchar as collname, null::bigint as collnamespace,
+           null::bigint as collowner, null::varchar as collprovider,
+           true as collisdeterministic, null::integer as collencoding,
+           null::varchar as collcollate, null::varchar as collctype,
+           null::varchar as colliculocale, null::varchar as collicurules,
+           null::varchar as collversion
+    where false;

@@ -729,17 +729,26 @@ mod tests {
     fn an_interrupt_stops_a_running_statement() {
         let conn = memory();
         let interrupter = conn.interrupter();
-        let stopper = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            interrupter.interrupt();
-        });
         let mut p = conn
             .prepare_one("select count(*) from range(1000000000000) a")
             .unwrap();
+        // Sent until the statement ends: DuckDB clears an interrupt that
+        // arrives before the statement begins (as `run::Control` resends).
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopper = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    interrupter.interrupt();
+                }
+            })
+        };
         let failed = p.execute().and_then(|mut rows| {
             while rows.next_batch()?.is_some() {}
             Ok(())
         });
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
         stopper.join().unwrap();
         assert!(failed.is_err_and(|e| e.message.contains("nterrupt")));
         // The connection goes on.

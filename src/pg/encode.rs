@@ -13,11 +13,13 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use std::sync::Arc;
 
-/// The PostgreSQL type a column is sent as. Decimals go as numeric text, or
-/// as float8 when the client asks for binary (numeric's binary form is not
-/// worth a dependency here); anything without a PostgreSQL match (lists,
+/// The PostgreSQL type a column is sent as, whether the client asks for
+/// text or binary: a statement is described before its format is known
+/// (ADBC and connectorx describe a query, then read it through a binary
+/// COPY, which has no row description of its own). Decimals and 128-bit
+/// integers go as numeric; anything without a PostgreSQL match (lists,
 /// structs, intervals) as text in DuckDB's spelling.
-pub fn pg_type(t: &DataType, binary: bool) -> Type {
+pub fn pg_type(t: &DataType) -> Type {
     match t {
         DataType::Boolean => Type::BOOL,
         DataType::Int8 | DataType::Int16 | DataType::UInt8 => Type::INT2,
@@ -25,7 +27,6 @@ pub fn pg_type(t: &DataType, binary: bool) -> Type {
         DataType::Int64 | DataType::UInt32 | DataType::UInt64 => Type::INT8,
         DataType::Float16 | DataType::Float32 => Type::FLOAT4,
         DataType::Float64 => Type::FLOAT8,
-        DataType::Decimal128(..) | DataType::Decimal256(..) if binary => Type::FLOAT8,
         DataType::Decimal128(..) | DataType::Decimal256(..) => Type::NUMERIC,
         DataType::Date32 | DataType::Date64 => Type::DATE,
         DataType::Timestamp(_, None) => Type::TIMESTAMP,
@@ -42,14 +43,12 @@ pub fn fields(schema: &Schema, format: &Format) -> Vec<FieldInfo> {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let field_format = format.format_for(i);
-            let binary = field_format == FieldFormat::Binary;
             FieldInfo::new(
                 f.name().clone(),
                 None,
                 None,
-                pg_type(f.data_type(), binary),
-                field_format,
+                pg_type(f.data_type()),
+                format.format_for(i),
             )
         })
         .collect()
@@ -152,6 +151,11 @@ pub fn each_row<E: From<PgWireError>>(
                             Type::INT8 => encoder.encode_field(&parse::<i64>(&text)?)?,
                             Type::FLOAT4 => encoder.encode_field(&parse::<f32>(&text)?)?,
                             Type::FLOAT8 => encoder.encode_field(&parse::<f64>(&text)?)?,
+                            Type::NUMERIC if fields[i].format() == FieldFormat::Binary => {
+                                // Raw bytes: pgwire writes a byte slice's
+                                // binary form as it is, whatever the type.
+                                encoder.encode_field(&numeric_binary(&text)?)?
+                            }
                             _ => encoder.encode_field(&text)?,
                         }
                     }
@@ -161,6 +165,57 @@ pub fn each_row<E: From<PgWireError>>(
         }
     }
     Ok(())
+}
+
+/// A decimal's text (`-12.50`, as arrow writes a decimal: no exponent) in
+/// PostgreSQL's binary numeric form: digit count, weight, sign and display
+/// scale, then base-10,000 digits, most significant first.
+pub fn numeric_binary(text: &str) -> PgWireResult<Vec<u8>> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int_part.is_empty() && frac_part.is_empty()
+        || !digits_only(int_part)
+        || !digits_only(frac_part)
+    {
+        return Err(encode_error(format!("{text} is not a decimal")));
+    }
+    let int_pad = (4 - int_part.len() % 4) % 4;
+    let frac_pad = (4 - frac_part.len() % 4) % 4;
+    let all: Vec<u8> = std::iter::repeat_n(b'0', int_pad)
+        .chain(int_part.bytes())
+        .chain(frac_part.bytes())
+        .chain(std::iter::repeat_n(b'0', frac_pad))
+        .collect();
+    let mut groups: Vec<i16> = all
+        .chunks(4)
+        .map(|c| c.iter().fold(0i16, |n, d| n * 10 + i16::from(d - b'0')))
+        .collect();
+    let int_groups = (int_part.len() + int_pad) / 4;
+    let mut weight = int_groups as i64 - 1;
+    let leading = groups.iter().take_while(|&&g| g == 0).count();
+    groups.drain(..leading);
+    weight -= leading as i64;
+    while groups.last() == Some(&0) {
+        groups.pop();
+    }
+    let zero = groups.is_empty();
+    let weight = if zero { 0 } else { weight };
+    let to_i16 =
+        |n: i64| i16::try_from(n).map_err(|_| encode_error(format!("{text} is too large")));
+    let mut out = Vec::with_capacity(8 + 2 * groups.len());
+    out.extend_from_slice(&to_i16(groups.len() as i64)?.to_be_bytes());
+    out.extend_from_slice(&to_i16(weight)?.to_be_bytes());
+    let sign: u16 = if negative && !zero { 0x4000 } else { 0 };
+    out.extend_from_slice(&sign.to_be_bytes());
+    out.extend_from_slice(&to_i16(frac_part.len() as i64)?.to_be_bytes());
+    for g in groups {
+        out.extend_from_slice(&g.to_be_bytes());
+    }
+    Ok(out)
 }
 
 fn parse<T: std::str::FromStr>(text: &str) -> PgWireResult<T> {
@@ -193,23 +248,47 @@ mod tests {
 
     #[test]
     fn warehouse_types_map_to_what_clients_expect() {
-        assert_eq!(pg_type(&DataType::Int64, false), Type::INT8);
-        assert_eq!(pg_type(&DataType::Utf8, false), Type::VARCHAR);
-        assert_eq!(pg_type(&DataType::Date32, true), Type::DATE);
+        assert_eq!(pg_type(&DataType::Int64), Type::INT8);
+        assert_eq!(pg_type(&DataType::Utf8), Type::VARCHAR);
+        assert_eq!(pg_type(&DataType::Date32), Type::DATE);
         assert_eq!(
-            pg_type(
-                &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-                false
-            ),
+            pg_type(&DataType::Timestamp(
+                TimeUnit::Microsecond,
+                Some("UTC".into())
+            )),
             Type::TIMESTAMPTZ
         );
-        assert_eq!(pg_type(&DataType::Decimal128(38, 0), false), Type::NUMERIC);
-        assert_eq!(pg_type(&DataType::Decimal128(38, 0), true), Type::FLOAT8);
+        assert_eq!(pg_type(&DataType::Decimal128(38, 0)), Type::NUMERIC);
         let list = DataType::List(Arc::new(arrow::datatypes::Field::new(
             "item",
             DataType::Utf8,
             true,
         )));
-        assert_eq!(pg_type(&list, false), Type::TEXT);
+        assert_eq!(pg_type(&list), Type::TEXT);
+    }
+
+    /// Each as PostgreSQL 16 sends it (`select '…'::numeric` read in binary):
+    /// ndigits, weight, sign, dscale, then the base-10,000 digits.
+    #[test]
+    fn decimals_take_postgresqls_binary_numeric_form() {
+        let words = |text: &str| -> Vec<i32> {
+            numeric_binary(text)
+                .unwrap()
+                .chunks(2)
+                .map(|c| i32::from(u16::from_be_bytes([c[0], c[1]])))
+                .collect()
+        };
+        assert_eq!(words("0"), [0, 0, 0, 0]);
+        assert_eq!(words("0.00"), [0, 0, 0, 2]);
+        assert_eq!(words("123"), [1, 0, 0, 0, 123]);
+        assert_eq!(words("0.5"), [1, 0xffff, 0, 1, 5000]);
+        assert_eq!(words("-12.50"), [2, 0, 0x4000, 2, 12, 5000]);
+        assert_eq!(words("10000"), [1, 1, 0, 0, 1]);
+        assert_eq!(words("123456789.0001"), [4, 2, 0, 4, 1, 2345, 6789, 1]);
+        assert_eq!(words("0.00001"), [1, 0xfffe, 0, 5, 1000]);
+        assert_eq!(words("-0"), [0, 0, 0, 0]);
+        for bad in ["", ".", "1e5", "NaN", "1.2.3", "--1"] {
+            assert!(numeric_binary(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -8,11 +8,13 @@
 //! Every connection reads through a sandboxed DuckDB connection (see
 //! `session.rs`, and `duck.rs` for the calls into DuckDB); `sql.rs` answers
 //! the session commands clients send and gives clear early refusals; rows
-//! are streamed as DuckDB produces them (`run.rs`). What one connection and
+//! are streamed as DuckDB produces them (`run.rs`), as a query's rows or as
+//! the data of `COPY (query) TO STDOUT` (`copy.rs`). What one connection and
 //! all of them may take is `[pg]` in taizhang.toml ([`crate::config::Pg`]):
 //! connections at once, seconds to sign in, seconds, rows and bytes per
 //! statement, DuckDB's memory and threads.
 
+mod copy;
 mod duck;
 mod encode;
 mod run;
@@ -29,6 +31,7 @@ use pgwire::api::auth::{
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_partial_query_response,
+    send_query_response, send_ready_for_query,
 };
 use pgwire::api::results::{
     DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse, Response, Tag,
@@ -39,9 +42,11 @@ use pgwire::api::{
     ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState, PgWireServerHandlers, Type,
 };
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::copy::{CopyData, CopyDone, CopyOutResponse};
 use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::Execute;
-use pgwire::messages::response::EmptyQueryResponse;
+use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::simplequery::Query;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,9 +57,9 @@ use tokio::sync::Semaphore;
 
 use crate::error::Result;
 use crate::tokens::{Role, TokenCache};
-use run::{Begun, Control, RowStream, Stop};
+use run::{Begun, Control, DataRows, RowStream, Stop};
 use session::{Engine, Failure, Limits, Session, Warehouse};
-use sql::Plan;
+use sql::{Plan, Savepoint};
 
 /// Connections beyond the cap that are still told why, each for at most the
 /// sign-in timeout; past these, a connection is closed at once, so a flood
@@ -346,12 +351,44 @@ impl PgWireServerHandlers for Handlers {
 enum Outcome {
     /// Columns and rows: computed already (SHOW) or streaming from DuckDB.
     Rows(Arc<Vec<FieldInfo>>, Rows),
-    Tag(Response),
+    /// `COPY (query) TO STDOUT`: its data streaming from DuckDB.
+    Copy(CopyStream),
+    /// A command's tag, and what it does to the transaction.
+    Command(Tag, Transaction),
+    Empty,
 }
 
 enum Rows {
     Ready(Vec<DataRow>),
-    Live(RowStream),
+    Live(RowStream<DataRow>),
+}
+
+/// A COPY's columns, options and lines (each a row, as PostgreSQL sends them).
+struct CopyStream {
+    fields: Arc<Vec<FieldInfo>>,
+    options: copy::Options,
+    lines: RowStream<CopyData>,
+}
+
+/// What a command does to the transaction status clients are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transaction {
+    Same,
+    Begun,
+    Ended,
+    /// `ROLLBACK TO`: a failed transaction goes on, as in PostgreSQL.
+    Recovered,
+}
+
+impl Transaction {
+    fn after(self, status: TransactionStatus) -> TransactionStatus {
+        match self {
+            Transaction::Same => status,
+            Transaction::Begun => status.to_in_transaction_state(),
+            Transaction::Ended => status.to_idle_state(),
+            Transaction::Recovered => TransactionStatus::Transaction,
+        }
+    }
 }
 
 /// A statement started to describe a portal, kept for its Execute.
@@ -398,42 +435,110 @@ impl Backend {
                 "一次只能预备一条语句 / cannot insert multiple commands into a prepared statement",
             ));
         }
+        let command = |tag: &str, change| Ok(Outcome::Command(Tag::new(tag), change));
         let sql = match sql::plan(statement) {
-            Plan::Empty => return Ok(Outcome::Tag(Response::EmptyQuery)),
+            Plan::Empty => return Ok(Outcome::Empty),
             Plan::Begin => {
                 // No warehouse yet: the transaction's first statement says so.
                 let _ = self.on_session(Session::begin_transaction).await?;
-                return Ok(Outcome::Tag(Response::TransactionStart(Tag::new("BEGIN"))));
+                return command("BEGIN", Transaction::Begun);
             }
             Plan::Commit => {
                 self.on_session(Session::end_transaction).await?;
-                return Ok(Outcome::Tag(Response::TransactionEnd(Tag::new("COMMIT"))));
+                return command("COMMIT", Transaction::Ended);
             }
             Plan::Rollback => {
                 self.on_session(Session::end_transaction).await?;
-                return Ok(Outcome::Tag(Response::TransactionEnd(Tag::new("ROLLBACK"))));
+                return command("ROLLBACK", Transaction::Ended);
             }
-            Plan::Set => return Ok(Outcome::Tag(Response::Execution(Tag::new("SET")))),
+            Plan::Savepoint(savepoint) => {
+                let (tag, change) = match &savepoint {
+                    Savepoint::Set(_) => ("SAVEPOINT", Transaction::Same),
+                    Savepoint::Release(_) => ("RELEASE", Transaction::Same),
+                    Savepoint::RollbackTo(_) => ("ROLLBACK", Transaction::Recovered),
+                };
+                self.on_session(move |s| s.savepoint(&savepoint)).await??;
+                return command(tag, change);
+            }
+            Plan::Set => return command("SET", Transaction::Same),
             Plan::Show(name) => return show(&name, format),
-            Plan::Refuse(why) => return Err(Failure::refused(why)),
+            Plan::Refuse(failure) => return Err(failure),
+            Plan::Copy(copy) => return self.copy(copy, params).await,
             Plan::Run(sql) => sql,
         };
+        let begun = self.start(sql, params, format.clone(), DataRows).await?;
+        Ok(match begun {
+            Begun::Rows(fields, rows) => Outcome::Rows(fields, Rows::Live(rows)),
+            Begun::Prepared => Outcome::Command(Tag::new("PREPARE"), Transaction::Same),
+        })
+    }
+
+    /// Starts `sql` on the session, the run before it stopped first.
+    async fn start<S: run::Shape>(
+        &self,
+        sql: String,
+        params: Vec<duckdb::types::Value>,
+        format: Format,
+        shape: S,
+    ) -> std::result::Result<Begun<S::Item>, Failure> {
         self.stop_active();
         let control = Control::new();
         *locked(&self.active) = Some(control.clone());
-        let begun = run::start(
+        run::start(
             self.session.clone(),
             sql,
             params,
-            format.clone(),
+            format,
             self.limits,
             control,
+            shape,
         )
-        .await?;
-        Ok(match begun {
-            Begun::Rows(fields, rows) => Outcome::Rows(fields, Rows::Live(rows)),
-            Begun::Prepared => Outcome::Tag(Response::Execution(Tag::new("PREPARE"))),
-        })
+        .await
+    }
+
+    /// `COPY (query) TO STDOUT`: the query started like any (DuckDB vets it,
+    /// and only a query passes), its rows encoded in the COPY's format.
+    async fn copy(
+        &self,
+        copy: copy::CopyOut,
+        params: Vec<duckdb::types::Value>,
+    ) -> std::result::Result<Outcome, Failure> {
+        let format = match copy.options.format {
+            copy::Format::Binary => Format::UnifiedBinary,
+            copy::Format::Text | copy::Format::Csv => Format::UnifiedText,
+        };
+        let lines = copy::Lines::new(copy.options.clone());
+        match self.start(copy.query, params, format, lines).await? {
+            Begun::Rows(fields, lines) => Ok(Outcome::Copy(CopyStream {
+                fields,
+                options: copy.options,
+                lines,
+            })),
+            Begun::Prepared => Err(Failure::new(
+                "XX000",
+                "COPY 中的语句不是查询 / the statement inside COPY was not a query",
+            )),
+        }
+    }
+
+    /// What a portal's statement comes to: the run its Describe started,
+    /// or a new one (the one before it dropped, which stops it).
+    async fn portal_outcome(&self, portal: &Portal<String>) -> PgWireResult<Outcome> {
+        let key = portal_key(portal);
+        let described = locked(&self.described).take();
+        match described {
+            Some(d) if d.key == key => Ok(d.outcome),
+            _ => {
+                drop(described);
+                self.execute(
+                    &portal.statement.statement,
+                    parameters(portal)?,
+                    &portal.result_column_format,
+                )
+                .await
+                .map_err(failure_error)
+            }
+        }
     }
 
     /// The parameters and columns of a statement, within the statement
@@ -502,66 +607,158 @@ fn show(name: &str, format: &Format) -> std::result::Result<Outcome, Failure> {
     Ok(Outcome::Rows(fields, Rows::Ready(rows)))
 }
 
-fn respond(outcome: Outcome) -> Response {
-    match outcome {
-        Outcome::Tag(r) => r,
-        Outcome::Rows(fields, Rows::Ready(rows)) => Response::Query(QueryResponse::new(
-            fields,
-            stream::iter(rows.into_iter().map(Ok)),
-        )),
-        Outcome::Rows(fields, Rows::Live(rows)) => {
-            Response::Query(QueryResponse::new(fields, rows.into_stream(failure_error)))
-        }
+fn query_response(fields: Arc<Vec<FieldInfo>>, rows: Rows) -> QueryResponse {
+    match rows {
+        Rows::Ready(rows) => QueryResponse::new(fields, stream::iter(rows.into_iter().map(Ok))),
+        Rows::Live(rows) => QueryResponse::new(fields, rows.into_stream(failure_error)),
     }
 }
 
-fn error_response(f: Failure) -> Response {
-    Response::Error(Box::new(ErrorInfo::new(
-        "ERROR".to_owned(),
-        f.sqlstate.to_owned(),
-        f.message,
-    )))
+/// Sends a COPY's data as PostgreSQL does: CopyOutResponse, a header line
+/// if asked for, one CopyData per row as DuckDB produces it, binary's
+/// trailer, CopyDone and `COPY n`. A failure midway (a limit passed, the
+/// time up) ends the copy with the ErrorResponse the caller sends, which is
+/// how PostgreSQL aborts a COPY TO STDOUT (never a CopyDone after a short
+/// result).
+async fn send_copy<C>(client: &mut C, copy: CopyStream) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: std::fmt::Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let CopyStream {
+        fields,
+        options,
+        mut lines,
+    } = copy;
+    let code = options.format_code();
+    let columns = i16::try_from(fields.len()).unwrap_or(i16::MAX);
+    client
+        .feed(PgWireBackendMessage::CopyOutResponse(CopyOutResponse::new(
+            code,
+            columns,
+            vec![i16::from(code); fields.len()],
+        )))
+        .await?;
+    if let Some(header) = options.header(&fields) {
+        client.feed(PgWireBackendMessage::CopyData(header)).await?;
+    }
+    let mut rows = 0u64;
+    while let Some(group) = lines.next_group().await {
+        for line in group.map_err(failure_error)? {
+            rows += 1;
+            client.feed(PgWireBackendMessage::CopyData(line)).await?;
+        }
+    }
+    if let Some(trailer) = options.trailer(rows) {
+        client.feed(PgWireBackendMessage::CopyData(trailer)).await?;
+    }
+    client
+        .feed(PgWireBackendMessage::CopyDone(CopyDone::new()))
+        .await?;
+    let tag = Tag::new("COPY").with_rows(usize::try_from(rows).unwrap_or(usize::MAX));
+    client
+        .feed(PgWireBackendMessage::CommandComplete(tag.into()))
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
 impl SimpleQueryHandler for Backend {
-    async fn do_query<C>(&self, _client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    /// Runs a query string's statements one after the other, each one's
+    /// answer sent before the next starts, so that every result streams
+    /// (pgwire's own gathers the answers first, and cannot abort a COPY the
+    /// way PostgreSQL does). Stops at the first error, as PostgreSQL does.
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore,
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let statements = sql::split(query);
-        let mut out = Vec::new();
-        for (i, statement) in statements.iter().enumerate() {
-            let mut outcome = self
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let mut status = client.transaction_status();
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let statements = sql::split(&query.query);
+        if statements.is_empty() {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+        for statement in &statements {
+            let sent = match self
                 .execute(statement, Vec::new(), &Format::UnifiedText)
-                .await;
-            // Only the last statement's rows stream: the ones before it are
-            // read whole (within their limits) so the next can run.
-            if i + 1 < statements.len()
-                && let Ok(Outcome::Rows(fields, Rows::Live(rows))) = outcome
+                .await
             {
-                outcome = rows
-                    .collect()
-                    .await
-                    .map(|rows| Outcome::Rows(fields, Rows::Ready(rows)));
-            }
-            // PostgreSQL stops a multi-statement query at its first error.
-            match outcome {
-                Ok(outcome) => out.push(respond(outcome)),
-                Err(failure) => {
-                    out.push(error_response(failure));
-                    break;
-                }
+                Ok(outcome) => send_outcome(client, outcome, &mut status).await,
+                Err(failure) => Err(failure_error(failure)),
+            };
+            if let Err(e) = sent {
+                // A client that went away fails this send too.
+                client
+                    .feed(PgWireBackendMessage::ErrorResponse(
+                        ErrorInfo::from(e).into(),
+                    ))
+                    .await?;
+                status = status.to_error_state();
+                break;
             }
         }
-        if out.is_empty() {
-            out.push(Response::EmptyQuery);
-        }
-        Ok(out)
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        send_ready_for_query(client, status).await
     }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // Only pgwire's own on_query calls this, and `on_query` above
+        // replaces it.
+        Err(user_error(
+            "XX000",
+            "查询由 on_query 处理 / queries are answered by on_query".to_owned(),
+        ))
+    }
+}
+
+/// Sends one simple-protocol statement's answer, rows described first;
+/// `status` follows what the statement did to the transaction.
+async fn send_outcome<C>(
+    client: &mut C,
+    outcome: Outcome,
+    status: &mut TransactionStatus,
+) -> PgWireResult<()>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    C::Error: std::fmt::Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    match outcome {
+        Outcome::Empty => {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+        Outcome::Rows(fields, rows) => {
+            send_query_response(client, query_response(fields, rows), true).await?;
+        }
+        Outcome::Copy(copy) => send_copy(client, copy).await?,
+        Outcome::Command(tag, change) => {
+            send_execution_response(client, tag).await?;
+            *status = change.after(*status);
+        }
+    }
+    Ok(())
 }
 
 /// The portal's parameters as DuckDB values: text ones as text (DuckDB casts
@@ -666,49 +863,29 @@ impl ExtendedQueryHandler for Backend {
             PortalExecutionState::Finished => {
                 Some(QueryResponse::new(Arc::new(Vec::new()), stream::empty()))
             }
-            PortalExecutionState::Initial => {
-                match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), max_rows)
-                    .await?
-                {
-                    Response::Query(results) => Some(results),
-                    Response::EmptyQuery => {
-                        client
-                            .feed(PgWireBackendMessage::EmptyQueryResponse(
-                                EmptyQueryResponse::new(),
-                            ))
-                            .await?;
-                        None
-                    }
-                    Response::Execution(tag) => {
-                        send_execution_response(client, tag).await?;
-                        None
-                    }
-                    Response::TransactionStart(tag) => {
-                        send_execution_response(client, tag).await?;
-                        transaction_status = transaction_status.to_in_transaction_state();
-                        None
-                    }
-                    Response::TransactionEnd(tag) => {
-                        send_execution_response(client, tag).await?;
-                        transaction_status = transaction_status.to_idle_state();
-                        client.portal_store().rm_portal(DEFAULT_NAME);
-                        None
-                    }
-                    Response::Error(e) => {
-                        client
-                            .send(PgWireBackendMessage::ErrorResponse((*e).into()))
-                            .await?;
-                        transaction_status = transaction_status.to_error_state();
-                        None
-                    }
-                    _ => {
-                        return Err(user_error(
-                            "0A000",
-                            "不支持 COPY / COPY is not supported".to_owned(),
-                        ));
-                    }
+            PortalExecutionState::Initial => match self.portal_outcome(portal.as_ref()).await? {
+                Outcome::Rows(fields, rows) => Some(query_response(fields, rows)),
+                Outcome::Copy(copy) => {
+                    send_copy(client, copy).await?;
+                    None
                 }
-            }
+                Outcome::Empty => {
+                    client
+                        .feed(PgWireBackendMessage::EmptyQueryResponse(
+                            EmptyQueryResponse::new(),
+                        ))
+                        .await?;
+                    None
+                }
+                Outcome::Command(tag, change) => {
+                    send_execution_response(client, tag).await?;
+                    transaction_status = change.after(transaction_status);
+                    if change == Transaction::Ended {
+                        client.portal_store().rm_portal(DEFAULT_NAME);
+                    }
+                    None
+                }
+            },
         };
         if let Some(mut results) = results
             && send_partial_query_response(client, &mut results, max_rows).await?
@@ -723,7 +900,7 @@ impl ExtendedQueryHandler for Backend {
     async fn do_query<C>(
         &self,
         _client: &mut C,
-        portal: &Portal<Self::Statement>,
+        _portal: &Portal<Self::Statement>,
         _max_rows: usize,
     ) -> PgWireResult<Response>
     where
@@ -732,22 +909,12 @@ impl ExtendedQueryHandler for Backend {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let key = portal_key(portal);
-        // A statement started by Describe is taken as it runs; another one
-        // is dropped (which stops it) before this one starts.
-        let described = locked(&self.described).take();
-        let outcome = match described {
-            Some(d) if d.key == key => d.outcome,
-            _ => self
-                .execute(
-                    &portal.statement.statement,
-                    parameters(portal)?,
-                    &portal.result_column_format,
-                )
-                .await
-                .map_err(failure_error)?,
-        };
-        Ok(respond(outcome))
+        // Only pgwire's own on_execute calls this, and `on_execute` above
+        // replaces it (see `portal_outcome`).
+        Err(user_error(
+            "XX000",
+            "门户由 on_execute 执行 / portals are run by on_execute".to_owned(),
+        ))
     }
 
     async fn do_describe_statement<C>(
@@ -779,9 +946,9 @@ impl ExtendedQueryHandler for Backend {
             }
             Plan::Show(name) => match show(&name, &Format::UnifiedText).map_err(failure_error)? {
                 Outcome::Rows(fields, _) => (0, fields.as_ref().clone()),
-                Outcome::Tag(_) => (0, Vec::new()),
+                _ => (0, Vec::new()),
             },
-            Plan::Refuse(why) => return Err(user_error("42501", why)),
+            Plan::Refuse(failure) => return Err(failure_error(failure)),
             _ => (0, Vec::new()),
         };
         let count = count
@@ -823,9 +990,10 @@ impl ExtendedQueryHandler for Backend {
             )
             .await
             .map_err(failure_error)?;
+        // A COPY, like a command, describes no rows (NoData).
         let fields = match &outcome {
             Outcome::Rows(fields, _) => fields.as_ref().clone(),
-            Outcome::Tag(_) => Vec::new(),
+            Outcome::Copy(_) | Outcome::Command(..) | Outcome::Empty => Vec::new(),
         };
         *locked(&self.described) = Some(Described {
             key: portal_key(portal),

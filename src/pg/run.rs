@@ -2,7 +2,9 @@
 //! DuckDB produces them: a chunk is fetched, encoded row by row, and handed
 //! over a small bounded channel, so the endpoint holds a few chunks per
 //! connection however large the result (it used to hold the result twice,
-//! as Arrow and as PostgreSQL rows, before sending a byte).
+//! as Arrow and as PostgreSQL rows, before sending a byte). A row goes out
+//! as a query's row or as a line of `COPY … TO STDOUT` ([`Shape`]), under
+//! the same limits.
 //!
 //! The limits are counted as rows are encoded: past `max_rows` rows or
 //! `max_result_bytes` bytes, or `timeout` seconds (sending included), the run
@@ -19,10 +21,42 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::duck::Interrupter;
 use super::encode;
-use super::session::{Event, Failure, Limits, Ran, Session};
+use super::session::{Accept, Event, Failure, Limits, Ran, Session};
+
+/// What each encoded row becomes on the wire, made on the DuckDB thread.
+pub trait Shape: Send + 'static {
+    type Item: Send + 'static;
+    /// The text a statement given this shape may be.
+    const ACCEPT: Accept;
+    /// Told the result's columns before the first row.
+    fn columns(&mut self, fields: &Arc<Vec<FieldInfo>>) -> Result<(), Failure>;
+    fn item(&mut self, row: DataRow) -> Self::Item;
+    /// The bytes `item` takes on the wire, counted against `max_result_bytes`.
+    fn wire_size(item: &Self::Item) -> u64;
+}
+
+/// A query's rows, sent as they are.
+pub struct DataRows;
+
+impl Shape for DataRows {
+    type Item = DataRow;
+    const ACCEPT: Accept = Accept::Statement;
+
+    fn columns(&mut self, _: &Arc<Vec<FieldInfo>>) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    fn item(&mut self, row: DataRow) -> DataRow {
+        row
+    }
+
+    fn wire_size(row: &DataRow) -> u64 {
+        encode::wire_size(row)
+    }
+}
 
 /// Encoded rows sent to the client in groups of about this many bytes.
-const GROUP_BYTES: usize = 256 * 1024;
+const GROUP_BYTES: u64 = 256 * 1024;
 /// Groups waiting between the DuckDB thread and the client's socket.
 const GROUPS_IN_FLIGHT: usize = 4;
 
@@ -62,7 +96,12 @@ impl Control {
     }
 
     /// Stops the run for `why`, interrupting DuckDB if it is running it.
-    pub fn stop(&self, why: Stop) {
+    ///
+    /// The interrupt is sent again every 50 ms until the run leaves DuckDB:
+    /// DuckDB clears a pending interrupt as a statement begins, so one sent
+    /// between `enter` and that moment was lost, and the statement ran on
+    /// past its timeout (an aggregate returns no chunk to check between).
+    pub fn stop(self: &Arc<Self>, why: Stop) {
         let first = self.stop.send_if_modified(|s| match s {
             None => {
                 *s = Some(why);
@@ -70,14 +109,31 @@ impl Control {
             }
             Some(_) => false,
         });
-        if !first || why == Stop::Finished {
+        if !first || why == Stop::Finished || !self.interrupt_if_running() {
             return;
         }
+        let me = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("taizhang-pg-interrupt".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    if !me.interrupt_if_running() {
+                        break;
+                    }
+                }
+            });
+    }
+
+    /// Interrupts DuckDB if the run is inside it; whether it was.
+    fn interrupt_if_running(&self) -> bool {
         let engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
-        if engine.running
-            && let Some(interrupter) = &engine.interrupter
-        {
-            interrupter.interrupt();
+        match (&engine.interrupter, engine.running) {
+            (Some(interrupter), true) => {
+                interrupter.interrupt();
+                true
+            }
+            _ => false,
         }
     }
 
@@ -120,23 +176,25 @@ pub fn stopped(why: Stop, limits: &Limits) -> Failure {
 }
 
 /// What a started statement gives.
-pub enum Begun {
-    Rows(Arc<Vec<FieldInfo>>, RowStream),
+pub enum Begun<T> {
+    Rows(Arc<Vec<FieldInfo>>, RowStream<T>),
     /// A PREPARE, stored; no rows.
     Prepared,
 }
 
-/// Runs `sql` with `params` on `session` in a blocking thread. Returns once
-/// its columns are known (or it failed before any row); its rows follow on
-/// the stream. `control` stops it.
-pub async fn start(
+/// Runs `sql` with `params` on `session` in a blocking thread, its rows
+/// encoded in `format` and shaped by `shape`. Returns once its columns are
+/// known (or it failed before any row); its rows follow on the stream.
+/// `control` stops it.
+pub async fn start<S: Shape>(
     session: Arc<Mutex<Session>>,
     sql: String,
     params: Vec<duckdb::types::Value>,
     format: Format,
     limits: Limits,
     control: Arc<Control>,
-) -> Result<Begun, Failure> {
+    shape: S,
+) -> Result<Begun<S::Item>, Failure> {
     let (begun_tx, begun_rx) = oneshot::channel();
     let (rows_tx, rows_rx) = mpsc::channel(GROUPS_IN_FLIGHT);
     // What the stream says after its last row: set by the worker before it
@@ -161,7 +219,7 @@ pub async fn start(
         rows_tx,
         outcome: outcome.clone(),
     };
-    tokio::task::spawn_blocking(move || worker.run(&sql, &params, &format, begun_tx));
+    tokio::task::spawn_blocking(move || worker.run(&sql, &params, &format, shape, begun_tx));
     match begun_rx.await {
         Ok(Ok(Some(fields))) => Ok(Begun::Rows(
             fields,
@@ -195,23 +253,31 @@ impl From<PgWireError> for Halt {
 
 type BegunSender = oneshot::Sender<Result<Option<Arc<Vec<FieldInfo>>>, Failure>>;
 
-struct Worker {
+struct Worker<T> {
     session: Arc<Mutex<Session>>,
     limits: Limits,
     control: Arc<Control>,
     handle: tokio::runtime::Handle,
-    rows_tx: mpsc::Sender<Vec<DataRow>>,
+    rows_tx: mpsc::Sender<Vec<T>>,
     outcome: Arc<Mutex<Option<Failure>>>,
 }
 
-impl Worker {
-    fn run(self, sql: &str, params: &[duckdb::types::Value], format: &Format, begun: BegunSender) {
+impl<T: Send + 'static> Worker<T> {
+    fn run<S: Shape<Item = T>>(
+        self,
+        sql: &str,
+        params: &[duckdb::types::Value],
+        format: &Format,
+        mut shape: S,
+        begun: BegunSender,
+    ) {
         let mut begun = Some(begun);
         let result = {
             let mut session = self.session.lock().unwrap_or_else(|e| e.into_inner());
             let result = match session.interrupter() {
                 Ok(interrupter) if self.control.enter(interrupter.clone()) => {
-                    let result = self.stream(&mut session, sql, params, format, &mut begun);
+                    let result =
+                        self.stream(&mut session, sql, params, format, &mut shape, &mut begun);
                     self.control.leave();
                     result
                 }
@@ -249,23 +315,26 @@ impl Worker {
         self.outcome.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn stream(
+    fn stream<S: Shape<Item = T>>(
         &self,
         session: &mut Session,
         sql: &str,
         params: &[duckdb::types::Value],
         format: &Format,
+        shape: &mut S,
         begun: &mut Option<BegunSender>,
     ) -> Result<Ran, Failure> {
         let mut fields = Arc::new(Vec::new());
         let (mut rows, mut bytes) = (0usize, 0u64);
+        let this = self;
         let mut on = |event: Event| -> Result<bool, Failure> {
-            if let Some(why @ (Stop::TimedOut | Stop::Cancelled)) = self.control.reason() {
-                return Err(stopped(why, &self.limits));
+            if let Some(why @ (Stop::TimedOut | Stop::Cancelled)) = this.control.reason() {
+                return Err(stopped(why, &this.limits));
             }
             match event {
                 Event::Columns(schema) => {
                     fields = Arc::new(encode::fields(&schema, format));
+                    shape.columns(&fields)?;
                     let told = begun
                         .take()
                         .is_some_and(|tx| tx.send(Ok(Some(fields.clone()))).is_ok());
@@ -273,16 +342,18 @@ impl Worker {
                 }
                 Event::Rows(batch) => {
                     let mut group = Vec::new();
-                    let mut group_bytes = 0usize;
+                    let mut group_bytes = 0u64;
                     let encoded = encode::each_row(&batch, &fields, |row| {
+                        let item = shape.item(row);
+                        let size = S::wire_size(&item);
                         rows += 1;
-                        bytes += encode::wire_size(&row);
-                        self.check(rows, bytes)?;
-                        group_bytes += row.data.len();
-                        group.push(row);
+                        bytes += size;
+                        this.check(rows, bytes)?;
+                        group_bytes += size;
+                        group.push(item);
                         if group_bytes >= GROUP_BYTES {
                             group_bytes = 0;
-                            self.send(std::mem::take(&mut group))?;
+                            this.send(std::mem::take(&mut group))?;
                         }
                         Ok::<(), Halt>(())
                     })
@@ -290,7 +361,7 @@ impl Worker {
                         if group.is_empty() {
                             Ok(())
                         } else {
-                            self.send(group)
+                            this.send(group)
                         }
                     });
                     match encoded {
@@ -301,7 +372,7 @@ impl Worker {
                 }
             }
         };
-        session.run(sql, params, &mut on)
+        session.run(sql, params, S::ACCEPT, &mut on)
     }
 
     fn check(&self, rows: usize, bytes: u64) -> Result<(), Halt> {
@@ -331,7 +402,7 @@ impl Worker {
 
     /// Hands a group to the client's side, waiting while the client reads
     /// slower than DuckDB produces; a stop ends the wait.
-    fn send(&self, group: Vec<DataRow>) -> Result<(), Halt> {
+    fn send(&self, group: Vec<T>) -> Result<(), Halt> {
         let mut stop = self.control.stop.subscribe();
         let sent = self.handle.block_on(async {
             tokio::select! {
@@ -350,13 +421,13 @@ impl Worker {
 }
 
 /// The rows of a started statement, as the client's side reads them.
-pub struct RowStream {
-    rx: mpsc::Receiver<Vec<DataRow>>,
+pub struct RowStream<T> {
+    rx: mpsc::Receiver<Vec<T>>,
     outcome: Arc<Mutex<Option<Failure>>>,
     control: Arc<Control>,
 }
 
-impl Drop for RowStream {
+impl<T> Drop for RowStream<T> {
     fn drop(&mut self) {
         // Nobody reads the rest (the client went away, or its portal was
         // dropped): stop DuckDB rather than let it run to the timeout.
@@ -364,9 +435,9 @@ impl Drop for RowStream {
     }
 }
 
-impl RowStream {
+impl<T: Send + 'static> RowStream<T> {
     /// The next group of rows; at the end, the run's failure if it had one.
-    async fn next_group(&mut self) -> Option<Result<Vec<DataRow>, Failure>> {
+    pub async fn next_group(&mut self) -> Option<Result<Vec<T>, Failure>> {
         match self.rx.recv().await {
             Some(group) => Some(Ok(group)),
             None => self
@@ -378,21 +449,11 @@ impl RowStream {
         }
     }
 
-    /// Every row, held in memory (within the statement's limits): for a
-    /// statement followed by others in one query string.
-    pub async fn collect(mut self) -> Result<Vec<DataRow>, Failure> {
-        let mut out = Vec::new();
-        while let Some(group) = self.next_group().await {
-            out.extend(group?);
-        }
-        Ok(out)
-    }
-
     /// The rows one by one, ending with an error if the run failed.
     pub fn into_stream(
         self,
         to_error: fn(Failure) -> PgWireError,
-    ) -> impl Stream<Item = Result<DataRow, PgWireError>> + Send + 'static {
+    ) -> impl Stream<Item = Result<T, PgWireError>> + Send + 'static {
         let pending = Vec::new().into_iter();
         futures::stream::unfold(Some((self, pending)), move |state| async move {
             let (mut rows, mut pending) = state?;

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::duck::{Conn, Database, DuckError, Interrupter, Kind, PrepareError};
+use super::sql::Savepoint;
 
 /// Limits on what one statement may take.
 #[derive(Debug, Clone, Copy)]
@@ -254,6 +255,31 @@ fn open_sandboxed(path: &Path, engine: Engine) -> Result<Arc<Database>, DuckErro
     Database::open(path, &sandbox_settings(engine))
 }
 
+/// What a text given to [`Session::run`] may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// Any statement [`vet`] lets run.
+    Statement,
+    /// A query alone: what `COPY (query) TO STDOUT` holds, as PostgreSQL
+    /// takes nothing else there (no EXPLAIN, PREPARE or EXECUTE).
+    Query,
+}
+
+/// Refuses, inside COPY, whatever DuckDB did not find to be a query.
+pub fn query_only(kind: Kind) -> Result<(), Failure> {
+    let name = match kind {
+        Kind::Select => return Ok(()),
+        Kind::Explain => "EXPLAIN",
+        Kind::Prepare => "PREPARE",
+        Kind::Execute => "EXECUTE",
+        Kind::Other(name) => name,
+    };
+    Err(Failure::refused(format!(
+        "COPY 只能导出查询结果 / COPY (…) TO STDOUT takes a query only (SELECT, WITH, VALUES): \
+         this is a {name} statement"
+    )))
+}
+
 /// What a statement of an analyst's may be run as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vetted {
@@ -320,6 +346,8 @@ pub struct Session {
     conn: Option<(FileId, Conn)>,
     /// Inside BEGIN … COMMIT every statement reads the same file.
     in_transaction: bool,
+    /// The transaction's savepoints, oldest first (see [`Session::savepoint`]).
+    savepoints: Vec<String>,
 }
 
 impl Session {
@@ -328,6 +356,7 @@ impl Session {
             warehouse,
             conn: None,
             in_transaction: false,
+            savepoints: Vec::new(),
         }
     }
 
@@ -343,7 +372,7 @@ impl Session {
             // connection, before the new one is opened.
             self.conn = None;
             let (id, conn) = self.warehouse.connect()?;
-            conn.execute_batch(super::sql::CATALOG)?;
+            conn.execute_batch(super::sql::catalog())?;
             self.conn = Some((id, conn));
         }
         match &self.conn {
@@ -356,6 +385,7 @@ impl Session {
     /// [`Session::end_transaction`] reads that one file.
     pub fn begin_transaction(&mut self) -> Result<(), Failure> {
         self.in_transaction = false;
+        self.savepoints.clear();
         let opened = self.connection().map(|_| ());
         self.in_transaction = true;
         opened
@@ -363,6 +393,50 @@ impl Session {
 
     pub fn end_transaction(&mut self) {
         self.in_transaction = false;
+        self.savepoints.clear();
+    }
+
+    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` inside a transaction, as
+    /// PostgreSQL answers them. Nothing is written on the endpoint, so a
+    /// savepoint holds no state to restore: each is kept by name only, so
+    /// that releasing or rolling back to one never made is refused as
+    /// PostgreSQL refuses it (SQLAlchemy and psycopg nest their
+    /// transactions this way).
+    pub fn savepoint(&mut self, command: &Savepoint) -> Result<(), Failure> {
+        let (name, what) = match command {
+            Savepoint::Set(name) => (name, "SAVEPOINT"),
+            Savepoint::Release(name) => (name, "RELEASE SAVEPOINT"),
+            Savepoint::RollbackTo(name) => (name, "ROLLBACK TO SAVEPOINT"),
+        };
+        if !self.in_transaction {
+            return Err(Failure::new(
+                "25P01",
+                format!("保存点只能在事务中使用 / {what} can only be used in transaction blocks"),
+            ));
+        }
+        if let Savepoint::Set(name) = command {
+            self.savepoints.push(name.clone());
+            return Ok(());
+        }
+        // The newest of that name, as PostgreSQL finds it.
+        let at = self
+            .savepoints
+            .iter()
+            .rposition(|s| s == name)
+            .ok_or_else(|| {
+                Failure::new(
+                    "3B001",
+                    format!("没有名为 {name} 的保存点 / savepoint \"{name}\" does not exist"),
+                )
+            })?;
+        // RELEASE drops it and every later one; ROLLBACK TO keeps it.
+        let keep = if matches!(command, Savepoint::Release(_)) {
+            at
+        } else {
+            at + 1
+        };
+        self.savepoints.truncate(keep);
+        Ok(())
     }
 
     /// A handle that interrupts what this session's connection runs.
@@ -399,10 +473,14 @@ impl Session {
         &mut self,
         sql: &str,
         params: &[duckdb::types::Value],
+        accept: Accept,
         on: &mut dyn FnMut(Event) -> Result<bool, Failure>,
     ) -> Result<Ran, Failure> {
         let conn = self.connection()?;
         let mut prepared = conn.prepare_one(sql).map_err(one_statement)?;
+        if accept == Accept::Query {
+            query_only(prepared.kind())?;
+        }
         if vet(prepared.kind(), sql)? == Vetted::Prepare {
             drop(prepared);
             prepare_named(conn, sql)?;
@@ -479,6 +557,59 @@ mod tests {
         let e = vet(Kind::Other("CREATE"), "create temp table t as select 1").unwrap_err();
         assert_eq!(e.sqlstate, "42501");
         assert!(e.message.contains("CREATE statement"), "{}", e.message);
+    }
+
+    #[test]
+    fn inside_copy_only_a_query_runs() {
+        assert_eq!(query_only(Kind::Select), Ok(()));
+        for kind in [
+            Kind::Explain,
+            Kind::Prepare,
+            Kind::Execute,
+            Kind::Other("COPY"),
+            Kind::Other("INSERT"),
+        ] {
+            let e = query_only(kind).unwrap_err();
+            assert_eq!(e.sqlstate, "42501", "{kind:?}");
+            assert!(e.message.contains("takes a query only"), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn savepoints_live_inside_a_transaction_and_are_found_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let warehouse = Warehouse::new(
+            dir.path(),
+            Engine {
+                memory_mb: 64,
+                threads: 1,
+            },
+        );
+        let mut session = Session::new(warehouse);
+        let set = |n: &str| Savepoint::Set(n.into());
+        let release = |n: &str| Savepoint::Release(n.into());
+        let back = |n: &str| Savepoint::RollbackTo(n.into());
+        let e = session.savepoint(&set("a")).unwrap_err();
+        assert_eq!(e.sqlstate, "25P01");
+        assert!(
+            e.message
+                .contains("SAVEPOINT can only be used in transaction blocks")
+        );
+        // No warehouse: BEGIN says so, and the transaction is open all the same.
+        assert!(session.begin_transaction().is_err());
+        for step in [set("a"), set("b"), set("a"), back("b"), release("b")] {
+            assert_eq!(session.savepoint(&step), Ok(()), "{step:?}");
+        }
+        // Rolling back to b dropped the a made after it, releasing b dropped b.
+        assert_eq!(session.savepoints, ["a"]);
+        let e = session.savepoint(&release("b")).unwrap_err();
+        assert_eq!(e.sqlstate, "3B001");
+        assert!(e.message.contains("savepoint \"b\" does not exist"));
+        assert_eq!(session.savepoint(&back("a")), Ok(()));
+        assert_eq!(session.savepoints, ["a"]);
+        session.end_transaction();
+        let e = session.savepoint(&release("a")).unwrap_err();
+        assert_eq!(e.sqlstate, "25P01");
     }
 
     #[test]

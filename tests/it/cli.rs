@@ -339,15 +339,18 @@ fn ingest_report_gives_the_clerk_their_sheets_back_with_the_issues() {
     assert_eq!(v["files"][0]["issues"][0]["cell"], "B3");
 }
 
-/// calamine panics on some damaged files; taizhang catches the panic and
-/// rejects the file as `unreadable-file`. The clerk's terminal shows that
+/// calamine panics on some damaged files (here an xlsb whose workbook
+/// property record is empty: calamine indexes its first byte); taizhang
+/// catches the panic and rejects the file as `unreadable-file`. The clerk's terminal shows that
 /// issue and nothing of Rust's panic message; the run record keeps it.
 #[test]
 fn a_reader_panic_stays_off_the_terminal_and_goes_to_the_run_record() {
     let ws = cli_workspace();
     let out = crate::common::taizhang(ws.path())
         .arg("ingest")
-        .arg(fixture("fuzz_cfb_slice_panic.xls"))
+        .arg(fixture(
+            "xlsb_empty_workbook_property_record_panics_calamine.xlsb",
+        ))
         .args(["--region", "510603", "--period", "2024Q2"])
         .env("RUST_BACKTRACE", "1")
         .output()
@@ -370,7 +373,8 @@ fn a_reader_panic_stays_off_the_terminal_and_goes_to_the_run_record() {
         serde_json::from_str(&std::fs::read_to_string(record).unwrap()).unwrap();
     let notes = record["steps"][0]["notes"].to_string();
     assert!(
-        notes.contains("fuzz_cfb_slice_panic.xls") && notes.contains("panicked at"),
+        notes.contains("xlsb_empty_workbook_property_record_panics_calamine.xlsb")
+            && notes.contains("panicked at"),
         "{notes}"
     );
 }

@@ -101,6 +101,44 @@ fn query_out_writes_parquet_csv_and_xlsx_as_the_extension_says() {
     assert!(body.iter().all(|r| matches!(r[3], Data::Bool(_))));
 }
 
+/// An empty result is a file with the result's columns and no rows, in
+/// every format: a mart with nothing in it this quarter exports as such, and
+/// a reader of the file still learns its columns (the Spark test met
+/// "the query returned no columns" here).
+#[test]
+fn an_empty_result_is_written_with_its_columns_and_no_rows() {
+    let ws = built();
+    let sql = "select scope_code, period, tasks_total from mart_task_completion where false";
+    for ext in ["parquet", "csv", "xlsx", "json"] {
+        let out = ws.path().join(format!("out/empty.{ext}"));
+        let done = taizhang(ws.path())
+            .args(["query", sql, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(done.status.code(), Some(0), "{ext}: {done:?}");
+        assert!(out.is_file(), "{ext}");
+    }
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let path = ws.path().join("out/empty.parquet");
+    let (rows, columns): (i64, String) = conn
+        .query_row(
+            &format!(
+                "select (select count(*) from read_parquet('{p}')),                  (select string_agg(column_name, ',') from (describe select * from read_parquet('{p}')))",
+                p = path.display()
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (rows, columns.as_str()),
+        (0, "scope_code,period,tasks_total")
+    );
+    let csv = std::fs::read_to_string(ws.path().join("out/empty.csv")).unwrap();
+    assert_eq!(csv.trim(), "scope_code,period,tasks_total");
+}
+
 #[test]
 fn query_out_refuses_what_it_cannot_write_and_keeps_the_old_file() {
     let ws = built();

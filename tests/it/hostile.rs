@@ -654,23 +654,33 @@ fn the_reviews_hostile_files_end_within_512_mb_and_30_s() {
     }
 }
 
-/// Found by the `workbook` fuzz target within seconds of the first bounded
-/// run: an OLE file whose directory chain runs in a circle. calamine's
-/// container code follows it forever, its memory growing (22 GB before the
-/// kernel killed the process) — from its xls reader, and from its xlsx
-/// reader too, which looks into any non-zip for an encrypted workbook. Both
-/// must refuse it as damaged, whatever extension it came under.
+/// Found by the `workbook` fuzz target in its first bounded runs: OLE files
+/// whose directory chain runs in a circle, the first back onto itself, the
+/// second through a sector past the file's end (which calamine reads as
+/// zeros). calamine's container code follows either forever, its memory
+/// growing (22 GB before the kernel killed the process) — from its xls
+/// reader, and from its xlsx reader too, which looks into any non-zip for an
+/// encrypted workbook. Both must be refused as damaged under any extension.
 #[test]
 fn an_ole_file_whose_sector_chain_loops_is_refused_under_any_name() {
-    let bytes = std::fs::read(super::common::fixture("fuzz_ole_sector_chain_loop.xls")).unwrap();
-    for name in ["loop.xls", "loop.xlsx", "loop.xlsb", "loop.ods"] {
-        let parsed = parse(&bytes, name, &Config::default());
-        assert_eq!(codes(&parsed), [Code::UnreadableFile], "{name}");
+    for fixture in [
+        "fuzz_ole_sector_chain_loop.xls",
+        "fuzz_ole_sector_past_the_end.xls",
+    ] {
+        let bytes = std::fs::read(super::common::fixture(fixture)).unwrap();
+        for name in ["loop.xls", "loop.xlsx", "loop.xlsb", "loop.ods"] {
+            let parsed = parse(&bytes, name, &Config::default());
+            assert_eq!(
+                codes(&parsed),
+                [Code::UnreadableFile],
+                "{fixture} as {name}"
+            );
+        }
+        let parsed = parse(&bytes, "loop.xls", &Config::default());
+        assert!(
+            parsed.issues[0].message_en.contains("sector chain loops"),
+            "{fixture}: {}",
+            parsed.issues[0].message_en
+        );
     }
-    let parsed = parse(&bytes, "loop.xls", &Config::default());
-    assert!(
-        parsed.issues[0].message_en.contains("sector chain loops"),
-        "{}",
-        parsed.issues[0].message_en
-    );
 }
