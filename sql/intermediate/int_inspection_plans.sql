@@ -58,7 +58,9 @@ title_keys as (
                 regexp_replace(lower(title), '[\s\p{P}\p{S}]+', '', 'g'),
                 '^关于', ''
             ),
-            '的?(实施)?方案$', ''
+            -- Anchored at the end, it matches once at most: 'g' says so to engines (Spark) whose
+            -- replace is always global.
+            '的?(实施)?方案$', '', 'g'
         ) as title_key
     from (
         select plan as title from plans where plan is not null

@@ -65,7 +65,9 @@ notice_keys as (
                 ),
                 '[\]\)）〕】］｝}]', '〕', 'g'
             ),
-            '号$', ''
+            -- Anchored at the end, it matches once at most: 'g' says so to engines (Spark) whose
+            -- replace is always global.
+            '号$', '', 'g'
         ) as notice_key
     from (
         select notice_no from inspections where notice_no is not null
