@@ -393,6 +393,76 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
     }
 }
 
+/// The inspections template offers 督察对象类型 and the usual 督察方式 mixes
+/// as drop-downs, and every choice read back sets what it says.
+#[test]
+fn the_inspections_templates_drop_down_choices_read_back_as_they_say() {
+    let k = Kind::Inspections;
+    let blank = taizhang::template::workbook(k, &[]).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(blank)).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    // (choice, joint, covert, onsite, third_party)
+    let modes = [
+        ("实地督察", false, false, true, false),
+        ("联合督察、实地督察", true, false, true, false),
+        ("暗访", false, true, true, false),
+        ("联合督察、暗访", true, true, true, false),
+        ("书面督察", false, false, false, false),
+        ("第三方评估、实地督察", false, false, true, true),
+    ];
+    let offered = |choices: &[&str]| format!("<formula1>\"{}\"</formula1>", choices.join(","));
+    let mode_choices: Vec<&str> = modes.iter().map(|m| m.0).collect();
+    assert!(sheet.contains(&offered(&mode_choices)), "{sheet}");
+    let kinds = ["方案", "任务", "整改", "其他"];
+    assert!(sheet.contains(&offered(&kinds)), "{sheet}");
+
+    let columns = k.columns();
+    let at = |name: &str| columns.iter().position(|c| c.name == name).unwrap();
+    let example = taizhang::template::example_row(k);
+    let filled: Vec<Vec<&str>> = modes
+        .iter()
+        .zip(kinds.iter().cycle())
+        .map(|((mode, ..), kind)| {
+            let mut row = example.clone();
+            row[at("mode_text")] = mode;
+            row[at("subject_kind")] = kind;
+            // The drop-down's 第三方评估 is the mode's to say.
+            row[at("third_party")] = "";
+            row
+        })
+        .collect();
+    let bytes = taizhang::template::workbook(k, &filled).unwrap();
+    let parsed = read_file(
+        &bytes,
+        "template.xlsx",
+        &jingyang_2024q2(),
+        &Config::default(),
+    );
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    let rows = &parsed.ledgers[&k].records;
+    assert_eq!(rows.len(), modes.len());
+    for ((mode, joint, covert, onsite, third_party), r) in modes.iter().zip(rows) {
+        assert_eq!(
+            ["joint", "covert", "onsite", "third_party"].map(|c| field(k, r, c).clone()),
+            [*joint, *covert, *onsite, *third_party].map(Value::Bool),
+            "{mode}"
+        );
+    }
+    let subject_kinds: Vec<Value> = rows
+        .iter()
+        .map(|r| field(k, r, "subject_kind").clone())
+        .collect();
+    assert_eq!(
+        subject_kinds,
+        ["plan", "task", "rectification", "other", "plan", "task"].map(|s| Value::Text(s.into()))
+    );
+}
+
 #[test]
 fn a_gbk_csv_named_after_its_unit_and_period_needs_no_flags() {
     let csv = "序号,改革任务,牵头单位,完成时限,完成状态\n1,深化财税体制改革,区财政局,2024/9/30,已完成\n2,推进基层治理,区民政局,三季度末,未启动\n";
