@@ -458,6 +458,10 @@ fn one_sheet_of_each_kind() -> R {
                 T("整改时限"),
                 T("整改状态"),
                 T("销号时间"),
+                T("整改督办通知文号"),
+                T("通知下发时间"),
+                T("进度节点"),
+                T("最近交账时间"),
             ],
             &[
                 N(1.0),
@@ -480,6 +484,10 @@ fn one_sheet_of_each_kind() -> R {
                 T("立即整改、长期坚持"),
                 T("正在整改"),
                 E,
+                T("德改督〔2024〕3号"),
+                D(2024, 3, 1),
+                T("3月底前制定清单，6月底前完成清理"),
+                D(2024, 4, 2),
             ],
         ],
     )?;
@@ -649,7 +657,145 @@ fn one_sheet_of_each_kind() -> R {
             ],
         ],
     )?;
+    let ws = wb.add_worksheet().set_name("督察台账")?;
+    write_rows(
+        ws,
+        0,
+        &[
+            &[
+                T("序号"),
+                T("督察事项"),
+                T("督察主体"),
+                T("被督察单位"),
+                T("督察对象"),
+                T("督察时间"),
+                T("督察方式"),
+                T("发现问题数"),
+                T("整改督办通知文号"),
+            ],
+            &[
+                N(1.0),
+                T("医药卫生体制改革方案落实情况督察"),
+                T("县委改革办"),
+                E,
+                T("关于深化医药卫生体制改革的实施方案"),
+                D(2024, 5, 15),
+                T("联合督察、暗访、实地"),
+                N(3.0),
+                T("德改督〔2024〕3号"),
+            ],
+        ],
+    )?;
     save(&mut wb, "one_sheet_of_each_kind.xlsx")
+}
+
+/// An inspections ledger as a city's reform office keeps it: a title naming
+/// the office and the quarter, a 填报单位 line, a two-row header (督察情况
+/// merged over 督察时间, 督察方式 and 第三方评估; 发现问题及督办 over 发现问题 and
+/// 整改督办通知文号), the inspecting office merged down, dates and counts as
+/// text, units by old names and short forms, a notes footer. Read with no
+/// flags: kind, unit and period come from the title.
+fn inspections_two_row_header() -> R {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1")?;
+    let plain = Format::new();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        11,
+        "德阳市2024年第二季度全面深化改革督察工作台账",
+        &plain,
+    )?;
+    ws.merge_range(
+        1,
+        0,
+        1,
+        11,
+        "填报单位：中共德阳市委全面深化改革委员会办公室（盖章）",
+        &plain,
+    )?;
+    for (col, text) in [
+        (0, "序号"),
+        (1, "督察事项"),
+        (2, "督察主体"),
+        (3, "被督察单位"),
+        (4, "督察对象"),
+        (10, "评估报告报送时间"),
+        (11, "备注"),
+    ] {
+        ws.merge_range(2, col, 3, col, text, &plain)?;
+    }
+    ws.merge_range(2, 5, 2, 7, "督察情况", &plain)?;
+    ws.merge_range(2, 8, 2, 9, "发现问题及督办", &plain)?;
+    write_rows(
+        ws,
+        3,
+        &[&[
+            E,
+            E,
+            E,
+            E,
+            E,
+            T("督察时间"),
+            T("督察方式"),
+            T("第三方评估"),
+            T("发现问题"),
+            T("整改督办通知文号"),
+        ]],
+    )?;
+    // One office inspected all three, merged down.
+    ws.merge_range(4, 2, 6, 2, "市委改革办、市委督查室", &plain)?;
+    write_rows(
+        ws,
+        4,
+        &[
+            &[
+                N(1.0),
+                T("医药卫生体制改革方案落实情况督察"),
+                E,
+                T("旌阳区"),
+                T("《关于深化医药卫生体制改革的实施方案》"),
+                T("2024年5月15日"),
+                T("联合督察、暗访、实地"),
+                T("否"),
+                T("发现问题3个"),
+                T("德改督[2024]3号"),
+                T("2024-06-10"),
+            ],
+            &[
+                N(2.0),
+                T("营商环境改革推进情况督察"),
+                E,
+                T("罗江县"),
+                T("优化营商环境若干措施"),
+                T("2024.6.3"),
+                T("书面督察"),
+                T("否"),
+                T("无"),
+            ],
+            &[
+                N(3.0),
+                T("农村集体产权制度改革第三方评估"),
+                E,
+                T("中江"),
+                T("推进农村集体产权制度改革"),
+                D(2024, 6, 20),
+                T("第三方评估、实地"),
+                T("是"),
+                N(2.0),
+                T("德改督〔2024〕7号"),
+                E,
+                T("评估报告待报"),
+            ],
+        ],
+    )?;
+    write_rows(
+        ws,
+        8,
+        &[&[T("注：发现问题的，应于督察结束后15日内下发整改督办通知。")]],
+    )?;
+    save(&mut wb, "inspections_two_row_header.xlsx")
 }
 
 /// A meetings ledger as offices keep them: a title, a 填报单位 line, a
@@ -733,5 +879,6 @@ fn main() -> R {
     lead_tagged_in_units()?;
     no_ledger()?;
     meetings_two_row_header_merged_bodies()?;
+    inspections_two_row_header()?;
     Ok(())
 }

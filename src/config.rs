@@ -65,6 +65,10 @@ pub struct Assessment {
     /// An overdue, open rectification item with no recheck (复查) within this
     /// many days of the period's end is flagged.
     pub recheck_days: u32,
+    /// Days after an inspection began within which its 整改督办通知 is
+    /// expected: a finding with no notice is named (`finding_without_notice`)
+    /// only in periods ending at least this many days after the inspection.
+    pub notice_days: u32,
 }
 
 impl Default for Assessment {
@@ -72,6 +76,7 @@ impl Default for Assessment {
         Assessment {
             pass_score: None,
             recheck_days: 90,
+            notice_days: 15,
         }
     }
 }

@@ -10,6 +10,15 @@
 //! come the changes [`Rates`] sets — deadlines put back, tasks gone, flags
 //! dropped, a done task reported undone, problems reopened, tasks added — as
 //! a reform office sees them when it compares two ledgers.
+//!
+//! The supervision loop (督察) runs through every scale: each unit lists its
+//! special plans; its city's reform office (a provincial department's: the
+//! province's) inspects most of the plans due in the first half of the year
+//! and one task, mostly on the ground, and the city lists those inspections
+//! in its own 督察台账 sheet (a department, those of itself); a finding goes
+//! out as a notice whose problems the unit lists in its rectification ledger
+//! with two milestones — all but one notice a year of each office, which no
+//! ledger lists.
 
 use rayon::prelude::*;
 use rust_xlsxwriter::{
@@ -517,8 +526,7 @@ fn write_plans(
         .enumerate()
         .map(|(i, plan)| {
             let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3) ^ 0x7A1_2A46);
-            let unit = &units[plan.unit];
-            let bytes = task_ledger(seed, unit, plan, &mut rng, every_kind, provincial_leads)
+            let bytes = task_ledger(seed, units, plan, &mut rng, every_kind, provincial_leads)
                 .map_err(|e| xlsx_error(&plan.file_name, e))?;
             let path = out.join(relative_path(units, plan));
             write_bytes_atomic(&path, &bytes)?;
@@ -771,12 +779,13 @@ fn quarter_zh(p: Period) -> &'static str {
 /// One task ledger workbook, as bytes.
 fn task_ledger(
     seed: u64,
-    unit: &SampleUnit,
+    units: &[SampleUnit],
     plan: &Plan,
     rng: &mut Rng,
     every_kind: bool,
     provincial_leads: bool,
 ) -> std::result::Result<Vec<u8>, XlsxError> {
+    let unit = &units[plan.unit];
     let layout = (plan.unit + plan.period.year() as usize) % HEADERS.len();
     let headers = HEADERS[layout];
     let ncols = headers.len() as u16;
@@ -1107,6 +1116,7 @@ fn task_ledger(
     if every_kind {
         other_kinds(seed, &mut wb, unit, plan, rng)?;
     }
+    supervision_kinds(seed, &mut wb, units, plan, every_kind)?;
     compliance_kinds(seed, &mut wb, unit, plan)?;
     wb.save_to_buffer()
 }
@@ -1280,8 +1290,9 @@ fn compliance_kinds(
     Ok(())
 }
 
-/// A sheet each of rectifications, pilots, plans and satisfaction, with the
-/// satisfaction form (3-, 4- or 5-level) varying by unit.
+/// A sheet each of pilots and satisfaction, with the satisfaction form (3-,
+/// 4- or 5-level) varying by unit. (Rectifications and plans:
+/// [`supervision_kinds`].)
 fn other_kinds(
     seed: u64,
     wb: &mut Workbook,
@@ -1290,9 +1301,7 @@ fn other_kinds(
     rng: &mut Rng,
 ) -> std::result::Result<(), XlsxError> {
     let year = plan.period.year() as u16;
-    let q = quarter_of(plan.period);
-    // As for tasks: each list and row is the unit's for the year; only
-    // progress (and a reopened problem) moves between quarters.
+    // As for tasks: each list and row is the unit's for the year.
     let stable = |parts: &[u64]| {
         let mut key = vec![seed, plan.unit as u64, u64::from(year)];
         key.extend_from_slice(parts);
@@ -1306,62 +1315,6 @@ fn other_kinds(
         "department" => PROVINCIAL[i].to_string(),
         _ => format!("{prefix}{}", DEPARTMENTS[i]),
     };
-    let ws = wb.add_worksheet().set_name("巡视整改问题清单")?;
-    let head = [
-        "序号",
-        "问题来源",
-        "问题描述",
-        "整改措施",
-        "责任单位",
-        "责任领导",
-        "整改时限",
-        "整改状态",
-        "销号时间",
-    ];
-    for (c, h) in head.iter().enumerate() {
-        ws.write_string(0, c as u16, *h)?;
-    }
-    let problems = [
-        "审批时限过长",
-        "基层减负不到位",
-        "惠民资金发放滞后",
-        "项目建设进度缓慢",
-        "信访积案化解不力",
-        "财政资金闲置",
-    ];
-    for i in 0..(3 + stable(&[10]).below(4)) {
-        let r = 1 + i as u32;
-        let mut t = stable(&[11, i as u64]);
-        let key = [seed, plan.unit as u64, u64::from(year), 11, i as u64];
-        let reopened = happens_in(&key, 8, plan.rates.reopened, q);
-        let closed = (t.below(100) as u64) < plan.progress && !reopened;
-        ws.write_number(r, 0, (i + 1) as f64)?;
-        ws.write_string(r, 1, ["省委巡视", "中央环保督察", "审计"][t.below(3)])?;
-        ws.write_string(r, 2, problems[i % problems.len()])?;
-        ws.write_string(r, 3, "建立台账，逐项销号")?;
-        ws.write_string(r, 4, office(t.below(DEPARTMENTS.len())))?;
-        ws.write_string(r, 5, LEADERS[t.below(LEADERS.len())])?;
-        ws.write_string(
-            r,
-            6,
-            [
-                "2024年3月底前",
-                "2024年6月底前",
-                "立即整改、长期坚持",
-                "2024年12月底前",
-            ][t.below(4)],
-        )?;
-        ws.write_string(r, 7, if closed { "已销号" } else { "正在整改" })?;
-        if closed {
-            ws.write_date_with_format(
-                r,
-                8,
-                &ExcelDateTime::from_ymd(year, 5, 1 + t.below(28) as u8)?,
-                &date,
-            )?;
-        }
-    }
-
     let ws = wb.add_worksheet().set_name("改革试点")?;
     let head = [
         "序号",
@@ -1408,51 +1361,6 @@ fn other_kinds(
         ws.write_string(r, 10, "试点中")?;
     }
 
-    let ws = wb.add_worksheet().set_name("专项改革方案")?;
-    let head = [
-        "序号",
-        "方案名称",
-        "是否对接中央方案",
-        "牵头专项小组",
-        "印发时间",
-        "督察评估时间",
-        "改革事项总数",
-        "已完成事项数",
-    ];
-    for (c, h) in head.iter().enumerate() {
-        ws.write_string(0, c as u16, *h)?;
-    }
-    for i in 0..(1 + stable(&[30]).below(3)) {
-        let r = 1 + i as u32;
-        let rng = &mut stable(&[31, i as u64]);
-        let total = 5 + rng.below(10);
-        ws.write_number(r, 0, (i + 1) as f64)?;
-        ws.write_string(
-            r,
-            1,
-            [
-                "关于深化医药卫生体制改革的实施方案",
-                "关于优化营商环境的若干措施",
-                "关于深化国资国企改革的实施意见",
-            ][i % 3],
-        )?;
-        ws.write_string(r, 2, if rng.chance(50) { "是" } else { "否" })?;
-        ws.write_string(r, 3, "经济体制改革专项小组")?;
-        ws.write_date_with_format(
-            r,
-            4,
-            &ExcelDateTime::from_ymd(year - 1, 1 + rng.below(12) as u8, 15)?,
-            &date,
-        )?;
-        if rng.chance(50) {
-            ws.write_date_with_format(r, 5, &ExcelDateTime::from_ymd(year, 4, 20)?, &date)?;
-        }
-        ws.write_number(r, 6, total as f64)?;
-        // Items get done as the unit progresses.
-        let done = (total as u64 * plan.progress / 100) as usize;
-        ws.write_number(r, 7, done.min(total) as f64)?;
-    }
-
     let ws = wb.add_worksheet().set_name("群众满意度测评")?;
     let labels: &[&str] = match plan.unit % 3 {
         0 => &["满意", "基本满意", "不满意", "不了解"],
@@ -1477,6 +1385,547 @@ fn other_kinds(
                 2 + c as u16,
                 (rng.below(40) + usize::from(c == 0) * 20) as f64,
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// Special reform plans, by title; the unit's list is drawn from them.
+const PLAN_TITLES: &[&str] = &[
+    "关于深化医药卫生体制改革的实施方案",
+    "关于优化营商环境的若干措施",
+    "关于深化国资国企改革的实施意见",
+    "关于推进数字政府建设的实施方案",
+    "关于深化农村集体产权制度改革的实施方案",
+];
+
+/// Problems an inspection finds, as a rectification item words them.
+const FINDINGS: &[&str] = &[
+    "改革事项推进缓慢，未按方案时限完成",
+    "配套制度未及时出台",
+    "责任分工不清，牵头单位统筹不够",
+    "基层落实情况底数不清",
+    "改革成效评估机制未建立",
+];
+
+/// How an inspection was made: mostly on the ground, now and then at the
+/// desk (书面督察), joint or covert or with a third party.
+const MODES: &[&str] = &[
+    "实地督察",
+    "实地督察",
+    "联合督察、实地督察",
+    "暗访",
+    "联合督察、暗访、实地",
+    "第三方评估、实地督察",
+    "书面督察",
+    "听取汇报、查阅资料、实地查看",
+];
+
+/// A special reform plan of a unit's year, as its plans ledger lists it.
+struct SamplePlan {
+    title: &'static str,
+    issued: chrono::NaiveDate,
+    docks: bool,
+    items: usize,
+}
+
+/// A unit's plans for a year: the same in every quarter's ledger (one issued
+/// after June appears once it is issued).
+fn unit_plans(seed: u64, unit: usize, year: i32) -> Vec<SamplePlan> {
+    let stable = |parts: &[u64]| {
+        let mut key = vec![seed, unit as u64, year as u64];
+        key.extend_from_slice(parts);
+        Rng::of(seed, &key)
+    };
+    let n = 1 + stable(&[30]).below(4);
+    let first = stable(&[32]).below(PLAN_TITLES.len());
+    (0..n)
+        .map(|i| {
+            let mut r = stable(&[31, i as u64]);
+            // Most plans are last year's; one in eight is issued this autumn,
+            // too late to be due for this year's inspection.
+            let issued = if r.below(8) == 0 {
+                chrono::NaiveDate::from_ymd_opt(year, 8 + r.below(3) as u32, 15)
+            } else {
+                chrono::NaiveDate::from_ymd_opt(year - 1, 1 + r.below(12) as u32, 15)
+            }
+            .expect("a valid day");
+            SamplePlan {
+                title: PLAN_TITLES[(first + i) % PLAN_TITLES.len()],
+                issued,
+                docks: r.chance(50),
+                items: 5 + r.below(10),
+            }
+        })
+        .collect()
+}
+
+/// An inspection (督察) of a unit by its city's reform office: a plan's
+/// yearly inspection, or one of a task.
+struct Check {
+    /// Index into the unit's plans, or `None` for a task.
+    plan: Option<usize>,
+    subject: String,
+    on: chrono::NaiveDate,
+    mode: &'static str,
+    findings: usize,
+    /// The notice's serial number, when problems were found.
+    notice: Option<usize>,
+    /// The unit lists the notice's items in its rectification ledger: all
+    /// but one a year of each office ([`checks_of`]), a finding that never
+    /// became a rectification item.
+    listed: bool,
+    /// The unit reports on its items at every quarter's end (else only once,
+    /// right after the notice, and misses its first milestone).
+    diligent: bool,
+    /// Days after the inspection its report reached the office one level up,
+    /// if it did.
+    report_after: Option<i64>,
+}
+
+/// The reform office that inspects a unit, as the units it inspects (the
+/// one whose ledger lists the inspections first) and the first character of
+/// its notices' numbers: a city's office inspects the city and its counties
+/// (德改督), the province's the provincial departments (川改督), each of
+/// which lists the inspections of itself.
+struct Office {
+    group: Vec<usize>,
+    initial: String,
+}
+
+fn office_of(units: &[SampleUnit], unit: usize) -> Option<Office> {
+    let u = &units[unit];
+    let city = match u.level.as_str() {
+        "city" => unit,
+        "county" => units.iter().position(|c| c.code == u.parent)?,
+        "department" => {
+            return Some(Office {
+                group: (0..units.len())
+                    .filter(|&i| units[i].level == "department")
+                    .collect(),
+                initial: "川".to_string(),
+            });
+        }
+        _ => return None,
+    };
+    Some(Office {
+        group: (0..units.len())
+            .filter(|&i| i == city || units[i].parent == units[city].code)
+            .collect(),
+        initial: units[city].name.chars().take(1).collect(),
+    })
+}
+
+/// Every inspection of `unit` in `year`, in the order made: each plan due in
+/// the year is inspected once in the first half, but one in seven is left
+/// uninspected; one task a year is inspected too, in any quarter.
+fn checks_of(seed: u64, units: &[SampleUnit], unit: usize, year: i32) -> Vec<Check> {
+    let Some(office) = office_of(units, unit) else {
+        return Vec::new();
+    };
+    let place = office.group.iter().position(|&i| i == unit).unwrap_or(0);
+    let mut checks = drawn_checks(seed, unit, year, place);
+    // One finding a year of each office never becomes a rectification item:
+    // the first of the unit the office's draw picks, or of the next one
+    // round the group that found anything.
+    let n = office.group.len();
+    let start = Rng::of(seed, &[seed, office.group[0] as u64, year as u64, 75]).below(n);
+    let found = |p: usize| {
+        if p == place {
+            checks.iter().any(|c| c.findings > 0)
+        } else {
+            drawn_checks(seed, office.group[p], year, p)
+                .iter()
+                .any(|c| c.findings > 0)
+        }
+    };
+    let forgetful = (0..n).map(|k| (start + k) % n).find(|&p| found(p));
+    if forgetful == Some(place)
+        && let Some(first) = checks.iter_mut().find(|c| c.findings > 0)
+    {
+        first.listed = false;
+    }
+    checks
+}
+
+/// The inspections of `unit` in `year` as drawn, every notice listed;
+/// `place` is the unit's place among those its office inspects (its notices
+/// are numbered from `place` × 10 + 1).
+fn drawn_checks(seed: u64, unit: usize, year: i32, place: usize) -> Vec<Check> {
+    let june = chrono::NaiveDate::from_ymd_opt(year, 6, 30).expect("a valid day");
+    let mut checks = Vec::new();
+    let mut draw = |key: u64, plan: Option<usize>, subject: String, quarters: usize| {
+        let mut r = Rng::of(seed, &[seed, unit as u64, year as u64, 70, key]);
+        let q = r.below(quarters) as u32;
+        let on = chrono::NaiveDate::from_ymd_opt(
+            year,
+            3 * q + 1 + r.below(3) as u32,
+            1 + r.below(28) as u32,
+        )
+        .expect("a valid day");
+        let findings = [0, 0, 1, 2, 3, 3][r.below(6)];
+        checks.push(Check {
+            plan,
+            subject,
+            on,
+            mode: MODES[r.below(MODES.len())],
+            findings,
+            notice: None,
+            listed: true,
+            diligent: r.chance(80),
+            report_after: r.chance(80).then(|| 15 + r.below(20) as i64),
+        });
+    };
+    for (i, p) in unit_plans(seed, unit, year).iter().enumerate() {
+        let mut r = Rng::of(seed, &[seed, unit as u64, year as u64, 71, i as u64]);
+        if p.issued > june || r.below(7) == 0 {
+            continue;
+        }
+        // Offices write the plan's title loosely: in 《》, or without 关于…的.
+        let subject = match r.below(3) {
+            0 => format!("《{}》", p.title),
+            1 => p.title.to_string(),
+            _ => p
+                .title
+                .trim_start_matches("关于")
+                .replacen("的实施方案", "实施方案", 1),
+        };
+        draw(i as u64, Some(i), subject, 2);
+    }
+    let (_, tasks) =
+        CATALOGUE[Rng::of(seed, &[seed, unit as u64, year as u64, 72]).below(CATALOGUE.len())];
+    let task = tasks[Rng::of(seed, &[seed, unit as u64, year as u64, 73]).below(tasks.len())];
+    draw(99, None, task.to_string(), 4);
+    checks.sort_by_key(|c| c.on);
+    // Notices are numbered in the order they go out.
+    let mut serial = place * 10;
+    for c in checks.iter_mut().filter(|c| c.findings > 0) {
+        serial += 1;
+        c.notice = Some(serial);
+    }
+    checks
+}
+
+/// The notice number an office gives: 德改督〔2024〕12号.
+fn notice_no(units: &[SampleUnit], unit: usize, year: i32, serial: usize) -> String {
+    let initial = office_of(units, unit).map_or_else(String::new, |o| o.initial);
+    format!("{initial}改督〔{year}〕{serial}号")
+}
+
+/// A unit's sheets of the supervision loop: its special plans (every unit),
+/// its rectification items — the first wave's problems in `every_kind`
+/// scales, and in every scale the items of the notices its inspecting office
+/// sent it — and the quarter's inspections (督察台账): a city's office lists
+/// those of itself and its counties, a department the province's of itself.
+fn supervision_kinds(
+    seed: u64,
+    wb: &mut Workbook,
+    units: &[SampleUnit],
+    plan: &Plan,
+    every_kind: bool,
+) -> std::result::Result<(), XlsxError> {
+    let unit = &units[plan.unit];
+    let year = plan.period.year();
+    let q = quarter_of(plan.period);
+    let end = plan.period.end();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let put_date = |ws: &mut Worksheet, r: u32, c: u16, d: chrono::NaiveDate| {
+        ws.write_date_with_format(
+            r,
+            c,
+            &ExcelDateTime::from_ymd(chrono::Datelike::year(&d) as u16, m_of(d), d_of(d))?,
+            &date,
+        )
+        .map(|_| ())
+    };
+    let stable = |parts: &[u64]| {
+        let mut key = vec![seed, plan.unit as u64, year as u64];
+        key.extend_from_slice(parts);
+        Rng::of(seed, &key)
+    };
+    let prefix = if unit.level == "city" { "市" } else { "县" };
+    let office = |i: usize| match unit.level.as_str() {
+        "department" => PROVINCIAL[i].to_string(),
+        _ => format!("{prefix}{}", DEPARTMENTS[i]),
+    };
+    let checks = checks_of(seed, units, plan.unit, year);
+
+    // Plans: an inspected plan's 督察评估时间 is its inspection, once made.
+    let plans: Vec<(usize, SamplePlan)> = unit_plans(seed, plan.unit, year)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, p)| p.issued <= end)
+        .collect();
+    if !plans.is_empty() {
+        let ws = wb.add_worksheet().set_name("专项改革方案")?;
+        let head = [
+            "序号",
+            "方案名称",
+            "是否对接中央方案",
+            "牵头专项小组",
+            "印发时间",
+            "督察评估时间",
+            "改革事项总数",
+            "已完成事项数",
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string(0, c as u16, *h)?;
+        }
+        for (r, (i, p)) in plans.iter().enumerate() {
+            let r = 1 + r as u32;
+            ws.write_number(r, 0, f64::from(r))?;
+            ws.write_string(r, 1, p.title)?;
+            ws.write_string(r, 2, if p.docks { "是" } else { "否" })?;
+            ws.write_string(r, 3, "经济体制改革专项小组")?;
+            put_date(ws, r, 4, p.issued)?;
+            if let Some(c) = checks.iter().find(|c| c.plan == Some(*i) && c.on <= end) {
+                put_date(ws, r, 5, c.on)?;
+            }
+            ws.write_number(r, 6, p.items as f64)?;
+            // Items get done as the unit progresses.
+            let done = (p.items as u64 * plan.progress / 100) as usize;
+            ws.write_number(r, 7, done.min(p.items) as f64)?;
+        }
+    }
+
+    // Rectification items: a notice's problems, listed from the day it was
+    // sent; each with two milestones and the day it last reported.
+    struct Item {
+        source: String,
+        problem: String,
+        unit: String,
+        leader: &'static str,
+        deadline: String,
+        closed: Option<chrono::NaiveDate>,
+        notice: Option<(String, chrono::NaiveDate)>,
+        milestones: Option<String>,
+        last_report: Option<chrono::NaiveDate>,
+    }
+    let mut items = Vec::new();
+    if every_kind {
+        let problems = [
+            "审批时限过长",
+            "基层减负不到位",
+            "惠民资金发放滞后",
+            "项目建设进度缓慢",
+            "信访积案化解不力",
+            "财政资金闲置",
+        ];
+        for i in 0..(3 + stable(&[10]).below(4)) {
+            let mut t = stable(&[11, i as u64]);
+            let key = [seed, plan.unit as u64, year as u64, 11, i as u64];
+            let reopened = happens_in(&key, 8, plan.rates.reopened, q);
+            let closed = (t.below(100) as u64) < plan.progress && !reopened;
+            let source = ["省委巡视", "中央环保督察", "审计"][t.below(3)].to_string();
+            let lead = office(t.below(DEPARTMENTS.len()));
+            let leader = LEADERS[t.below(LEADERS.len())];
+            let deadline = [
+                "2024年3月底前",
+                "2024年6月底前",
+                "立即整改、长期坚持",
+                "2024年12月底前",
+            ][t.below(4)]
+            .to_string();
+            items.push(Item {
+                source,
+                problem: problems[i % problems.len()].to_string(),
+                unit: lead,
+                leader,
+                deadline,
+                closed: closed.then(|| {
+                    chrono::NaiveDate::from_ymd_opt(year, 5, 1 + t.below(28) as u32)
+                        .expect("a valid day")
+                }),
+                notice: None,
+                milestones: None,
+                last_report: None,
+            });
+        }
+    }
+    for (ci, c) in checks.iter().enumerate() {
+        let Some(serial) = c.notice else { continue };
+        let sent = c.on + chrono::Duration::days(10);
+        if !c.listed || sent > end {
+            continue;
+        }
+        let mut t = Rng::of(seed, &[seed, plan.unit as u64, year as u64, 74, ci as u64]);
+        let no = notice_no(units, plan.unit, year, serial);
+        // Clerks copy the number with the brackets they can type.
+        let no = if t.chance(30) {
+            no.replace('〔', "[").replace('〕', "]")
+        } else {
+            no
+        };
+        // The plan first, then the whole: a month after the notice, and the
+        // year's end (a notice of November or later: the whole alone).
+        let milestones = match chrono::Datelike::month(&sent) + 1 {
+            m if m < 12 => format!("{m}月底前制定整改方案，12月底前完成整改"),
+            _ => "12月底前完成整改".to_string(),
+        };
+        let last_report = if c.diligent {
+            Some(end)
+        } else {
+            Some(sent + chrono::Duration::days(3)).filter(|d| *d <= end)
+        };
+        let done = q == 4 && t.chance(70);
+        let source = if unit.level == "department" {
+            "省委改革督察"
+        } else {
+            "市委改革督察"
+        };
+        for f in 0..c.findings {
+            items.push(Item {
+                source: source.to_string(),
+                problem: format!(
+                    "{}：{}",
+                    c.subject.trim_matches(['《', '》']),
+                    FINDINGS[(ci + f) % FINDINGS.len()]
+                ),
+                unit: office(t.below(DEPARTMENTS.len())),
+                leader: LEADERS[t.below(LEADERS.len())],
+                deadline: format!("{year}年12月底前"),
+                closed: done
+                    .then(|| chrono::NaiveDate::from_ymd_opt(year, 12, 20).expect("a valid day")),
+                notice: Some((no.clone(), sent)),
+                milestones: Some(milestones.clone()),
+                last_report,
+            });
+        }
+    }
+    if !items.is_empty() {
+        let ws = wb.add_worksheet().set_name("督察整改台账")?;
+        let head = [
+            "序号",
+            "问题来源",
+            "问题描述",
+            "整改措施",
+            "责任单位",
+            "责任领导",
+            "整改时限",
+            "整改状态",
+            "销号时间",
+            "整改督办通知文号",
+            "通知下发时间",
+            "进度节点",
+            "最近交账时间",
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string(0, c as u16, *h)?;
+        }
+        for (i, item) in items.iter().enumerate() {
+            let r = 1 + i as u32;
+            ws.write_number(r, 0, (i + 1) as f64)?;
+            ws.write_string(r, 1, &item.source)?;
+            ws.write_string(r, 2, &item.problem)?;
+            ws.write_string(r, 3, "建立台账，逐项销号")?;
+            ws.write_string(r, 4, &item.unit)?;
+            ws.write_string(r, 5, item.leader)?;
+            ws.write_string(r, 6, &item.deadline)?;
+            ws.write_string(
+                r,
+                7,
+                if item.closed.is_some() {
+                    "已销号"
+                } else {
+                    "正在整改"
+                },
+            )?;
+            if let Some(d) = item.closed {
+                put_date(ws, r, 8, d)?;
+            }
+            if let Some((no, sent)) = &item.notice {
+                ws.write_string(r, 9, no)?;
+                put_date(ws, r, 10, *sent)?;
+            }
+            if let Some(m) = &item.milestones {
+                ws.write_string(r, 11, m)?;
+            }
+            if let Some(d) = item.last_report {
+                put_date(ws, r, 12, d)?;
+            }
+        }
+    }
+
+    // The inspections of the quarter: a city's office lists those of itself
+    // and of each county; a provincial department, the province's of itself.
+    let (listed, inspector) = match unit.level.as_str() {
+        "city" => (
+            units
+                .iter()
+                .enumerate()
+                .filter(|(i, u)| *i == plan.unit || u.parent == unit.code)
+                .map(|(i, _)| i)
+                .collect(),
+            "市委改革办",
+        ),
+        "department" => (vec![plan.unit], "省委改革办"),
+        _ => return Ok(()),
+    };
+    let start = match plan.period {
+        Period::Quarter(y, qq) => chrono::NaiveDate::from_ymd_opt(y, 3 * qq - 2, 1),
+        _ => chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+    }
+    .expect("a valid day");
+    let inspected: Vec<(usize, Check)> = listed
+        .into_iter()
+        .flat_map(|i| {
+            checks_of(seed, units, i, year)
+                .into_iter()
+                .map(move |c| (i, c))
+        })
+        .filter(|(_, c)| c.on >= start && c.on <= end)
+        .collect();
+    if inspected.is_empty() {
+        return Ok(());
+    }
+    let ws = wb.add_worksheet().set_name("督察台账")?;
+    let head = [
+        "序号",
+        "督察事项",
+        "督察主体",
+        "被督察单位",
+        "督察对象",
+        "督察对象类型",
+        "督察时间",
+        "督察方式",
+        "发现问题数",
+        "整改督办通知文号",
+        "评估报告报送时间",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (k, (i, c)) in inspected.iter().enumerate() {
+        let r = 1 + k as u32;
+        ws.write_number(r, 0, f64::from(r))?;
+        let what = if c.plan.is_some() {
+            format!("{}落实情况督察评估", c.subject.trim_matches(['《', '》']))
+        } else {
+            format!("{}推进情况督察", c.subject)
+        };
+        ws.write_string(r, 1, &what)?;
+        ws.write_string(r, 2, inspector)?;
+        // The unit's own inspections: the 被督察单位 is left blank (itself).
+        if *i != plan.unit {
+            ws.write_string(r, 3, &units[*i].name)?;
+        }
+        ws.write_string(r, 4, &c.subject)?;
+        ws.write_string(r, 5, if c.plan.is_some() { "方案" } else { "任务" })?;
+        put_date(ws, r, 6, c.on)?;
+        ws.write_string(r, 7, c.mode)?;
+        if c.findings > 0 {
+            ws.write_string(r, 8, format!("{}个", c.findings))?;
+        } else {
+            ws.write_string(r, 8, "未发现问题")?;
+        }
+        if let Some(serial) = c.notice {
+            ws.write_string(r, 9, notice_no(units, *i, year, serial))?;
+        }
+        if let Some(after) = c.report_after.filter(|_| c.plan.is_some()) {
+            let filed = c.on + chrono::Duration::days(after);
+            if filed <= end {
+                put_date(ws, r, 10, filed)?;
+            }
         }
     }
     Ok(())

@@ -48,6 +48,16 @@ pub fn example_row(kind: Kind) -> Vec<&'static str> {
             (Kind::Cases, "case_name") => "宅基地“三权分置”激活闲置农房",
             (Kind::Cases, "unit") => "凯江镇",
             (Kind::Cases, "recognised_level") => "省级",
+            (Kind::Inspections, "inspection") => "医药卫生体制改革方案落实情况督察",
+            (Kind::Inspections, "inspector") => "市委改革办",
+            (Kind::Inspections, "inspected_unit") => "罗江区",
+            (Kind::Inspections, "subject") => "关于深化医药卫生体制改革的实施方案",
+            (Kind::Inspections, "subject_kind") => "方案",
+            (Kind::Inspections, "mode_text") => "联合督察、暗访、实地",
+            (Kind::Inspections, "third_party") => "否",
+            (Kind::Inspections, "findings") => "3",
+            (_, "notice_no") => "德改督〔2024〕3号",
+            (_, "milestones") => "2024年6月底前完成整改方案，9月底前完成整改",
             (_, "status_text") => "推进中",
             (_, "progress") => "已完成方案起草",
             (_, "source") => "省委巡视",
@@ -120,6 +130,18 @@ pub fn workbook(kind: Kind, rows: &[Vec<&str>]) -> Result<Vec<u8>, XlsxError> {
             ColType::Enum(_) if spec.name == "event_kind" => {
                 Some(vec!["新闻发布会", "媒体专栏", "专题报道", "其他"])
             }
+            ColType::Enum(_) if spec.name == "subject_kind" => {
+                Some(vec!["方案", "任务", "整改", "其他"])
+            }
+            // The usual combinations; a clerk may type any other mix of words.
+            ColType::Mode => Some(vec![
+                "实地督察",
+                "联合督察、实地督察",
+                "暗访",
+                "联合督察、暗访",
+                "书面督察",
+                "第三方评估、实地督察",
+            ]),
             ColType::Enum(words) => Some(words.iter().map(|(w, _)| *w).collect()),
             _ => None,
         };
@@ -144,15 +166,25 @@ pub fn workbook(kind: Kind, rows: &[Vec<&str>]) -> Result<Vec<u8>, XlsxError> {
     }
 
     let help = wb.add_worksheet().set_name("填表说明")?;
-    let lines = [
+    let mut lines = vec![
         format!("{}填表说明", kind.label_zh()),
         "1. 请勿修改第2行表头；可删除不用的列，列的顺序可以调整。".to_string(),
         "2. 标题行请写明单位与周期，如“德阳市旌阳区2024年第二季度改革任务台账”。".to_string(),
         "3. 日期请写成 2024-06-30；完成时限也可写 2024年6月底前、年底前、长期坚持。".to_string(),
         "4. 多个责任单位用顿号分隔，牵头单位可标注（牵头）。".to_string(),
         "5. 带下拉列表的列请从列表中选择。".to_string(),
-        "示例（一行）：".to_string(),
     ];
+    match kind {
+        Kind::Inspections => lines.push(
+            "6. 督察方式可写多个词，用顿号分隔，如“联合督察、暗访、实地”；被督察单位每行填写一个单位，空白表示本单位；发现问题可写“3个”。"
+                .to_string(),
+        ),
+        Kind::Rectifications => lines.push(
+            "6. 进度节点可写多个时间，如“6月底前完成方案，9月底前完成整改”；整改督办通知文号请照抄通知原文。".to_string(),
+        ),
+        _ => {}
+    }
+    lines.push("示例（一行）：".to_string());
     for (r, line) in lines.iter().enumerate() {
         help.write_string(r as u32, 0, line)?;
     }

@@ -20,6 +20,9 @@
 --     closing is fine)
 --   overdue_not_rechecked 逾期未复查 / overdue_open and no reviewed_on in
 --     (E − [assessment] recheck_days days, E]
+--   milestones_missed 进度节点未跟进 / not done, and a milestone (进度节点) on or before E has no report
+--     (last_report_on, up to E) on or after it: the item was not followed up at that milestone
+--   missed_milestones 未跟进的进度节点 / those milestones, in the order written
 with items as (
     select * from stg_rectifications
 ),
@@ -41,11 +44,26 @@ flags as (
             items.reviewed_on > periods.period_end - config.recheck_days
             and items.reviewed_on <= periods.period_end,
             false
-        ) as rechecked_recently
+        ) as rechecked_recently,
+        -- A report after E has not happened yet as of E.
+        case when items.last_report_on <= periods.period_end then items.last_report_on end as reported_on,
+        periods.period_end
     from items
     inner join periods
         on periods.period = items.period
     cross join config
+),
+
+followed_up as (
+    select
+        flags.*,
+        case when not flags.is_done then
+            list_filter(
+                flags.milestones,
+                lambda m: m <= flags.period_end and (flags.reported_on is null or flags.reported_on < m)
+            )
+        end as missed
+    from flags
 )
 
 select
@@ -63,5 +81,7 @@ select
     is_done and coalesce(closed_on > deadline_on, false) as closed_late,
     is_done and closed_on is null as closed_without_date,
     is_done and reviewed_on is null as closed_without_recheck,
-    is_due and not is_done and not rechecked_recently as overdue_not_rechecked
-from flags
+    is_due and not is_done and not rechecked_recently as overdue_not_rechecked,
+    coalesce(len(missed) > 0, false) as milestones_missed,
+    missed as missed_milestones
+from followed_up

@@ -1,11 +1,13 @@
 -- mart_alerts: the findings to be named (点名通报), each with where it came from.
 -- grain: one row per finding: (period, scope_code, alert, source_ref) for row findings, (period,
 --   scope_code, alert, detail) for unit findings.
--- Findings about a row name the unit whose ledger holds it; only units valid in the period count.
+-- Findings about a row name the unit whose ledger holds it (finding_without_notice: the unit
+-- inspected); only units valid in the period count.
 -- columns:
 --   period 周期 / the reporting period
 --   scope_code 单位代码 / the unit named
---   scope_level 单位层级 / city, county or department (province too for group_did_not_meet)
+--   scope_level 单位层级 / city, county or department (province too for group_did_not_meet,
+--     plan_not_inspected and finding_without_notice)
 --   alert 预警类型 / missing_submission, overdue_major_task, rectification_overdue,
 --     pilot_overterm, low_satisfaction, bottom_rank (the last city, and the last department,
 --     each among its own); the supervision loop's issued_before_review
@@ -18,7 +20,14 @@
 --     period's ledger); their source_ref is the newer cell, or the older one for row_vanished;
 --     group_did_not_meet (a 专项小组 of a unit, the province's included, that held fewer than
 --     [compliance] meetings_per_quarter meetings in the quarter; mart_meeting_compliance), its
---     source_ref the body's latest meeting before, if any
+--     source_ref the body's latest meeting before, if any; and from 督察 (issue 33):
+--     plan_not_inspected (a plan due for the year's inspection that had none, named at each
+--     period ending on 31 December, the province's plans too; int_inspection_plans),
+--     finding_without_notice (an inspection that found problems whose notice_no appears in no
+--     rectification ledger of the unit inspected, named at each period of its year ending
+--     [assessment] notice_days or more after it began; int_inspections), milestone_missed (a
+--     rectification item not done with a milestone passed and no report since;
+--     int_rectification_facts), each with the row's cell
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
 with units as (
@@ -37,7 +46,8 @@ kind_names as (
             ('satisfaction', '群众满意度测评'),
             ('meetings', '会议台账'),
             ('publicity', '改革宣传台账'),
-            ('cases', '改革典型案例')
+            ('cases', '改革典型案例'),
+            ('inspections', '督察台账')
     ) as k (kind, kind_zh)
 ),
 
@@ -151,7 +161,7 @@ plan_rows as (
 
 rectification_rows as (
     select facts.*, items.problem, items.deadline_on, items.closed_on, items.reviewed_on,
-        items.status_text, config.recheck_days
+        items.status_text, items.last_report_on, config.recheck_days
     from int_rectification_facts as facts
     inner join stg_rectifications as items
         using (submission_id, source_sheet, source_row)
@@ -204,6 +214,14 @@ loop_findings as (
         '整改事项未经复查即销号：' || problem
     from rectification_rows
     where closed_without_recheck
+    union all
+    select period, region_code, submission_id, source_sheet, source_cell,
+        'milestone_missed',
+        '整改事项进度节点未跟进：' || problem
+        || '（未跟进的节点：' || array_to_string(list_transform(missed_milestones, lambda m: strftime(m, '%Y-%m-%d')), '、')
+        || '；最近交账：' || coalesce(strftime(last_report_on, '%Y-%m-%d'), '无') || '）'
+    from rectification_rows
+    where milestones_missed
     union all
     select period, region_code, submission_id, source_sheet, source_cell,
         'overdue_not_rechecked',
@@ -302,6 +320,52 @@ group_did_not_meet as (
     where meetings.is_special_group and not meetings.quarter_met
 ),
 
+-- 督察 (issue 33): a plan not inspected in its year, named when the year has ended; a finding
+-- with no notice, named in every period of its year ending [assessment] notice_days or more after
+-- the inspection (a notice takes some days to go out). Both read the listing models the mart
+-- counts from.
+plan_not_inspected as (
+    select
+        periods.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        'plan_not_inspected' as alert,
+        '专项改革方案本年度未开展督察评估：' || plans.plan
+        || '（出台：' || strftime(plans.issued_on, '%Y-%m-%d') || '；' || plans.year || '年）' as detail,
+        plans.source_ref
+    from int_inspection_plans as plans
+    inner join int_periods as periods
+        on periods.period_end = make_date(plans.year, 12, 31)
+    inner join int_scopes as scopes
+        on scopes.period = periods.period
+        and scopes.scope_code = plans.region_code
+    where plans.plans_due and not plans.plans_inspected
+),
+
+finding_without_notice as (
+    select
+        periods.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        'finding_without_notice' as alert,
+        '督察发现问题未见整改督办：' || inspections.inspection
+        || '（' || strftime(inspections.started_on, '%Y-%m-%d') || '，发现问题' || inspections.findings
+        || '个；督办通知文号：' || coalesce(inspections.notice_no, '未填')
+        || '，未见于被督察单位的整改台账）' as detail,
+        inspections.source_ref
+    from int_inspections as inspections
+    cross join stg_config as config
+    inner join int_periods as periods
+        on year(periods.period_end) = inspections.year
+        and periods.period_end >= inspections.started_on + config.notice_days
+    inner join int_scopes as scopes
+        on scopes.period = periods.period
+        and scopes.scope_code = inspections.inspected_code
+    where inspections.is_counted
+        and inspections.inspections_with_findings
+        and not inspections.findings_noticed
+),
+
 bottom_rank as (
     select
         scorecard.period,
@@ -342,4 +406,8 @@ union all
 select * from row_vanished
 union all
 select * from group_did_not_meet
+union all
+select * from plan_not_inspected
+union all
+select * from finding_without_notice
 order by period, alert, scope_code, source_ref

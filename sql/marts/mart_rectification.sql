@@ -17,6 +17,8 @@
 --   closed_without_recheck 未复查销号数 / done with no reviewed_on (复查) at all
 --   overdue_not_rechecked 逾期未复查数 / overdue_open with no reviewed_on in the last
 --     [assessment] recheck_days days up to E (default 90)
+--   milestones_missed 进度节点未跟进数 / items not done with a milestone (进度节点) on or before E and
+--     no report (last_report_on) on or after it: each item once, however many it missed
 with members as (
     -- One row per scope and pooled unit; every scope pools itself, so a scope
     -- with no facts still has its row (test assert_scopes_pool_themselves).
@@ -41,7 +43,8 @@ counted as (
         count(facts.submission_id) filter (where facts.closed_late) as closed_late,
         count(facts.submission_id) filter (where facts.closed_without_date) as closed_without_date,
         count(facts.submission_id) filter (where facts.closed_without_recheck) as closed_without_recheck,
-        count(facts.submission_id) filter (where facts.overdue_not_rechecked) as overdue_not_rechecked
+        count(facts.submission_id) filter (where facts.overdue_not_rechecked) as overdue_not_rechecked,
+        count(facts.submission_id) filter (where facts.milestones_missed) as milestones_missed
     from members
     left join facts
         on facts.period = members.period
@@ -63,6 +66,7 @@ select
     closed_late,
     closed_without_date,
     closed_without_recheck,
-    overdue_not_rechecked
+    overdue_not_rechecked,
+    milestones_missed
 from counted
 order by period, scope_level, scope_code

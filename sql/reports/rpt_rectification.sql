@@ -15,6 +15,7 @@
 --   closed_without_date 销号无日期 / done with no closed_on
 --   closed_without_recheck 未复查销号 / done with no recheck (复查)
 --   overdue_not_rechecked 逾期未复查 / overdue, open, no recheck within recheck_days
+--   milestones_missed 进度节点未跟进 / not done, a milestone passed with no report since
 with figures as (
     select * from mart_rectification
 ),
@@ -38,7 +39,8 @@ named as (
         figures.closed_late,
         figures.closed_without_date,
         figures.closed_without_recheck,
-        figures.overdue_not_rechecked
+        figures.overdue_not_rechecked,
+        figures.milestones_missed
     from figures
     inner join scopes
         on scopes.period = figures.period

@@ -14,4 +14,6 @@
 --   press_conferences_per_year 每年最少新闻发布会数 / [compliance] press conferences a unit must hold in
 --     a year
 --   cases_per_year 每年最少典型案例数 / [compliance] typical cases a unit must put forward in a year
+--   notice_days 督办通知期限天数 / [assessment] notice_days: a finding is expected to become a
+--     整改督办通知 within this many days of its inspection
 select * from raw_config

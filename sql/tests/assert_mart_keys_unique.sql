@@ -1,4 +1,5 @@
--- Each mart has one row per its grain: (period, scope_code), and kind in coverage.
+-- Each mart has one row per its grain: (period, scope_code), and kind in coverage; (year,
+-- scope_code) in mart_inspections.
 select 'mart_submission_coverage' as model, period, scope_code, kind, count(*) as n
 from mart_submission_coverage
 group by period, scope_code, kind
@@ -42,4 +43,9 @@ union all
 select 'mart_scorecard', period, scope_code, null, count(*)
 from mart_scorecard
 group by period, scope_code
+having count(*) > 1
+union all
+select 'mart_inspections', cast(year as varchar), scope_code, null, count(*)
+from mart_inspections
+group by year, scope_code
 having count(*) > 1

@@ -62,6 +62,12 @@ union all
 select 'mart_scorecard', period, scope_code, 'satisfaction', satisfaction
 from mart_scorecard where satisfaction not between 0 and 1
 union all
+select 'mart_inspections', cast(year as varchar), scope_code, 'desk_share', desk_share
+from mart_inspections where desk_share not between 0 and 1
+union all
+select 'mart_inspections', cast(year as varchar), scope_code, 'plan_inspection_rate', plan_inspection_rate
+from mart_inspections where plan_inspection_rate not between 0 and 1
+union all
 select 'mart_satisfaction', period, scope_code, 'score', score
 from mart_satisfaction where score not between 0 and 100
 union all

@@ -34,3 +34,7 @@ union all
 select distinct 'mart_alerts', scope_code
 from mart_alerts
 where scope_code not in (select code from stg_roster)
+union all
+select distinct 'mart_inspections', scope_code
+from mart_inspections
+where scope_code not in (select code from stg_roster)

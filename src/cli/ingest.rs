@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// 台账类型 / ledger kind: tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases.
+    /// 台账类型 / ledger kind: tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases, inspections.
     #[arg(long, value_parser = parse_kind)]
     pub kind: Option<Kind>,
 

@@ -10,7 +10,7 @@ use crate::service::Verdict;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// 台账类型 / ledger kind: tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases.
+    /// 台账类型 / ledger kind: tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases, inspections.
     #[arg(long, value_parser = super::ingest::parse_kind)]
     pub kind: Kind,
 

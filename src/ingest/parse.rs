@@ -11,7 +11,7 @@ use super::resolve::{
     Detected, detect, kind_named_by, missing_header, resolve_period, resolve_region,
     title_and_filer,
 };
-use super::rows::{RowRef, SheetResult, read_rows_into};
+use super::rows::{RowRef, SheetResult, UnitNames, read_rows_into};
 use crate::config::Limits;
 use crate::issue::{Code, Issue, Severity};
 use crate::ledger::{Kind, Record, Rules};
@@ -279,6 +279,10 @@ fn parse_grids(
 
     let usable = region.as_deref().zip(period);
     let year = period.map(Period::year);
+    let unit_names = Some(UnitNames {
+        roster: ctx.roster,
+        filer: region.as_deref(),
+    });
     for (grid, header) in found {
         let kind = header.kind;
         let SheetResult {
@@ -299,11 +303,11 @@ fn parse_grids(
                     kind,
                     grid.row_count().saturating_sub(header.last_row + 1) as usize,
                 );
-                read_rows_into(grid, &header, ctx.rules, year, &mut |row| {
+                read_rows_into(grid, &header, ctx.rules, unit_names, year, &mut |row| {
                     sink.row(&ledger, row)
                 })
             }
-            None => read_rows_into(grid, &header, ctx.rules, year, &mut |_| {}),
+            None => read_rows_into(grid, &header, ctx.rules, unit_names, year, &mut |_| {}),
         };
         // Formulas saved without a result (generated files, some WPS saves) read as empty.
         issues.extend(grid.uncached_formulas.iter().map(|&(row, col)| {

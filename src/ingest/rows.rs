@@ -9,10 +9,13 @@ use super::header::{Binding, Header};
 use super::read::{CellValue, SheetGrid};
 use crate::issue::{Code, Issue, Severity};
 use crate::ledger::{ColType, Kind, Record, Rules, Value};
-use crate::normalize::dates::{Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text};
+use crate::normalize::dates::{
+    Deadline, DeadlineKind, parse_deadline_number, parse_deadline_text, parse_milestones,
+};
+use crate::normalize::inspection::{parse_findings, parse_mode};
 use crate::normalize::text::fold_width;
 use crate::normalize::units::split_units;
-use crate::normalize::{Status, parse_yes_no};
+use crate::normalize::{Roster, Status, parse_yes_no};
 
 /// What one ledger sheet yielded.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +45,8 @@ pub struct RowRef<'a> {
 }
 
 /// Reads the data rows below `header`. `default_year` dates year-less deadlines.
+/// Units named in a unit column (被督察单位) are not looked up: see
+/// [`read_rows_into`] for that.
 pub fn read_rows(
     grid: &SheetGrid,
     header: &Header,
@@ -50,7 +55,7 @@ pub fn read_rows(
 ) -> SheetResult {
     let sheet: Arc<str> = Arc::from(grid.name.as_str());
     let mut records = Vec::new();
-    let mut out = read_rows_into(grid, header, rules, default_year, &mut |row| {
+    let mut out = read_rows_into(grid, header, rules, None, default_year, &mut |row| {
         records.push(Record {
             source_sheet: sheet.clone(),
             source_row: row.source_row,
@@ -62,13 +67,24 @@ pub fn read_rows(
     out
 }
 
+/// Where the names of a unit column (被督察单位) are looked up.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitNames<'a> {
+    pub roster: &'a Roster,
+    /// The unit whose ledger it is: a name two units share is the one at or
+    /// under it.
+    pub filer: Option<&'a str>,
+}
+
 /// [`read_rows`], handing each accepted row to `emit` as it is read instead
 /// of keeping it: a sheet of 200,000 rows is never held as rows, and a row's
-/// values are written into one buffer, reused row after row.
+/// values are written into one buffer, reused row after row. A unit column
+/// (被督察单位) is looked up in `unit_names`, when given.
 pub fn read_rows_into(
     grid: &SheetGrid,
     header: &Header,
     rules: &Rules,
+    unit_names: Option<UnitNames<'_>>,
     default_year: Option<i32>,
     emit: &mut dyn FnMut(RowRef<'_>),
 ) -> SheetResult {
@@ -131,8 +147,9 @@ pub fn read_rows_into(
     // The title's cell names the row (source_cell).
     let required_col = bound_col(required);
     let lead_ix = field_index(kind, "lead_unit");
+    let third_party_ix = field_index(kind, "third_party");
     let row_width = crate::ledger::fields(kind).len();
-    let mut read = CellReaders::new(rules, default_year);
+    let mut read = CellReaders::new(rules, unit_names, default_year);
     let mut domain: Option<Arc<str>> = None;
     let mut empty_run = 0;
     // Rows already read, by a 64-bit hash of their values, with the first
@@ -183,6 +200,7 @@ pub fn read_rows_into(
         values.clear();
         let mut row_issues = Vec::new();
         let mut units_lead: Option<String> = None;
+        let mut mode_third_party = false;
         for (i, spec) in specs.iter().enumerate() {
             let bound = &bound_to[i];
             let cell = bound.first().map(|b| (b.col, grid.cell(row, b.col)));
@@ -213,7 +231,16 @@ pub fn read_rows_into(
                     read.int(cells, spec.ty == ColType::Count, at, &mut to);
                 }
                 ColType::Enum(words) => read.one_of(cell, words, at, &mut to),
+                ColType::Milestones => read.milestones(cell, at, &mut to),
+                ColType::Mode => mode_third_party = read.mode(cell, at, &mut to),
+                ColType::Findings => read.findings(cell, at, &mut to),
+                ColType::UnitRef(_) => read.unit_ref(cell, at, &mut to),
             }
+        }
+        // A 督察方式 of 第三方评估 says the inspection was a third party's, even
+        // with no 第三方评估 column (or a blank one).
+        if let (true, Some(ix)) = (mode_third_party, third_party_ix) {
+            values[ix] = Value::Bool(true);
         }
         // A unit tagged （牵头） leads when the lead column is empty.
         if let (Some(lead), Some(lead_ix)) = (units_lead, lead_ix)
@@ -322,6 +349,10 @@ struct RowOut<'a> {
 /// rather than once per row.
 struct CellReaders<'r> {
     rules: &'r Rules,
+    /// Where a unit column's names are looked up; none, none are.
+    unit_names: Option<UnitNames<'r>>,
+    /// A unit column's text → the code of the unit it names.
+    unit_codes: foldhash::HashMap<Arc<str>, Option<Value>>,
     /// The year a year-less deadline takes (the period's).
     default_year: Option<i32>,
     deadlines: foldhash::HashMap<String, Deadline>,
@@ -332,9 +363,15 @@ struct CellReaders<'r> {
 }
 
 impl<'r> CellReaders<'r> {
-    fn new(rules: &'r Rules, default_year: Option<i32>) -> CellReaders<'r> {
+    fn new(
+        rules: &'r Rules,
+        unit_names: Option<UnitNames<'r>>,
+        default_year: Option<i32>,
+    ) -> CellReaders<'r> {
         CellReaders {
             rules,
+            unit_names,
+            unit_codes: Default::default(),
             default_year,
             deadlines: Default::default(),
             statuses: Default::default(),
@@ -522,6 +559,122 @@ impl<'r> CellReaders<'r> {
             total
         };
         to.values.push(total.map_or(Value::Null, Value::Int));
+    }
+
+    /// Every date of a 进度节点 cell, in order (one value, a list).
+    fn milestones(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let dates: Vec<chrono::NaiveDate> = match cell.map(|(_, v)| v) {
+            None => Vec::new(),
+            Some(CellValue::Date(d)) => vec![*d],
+            Some(CellValue::Number(x)) => parse_deadline_number(*x).on.into_iter().collect(),
+            Some(other) => text_of(other)
+                .map(|t| parse_milestones(&t, self.default_year))
+                .unwrap_or_default(),
+        };
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        if let (Some(raw), Some((col, _)), true) = (&raw, cell, dates.is_empty()) {
+            to.issues.push(at.warn(
+                Code::BadDate,
+                format!("进度节点“{raw}”中没有可识别的日期，请写成 2024年6月底前完成方案，9月底前完成整改 这样的形式"),
+                format!("no date can be read in the milestones {raw:?}; write e.g. 2024年6月底前完成方案，9月底前完成整改"),
+                col,
+                raw.to_string(),
+            ));
+        }
+        to.values.push(if dates.is_empty() {
+            Value::Null
+        } else {
+            Value::DateList(dates.into())
+        });
+    }
+
+    /// A 督察方式 cell: its text and whether the inspection was joint,
+    /// covert and on site (four values). Returns whether it names 第三方.
+    fn mode(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) -> bool {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let mode = raw.as_deref().and_then(parse_mode);
+        if let (Some(raw), Some((col, _)), None) = (&raw, cell, mode) {
+            to.issues.push(at.warn(
+                Code::TypeError,
+                format!("督察方式“{raw}”无法识别，请写 联合督察/独立督察、暗访/明察、实地/案头（书面）等，可用顿号分隔"),
+                format!("the inspection mode {raw:?} is not recognised; write 联合督察/独立督察, 暗访/明察, 实地/案头 (书面), separated by 、"),
+                col,
+                raw.to_string(),
+            ));
+        }
+        to.values.push(raw.map_or(Value::Null, Value::Text));
+        match mode {
+            Some(m) => {
+                to.values
+                    .extend([m.joint, m.covert, m.onsite].map(Value::Bool));
+                m.third_party
+            }
+            None => {
+                to.values.extend([Value::Null, Value::Null, Value::Null]);
+                false
+            }
+        }
+    }
+
+    /// A count of problems found: a number, or words such as 发现问题3个.
+    fn findings(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let (value, bad) = match cell.map(|(_, v)| v) {
+            None => (None, None),
+            Some(CellValue::Number(x)) if x.fract() == 0.0 && (0.0..1e15).contains(x) => {
+                (Some(*x as i64), None)
+            }
+            Some(other) => match text_of(other) {
+                None => (None, None),
+                Some(t) => match parse_findings(&t) {
+                    Some(n) => (Some(n), None),
+                    None => (None, Some(t.to_string())),
+                },
+            },
+        };
+        if let (Some(raw), Some((col, _))) = (bad, cell) {
+            to.issues.push(at.warn(
+                Code::TypeError,
+                format!("发现问题数“{raw}”无法识别，请填写数字，如 3"),
+                format!(
+                    "the number of problems found {raw:?} cannot be read; write a number such as 3"
+                ),
+                col,
+                raw,
+            ));
+        }
+        to.values.push(value.map_or(Value::Null, Value::Int));
+    }
+
+    /// A unit named in a cell: the text, and the code of the roster unit it
+    /// names (by name, old name or short form, or named inside a longer text
+    /// such as 旌阳区发改局). A name that is no roster unit's is warned
+    /// about: its row counts as the submitting unit's own.
+    fn unit_ref(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let raw = cell.and_then(|(_, v)| text_of(v));
+        let code = match (&raw, self.unit_names) {
+            (Some(t), Some(names)) => self
+                .unit_codes
+                .entry(t.clone())
+                .or_insert_with(|| {
+                    names
+                        .roster
+                        .unit_named(t, names.filer)
+                        .map(|u| Value::Text(Arc::from(u.code.as_str())))
+                })
+                .clone(),
+            _ => None,
+        };
+        if let (Some(raw), Some((col, _)), Some(_), None) = (&raw, cell, self.unit_names, &code) {
+            to.issues.push(at.warn(
+                Code::UnknownRegion,
+                format!("被督察单位“{raw}”不是名册中的报送单位，已计为填报单位本级的督察；如督察的是其他报送单位，请每行填写一个单位的名称"),
+                format!("the inspected unit {raw:?} is not a unit of the roster; the inspection counts as the submitting unit's own — to name another unit, write one unit's name per row"),
+                col,
+                raw.to_string(),
+            ));
+        }
+        to.values.push(raw.map_or(Value::Null, Value::Text));
+        to.values.push(code.unwrap_or(Value::Null));
     }
 
     /// One of a fixed list of values, by the first word the text contains.
@@ -771,7 +924,7 @@ mod tests {
         let header = find_header(&grid, Kind::Tasks, &rules).expect("a header");
         let whole = read_rows(&grid, &header, &rules, Some(2024));
         let mut handed = Vec::new();
-        let streamed = read_rows_into(&grid, &header, &rules, Some(2024), &mut |r| {
+        let streamed = read_rows_into(&grid, &header, &rules, None, Some(2024), &mut |r| {
             handed.push((r.source_row, r.source_col, r.values.to_vec()))
         });
         let collected: Vec<_> = whole
@@ -793,6 +946,148 @@ mod tests {
         assert_eq!(repeats.len(), 1, "{repeats:?}");
         assert_eq!(repeats[0].0, Some(5));
         assert!(repeats[0].1.contains("第 3 行"), "{}", repeats[0].1);
+    }
+
+    /// An inspections ledger: the 督察方式 cell sets three flags (and
+    /// third_party), 发现问题 is read from words, 被督察单位 is looked up in
+    /// the roster (a name that is no unit's is warned about, a blank is not),
+    /// and a rectification's 进度节点 gives every date.
+    #[test]
+    fn inspection_cells_are_read_into_their_flags_counts_and_units() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let e = CellValue::Empty;
+        let grid = SheetGrid {
+            name: "督察台账".into(),
+            rows: vec![
+                vec![
+                    t("督察事项"),
+                    t("被督察单位"),
+                    t("督察时间"),
+                    t("督察方式"),
+                    t("发现问题"),
+                ],
+                vec![
+                    t("方案落实督察"),
+                    t("罗江"),
+                    t("2024-05-15"),
+                    t("联合督察、暗访、实地"),
+                    t("发现问题3个"),
+                ],
+                vec![
+                    t("书面督察"),
+                    e.clone(),
+                    t("2024-09-10"),
+                    t("书面督察"),
+                    CellValue::Number(2.0),
+                ],
+                vec![
+                    t("第三方评估"),
+                    t("旌阳区发改局"),
+                    t("2024-11-05"),
+                    t("第三方评估"),
+                    t("未发现问题"),
+                ],
+                vec![
+                    t("调研"),
+                    t("县发改局"),
+                    t("2024-12-01"),
+                    t("走一走"),
+                    t("较多"),
+                ],
+            ],
+            ..SheetGrid::default()
+        };
+        let roster = Roster::from_csv(
+            "code,name,level,parent_code,valid_from,valid_to\n510600,德阳市,city,510000,,\n\
+             510603,旌阳区,county,510600,,\n510604,罗江区,county,510600,,\n",
+        )
+        .unwrap();
+        let rules = Rules::default();
+        let header = find_header(&grid, Kind::Inspections, &rules).expect("a header");
+        let mut rows = Vec::new();
+        let out = read_rows_into(
+            &grid,
+            &header,
+            &rules,
+            Some(UnitNames {
+                roster: &roster,
+                filer: Some("510600"),
+            }),
+            Some(2024),
+            &mut |r| rows.push(r.values.to_vec()),
+        );
+        assert_eq!(out.rows, 4);
+        let get =
+            |r: &Vec<Value>, name: &str| r[field_index(Kind::Inspections, name).unwrap()].clone();
+        let text = |s: &str| Value::Text(s.into());
+        let flags =
+            |r: &Vec<Value>| ["joint", "covert", "onsite", "third_party"].map(|f| get(r, f));
+        let b = Value::Bool;
+        assert_eq!(flags(&rows[0]), [b(true), b(true), b(true), b(false)]);
+        assert_eq!(get(&rows[0], "findings"), Value::Int(3));
+        assert_eq!(get(&rows[0], "inspected_code"), text("510604"));
+        assert_eq!(flags(&rows[1]), [b(false), b(false), b(false), b(false)]);
+        assert_eq!(get(&rows[1], "findings"), Value::Int(2));
+        assert_eq!(
+            get(&rows[1], "inspected_code"),
+            Value::Null,
+            "blank: the submitting unit"
+        );
+        assert_eq!(flags(&rows[2]), [b(false), b(false), b(false), b(true)]);
+        assert_eq!(get(&rows[2], "findings"), Value::Int(0));
+        assert_eq!(
+            get(&rows[2], "inspected_code"),
+            text("510603"),
+            "named inside the text"
+        );
+        assert_eq!(
+            flags(&rows[3]),
+            [Value::Null, Value::Null, Value::Null, b(false)],
+            "an unread mode is unknown"
+        );
+        let warned: Vec<(Code, &str)> = out
+            .issues
+            .iter()
+            .map(|i| (i.code, i.col.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                (Code::UnknownRegion, "inspected_unit"),
+                (Code::TypeError, "mode_text"),
+                (Code::TypeError, "findings"),
+            ]
+        );
+        assert!(out.issues.iter().all(|i| i.severity == Severity::Warning));
+
+        let grid = SheetGrid {
+            name: "整改".into(),
+            rows: vec![
+                vec![t("问题描述"), t("进度节点")],
+                vec![t("审批时限过长"), t("6月底前完成方案，9月底前完成整改")],
+                vec![t("资金闲置"), t("尽快")],
+                vec![
+                    t("投诉办理迟缓"),
+                    CellValue::Date(chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap()),
+                ],
+            ],
+            ..SheetGrid::default()
+        };
+        let header = find_header(&grid, Kind::Rectifications, &rules).expect("a header");
+        let read = read_rows(&grid, &header, &rules, Some(2024));
+        let at = field_index(Kind::Rectifications, "milestones").unwrap();
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+        let milestones: Vec<Value> = read.records.iter().map(|r| r.values[at].clone()).collect();
+        assert_eq!(
+            milestones,
+            [
+                Value::DateList([day(6, 30), day(9, 30)].into()),
+                Value::Null,
+                Value::DateList([day(7, 1)].into()),
+            ]
+        );
+        assert_eq!(read.issues.len(), 1);
+        assert_eq!(read.issues[0].code, Code::BadDate);
     }
 
     #[test]

@@ -36,6 +36,10 @@ fn text_list() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
+fn date_list() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Date32, true)))
+}
+
 fn arrow_type(ty: FieldType) -> DataType {
     match ty {
         FieldType::Text => DataType::Utf8,
@@ -43,6 +47,7 @@ fn arrow_type(ty: FieldType) -> DataType {
         FieldType::Date => DataType::Date32,
         FieldType::Bool => DataType::Boolean,
         FieldType::Int => DataType::Int64,
+        FieldType::DateList => date_list(),
     }
 }
 
@@ -339,6 +344,7 @@ enum ColumnBuilder {
     Date(Date32Builder),
     Bool(BooleanBuilder),
     Int(Int64Builder),
+    DateList(ListBuilder<Date32Builder>),
 }
 
 impl ColumnBuilder {
@@ -353,6 +359,10 @@ impl ColumnBuilder {
             FieldType::Date => ColumnBuilder::Date(Date32Builder::with_capacity(n)),
             FieldType::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(n)),
             FieldType::Int => ColumnBuilder::Int(Int64Builder::with_capacity(n)),
+            FieldType::DateList => ColumnBuilder::DateList(
+                ListBuilder::with_capacity(Date32Builder::with_capacity(n), n)
+                    .with_field(Field::new("item", DataType::Date32, true)),
+            ),
         }
     }
 
@@ -373,6 +383,13 @@ impl ColumnBuilder {
             (ColumnBuilder::Bool(b), _) => b.append_null(),
             (ColumnBuilder::Int(b), Value::Int(x)) => b.append_value(*x),
             (ColumnBuilder::Int(b), _) => b.append_null(),
+            (ColumnBuilder::DateList(b), Value::DateList(dates)) => {
+                for d in dates.iter() {
+                    b.values().append_value(days_since_epoch(*d));
+                }
+                b.append(true);
+            }
+            (ColumnBuilder::DateList(b), _) => b.append(false),
         }
     }
 
@@ -392,6 +409,7 @@ impl ColumnBuilder {
             ColumnBuilder::Date(b) => Arc::new(b.finish()),
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int(b) => Arc::new(b.finish()),
+            ColumnBuilder::DateList(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -617,6 +635,7 @@ pub fn duckdb_columns(schema: &Schema) -> String {
                 DataType::Date32 => "DATE",
                 DataType::Boolean => "BOOLEAN",
                 DataType::Timestamp(_, Some(_)) => "TIMESTAMPTZ",
+                DataType::List(item) if item.data_type() == &DataType::Date32 => "DATE[]",
                 DataType::List(_) => "VARCHAR[]",
                 other => unreachable!("the lake uses no {other} column"),
             };
@@ -641,6 +660,53 @@ mod tests {
             let documented: Vec<&str> = doc.iter().map(|(name, _, _)| *name).collect();
             assert_eq!(fields, documented);
         }
+    }
+
+    #[test]
+    fn milestones_are_a_list_of_dates_null_when_the_cell_was_blank() {
+        let fields = ledger::fields(Kind::Rectifications);
+        let at = |name: &str| fields.iter().position(|f| f.name == name).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+        let record = |row: u32, milestones: Value| {
+            let mut values = vec![Value::Null; fields.len()];
+            values[at("problem")] = Value::Text("审批时限过长".into());
+            values[at("milestones")] = milestones;
+            Record {
+                source_sheet: "整改".into(),
+                source_row: row,
+                source_col: 2,
+                values,
+            }
+        };
+        let records = [
+            record(3, Value::DateList([day(6, 30), day(9, 30)].into())),
+            record(4, Value::Null),
+        ];
+        let batch = kind_batch(
+            Kind::Rectifications,
+            &KindRows {
+                submission_id: "abc",
+                region_code: "510603",
+                period: "2024Q3",
+                records: &records,
+            },
+        )
+        .unwrap();
+        let list = batch.column_by_name("milestones").unwrap().as_list::<i32>();
+        let first = list.value(0);
+        let dates = first.as_primitive::<arrow::datatypes::Date32Type>();
+        assert_eq!(
+            dates.values().to_vec(),
+            [days_since_epoch(day(6, 30)), days_since_epoch(day(9, 30))]
+        );
+        assert!(list.is_null(1));
+        assert_eq!(
+            duckdb_columns(&kind_schema(Kind::Rectifications))
+                .split(", ")
+                .find(|c| c.starts_with("\"milestones\""))
+                .unwrap(),
+            "\"milestones\" DATE[]"
+        );
     }
 
     #[test]

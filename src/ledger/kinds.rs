@@ -1,4 +1,5 @@
-//! The five ledger kinds and their canonical columns (DESIGN §4 and appendix).
+//! The ledger kinds and their canonical columns (DESIGN §4, §13, §14 and the
+//! appendix).
 //!
 //! Everything kind-specific is data here: which header synonyms map to which
 //! column and how a cell is typed. The sheet reader and the lake writer are
@@ -18,10 +19,11 @@ pub enum Kind {
     Meetings,
     Publicity,
     Cases,
+    Inspections,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Tasks,
         Kind::Rectifications,
         Kind::Pilots,
@@ -30,6 +32,7 @@ impl Kind {
         Kind::Meetings,
         Kind::Publicity,
         Kind::Cases,
+        Kind::Inspections,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Kind {
             Kind::Meetings => "meetings",
             Kind::Publicity => "publicity",
             Kind::Cases => "cases",
+            Kind::Inspections => "inspections",
         }
     }
 
@@ -55,18 +59,24 @@ impl Kind {
             Kind::Meetings => "会议台账",
             Kind::Publicity => "改革宣传台账",
             Kind::Cases => "改革典型案例",
+            Kind::Inspections => "督察台账",
         }
     }
 
     /// The kind named by a sheet name or title, by keyword; first match wins.
     /// The kinds of the second wave come first: 试点典型案例 is a list of
     /// cases, 改革宣传台账 and 会议台账 are not task ledgers (the headers
-    /// still win when they clearly match another kind).
+    /// still win when they clearly match another kind). 督察/督查 names an
+    /// inspections ledger before 方案 or 试点 do (专项方案督察台账), but not in
+    /// a text that also names 整改 or 问题清单: 督察整改台账 is DESIGN §4's own
+    /// name for rectifications, and 督察反馈问题整改台账 is the commonest one.
     pub fn from_keyword(text: &str) -> Option<Kind> {
         const KEYWORDS: &[(&str, Kind)] = &[
             ("案例", Kind::Cases),
             ("宣传", Kind::Publicity),
             ("会议", Kind::Meetings),
+            ("督察", Kind::Inspections),
+            ("督查", Kind::Inspections),
             ("满意度", Kind::Satisfaction),
             ("试点", Kind::Pilots),
             ("方案", Kind::Plans),
@@ -77,9 +87,16 @@ impl Kind {
         ];
         // A filer's name is not a kind: the 宣传部 (a provincial department,
         // and every party committee's) titles its task ledger with its name.
-        let text = text.replace("宣传部", "");
+        // Nor is a rectification ledger's 督察类型 column (where a problem came
+        // from) when its header row is the first row read.
+        let text = text
+            .replace("宣传部", "")
+            .replace("督察类型", "")
+            .replace("督查类型", "");
+        let rectifying = text.contains("整改") || text.contains("问题清单");
         KEYWORDS
             .iter()
+            .filter(|(_, kind)| !(rectifying && *kind == Kind::Inspections))
             .find(|(k, _)| text.contains(k))
             .map(|(_, kind)| *kind)
     }
@@ -94,6 +111,7 @@ impl Kind {
             Kind::Meetings => MEETINGS,
             Kind::Publicity => PUBLICITY,
             Kind::Cases => CASES,
+            Kind::Inspections => INSPECTIONS,
         }
     }
 
@@ -116,14 +134,17 @@ impl Kind {
             Kind::Meetings => "body",
             Kind::Publicity => "event",
             Kind::Cases => "case_name",
+            Kind::Inspections => "inspection",
         }
     }
 
     /// Columns besides [`Kind::required`] that a row cannot be without: a
-    /// meeting with no date cannot be placed in a quarter.
+    /// meeting or an inspection with no date cannot be placed in a quarter
+    /// or a year.
     pub fn also_required(self) -> &'static [&'static str] {
         match self {
             Kind::Meetings => &["held_on"],
+            Kind::Inspections => &["started_on"],
             _ => &[],
         }
     }
@@ -141,7 +162,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases"))
+            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases, inspections"))
     }
 }
 
@@ -166,6 +187,18 @@ pub enum ColType {
     Count,
     /// One of a fixed set of values, given by (word, value) pairs.
     Enum(&'static [(&'static str, &'static str)]),
+    /// Every date of a cell, in order (进度节点) → `list<date>`.
+    Milestones,
+    /// A 督察方式 cell → `mode_text` and the bools `joint`, `covert`, `onsite`
+    /// (a 第三方 word also sets the kind's `third_party`).
+    Mode,
+    /// A count written as a number or in words (发现问题3个) → `int64`.
+    Findings,
+    /// A unit named by a name, old name or short form (被督察单位) → the text,
+    /// and the code of the roster unit it names in the column given here;
+    /// null when it names none (a blank means the submitting unit: decided in
+    /// SQL, which knows it).
+    UnitRef(&'static str),
 }
 
 /// A canonical column of a kind.
@@ -180,6 +213,9 @@ pub struct ColumnSpec {
 const fn col(name: &'static str, ty: ColType, synonyms: &'static [&'static str]) -> ColumnSpec {
     ColumnSpec { name, ty, synonyms }
 }
+
+/// The bools a [`ColType::Mode`] column sets, after its text.
+pub const MODE_FLAGS: [&str; 3] = ["joint", "covert", "onsite"];
 
 use ColType::*;
 
@@ -331,6 +367,16 @@ static RECTIFICATIONS: &[ColumnSpec] = &[
     ),
     col("closed_on", Date, &["销号时间", "销号日期"]),
     col("reviewed_on", Date, &["复查时间", "复查日期"]),
+    // The third wave (DESIGN §14): the 整改督办通知 an item answers, and its
+    // follow-up at each 进度节点.
+    col("notice_no", Text, &["整改督办通知文号", "督办通知文号"]),
+    col("notice_on", Date, &["通知下发时间", "督办时间"]),
+    col("milestones", Milestones, &["进度节点", "时间节点安排"]),
+    col(
+        "last_report_on",
+        Date,
+        &["最近交账时间", "最近报告时间", "交账时间"],
+    ),
     col("remarks", Text, REMARKS),
 ];
 
@@ -509,6 +555,63 @@ static CASES: &[ColumnSpec] = &[
     col("remarks", Text, REMARKS),
 ];
 
+/// What an inspection looked at (督察对象类型).
+const SUBJECT_KINDS: &[(&str, &str)] = &[
+    ("整改", "rectification"),
+    ("问题", "rectification"),
+    ("方案", "plan"),
+    ("任务", "task"),
+    ("其他", "other"),
+];
+
+static INSPECTIONS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "inspection",
+        Text,
+        &["督察事项", "督察名称", "督察内容", "督察项目"],
+    ),
+    col(
+        "inspector",
+        Text,
+        &["督察主体", "督察单位", "督察组", "牵头单位"],
+    ),
+    col(
+        "inspected_unit",
+        UnitRef("inspected_code"),
+        &["被督察单位", "督察对象单位"],
+    ),
+    col(
+        "subject",
+        Text,
+        &["督察对象", "督察的方案或任务", "督察方案"],
+    ),
+    col(
+        "subject_kind",
+        Enum(SUBJECT_KINDS),
+        &["督察对象类型", "对象类型"],
+    ),
+    col("started_on", Date, &["督察时间", "开展时间", "督察日期"]),
+    col("mode_text", Mode, &["督察方式", "督察形式"]),
+    col("third_party", Bool, &["第三方评估", "是否第三方评估"]),
+    col(
+        "findings",
+        Findings,
+        &["发现问题数", "发现问题", "问题数量"],
+    ),
+    col(
+        "notice_no",
+        Text,
+        &["整改督办通知文号", "督办通知文号", "通知文号"],
+    ),
+    col(
+        "report_filed_on",
+        Date,
+        &["评估报告报送时间", "报告报送时间"],
+    ),
+    col("remarks", Text, REMARKS),
+];
+
 /// Headers recognised in satisfaction sheets and deliberately not stored.
 pub const SATISFACTION_IGNORED: &[&str] = &[
     "有效票",
@@ -552,6 +655,31 @@ mod tests {
             Some(Kind::Publicity)
         );
         assert_eq!(Kind::from_keyword("专项小组会议台账"), Some(Kind::Meetings));
+        assert_eq!(
+            Kind::from_keyword("德阳市2024年改革督察台账"),
+            Some(Kind::Inspections)
+        );
+        assert_eq!(Kind::from_keyword("督查工作台账"), Some(Kind::Inspections));
+        assert_eq!(
+            Kind::from_keyword("专项改革方案督察台账"),
+            Some(Kind::Inspections)
+        );
+        // 督察整改台账 (DESIGN §4's name for rectifications) and the
+        // rectification ledgers that name the inspection they answer.
+        for rectifications in [
+            "督察整改台账",
+            "旌阳区2024年第三季度督察整改台账",
+            "省委改革督察反馈问题整改台账",
+            "督察发现问题清单",
+        ] {
+            assert_eq!(
+                Kind::from_keyword(rectifications),
+                Some(Kind::Rectifications),
+                "{rectifications}"
+            );
+        }
+        // A rectification ledger's header row read as its title names no kind.
+        assert_eq!(Kind::from_keyword("序号问题来源督察类型问题描述"), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub enum FieldType {
     Date,
     Bool,
     Int,
+    DateList,
 }
 
 /// A kind-specific lake column, in table order.
@@ -37,15 +38,23 @@ pub fn fields(kind: Kind) -> &'static [Field] {
 }
 
 fn expand_fields(kind: Kind) -> Vec<Field> {
-    let f = |name, ty| Field { name, ty };
-    kind.columns()
-        .iter()
-        .flat_map(|spec| match spec.ty {
-            ColType::Text | ColType::Enum(_) => vec![f(spec.name, FieldType::Text)],
-            ColType::Units => vec![f(spec.name, FieldType::TextList)],
-            ColType::Date => vec![f(spec.name, FieldType::Date)],
-            ColType::Bool => vec![f(spec.name, FieldType::Bool)],
-            ColType::Int | ColType::Count => vec![f(spec.name, FieldType::Int)],
+    kind.columns().iter().flat_map(ColumnSpec::fields).collect()
+}
+
+impl ColumnSpec {
+    /// The lake columns this column's cells become: most one of the same
+    /// name; a deadline, status, 督察方式 or unit cell several.
+    pub fn fields(&self) -> Vec<Field> {
+        let f = |name, ty| Field { name, ty };
+        match self.ty {
+            ColType::Text | ColType::Enum(_) => vec![f(self.name, FieldType::Text)],
+            ColType::Units => vec![f(self.name, FieldType::TextList)],
+            ColType::Date => vec![f(self.name, FieldType::Date)],
+            ColType::Bool => vec![f(self.name, FieldType::Bool)],
+            ColType::Int | ColType::Count | ColType::Findings => {
+                vec![f(self.name, FieldType::Int)]
+            }
+            ColType::Milestones => vec![f(self.name, FieldType::DateList)],
             ColType::Deadline => vec![
                 f("deadline_text", FieldType::Text),
                 f("deadline_on", FieldType::Date),
@@ -55,8 +64,12 @@ fn expand_fields(kind: Kind) -> Vec<Field> {
                 f("status", FieldType::Text),
                 f("status_text", FieldType::Text),
             ],
-        })
-        .collect()
+            ColType::Mode => std::iter::once(f(self.name, FieldType::Text))
+                .chain(kinds::MODE_FLAGS.map(|flag| f(flag, FieldType::Bool)))
+                .collect(),
+            ColType::UnitRef(code) => vec![f(self.name, FieldType::Text), f(code, FieldType::Text)],
+        }
+    }
 }
 
 /// A typed lake value.
@@ -70,6 +83,8 @@ pub enum Value {
     Date(NaiveDate),
     Bool(bool),
     Int(i64),
+    /// Dates in the order written (进度节点).
+    DateList(std::sync::Arc<[NaiveDate]>),
 }
 
 /// One data row of a ledger, its values aligned with [`fields`].
@@ -192,6 +207,42 @@ mod tests {
                 "remarks"
             ]
         );
+    }
+
+    #[test]
+    fn inspections_and_rectifications_fields_follow_the_contract() {
+        let names = |kind| -> Vec<&str> { fields(kind).iter().map(|f| f.name).collect() };
+        assert_eq!(
+            names(Kind::Inspections),
+            [
+                "seq",
+                "inspection",
+                "inspector",
+                "inspected_unit",
+                "inspected_code",
+                "subject",
+                "subject_kind",
+                "started_on",
+                "mode_text",
+                "joint",
+                "covert",
+                "onsite",
+                "third_party",
+                "findings",
+                "notice_no",
+                "report_filed_on",
+                "remarks"
+            ]
+        );
+        let rect = names(Kind::Rectifications);
+        for added in ["notice_no", "notice_on", "milestones", "last_report_on"] {
+            assert!(rect.contains(&added), "{added}");
+        }
+        let milestones = fields(Kind::Rectifications)
+            .iter()
+            .find(|f| f.name == "milestones")
+            .unwrap();
+        assert_eq!(milestones.ty, FieldType::DateList);
     }
 
     #[test]

@@ -94,15 +94,43 @@ pub fn parse_deadline_text(text: &str, default_year: Option<i32>) -> Deadline {
     if s.is_empty() {
         return Deadline::UNKNOWN;
     }
-    // A serial number typed as text (42735), but not `2016.12`, which is a month.
-    if let Ok(number) = s.parse::<f64>()
-        && (!s.contains('.') || number > 10_000.0)
-    {
+    if let Some(number) = serial_text(&s) {
         return parse_deadline_number(number);
     }
-    let s = YEAR_SPAN.replace_all(&s, "$last");
+    match milestone_dates(&s, default_year).last() {
+        Some(d) => Deadline::date(*d),
+        None if ONGOING_WORDS.iter().any(|w| s.contains(w)) => Deadline {
+            on: None,
+            kind: DeadlineKind::Ongoing,
+        },
+        None => Deadline::UNKNOWN,
+    }
+}
+
+/// Every date of a 进度节点 cell, in the order written, by the same rules as a
+/// deadline's milestones: `6月底前完成方案，9月底前完成整改` gives June 30 and
+/// September 30 of `default_year`; a year-less milestone takes the year of the
+/// one before it. Empty when the text names no date.
+pub fn parse_milestones(text: &str, default_year: Option<i32>) -> Vec<NaiveDate> {
+    let s = strip_whitespace(&fold_width(text, true));
+    if let Some(number) = serial_text(&s) {
+        return parse_deadline_number(number).on.into_iter().collect();
+    }
+    milestone_dates(&s, default_year)
+}
+
+/// A serial number typed as text (42735), but not `2016.12`, which is a month.
+fn serial_text(s: &str) -> Option<f64> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|number| !s.contains('.') || *number > 10_000.0)
+}
+
+/// The milestones of a text already folded and stripped of whitespace.
+fn milestone_dates(s: &str, default_year: Option<i32>) -> Vec<NaiveDate> {
+    let s = YEAR_SPAN.replace_all(s, "$last");
     let mut year = default_year;
-    let mut last = None;
+    let mut dates = Vec::new();
     for caps in MILESTONE.captures_iter(&s) {
         let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<i32>().ok());
         let text_of = |name: &str| caps.name(name).map(|m| m.as_str());
@@ -136,17 +164,10 @@ pub fn parse_deadline_text(text: &str, default_year: Option<i32>) -> Deadline {
         };
         // A plausible ledger date only: a stray number such as 9999 is no deadline.
         if let Some(d) = date.filter(|d| (1990..=2100).contains(&chrono::Datelike::year(d))) {
-            last = Some(d);
+            dates.push(d);
         }
     }
-    match last {
-        Some(d) => Deadline::date(d),
-        None if ONGOING_WORDS.iter().any(|w| s.contains(w)) => Deadline {
-            on: None,
-            kind: DeadlineKind::Ongoing,
-        },
-        None => Deadline::UNKNOWN,
-    }
+    dates
 }
 
 /// A number in a date column: an Excel serial date (1900 system), or a bare
@@ -235,6 +256,60 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(parse_deadline_text(text, Some(2024)).on, *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn milestones_are_every_date_in_the_order_written() {
+        let cases: &[(&str, &[Option<NaiveDate>])] = &[
+            (
+                "6月底前完成方案，9月底前完成整改",
+                &[d(2024, 6, 30), d(2024, 9, 30)],
+            ),
+            (
+                "2024年6月30日前完成方案制定，9月30日前完成整改",
+                &[d(2024, 6, 30), d(2024, 9, 30)],
+            ),
+            ("6月底前；9月底前", &[d(2024, 6, 30), d(2024, 9, 30)]),
+            (
+                "2023年11月底前制定方案，2024年3月底前完成",
+                &[d(2023, 11, 30), d(2024, 3, 31)],
+            ),
+            // A year-less milestone takes the year of the one before it.
+            (
+                "2025年上半年启动，三季度末验收",
+                &[d(2025, 6, 30), d(2025, 9, 30)],
+            ),
+            ("第一阶段：立即整改；第二阶段：年底前", &[d(2024, 12, 31)]),
+            ("2024-07-15", &[d(2024, 7, 15)]),
+            ("45473", &[d(2024, 6, 30)]),
+            (
+                "12月底前完成、9月底前中期评估",
+                &[d(2024, 12, 31), d(2024, 9, 30)],
+            ),
+        ];
+        for (text, want) in cases {
+            let want: Vec<NaiveDate> = want.iter().map(|d| d.unwrap()).collect();
+            assert_eq!(parse_milestones(text, Some(2024)), want, "{text}");
+        }
+        for text in ["立即整改、长期坚持", "尽快", "", "9999"] {
+            assert!(parse_milestones(text, Some(2024)).is_empty(), "{text}");
+        }
+        assert!(parse_milestones("6月底前", None).is_empty());
+    }
+
+    #[test]
+    fn a_deadline_is_the_last_of_its_milestones() {
+        for text in [
+            "2016年6月底前出台方案，12月底前完成试点",
+            "6月底前；9月底前",
+            "2018年上半年启动，下半年完成",
+        ] {
+            assert_eq!(
+                parse_deadline_text(text, Some(2024)).on,
+                parse_milestones(text, Some(2024)).last().copied(),
+                "{text}"
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod dates;
 pub mod header;
+pub mod inspection;
 pub mod period;
 pub mod region;
 pub mod status;

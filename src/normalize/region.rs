@@ -272,6 +272,32 @@ impl Roster {
         Err(RegionError::NotFound(text.to_string()))
     }
 
+    /// The unit a ledger's cell names (a 被督察单位): by code, name, old name
+    /// or short form, else named inside a longer text (旌阳区发改局). A name
+    /// two units share (市中区, in 内江 and in 乐山) is the one that is `near`
+    /// or lies under it — the unit whose ledger it is — when just one does.
+    pub fn unit_named(&self, text: &str, near: Option<&str>) -> Option<&Unit> {
+        let k = key(text);
+        for map in [&self.exact, &self.loose] {
+            if let Some(ix) = map.get(&k) {
+                return match ix.as_slice() {
+                    [i] => Some(&self.units[*i]),
+                    many => {
+                        let near = near?;
+                        let mut under = many.iter().map(|&i| &self.units[i]).filter(|u| {
+                            u.code == near || self.ancestors(u).any(|code| code == near)
+                        });
+                        match (under.next(), under.next()) {
+                            (Some(u), None) => Some(u),
+                            _ => None,
+                        }
+                    }
+                };
+            }
+        }
+        self.find_in(text)
+    }
+
     /// Finds the unit named inside a longer text such as a title row
     /// (`凉山州西昌市2025年…台账`): of the units whose name, alias or short form
     /// occurs in it, the one the others contain (a county beats its city).
@@ -449,6 +475,31 @@ mod tests {
         assert_eq!(code(" 会理县 ").unwrap(), "513402");
         assert_eq!(code("阿坝州").unwrap(), "513200");
         assert_eq!(code("阿坝县").unwrap(), "513231");
+    }
+
+    #[test]
+    fn a_unit_named_in_a_cell_is_the_one_under_the_ledgers_unit_when_two_share_a_name() {
+        let r = Roster::from_csv(
+            "code,name,level,parent_code,valid_from,valid_to\n510000,四川省,province,,,\n\
+             511000,内江市,city,510000,,\n511002,市中区,county,511000,,\n\
+             511100,乐山市,city,510000,,\n511102,市中区,county,511100,,\n511111,沙湾区,county,511100,,\n",
+        )
+        .unwrap();
+        let code = |t: &str, near: Option<&str>| r.unit_named(t, near).map(|u| u.code.clone());
+        assert_eq!(code("市中区", Some("511000")).as_deref(), Some("511002"));
+        assert_eq!(code("市中区", Some("511100")).as_deref(), Some("511102"));
+        assert_eq!(
+            code("市中区", Some("510000")),
+            None,
+            "both lie under the province"
+        );
+        assert_eq!(code("市中区", None), None);
+        assert_eq!(code("沙湾", None).as_deref(), Some("511111"));
+        assert_eq!(
+            code("沙湾区发改局", Some("510000")).as_deref(),
+            Some("511111")
+        );
+        assert_eq!(code("区发改局", Some("511100")), None);
     }
 
     #[test]

@@ -449,6 +449,31 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             )?,
         ],
     };
+    // 督察 (issue 33): the year's inspections by mode, findings and notices,
+    // plans due for the yearly inspection, and what is to be named.
+    let inspections = Sheet {
+        name: "督察",
+        tables: vec![
+            t(
+                "督察情况（本年度）：方式、发现问题与整改督办、专项方案年度督察 / inspections in the year",
+                "rpt_inspections",
+                "",
+                &[],
+            )?,
+            alerts_of(
+                "plan_not_inspected",
+                "本年度未开展督察评估的专项改革方案（年末）/ plans not inspected this year",
+            )?,
+            alerts_of(
+                "finding_without_notice",
+                "发现问题未见整改督办通知 / findings without a notice",
+            )?,
+            alerts_of(
+                "milestone_missed",
+                "进度节点未跟进的整改事项 / rectification items that missed a milestone",
+            )?,
+        ],
+    };
     let departments = Sheet {
         name: "省直部门",
         tables: vec![t(
@@ -518,6 +543,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
             satisfaction,
             changes,
             compliance,
+            inspections,
         ]
         .into_iter()
         .chain(has_departments.then_some(departments))

@@ -303,17 +303,15 @@ fn raw_doc(name: &str) -> ModelDoc {
                     .copied()
                     .collect::<Vec<_>>()
                     .join("、");
-                let names: Vec<&str> = match spec.name {
-                    "deadline_text" => vec!["deadline_text", "deadline_on", "deadline_kind"],
-                    "status_text" => vec!["status", "status_text"],
-                    n => vec![n],
-                };
-                for n in names {
-                    push(
-                        n,
-                        spec.synonyms.first().copied().unwrap_or(""),
-                        &format!("read from the header {headers} (DESIGN §4)"),
-                    );
+                for n in spec.fields().iter().map(|f| f.name) {
+                    match DERIVED.iter().find(|(d, ..)| *d == n) {
+                        Some((_, zh, en)) => push(n, zh, &format!("{en} (header {headers})")),
+                        None => push(
+                            n,
+                            spec.synonyms.first().copied().unwrap_or(""),
+                            &format!("read from the header {headers} (DESIGN §4)"),
+                        ),
+                    }
                 }
             }
             if crate::ledger::keys::is_compared(kind) {
@@ -354,6 +352,31 @@ fn raw_doc(name: &str) -> ModelDoc {
         undocumented: Vec::new(),
     }
 }
+
+/// Lake columns a cell of another column is read into (DESIGN §14): what
+/// they hold, beyond the header they come from.
+const DERIVED: &[(&str, &str, &str)] = &[
+    (
+        "joint",
+        "联合督察",
+        "true when the 督察方式 cell says 联合; false when it names another mode word only; null when blank or unread",
+    ),
+    (
+        "covert",
+        "暗访",
+        "true when the 督察方式 cell says 暗访 (暗查, 不打招呼, 四不两直); false otherwise (明察); null when blank or unread",
+    ),
+    (
+        "onsite",
+        "实地督察",
+        "true when the 督察方式 cell says 实地, 现场, 直接督察 or 暗访 (a covert visit is on site), even beside 书面/听取汇报; false for 案头, 书面, 间接 or no place named; null when blank or unread",
+    ),
+    (
+        "inspected_code",
+        "被督察单位代码",
+        "the roster unit the 被督察单位 cell names (name, old name, short form, or inside a longer text such as 旌阳区发改局); null when it names none, and the inspection counts as the submitting unit's own",
+    ),
+];
 
 type RawTable = (
     &'static str,
@@ -440,6 +463,11 @@ const RAW_TABLES: &[RawTable] = &[
                 "cases_per_year",
                 "每年最少典型案例数",
                 "[compliance] cases_per_year",
+            ),
+            (
+                "notice_days",
+                "督办通知期限天数",
+                "[assessment] notice_days",
             ),
         ],
     ),

@@ -623,13 +623,13 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
         "create table raw_config (grace_days integer, satisfaction_rate varchar, w_satisfied double, \
          w_basically_satisfied double, w_unsatisfied double, low_sample integer, pass_score double, \
          recheck_days integer, meetings_per_quarter integer, press_conferences_per_year integer, \
-         cases_per_year integer);
+         cases_per_year integer, notice_days integer);
          create table raw_config_expect (kind varchar, level varchar);
          create table raw_config_weights (indicator varchar, weight double);
          create table raw_config_department_weights (indicator varchar, weight double);",
     )?;
     conn.execute(
-        "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             c.grace_days,
             c.satisfaction.rate,
@@ -641,7 +641,8 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
             c.assessment.recheck_days,
             c.compliance.meetings_per_quarter,
             c.compliance.press_conferences_per_year,
-            c.compliance.cases_per_year
+            c.compliance.cases_per_year,
+            c.assessment.notice_days
         ],
     )?;
     for (kind, level) in c.expectations() {

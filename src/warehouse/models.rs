@@ -80,6 +80,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Staging, "staging", "stg_meetings"),
     model!(Staging, "staging", "stg_publicity"),
     model!(Staging, "staging", "stg_cases"),
+    model!(Staging, "staging", "stg_inspections"),
     model!(Intermediate, "intermediate", "int_periods"),
     model!(Intermediate, "intermediate", "int_scope_units"),
     model!(Intermediate, "intermediate", "int_scopes"),
@@ -90,6 +91,10 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Intermediate, "intermediate", "int_plan_facts"),
     model!(Intermediate, "intermediate", "int_satisfaction_facts"),
     model!(Intermediate, "intermediate", "int_year_units"),
+    model!(Intermediate, "intermediate", "int_year_scope_units"),
+    model!(Intermediate, "intermediate", "int_inspection_years"),
+    model!(Intermediate, "intermediate", "int_inspections"),
+    model!(Intermediate, "intermediate", "int_inspection_plans"),
     model!(Intermediate, "intermediate", "int_ledger_rows"),
     model!(Intermediate, "intermediate", "int_ledger_pairs"),
     model!(Intermediate, "intermediate", "int_meeting_listings"),
@@ -105,6 +110,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Marts, "marts", "mart_meeting_compliance"),
     model!(Marts, "marts", "mart_publicity"),
     model!(Marts, "marts", "mart_typical_cases"),
+    model!(Marts, "marts", "mart_inspections"),
     model!(Marts, "marts", "mart_scorecard"),
     model!(Marts, "marts", "mart_ledger_changes"),
     model!(Marts, "marts", "mart_ledger_change_counts"),
@@ -127,6 +133,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Reports, "reports", "rpt_meeting_compliance"),
     model!(Reports, "reports", "rpt_publicity"),
     model!(Reports, "reports", "rpt_typical_cases"),
+    model!(Reports, "reports", "rpt_inspections"),
     model!(Reports, "reports", "rpt_department_gaps"),
     model!(Reports, "reports", "rpt_alerts"),
     model!(Reports, "reports", "rpt_sources"),
@@ -138,6 +145,8 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Tests, "tests", "assert_scorecard_weights_positive"),
     model!(Tests, "tests", "assert_scopes_pool_themselves"),
     model!(Tests, "tests", "assert_change_cells_in_lake"),
+    model!(Tests, "tests", "assert_inspections_pool_to_the_province"),
+    model!(Tests, "tests", "assert_plans_inspected_within_due"),
 ];
 
 pub fn shipped() -> Vec<Model> {

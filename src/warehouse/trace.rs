@@ -41,6 +41,10 @@ enum Source {
     Publicity,
     /// A unit's typical cases of the period's year.
     Cases,
+    /// The inspections of the units a scope pools in the period's year
+    /// (`int_inspections`), or for the plan columns the plans due for the
+    /// year's inspection (`int_inspection_plans`).
+    Inspections,
 }
 
 const LINEAGE: &[Lineage] = &[
@@ -158,6 +162,15 @@ const LINEAGE: &[Lineage] = &[
         totals: &["cases"],
     },
     Lineage {
+        mart: "mart_inspections",
+        source: Source::Inspections,
+        rates: &[
+            ("desk_share", None),
+            ("plan_inspection_rate", Some("plans_due")),
+        ],
+        totals: &["inspections"],
+    },
+    Lineage {
         mart: "mart_alerts",
         source: Source::Alerts,
         rates: &[],
@@ -219,7 +232,9 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
             let keys = match lineage.source {
                 Source::Coverage => "period, scope_code, scope_level, kind",
                 Source::Meetings => "period, scope_code, scope_level, body",
-                Source::Publicity | Source::Cases => "year, scope_code, scope_level",
+                Source::Publicity | Source::Cases | Source::Inspections => {
+                    "year, scope_code, scope_level"
+                }
                 _ => "period, scope_code, scope_level",
             };
             format!("{keys}, \"{c}\"")
@@ -229,7 +244,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
     // The yearly marts answer for the period's year.
     let year = format!("cast(left({period}, 4) as integer)");
     let when = match lineage.source {
-        Source::Publicity | Source::Cases => format!("year = {year}"),
+        Source::Publicity | Source::Cases | Source::Inspections => format!("year = {year}"),
         _ => format!("period = {period}"),
     };
     let figure_sql = format!(
@@ -374,6 +389,43 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                  order by case_name, counted desc, file_name, row"
             )
         }
+        // The listings mart_inspections counts, of every unit the scope pools
+        // in the year: each with `counted`, so a figure is the count (for
+        // `findings`, the sum) of the counted rows listed.
+        Source::Inspections => match flag {
+            Some(plans @ ("plans_due" | "plans_inspected")) => format!(
+                "select plans.region_code as unit_code, plans.source_ref, plans.plan, plans.issued_on, \
+                 plans.closed_on, plans.plans_due, plans.plans_inspected, plans.first_inspected_on, \
+                 plans.inspection_ref, plans.period as ledger_period, true as counted \
+                 from int_year_scope_units as members \
+                 inner join int_inspection_plans as plans \
+                   on plans.year = members.year and plans.region_code = members.unit_code \
+                 where members.scope_code = {scope} and members.year = {year} and plans.{plans} \
+                 order by plans.region_code, plans.source_ref"
+            ),
+            flag => {
+                // A sum of findings lists the inspections that found any.
+                let filter = match flag {
+                    Some("findings") => " and inspections.inspections_with_findings".to_string(),
+                    Some(f) => format!(" and inspections.\"{f}\""),
+                    None => String::new(),
+                };
+                format!(
+                    "select inspections.inspected_code as unit_code, inspections.source_ref, \
+                     inspections.is_counted as counted, inspections.inspection, inspections.started_on, \
+                     inspections.inspector, inspections.inspected_unit, inspections.subject, \
+                     inspections.subject_kind, inspections.mode_text, inspections.onsite, \
+                     inspections.covert, inspections.joint, inspections.third_party, inspections.findings, \
+                     inspections.notice_no, inspections.findings_noticed, inspections.notice_ref, \
+                     inspections.report_filed_on, inspections.region_code as listed_by \
+                     from int_year_scope_units as members \
+                     inner join int_inspections as inspections \
+                       on inspections.year = members.year and inspections.inspected_code = members.unit_code \
+                     where members.scope_code = {scope} and members.year = {year}{filter} \
+                     order by inspections.started_on, inspections.source_ref"
+                )
+            }
+        },
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
              where scope_code = {scope} and period = {period} order by alert, source_ref"
@@ -396,7 +448,7 @@ fn flag_for<'a>(lineage: &'a Lineage, column: Option<&'a str>) -> Option<&'a str
         return *denominator;
     }
     match column {
-        "period" | "scope_code" | "scope_level" | "kind" => None,
+        "period" | "year" | "scope_code" | "scope_level" | "kind" => None,
         c => Some(c),
     }
 }

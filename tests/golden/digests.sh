@@ -36,7 +36,22 @@
 # scale (no departments) only the settings tables moved (raw_config_expect,
 # stg_config_expect, stg_config_weights now per level, the new
 # raw_config_department_weights), the new mart_department_gaps is empty, and
-# mart_scorecard moved in those last digits only. The test
+# mart_scorecard moved in those last digits only. Then (issue 33, 督察) the
+# inspections kind and its models are new (raw_/stg_inspections,
+# int_inspections, int_inspection_plans, int_inspection_years,
+# int_year_scope_units, mart_inspections); rectifications gained notice_no,
+# notice_on, milestones and last_report_on, mart_rectification
+# milestones_missed, stg_config notice_days; and every sample workbook now
+# lists its unit's plans (督察评估时间 = the inspection's day, titles and
+# issue days drawn anew) and the items of the notices it was sent, and a
+# city's or a department's the quarter's inspections too: the bytes, so every
+# submission_id, changed again, so every raw_, stg_ and int_ table holding
+# their rows moved (the roster, config and scope tables did not; the ledger
+# pairs are empty with one quarter), as did
+# mart_plan_supervision, mart_rectification and mart_alerts (the plans and
+# items are new; the new alerts). Every other mart kept its digest:
+# coverage, completion, ownership, pilots, satisfaction, the compliance marts,
+# the scorecard, ledger changes and department gaps. The test
 # `golden::the_restructured_code_builds_the_same_lake_and_marts` runs the same
 # steps with the code of today and compares. A change that means to change
 # figures rewrites the file and says which tables moved and why. Run ids, run records and receipt-free times are not in them:

@@ -393,6 +393,76 @@ fn a_filled_in_template_of_every_kind_ingests_with_no_issue() {
     }
 }
 
+/// The inspections template offers 督察对象类型 and the usual 督察方式 mixes
+/// as drop-downs, and every choice read back sets what it says.
+#[test]
+fn the_inspections_templates_drop_down_choices_read_back_as_they_say() {
+    let k = Kind::Inspections;
+    let blank = taizhang::template::workbook(k, &[]).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(blank)).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    // (choice, joint, covert, onsite, third_party)
+    let modes = [
+        ("实地督察", false, false, true, false),
+        ("联合督察、实地督察", true, false, true, false),
+        ("暗访", false, true, true, false),
+        ("联合督察、暗访", true, true, true, false),
+        ("书面督察", false, false, false, false),
+        ("第三方评估、实地督察", false, false, true, true),
+    ];
+    let offered = |choices: &[&str]| format!("<formula1>\"{}\"</formula1>", choices.join(","));
+    let mode_choices: Vec<&str> = modes.iter().map(|m| m.0).collect();
+    assert!(sheet.contains(&offered(&mode_choices)), "{sheet}");
+    let kinds = ["方案", "任务", "整改", "其他"];
+    assert!(sheet.contains(&offered(&kinds)), "{sheet}");
+
+    let columns = k.columns();
+    let at = |name: &str| columns.iter().position(|c| c.name == name).unwrap();
+    let example = taizhang::template::example_row(k);
+    let filled: Vec<Vec<&str>> = modes
+        .iter()
+        .zip(kinds.iter().cycle())
+        .map(|((mode, ..), kind)| {
+            let mut row = example.clone();
+            row[at("mode_text")] = mode;
+            row[at("subject_kind")] = kind;
+            // The drop-down's 第三方评估 is the mode's to say.
+            row[at("third_party")] = "";
+            row
+        })
+        .collect();
+    let bytes = taizhang::template::workbook(k, &filled).unwrap();
+    let parsed = read_file(
+        &bytes,
+        "template.xlsx",
+        &jingyang_2024q2(),
+        &Config::default(),
+    );
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    let rows = &parsed.ledgers[&k].records;
+    assert_eq!(rows.len(), modes.len());
+    for ((mode, joint, covert, onsite, third_party), r) in modes.iter().zip(rows) {
+        assert_eq!(
+            ["joint", "covert", "onsite", "third_party"].map(|c| field(k, r, c).clone()),
+            [*joint, *covert, *onsite, *third_party].map(Value::Bool),
+            "{mode}"
+        );
+    }
+    let subject_kinds: Vec<Value> = rows
+        .iter()
+        .map(|r| field(k, r, "subject_kind").clone())
+        .collect();
+    assert_eq!(
+        subject_kinds,
+        ["plan", "task", "rectification", "other", "plan", "task"].map(|s| Value::Text(s.into()))
+    );
+}
+
 #[test]
 fn a_gbk_csv_named_after_its_unit_and_period_needs_no_flags() {
     let csv = "序号,改革任务,牵头单位,完成时限,完成状态\n1,深化财税体制改革,区财政局,2024/9/30,已完成\n2,推进基层治理,区民政局,三季度末,未启动\n";
@@ -591,5 +661,99 @@ fn meetings_publicity_and_cases_sheets_read_their_typed_columns() {
     assert_eq!(
         field(Kind::Cases, case, "recognised_on"),
         &Value::Date(NaiveDate::from_ymd_opt(2024, 6, 3).unwrap())
+    );
+}
+
+/// The third wave's columns: an inspections sheet in a workbook of every
+/// kind (its 督察方式 read into three flags, a blank 被督察单位 left to the
+/// submitting unit), and a rectification item's notice and every milestone.
+#[test]
+fn an_inspection_and_a_rectifications_notice_and_milestones_read_their_typed_columns() {
+    let parsed = parse("one_sheet_of_each_kind.xlsx", "中江县", "2024Q2");
+    let k = Kind::Inspections;
+    let inspection = &parsed.ledgers[&k].records[0];
+    let flags =
+        ["joint", "covert", "onsite", "third_party"].map(|f| field(k, inspection, f).clone());
+    assert_eq!(flags, [true, true, true, false].map(Value::Bool));
+    assert_eq!(field(k, inspection, "findings"), &Value::Int(3));
+    assert_eq!(field(k, inspection, "inspected_code"), &Value::Null);
+    assert_eq!(field(k, inspection, "started_on"), &date(2024, 5, 15));
+    let k = Kind::Rectifications;
+    let item = &parsed.ledgers[&k].records[1];
+    assert_eq!(
+        field(k, item, "milestones"),
+        &Value::DateList(
+            [(3, 31), (6, 30)]
+                .map(|(m, d)| NaiveDate::from_ymd_opt(2024, m, d).unwrap())
+                .into()
+        )
+    );
+    assert_eq!(field(k, item, "notice_on"), &date(2024, 3, 1));
+    assert_eq!(field(k, item, "last_report_on"), &date(2024, 4, 2));
+    assert_eq!(
+        field(k, &parsed.ledgers[&k].records[0], "milestones"),
+        &Value::Null,
+        "a blank 进度节点"
+    );
+}
+
+/// A city office's inspections ledger read with no flags: the kind from the
+/// title's 督察, the unit and quarter from the title; the two-row header
+/// matched on its children under 督察情况 and 发现问题及督办; the inspecting
+/// office merged down; units by name, old name (罗江县) and short form (中江);
+/// dates and counts written as text. Nothing to warn about.
+#[test]
+fn an_inspections_ledger_with_a_two_row_header_is_read_with_no_flags() {
+    let parsed = parse_with("inspections_two_row_header.xlsx", Hints::default());
+    assert!(parsed.issues.is_empty(), "{:?}", parsed.issues);
+    assert_eq!(parsed.region_code.as_deref(), Some("510600"));
+    assert_eq!(parsed.period, Some(Period::Quarter(2024, 2)));
+    let kinds: Vec<Kind> = parsed.ledgers.keys().copied().collect();
+    assert_eq!(kinds, [Kind::Inspections]);
+    let k = Kind::Inspections;
+    let rows = &parsed.ledgers[&k].records;
+    assert_eq!(
+        rows.iter().map(|r| r.source_row).collect::<Vec<_>>(),
+        [5, 6, 7]
+    );
+    let text = |s: &str| Value::Text(s.into());
+    let column =
+        |name: &str| -> Vec<Value> { rows.iter().map(|r| field(k, r, name).clone()).collect() };
+    assert_eq!(column("inspector"), vec![text("市委改革办、市委督查室"); 3]);
+    assert_eq!(
+        column("inspected_code"),
+        [text("510603"), text("510604"), text("510623")]
+    );
+    assert_eq!(
+        column("started_on"),
+        [date(2024, 5, 15), date(2024, 6, 3), date(2024, 6, 20)]
+    );
+    assert_eq!(column("onsite"), [true, false, true].map(Value::Bool));
+    assert_eq!(column("covert"), [true, false, false].map(Value::Bool));
+    assert_eq!(column("joint"), [true, false, false].map(Value::Bool));
+    assert_eq!(column("third_party"), [false, false, true].map(Value::Bool));
+    assert_eq!(
+        column("findings"),
+        [Value::Int(3), Value::Null, Value::Int(2)]
+    );
+    assert_eq!(
+        column("notice_no"),
+        [
+            text("德改督[2024]3号"),
+            Value::Null,
+            text("德改督〔2024〕7号")
+        ]
+    );
+    assert_eq!(
+        column("report_filed_on"),
+        [date(2024, 6, 10), Value::Null, Value::Null]
+    );
+    assert_eq!(
+        column("subject"),
+        [
+            text("《关于深化医药卫生体制改革的实施方案》"),
+            text("优化营商环境若干措施"),
+            text("推进农村集体产权制度改革")
+        ]
     );
 }

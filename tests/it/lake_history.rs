@@ -54,8 +54,8 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     );
     assert_eq!(
         submissions,
-        vec![vec!["58".to_string(), "55".to_string()]],
-        "广汉市's first Q2 version (its tasks, meetings and publicity ledgers) is history"
+        vec![vec!["93".to_string(), "88".to_string()]],
+        "广汉市's first Q2 version (its tasks, rectifications, plans, meetings and publicity ledgers) is history"
     );
 }
 
@@ -158,13 +158,13 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         "select (select count(*) from raw_tasks), (select count(*) from raw_rectifications), (select count(*) from raw_pilots),
                 (select count(*) from raw_plans), (select count(*) from raw_satisfaction),
                 (select count(*) from raw_meetings), (select count(*) from raw_publicity),
-                (select count(*) from raw_cases),
+                (select count(*) from raw_cases), (select count(*) from raw_inspections),
                 (select count(*) from raw_submissions where status = 'accepted')",
     );
     assert_eq!(
         counts,
         vec![
-            ["1", "2", "1", "1", "2", "1", "1", "1", "8"]
+            ["1", "2", "1", "1", "2", "1", "1", "1", "1", "9"]
                 .map(String::from)
                 .to_vec()
         ],
@@ -176,6 +176,7 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         "pilots",
         "plans",
         "satisfaction",
+        "inspections",
         "submissions",
     ] {
         assert!(
@@ -237,7 +238,8 @@ fn the_province_sample_ingests_with_no_flags_and_no_region_doubts() {
         dir.path(),
         "select count(distinct kind) from raw_submissions where status = 'accepted'",
     );
-    assert_eq!(kinds, vec![vec!["8".to_string()]]);
+    // Every kind, the cities' and departments' inspections (督察台账) included.
+    assert_eq!(kinds, vec![vec!["9".to_string()]]);
 }
 
 #[test]

@@ -209,6 +209,98 @@ fn consecutive_quarters_carry_their_rows_over_with_a_few_changes() {
     assert!(all / q1 < 0.05, "{all} changes for {q1} rows: {changes:?}");
 }
 
+/// A year of `taizhang sample`'s 督察 (issue 33), for two cities' offices
+/// and their counties: most plans due are inspected, once each, and a few
+/// are not (named at the year's end only); most inspections are on the
+/// ground; findings go out as notices whose items carry milestones, some
+/// missed, and each office has one finding no ledger took up.
+#[test]
+fn a_year_of_the_sample_inspects_most_plans_once_mostly_on_site_with_one_finding_per_office_unnoticed()
+ {
+    let data = tempfile::tempdir().unwrap();
+    let opts = NationalOptions {
+        quarters: 4,
+        // 安安市 and 忠和市, each with all its counties.
+        units: Some(15),
+        tasks: None,
+    };
+    let summary = generate_with(data.path(), 5, Scale::National, opts).unwrap();
+    let (dir, ws) = workspace(data.path());
+    ingest_batch(&ws, data.path(), &summary.files);
+    build(&ws);
+    let one = |sql: &str| -> Vec<String> { rows(dir.path(), sql).remove(0) };
+    let number = |v: &str| -> f64 { v.parse().unwrap() };
+
+    let province = one(
+        "select inspections, desk_share, inspections_with_findings, findings_noticed, \
+         plans_due, plans_inspected from mart_inspections where year = 2024 and scope_code = '110000'",
+    );
+    let figure = |i: usize| number(&province[i]);
+    assert!(figure(0) >= 30.0, "{province:?}");
+    let desk_share = figure(1);
+    assert!(
+        desk_share > 0.0 && desk_share < 0.25,
+        "most on the ground, some at the desk: {province:?}"
+    );
+    let (due, inspected) = (figure(4), figure(5));
+    assert!(
+        inspected < due && inspected >= 0.8 * due,
+        "most plans due inspected, a few not: {province:?}"
+    );
+    assert!(figure(3) < figure(2), "{province:?}");
+
+    // Each inspection is listed once (each quarter's ledger lists that
+    // quarter's), and no plan is inspected twice in the year.
+    assert_eq!(
+        one("select count(*) - count(*) filter (where is_counted) from int_inspections"),
+        ["0"]
+    );
+    assert_eq!(
+        one(
+            "select count(*) from (select inspected_code, subject from int_inspections \
+             where subject_kind = 'plan' group by all having count(*) > 1)"
+        ),
+        ["0"]
+    );
+    // A plan issued this autumn is listed, and not yet due.
+    assert_eq!(
+        one(
+            "select count(*) > 0, count(*) filter (where plans_due) from int_inspection_plans \
+             where issued_on > date '2024-06-30'"
+        ),
+        ["true", "0"]
+    );
+    // The plans not inspected are named at the year's end, and then only.
+    let not_inspected = rows(
+        dir.path(),
+        "select period, count(*) from mart_alerts where alert = 'plan_not_inspected' group by all",
+    );
+    assert_eq!(
+        not_inspected,
+        [["2024Q4".to_string(), (due - inspected).to_string()]]
+    );
+    // One finding of each office never became a notice.
+    let unnoticed = rows(
+        dir.path(),
+        "select distinct substr(scope_code, 1, 4), source_ref from mart_alerts \
+         where alert = 'finding_without_notice' order by all",
+    );
+    let offices: Vec<&str> = unnoticed.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(offices, ["1101", "1102"], "{unnoticed:?}");
+    // Notices' items carry their milestones, and some are missed.
+    assert_eq!(
+        one(
+            "select count(*) > 0, count(*) filter (where len(milestones) = 0) \
+             from stg_rectifications where notice_no is not null"
+        ),
+        ["true", "0"]
+    );
+    assert_ne!(
+        one("select sum(milestones_missed) from mart_rectification where scope_code = '110000'"),
+        ["0"]
+    );
+}
+
 #[test]
 fn a_failing_archive_stops_a_large_ingest_without_committing() {
     let (data, files) = corpus();

@@ -66,6 +66,7 @@ fn the_excel_report_has_every_sheet_and_the_marts_figures() {
             "满意度",
             "台账变动",
             "会议宣传案例",
+            "督察",
             "点名通报",
             "数据来源"
         ]
@@ -142,6 +143,114 @@ fn the_excel_report_has_every_sheet_and_the_marts_figures() {
         r.iter()
             .any(|c| *c == "旌阳区2024年第二季度改革任务台账（更正）.csv")
     }));
+}
+
+/// The 督察 sheet of the inspections scenario's year-end report holds
+/// mart_inspections' figures for the year (desk share and plan rate as
+/// percentages), and the sheet's alert tables hold that period's
+/// plan_not_inspected and finding_without_notice rows with their cells; the
+/// 2024Q3 report names the missed milestone. The HTML page shows the same.
+#[test]
+fn the_report_has_a_sheet_of_inspections_with_the_marts_figures() {
+    let (dir, _) = scenario_workspace(&fixture("scenarios/inspections"));
+    let ws = dir.path();
+    let out = |period: &str, file: &str| {
+        let path = ws.join("out").join(file);
+        let status = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+            .arg("--workspace")
+            .arg(ws)
+            .args(["report", "--period", period, "--out"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            status.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        path
+    };
+    let texts = |path: &Path| -> Vec<Vec<String>> {
+        let mut book = calamine::open_workbook_auto(path).unwrap();
+        let range = book.worksheet_range("督察").unwrap();
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let q4 = texts(&out("2024Q4", "q4.xlsx"));
+    let header = q4
+        .iter()
+        .find(|r| r[0] == "单位")
+        .expect("a table of units");
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header:?}"))
+    };
+    let city = q4.iter().find(|r| r[0] == "德阳市").expect("德阳市's row");
+    let figure = |column: &str| {
+        number(
+            ws,
+            &format!(
+                "select {column} from mart_inspections where year = 2024 and scope_code = '510600'"
+            ),
+        )
+    };
+    for (label, column) in [
+        ("督察次数", "inspections"),
+        ("实地督察", "onsite"),
+        ("发现问题数", "findings"),
+        ("问题已督办", "findings_noticed"),
+        ("应督察方案", "plans_due"),
+        ("已督察方案", "plans_inspected"),
+        ("案头督察率", "desk_share"),
+        ("方案督察率", "plan_inspection_rate"),
+    ] {
+        assert_eq!(
+            city[col(label)].parse::<f64>().unwrap(),
+            figure(column),
+            "{label}"
+        );
+    }
+    assert_eq!(figure("desk_share"), 0.25);
+    let named = |rows: &[Vec<String>], cell: &str| {
+        rows.iter().flatten().filter(|c| c.ends_with(cell)).count()
+    };
+    assert_eq!(
+        named(&q4, "专项改革方案台账.csv!csv!B5"),
+        1,
+        "the plan not inspected"
+    );
+    assert_eq!(
+        named(&q4, "改革督察台账.csv!csv!B4"),
+        1,
+        "the finding without a notice"
+    );
+    assert_eq!(
+        named(&q4, "督察整改台账.csv!csv!C3"),
+        0,
+        "the milestone was missed in Q3"
+    );
+    let q3 = texts(&out("2024Q3", "q3.xlsx"));
+    assert_eq!(
+        named(&q3, "督察整改台账.csv!csv!C3"),
+        1,
+        "the missed milestone"
+    );
+    assert_eq!(
+        named(&q3, "专项改革方案台账.csv!csv!B5"),
+        0,
+        "Q3 does not end the year"
+    );
+
+    let html = std::fs::read_to_string(out("2024Q4", "q4.html")).unwrap();
+    let text = well_formed_text(&html);
+    assert!(text.contains("督察情况（本年度）"));
+    assert!(text.contains("25.0%"), "德阳市's desk share");
+    assert!(text.contains("专项改革方案本年度未开展督察评估：关于深化国资国企改革的实施意见"));
 }
 
 /// Checks the page parses as XML and returns its text content.

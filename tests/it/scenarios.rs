@@ -223,6 +223,7 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
                 | "mart_meeting_compliance"
                 | "mart_publicity"
                 | "mart_typical_cases"
+                | "mart_inspections"
         ) {
             continue;
         }
@@ -428,6 +429,140 @@ fn the_yearly_marts_trace_to_the_listings_they_count() {
         ),
     );
     assert_eq!(listed, [["5", "4"].map(String::from).to_vec()]);
+}
+
+/// Every figure of `mart_inspections`, in every scope of the inspections
+/// scenario, equals what `trace` lists for it: a count the counted listings
+/// (inspections, or plans for the plan columns), `findings` their sum, a rate
+/// its denominator's; the plan rate is inspected over due off that listing;
+/// and `milestones_missed` lists the one item with the milestone it missed.
+#[test]
+fn the_inspections_mart_traces_to_the_listings_it_counts() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/inspections"));
+    let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
+    let counts = [
+        "inspections",
+        "onsite",
+        "covert",
+        "joint",
+        "third_party",
+        "findings",
+        "inspections_with_findings",
+        "findings_noticed",
+        "plans_due",
+        "plans_inspected",
+        "reports_filed",
+    ];
+    let mut nonzero = 0;
+    for scope in ["510000", "510600", "510603", "510604"] {
+        for column in counts {
+            // Any period of the year answers for the year.
+            let traced = trace_plan(&conn, "mart_inspections", scope, "2024Q3", Some(column));
+            let figure: i64 = conn
+                .query_row(
+                    &format!("select \"{column}\" from ({})", traced.figure_sql),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let measure = if column == "findings" {
+                "coalesce(sum(findings) filter (where counted), 0)"
+            } else {
+                "count(*) filter (where counted)"
+            };
+            let listed: i64 = conn
+                .query_row(
+                    &format!("select {measure} from ({})", traced.rows_sql),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(listed, figure, "mart_inspections.{column} for {scope}");
+            nonzero += usize::from(figure > 0);
+        }
+        let traced = trace_plan(
+            &conn,
+            "mart_inspections",
+            scope,
+            "2024",
+            Some("plan_inspection_rate"),
+        );
+        let (rate, due, inspected): (Option<f64>, i64, i64) = (
+            conn.query_row(
+                &format!("select plan_inspection_rate from ({})", traced.figure_sql),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+            conn.query_row(
+                &format!("select count(*) from ({})", traced.rows_sql),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+            conn.query_row(
+                &format!(
+                    "select count(*) filter (where plans_inspected) from ({})",
+                    traced.rows_sql
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            rate,
+            (due > 0).then(|| inspected as f64 / due as f64),
+            "{scope}"
+        );
+    }
+    assert!(nonzero > 20, "{nonzero} non-zero figures");
+    // The plan not inspected is listed among the due ones, with no inspection.
+    let traced = trace_plan(
+        &conn,
+        "mart_inspections",
+        "510603",
+        "2024Q4",
+        Some("plans_due"),
+    );
+    let due = rows(
+        tmp.path(),
+        &format!(
+            "select source_ref, plans_inspected, coalesce(inspection_ref, '') from ({}) order by all",
+            traced.rows_sql
+        ),
+    );
+    assert_eq!(
+        due,
+        [
+            [
+                "旌阳区2024年第四季度专项改革方案台账.csv!csv!B3",
+                "true",
+                "德阳市2024年第四季度改革督察台账.csv!csv!B3"
+            ],
+            [
+                "旌阳区2024年第四季度专项改革方案台账.csv!csv!B5",
+                "false",
+                ""
+            ],
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    let traced = trace_plan(
+        &conn,
+        "mart_rectification",
+        "510600",
+        "2024Q3",
+        Some("milestones_missed"),
+    );
+    let missed = rows(
+        tmp.path(),
+        &format!(
+            "select cell, missed_milestones::varchar from ({})",
+            traced.rows_sql
+        ),
+    );
+    assert_eq!(missed, [["C3", "[2024-09-30]"].map(String::from).to_vec()]);
 }
 
 #[test]
