@@ -15,8 +15,9 @@ use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
 use std::sync::Arc;
 
+use super::failure::Failure;
 use super::run::Shape;
-use super::session::{Accept, Failure};
+use super::session::Accept;
 
 /// A `COPY (query) TO STDOUT` read: its query and how its rows are written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,6 +17,7 @@
 mod copy;
 mod duck;
 mod encode;
+mod failure;
 mod run;
 pub mod session;
 pub mod sql;
@@ -57,8 +58,9 @@ use tokio::sync::Semaphore;
 
 use crate::error::Result;
 use crate::tokens::{Role, TokenCache};
+use failure::Failure;
 use run::{Begun, Control, DataRows, RowStream, Stop};
-use session::{Engine, Failure, Limits, Session, Warehouse};
+use session::{Engine, Limits, Session, Warehouse};
 use sql::{Plan, Savepoint};
 
 /// Connections beyond the cap that are still told why, each for at most the
@@ -463,7 +465,7 @@ impl Backend {
             Plan::Set => return command("SET", Transaction::Same),
             Plan::Show(name) => return show(&name, format),
             Plan::Refuse(failure) => return Err(failure),
-            Plan::Copy(copy) => return self.copy(copy, params).await,
+            Plan::Copy(statement) => return self.copy(copy::parse(&statement)?, params).await,
             Plan::Run(sql) => sql,
         };
         let begun = self.start(sql, params, format.clone(), DataRows).await?;

@@ -21,7 +21,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::duck::Interrupter;
 use super::encode;
-use super::session::{Accept, Event, Failure, Limits, Ran, Session};
+use super::failure::Failure;
+use super::session::{Accept, Event, Limits, Ran, Session};
 
 /// What each encoded row becomes on the wire, made on the DuckDB thread.
 pub trait Shape: Send + 'static {

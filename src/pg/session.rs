@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use super::duck::{Conn, Database, DuckError, Interrupter, Kind, PrepareError};
+use super::failure::Failure;
 use super::sql::Savepoint;
 
 /// Limits on what one statement may take.
@@ -41,75 +42,6 @@ pub struct Engine {
     pub memory_mb: u64,
     /// Threads DuckDB may run a query on.
     pub threads: u32,
-}
-
-/// Why a statement was not run, or stopped: a PostgreSQL SQLSTATE and a
-/// message (Chinese and English where the endpoint writes it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub sqlstate: &'static str,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(sqlstate: &'static str, message: impl Into<String>) -> Failure {
-        Failure {
-            sqlstate,
-            message: message.into(),
-        }
-    }
-
-    /// Refused as not a read: SQLSTATE 42501, insufficient privilege.
-    pub fn refused(message: impl Into<String>) -> Failure {
-        Failure::new("42501", message)
-    }
-
-    fn no_warehouse(path: &Path) -> Failure {
-        Failure::new(
-            "3D000",
-            crate::error::Error::NoWarehouse(path.to_path_buf()).to_string(),
-        )
-    }
-
-    /// A DuckDB message as PostgreSQL's: the sandbox's refusals as 42501
-    /// with a Chinese lead, running out of its memory as 53200.
-    pub fn from_duckdb(e: DuckError) -> Failure {
-        let text = e.message;
-        let refused = [
-            "Permission Error",
-            "read-only",
-            "lock_configuration",
-            "disabled through configuration",
-        ];
-        if refused.iter().any(|r| text.contains(r)) {
-            return Failure::refused(format!(
-                "只读端点不允许此操作 / not allowed on the read-only endpoint: {text}"
-            ));
-        }
-        if text.starts_with("Out of Memory Error") {
-            return Failure::new(
-                "53200",
-                format!(
-                    "查询超出端点的内存上限（不写临时文件）/ the query needs more memory than the \
-                     endpoint allows ([pg] memory_mb; nothing spills to disk): {text}"
-                ),
-            );
-        }
-        let sqlstate = if text.starts_with("Catalog Error") {
-            "42P01"
-        } else if text.starts_with("Parser Error") {
-            "42601"
-        } else {
-            "42000"
-        };
-        Failure::new(sqlstate, text)
-    }
-}
-
-impl From<DuckError> for Failure {
-    fn from(e: DuckError) -> Failure {
-        Failure::from_duckdb(e)
-    }
 }
 
 /// Which file a path named at some moment: a build's rename gives a new one.
