@@ -78,6 +78,12 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
+/// Rows a trace page shows; the count above them is always the whole
+/// trace's. A province-wide trace can list a national year of tasks, which
+/// as one HTML table would cost the server and the browser hundreds of MB;
+/// `taizhang trace` prints every row.
+const SHOWN_ROWS: usize = 2000;
+
 /// The trace, read off the async threads.
 async fn traced(app: &Shared, req: Request) -> Result<Traced, Refusal> {
     let root = app.root.clone();
@@ -97,8 +103,8 @@ pub async fn page_of(
     caller.check(&q.scope)?;
     let req = q.request();
     let traced = traced(&app, req.clone()).await?;
-    let figure = Table::of(&traced.figure);
-    let rows = Table::of(&traced.rows);
+    let figure = Table::of(&traced.figure, SHOWN_ROWS);
+    let rows = Table::of(&traced.rows, SHOWN_ROWS);
     let submissions = rows.distinct("submission_id");
     let what = match &req.column {
         Some(c) => format!("{}.{c}", req.mart),
@@ -110,7 +116,10 @@ pub async fn page_of(
         h2 { "数字 / the figure" }
         (figure.markup(None))
         h2 { "来源 / the rows behind it" }
-        p.count { "共 " span #row-count { (rows.len()) } " 行 / rows" }
+        p.count { "共 " span #row-count { (rows.total) } " 行 / rows" }
+        @if rows.total > SHOWN_ROWS {
+            p.hint { "以下列出前 " (SHOWN_ROWS) " 行；全部行请用 taizhang trace 导出 / the first " (SHOWN_ROWS) " rows are shown; taizhang trace gives them all" }
+        }
         @if !submissions.is_empty() {
             p { "下载原表（标出引用单元格）/ the clerk's workbook with the cited cells marked：" }
             ul.sources {
@@ -151,7 +160,7 @@ pub async fn workbook(
     let submission = q.submission.clone().ok_or(Refusal::NotFound)?;
     let req = q.request();
     let traced = traced(&app, req.clone()).await?;
-    let rows = Table::of(&traced.rows);
+    let rows = Table::of(&traced.rows, usize::MAX);
     let note = format!(
         "可核实：{}{} · {} · {}",
         req.mart,
@@ -218,14 +227,16 @@ fn ascii_only(name: &str) -> String {
     }
 }
 
-/// Arrow batches as text, for a page.
+/// Arrow batches as text, for a page: the first rows only, and how many
+/// there were in all.
 struct Table {
     columns: Vec<String>,
     rows: Vec<Vec<Option<String>>>,
+    total: usize,
 }
 
 impl Table {
-    fn of(batches: &[RecordBatch]) -> Table {
+    fn of(batches: &[RecordBatch], at_most: usize) -> Table {
         let columns = batches
             .first()
             .map(|b| {
@@ -245,6 +256,9 @@ impl Table {
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
                 .collect();
             for i in 0..batch.num_rows() {
+                if rows.len() == at_most {
+                    break;
+                }
                 rows.push(
                     batch
                         .columns()
@@ -259,11 +273,12 @@ impl Table {
                 );
             }
         }
-        Table { columns, rows }
-    }
-
-    fn len(&self) -> usize {
-        self.rows.len()
+        let total = batches.iter().map(RecordBatch::num_rows).sum();
+        Table {
+            columns,
+            rows,
+            total,
+        }
     }
 
     fn get<'a>(&self, row: &'a [Option<String>], column: &str) -> Option<&'a str> {
@@ -356,6 +371,19 @@ mod tests {
         assert_eq!(encode("a&b=c d"), "a%26b%3Dc%20d");
         assert_eq!(ascii_only("旌阳区台账"), "traced");
         assert_eq!(ascii_only("x-1_台账"), "x-1_");
+    }
+
+    #[test]
+    fn a_page_formats_its_first_rows_only_and_counts_them_all() {
+        let ids = arrow::array::StringArray::from(vec!["a", "b", "c", "d", "e"]);
+        let batch = RecordBatch::try_from_iter([(
+            "submission_id",
+            std::sync::Arc::new(ids) as arrow::array::ArrayRef,
+        )])
+        .unwrap();
+        let table = Table::of(&[batch.clone(), batch], 3);
+        assert_eq!((table.rows.len(), table.total), (3, 10));
+        assert_eq!(table.get(&table.rows[2], "submission_id"), Some("c"));
     }
 
     #[test]

@@ -164,19 +164,7 @@ fn bearer(token: &str) -> String {
 }
 
 fn post_file(s: &Server, token: &str, file: &Path, fields: &[(&str, &str)]) -> Reply {
-    let mut args: Vec<String> = vec![
-        "-H".into(),
-        bearer(token),
-        "-F".into(),
-        format!("file=@{};filename=台账.xlsx", file.display()),
-    ];
-    for (k, v) in fields {
-        args.push("-F".into());
-        args.push(format!("{k}={v}"));
-    }
-    args.push(s.url("/api/submissions"));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    curl(&args)
+    post_named(s, token, file, "台账.xlsx", fields)
 }
 
 /// Polls `f` until it gives Some, for at most 30 s.

@@ -673,4 +673,24 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&status.stdout), "403");
+    // Only a submission the figure cites may be downloaded, and only signed in.
+    let status_of = |url: &str, cookie: Option<&str>| {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-s", "-o", "/dev/null", "-w", "%{http_code}"]);
+        if let Some(c) = cookie {
+            cmd.args(["-b", &format!("tz_session={c}")]);
+        }
+        String::from_utf8_lossy(&cmd.arg(url).output().unwrap().stdout).to_string()
+    };
+    let own = b.session_cookie();
+    let uncited = format!(
+        "{}&submission=0000000000000000",
+        link.split("&submission=").next().unwrap()
+    );
+    assert_eq!(status_of(&uncited, Some(&own)), "404");
+    let unnamed = link.split("&submission=").next().unwrap().to_string();
+    assert_eq!(status_of(&unnamed, Some(&own)), "404");
+    assert_eq!(status_of(&link, None), "401", "signed out");
+    let page = link.replacen("/trace/workbook.xlsx?", "/trace?", 1);
+    assert_eq!(status_of(&page, None), "401", "signed out");
 }
