@@ -225,20 +225,30 @@ pub fn recover_dirs(dir: &Path) -> Result<usize> {
     Ok(cleared)
 }
 
+/// Whether a test asked to die at `point` (so a write can be split around
+/// it; otherwise it stays one system call).
+pub fn crash_armed(point: &str) -> bool {
+    crash_target()
+        .as_ref()
+        .is_some_and(|(name, _)| name == point)
+}
+
+fn crash_target() -> &'static Option<(String, usize)> {
+    static TARGET: std::sync::OnceLock<Option<(String, usize)>> = std::sync::OnceLock::new();
+    TARGET.get_or_init(|| {
+        let spec = std::env::var("TAIZHANG_CRASH_AT").ok()?;
+        let (name, n) = spec.rsplit_once(':')?;
+        Some((name.to_string(), n.parse().ok()?))
+    })
+}
+
 /// Fault injection for crash tests: with `TAIZHANG_CRASH_AT=<point>:<n>` the
 /// process aborts — no destructors, no cleanup, like `kill -9` — the n-th
 /// time it passes `point`. Without the variable this is one cached lookup.
 pub fn crash_point(point: &str) {
-    use std::sync::OnceLock;
     use std::sync::atomic::AtomicUsize;
-    static TARGET: OnceLock<Option<(String, usize)>> = OnceLock::new();
     static HITS: AtomicUsize = AtomicUsize::new(0);
-    let target = TARGET.get_or_init(|| {
-        let spec = std::env::var("TAIZHANG_CRASH_AT").ok()?;
-        let (name, n) = spec.rsplit_once(':')?;
-        Some((name.to_string(), n.parse().ok()?))
-    });
-    if let Some((name, n)) = target
+    if let Some((name, n)) = crash_target()
         && name == point
         && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *n
     {

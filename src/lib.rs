@@ -34,6 +34,7 @@ pub mod pipeline;
 #[cfg(feature = "warehouse")]
 pub mod portal;
 #[cfg(feature = "warehouse")]
+pub mod receipts;
 pub mod report;
 pub mod runs;
 pub mod sample;

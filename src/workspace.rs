@@ -108,8 +108,11 @@ impl Workspace {
     /// Removes what a writer that died left in the workspace. Only the lock's
     /// holder may call this: any temporary it finds belongs to no live writer.
     fn sweep(&self) -> Result<Leftovers> {
-        let lake_parts = crate::lake::Lake::new(self.lake()).recover()?;
-        let mut temporaries = 0;
+        let lake = crate::lake::Lake::new(self.lake());
+        let lake_parts = lake.recover()?;
+        // Before the archive's temporaries go: a dead batch's pending receipt
+        // log lists the files it may have torn.
+        let mut temporaries = crate::receipts::recover(&self.archive(), &lake.committed_ids()?)?;
         // `.warehouse.duckdb.tmp-<pid>` and its `.wal` (a build), and the
         // temporaries of files written atomically at the root (roster.csv).
         for entry in fs::read_dir(&self.root).map_err(Error::io(&self.root))? {

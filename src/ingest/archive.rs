@@ -16,8 +16,25 @@ use crate::workspace::Workspace;
 
 /// The archived files below `dir` (an `archive/` folder), each with its
 /// receipt, oldest receipt first: ingesting them reproduces the lake's rows.
+/// Receipts are read from the batches' logs (`receipts/<batch>.jsonl`) and
+/// from the `<sha256>.json` files of workspaces archived before them.
 pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
     let mut out = Vec::new();
+    let input = |path: PathBuf, attempt: Receipt| Input {
+        path,
+        root: dir.to_path_buf(),
+        replay: Some(attempt),
+        bytes: None,
+        given: None,
+    };
+    for (sha, ext, value) in crate::receipts::lines(dir)? {
+        let receipt: Receipt = serde_json::from_value(value)?;
+        let data = dir.join(format!("{sha}.{ext}"));
+        if !data.is_file() {
+            return Err(no_file(&data));
+        }
+        out.push(input(data, receipt));
+    }
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(Error::io(dir))?
         .map(|e| e.map(|e| e.path()))
@@ -41,22 +58,13 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
                 && p.extension().is_none_or(|e| e != "json")
         });
         let Some(data) = data else {
-            return Err(Error::Usage(format!(
-                "{} 没有对应的文件 / has no archived file",
-                receipt_path.display()
-            )));
+            return Err(no_file(receipt_path));
         };
         // Each attempt at these bytes (a file rejected, then read again with
         // other hints), in the order they were made.
         let earlier = std::mem::take(&mut receipt.earlier);
         for attempt in earlier.into_iter().chain([receipt]) {
-            out.push(Input {
-                path: data.clone(),
-                root: dir.to_path_buf(),
-                replay: Some(attempt),
-                bytes: None,
-                given: None,
-            });
+            out.push(input(data.clone(), attempt));
         }
     }
     out.sort_by(|a, b| {
@@ -64,6 +72,26 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
         key(a).cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
     });
     Ok(out)
+}
+
+fn no_file(receipt: &Path) -> Error {
+    Error::Usage(format!(
+        "{} 没有对应的文件 / has no archived file",
+        receipt.display()
+    ))
+}
+
+/// The latest receipt of the bytes `sha256` in the archive `dir`, if any.
+pub fn receipt_of(dir: &Path, sha256: &str) -> Option<Receipt> {
+    if let Ok(text) = fs::read(dir.join(format!("{sha256}.json"))) {
+        return serde_json::from_slice(&text).ok();
+    }
+    crate::receipts::lines(dir)
+        .ok()?
+        .into_iter()
+        .filter(|(sha, _, _)| sha == sha256)
+        .filter_map(|(_, _, value)| serde_json::from_value::<Receipt>(value).ok())
+        .max_by(|a, b| a.received_at.cmp(&b.received_at))
 }
 
 /// The extension a received file is archived under
@@ -81,9 +109,17 @@ pub fn extension_of(file_name: &str) -> String {
     }
 }
 
+/// Archives one file: its receipt appended to the batch's log, then its
+/// bytes written once, in place, under their content address
+/// (`archive/<sha256>.<ext>`) — no temporary name and rename per file. The
+/// log names the file before it is started, so a crash's torn file is found
+/// and removed by the next writer ([`crate::receipts::recover`]); bytes
+/// already archived whole (an earlier attempt, or a batch that died) are
+/// checked against their name and kept.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn archive(
     ws: &Workspace,
+    log: &mut crate::receipts::Log,
     input: &Input,
     sha: &str,
     ext: &str,
@@ -92,40 +128,8 @@ pub(super) fn archive(
     opts: &Options,
     parsed: &ParsedFile,
 ) -> Result<()> {
-    // Written without a flush each: the batch's commit flushes the file
-    // system once before its marker makes the rows visible.
-    let dir = ws.archive();
-    let path = dir.join(format!("{sha}.{ext}"));
-    let size = fs::metadata(&path).map(|m| m.len()).ok();
-    match data {
-        // Already archived whole (an earlier ingest died before committing).
-        Some(bytes) if size == Some(bytes.len() as u64) => {}
-        Some(bytes) => crate::fsutil::write_bytes_unsynced(&path, bytes)?,
-        None if size.is_some() => {}
-        None => crate::fsutil::write_atomic(&path, |f| {
-            let mut src = fs::File::open(&input.path)?;
-            std::io::copy(&mut src, f).map(|_| ())
-        })?,
-    }
     let hints = hints_for(input, opts);
-    let receipt_path = dir.join(format!("{sha}.json"));
-    // Bytes archived before: an earlier attempt (rejected as a whole), or
-    // this same attempt by an ingest that died before committing it.
-    let earlier = match size {
-        Some(_) => match fs::read(&receipt_path) {
-            Ok(text) => match serde_json::from_slice::<Receipt>(&text) {
-                Ok(mut old) => {
-                    let mut earlier = std::mem::take(&mut old.earlier);
-                    earlier.push(old);
-                    earlier
-                }
-                Err(_) => Vec::new(),
-            },
-            Err(_) => Vec::new(),
-        },
-        None => Vec::new(),
-    };
-    let mut receipt = Receipt {
+    let receipt = Receipt {
         received_at: received_at.to_rfc3339(),
         source: source_of(input, opts),
         file_name: input.file_name(),
@@ -135,11 +139,54 @@ pub(super) fn archive(
         hints: Some(ReceiptHints::from_hints(&hints)),
         earlier: Vec::new(),
     };
-    receipt.earlier = earlier
-        .into_iter()
-        .filter(|e| e.hints != receipt.hints)
-        .collect();
-    crate::fsutil::write_bytes_unsynced(&receipt_path, &serde_json::to_vec_pretty(&receipt)?)
+    log.append(sha, ext, &receipt)?;
+    // Written without a flush each: the batch's commit flushes the file
+    // system once before its marker makes the rows visible.
+    let dir = ws.archive();
+    let path = dir.join(format!("{sha}.{ext}"));
+    let fill = |file: &mut fs::File| -> std::io::Result<()> {
+        use std::io::Write;
+        match data {
+            // A crash test's torn file: half the bytes, then the abort.
+            Some(bytes) if crate::fsutil::crash_armed("archive-half") => {
+                let (first, rest) = bytes.split_at(bytes.len() / 2);
+                file.write_all(first)?;
+                crate::fsutil::crash_point("archive-half");
+                file.write_all(rest)
+            }
+            Some(bytes) => file.write_all(bytes),
+            None => std::io::copy(&mut fs::File::open(&input.path)?, file).map(|_| ()),
+        }
+    };
+    let create_new = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+    };
+    let file = match create_new() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+            create_new()
+        }
+        other => other,
+    };
+    let mut file = match file {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if crate::digest::sha256_file(&path).is_ok_and(|found| found == sha) {
+                return Ok(());
+            }
+            // Torn by a crash no writer has recovered from yet: rewritten.
+            fs::File::create(&path).map_err(Error::io(&path))?
+        }
+        Err(e) => return Err(Error::io(&path)(e)),
+    };
+    fill(&mut file).map_err(|e| {
+        drop(file);
+        let _ = fs::remove_file(&path);
+        Error::io(&path)(e)
+    })
 }
 
 /// `received.csv` files, read once per folder.
@@ -235,5 +282,54 @@ mod tests {
         ] {
             assert_eq!(super::extension_of(name), ext, "{name}");
         }
+    }
+
+    /// Workspaces archived before the receipt logs keep a `<sha256>.json`
+    /// beside each file, with its earlier attempts inside: a replay reads
+    /// them with the logs' lines, every attempt in time order.
+    #[test]
+    fn receipts_of_both_layouts_are_replayed_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let receipt = |at: &str, name: &str| {
+            serde_json::json!({
+                "received_at": at, "source": "cli", "file_name": name,
+                "region": null, "period": null, "kind": null
+            })
+        };
+        let old_sha = crate::digest::sha256_hex(b"old");
+        std::fs::write(dir.path().join(format!("{old_sha}.csv")), b"old").unwrap();
+        let mut legacy = receipt("2024-07-03T00:00:00+08:00", "second.csv");
+        legacy["earlier"] = serde_json::json!([receipt("2024-07-01T00:00:00+08:00", "first.csv")]);
+        std::fs::write(
+            dir.path().join(format!("{old_sha}.json")),
+            serde_json::to_vec(&legacy).unwrap(),
+        )
+        .unwrap();
+        let new_sha = crate::digest::sha256_hex(b"new");
+        std::fs::write(dir.path().join(format!("{new_sha}.xlsx")), b"new").unwrap();
+        let mut log = crate::receipts::Log::new(dir.path());
+        log.append(
+            &new_sha,
+            "xlsx",
+            &receipt("2024-07-02T00:00:00+08:00", "middle.xlsx"),
+        )
+        .unwrap();
+        log.finish("b1").unwrap();
+
+        let inputs = super::collect_archive(dir.path()).unwrap();
+        let names: Vec<&str> = inputs
+            .iter()
+            .map(|i| i.replay.as_ref().unwrap().file_name.as_str())
+            .collect();
+        assert_eq!(names, ["first.csv", "middle.xlsx", "second.csv"]);
+        assert!(inputs[1].path.ends_with(format!("{new_sha}.xlsx")));
+        assert_eq!(
+            super::receipt_of(dir.path(), &new_sha).unwrap().file_name,
+            "middle.xlsx"
+        );
+        assert_eq!(
+            super::receipt_of(dir.path(), &old_sha).unwrap().file_name,
+            "second.csv"
+        );
     }
 }

@@ -111,6 +111,7 @@ fn run_with(
         receipts: ReceivedTimes::default(),
         seen: HashMap::new(),
         writer: (!opts.dry_run).then(|| BatchWriter::new(&lake)),
+        log: crate::receipts::Log::new(&ws.archive()),
         files: Vec::new(),
         rejected: Vec::new(),
         names: Vec::new(),
@@ -214,6 +215,9 @@ fn run_with(
     // same part names; a new attempt at bytes rejected before is named by its
     // hints too, so it never takes an earlier batch's names.
     let batch_id = crate::lake::batch_id(&sink.names);
+    // Named after the batch inside the commit's flush, so a committed batch
+    // always has its receipts (a crash before the marker: recovery removes it).
+    sink.log.finish(&batch_id)?;
     writer.commit(
         &batch_id,
         std::mem::take(&mut sink.files),
@@ -353,6 +357,8 @@ struct Sink<'a> {
     seen: HashMap<String, Vec<Seen>>,
     /// `None` in a dry run.
     writer: Option<BatchWriter<'a>>,
+    /// The batch's receipts (`archive/receipts/`), one line per file archived.
+    log: crate::receipts::Log,
     /// sha256 of every file the batch records.
     files: Vec<String>,
     /// The files of `files` rejected as a whole, with their hints.
@@ -422,6 +428,7 @@ impl Sink<'_> {
                 if let Some(writer) = &mut self.writer {
                     archive(
                         self.ws,
+                        &mut self.log,
                         input,
                         &sha,
                         &ext,

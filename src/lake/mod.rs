@@ -108,6 +108,26 @@ impl Lake {
         self.root.join(BATCHES)
     }
 
+    /// The ids of the committed batches, from the markers' names alone
+    /// (nothing is parsed: recovery asks this on every lock).
+    pub fn committed_ids(&self) -> Result<BTreeSet<String>> {
+        let dir = self.root.join(BATCHES);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(BTreeSet::new());
+        };
+        let mut ids = BTreeSet::new();
+        for entry in entries {
+            let path = entry.map_err(Error::io(&dir))?.path();
+            if path.extension().is_some_and(|e| e == "json")
+                && !is_hidden(&path)
+                && let Some(id) = path.file_stem()
+            {
+                ids.insert(id.to_string_lossy().into_owned());
+            }
+        }
+        Ok(ids)
+    }
+
     /// Every committed batch, in batch-id order.
     pub fn batches(&self) -> Result<Vec<BatchMarker>> {
         let dir = self.root.join(BATCHES);

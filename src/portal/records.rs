@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::auth::Caller;
 use crate::error::{Error, Result};
-use crate::ingest::{FileOutcome, ImportSummary, Receipt, SubmissionResult};
+use crate::ingest::{FileOutcome, ImportSummary, SubmissionResult};
 use crate::workspace::Workspace;
 
 use super::commit::Committed;
@@ -209,8 +209,7 @@ fn received_for_another_unit(result: &SubmissionResult) -> SubmissionResult {
 /// CLI or a pipeline has no portal record): the unit read from the file,
 /// else the one its sender named.
 fn receipt_owner(ws: &Workspace, sha256: &str) -> Option<String> {
-    let path = ws.archive().join(format!("{sha256}.json"));
-    let receipt: Receipt = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let receipt = crate::ingest::archive::receipt_of(&ws.archive(), sha256)?;
     if let Some(region) = receipt.region {
         return Some(region);
     }

@@ -35,7 +35,7 @@ fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
             .success()
     );
 
-    for crash_at in ["archive:5", "lake-part:1", "lake-part:3"] {
+    for crash_at in ["archive:5", "archive-half:3", "lake-part:1", "lake-part:3"] {
         let crashed = cli_workspace();
         // The process aborts at the named point, like a kill -9: no cleanup runs.
         let out = taizhang(crashed.path())
@@ -48,6 +48,24 @@ fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
             !out.status.success(),
             "{crash_at}: the ingest must have died"
         );
+        let torn = |ws: &std::path::Path| -> usize {
+            std::fs::read_dir(ws.join("archive"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    let sha = taizhang::digest::sha256_file(p).unwrap();
+                    p.file_stem().unwrap().to_string_lossy() != sha
+                })
+                .count()
+        };
+        if crash_at.starts_with("archive-half") {
+            assert_eq!(
+                torn(crashed.path()),
+                1,
+                "the crash leaves a half-written file"
+            );
+        }
         let rerun = taizhang(crashed.path())
             .arg("ingest")
             .arg(repo("sample-data"))
@@ -68,6 +86,12 @@ fn an_ingest_killed_between_parts_is_recovered_by_the_next_run() {
                 .success()
         );
         assert_eq!(figures(crashed.path()), figures(clean.path()), "{crash_at}");
+        // Every archived file whole, under the hash of its bytes; every
+        // receipt log a committed batch's.
+        assert_eq!(torn(crashed.path()), 0, "{crash_at}");
+        let archive = crashed.path().join("archive");
+        let logs = std::fs::read_dir(archive.join("receipts")).unwrap().count();
+        assert_eq!(logs, 1, "{crash_at}: the rerun's batch only");
     }
 }
 

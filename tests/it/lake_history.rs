@@ -42,12 +42,29 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
         figures
     );
 
-    // Every received file is archived with its receipt.
-    let archived = std::fs::read_dir(dir.path().join("archive"))
+    // Every received file is archived, once, under its hash, with its
+    // receipt: a line of the batch's log (one batch, so one log).
+    let archived: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("archive"))
         .unwrap()
-        .count();
-    // Each of the 18 files and its receipt.
-    assert_eq!(archived, 36);
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(archived.len(), 18);
+    for file in &archived {
+        let sha = taizhang::digest::sha256_file(file).unwrap();
+        assert_eq!(file.file_stem().unwrap().to_string_lossy(), sha);
+    }
+    let logs: Vec<_> = std::fs::read_dir(dir.path().join("archive/receipts"))
+        .unwrap()
+        .collect();
+    assert_eq!(logs.len(), 1);
+    let receipts = taizhang::receipts::lines(&dir.path().join("archive")).unwrap();
+    assert_eq!(receipts.len(), 18);
+    assert!(
+        receipts
+            .iter()
+            .all(|(_, _, r)| r["received_at"].is_string())
+    );
     let submissions = rows(
         dir.path(),
         "select count(*), count(*) filter (where is_current) from stg_submissions",
