@@ -76,9 +76,14 @@ pub async fn page_of(
         Some(c) => format!("{}.{c}", req.mart),
         None => req.mart.clone(),
     };
+    // `kind` names a ledger kind, or for the alerts a type of finding.
+    let kind_word = match req.mart.as_str() {
+        "mart_alerts" | "rpt_alert_counts" => "预警",
+        _ => "台账",
+    };
     let body = html! {
         p.meta { "口径 " (req.scope) " · 周期 " (req.period)
-            @if let Some(k) = &req.kind { " · 台账 " (k) } }
+            @if let Some(k) = &req.kind { " · " (kind_word) " " (k) } }
         h2 { "数字 / the figure" }
         (figure.markup(None))
         h2 { "来源 / the rows behind it" }
