@@ -12,7 +12,9 @@ use arrow::array::RecordBatch;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::ingest::{ImportSummary, Input, Options, Received, SubmissionResult};
+use crate::ingest::{
+    FileOutcome, FileReport, ImportSummary, Input, Options, Received, SubmissionResult,
+};
 use crate::lake::Lake;
 use crate::runs::RunRecord;
 pub use crate::runs::Verdict;
@@ -122,33 +124,77 @@ pub fn ingest_prepared(
     Ok(summary)
 }
 
-/// A received file (an upload, say) into the archive and the lake: the
-/// single-file form of [`ingest`], with the same checks behind it.
+/// A received file in the lake: what its sender is told, and what the
+/// ingest made of it (the portal keeps both: the record, and the annotated
+/// workbook made from its issues).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub result: SubmissionResult,
+    pub file: FileReport,
+}
+
+/// A received file (an upload, say) into the archive and the lake: read
+/// ([`prepare`]), then committed ([`ingest_prepared`]) and answered
+/// ([`submitted`]) — the very steps the portal takes for every upload, its
+/// reading outside the writer lock — with the checks of [`ingest`] behind it.
 pub fn submit(w: &Writer, received: Received) -> Result<SubmissionResult> {
     let (input, opts) = received.into_input(false);
-    let file_name = input.file_name();
-    let summary = ingest(w, std::slice::from_ref(&input), &opts, &|_, _| {})?;
-    one_result(&summary, &file_name)
+    let known = Lake::new(w.ws.lake()).known_files()?;
+    let prepared = prepare(&w.ws, &input, &opts, &known);
+    let summary = ingest_prepared(
+        w,
+        std::slice::from_ref(&input),
+        std::slice::from_ref(&prepared),
+        &opts,
+    )?;
+    one(submitted(summary, std::slice::from_ref(&input))?)
 }
 
 /// [`submit`] without writing anything: what the clerk would be told.
 pub fn check_submission(ws: &Workspace, received: Received) -> Result<SubmissionResult> {
     let (input, opts) = received.into_input(true);
-    let file_name = input.file_name();
     let summary = check(ws, std::slice::from_ref(&input), &opts, &|_, _| {})?;
-    one_result(&summary, &file_name)
+    one(submitted(summary, std::slice::from_ref(&input))?)
 }
 
-fn one_result(summary: &ImportSummary, file_name: &str) -> Result<SubmissionResult> {
-    summary
-        .files
-        .first()
-        .and_then(|f| SubmissionResult::of(f, file_name))
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{file_name}: 文件未能接收 / the file was not received"
-            ))
+fn one(mut answers: Vec<Result<Submitted>>) -> Result<SubmissionResult> {
+    match answers.pop() {
+        Some(answer) if answers.is_empty() => answer.map(|s| s.result),
+        _ => Err(Error::Usage(
+            "一个文件须得到一个结果 / one file must give one result".into(),
+        )),
+    }
+}
+
+/// Each received file's answer from the ingest of `inputs` (in order): its
+/// result, or why the file gave none (it could not be read, say). The one
+/// place a received file's answer is made, for the CLI's and the library's
+/// [`submit`], the API and the upload form alike.
+pub fn submitted(summary: ImportSummary, inputs: &[Input]) -> Result<Vec<Result<Submitted>>> {
+    if summary.files.len() != inputs.len() {
+        return Err(Error::Usage(format!(
+            "{} files gave {} results",
+            inputs.len(),
+            summary.files.len()
+        )));
+    }
+    Ok(inputs
+        .iter()
+        .zip(summary.files)
+        .map(|(input, file)| {
+            let result = SubmissionResult::of(&file, &input.file_name());
+            match (result, &file.outcome) {
+                (Some(result), _) => Ok(Submitted { result, file }),
+                (None, FileOutcome::Failed { error }) => {
+                    Err(Error::Usage(format!("{}: {error}", input.shown())))
+                }
+                (None, _) => Err(Error::Usage(format!(
+                    "{}: 文件未能接收 / the file was not received",
+                    input.shown()
+                ))),
+            }
         })
+        .collect())
 }
 
 /// `ingest --dry-run`: validates `inputs` and writes nothing; needs no lock.

@@ -25,7 +25,8 @@ pub struct Args {
     #[arg(long)]
     pub column: Option<String>,
 
-    /// 台账类型（仅报送情况）/ one ledger kind, for mart_submission_coverage.
+    /// 台账类型（报送情况）或预警类型（预警）/ one ledger kind (mart_submission_coverage)
+    /// or one type of finding (mart_alerts, rpt_alert_counts).
     #[arg(long)]
     pub kind: Option<String>,
 

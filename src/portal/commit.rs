@@ -30,8 +30,8 @@ use tokio::sync::oneshot;
 use super::Settings;
 use super::refusal::Refusal;
 use crate::error::Error;
-use crate::ingest::{FileReport, Input, Options, Prepared, SubmissionResult};
-use crate::service::{self, Writer};
+use crate::ingest::{Input, Options, Prepared};
+use crate::service::{self, Submitted, Writer};
 
 /// Files ingested together at most.
 pub const MAX_GROUP: usize = 64;
@@ -44,9 +44,9 @@ struct Job {
     input: Input,
     prepared: Prepared,
     opts: Options,
-    /// Committed in a batch of its own (see [`Failure::Group`]).
+    /// Submitted in a batch of its own (see [`Failure::Group`]).
     alone: bool,
-    reply: oneshot::Sender<std::result::Result<Committed, Failure>>,
+    reply: oneshot::Sender<std::result::Result<Submitted, Failure>>,
 }
 
 /// Why a commit gave an upload no result.
@@ -58,14 +58,6 @@ pub enum Failure {
     /// alone, its own outcome will show (one file's error never fails the
     /// others).
     Group,
-}
-
-/// An upload committed to the lake: what the clerk is told, and what the
-/// ingest made of the file (for the kept record and the annotated workbook).
-#[derive(Debug, Clone)]
-pub struct Committed {
-    pub result: SubmissionResult,
-    pub file: FileReport,
 }
 
 pub struct Committer {
@@ -128,7 +120,7 @@ impl Committer {
         prepared: Prepared,
         opts: Options,
         alone: bool,
-    ) -> std::result::Result<Committed, Failure> {
+    ) -> std::result::Result<Submitted, Failure> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             input,
@@ -232,13 +224,15 @@ fn open_writer(root: &Path, wait: Duration) -> std::result::Result<Writer, Refus
     }
 }
 
-/// Commits the group as one batch; one result per upload, in order.
+/// Commits the group as one batch, as one recorded run; one answer per
+/// upload, in order ([`service::submitted`]).
 fn commit(
     w: &Writer,
     inputs: &[Input],
     prepared: &[Prepared],
     opts: &Options,
-) -> std::result::Result<Vec<std::result::Result<Committed, Refusal>>, Refusal> {
+) -> std::result::Result<Vec<std::result::Result<Submitted, Refusal>>, Refusal> {
+    let internal = |e: Error| Refusal::Internal(e.to_string());
     let summary = w
         .recorded("serve: upload", |record| {
             let started = crate::runs::now();
@@ -247,30 +241,11 @@ fn commit(
             let verdict = summary.verdict();
             Ok((summary, verdict))
         })
-        .map_err(|e| Refusal::Internal(e.to_string()))?;
-    if summary.files.len() != inputs.len() {
-        return Err(Refusal::Internal(format!(
-            "{} files gave {} results",
-            inputs.len(),
-            summary.files.len()
-        )));
-    }
-    Ok(inputs
-        .iter()
-        .zip(summary.files)
-        .map(|(input, file)| {
-            let result = SubmissionResult::of(&file, &input.file_name());
-            match (result, &file.outcome) {
-                (Some(result), _) => Ok(Committed { result, file }),
-                (None, crate::ingest::FileOutcome::Failed { error }) => {
-                    Err(Refusal::Internal(format!("{}: {error}", input.shown())))
-                }
-                (None, _) => Err(Refusal::Internal(format!(
-                    "{}: the file was not received",
-                    input.shown()
-                ))),
-            }
-        })
+        .map_err(internal)?;
+    Ok(service::submitted(summary, inputs)
+        .map_err(internal)?
+        .into_iter()
+        .map(|answer| answer.map_err(internal))
         .collect())
 }
 

@@ -53,3 +53,12 @@ pub fn xlsx(caller: &Caller, file_name: &str, bytes: Vec<u8>) -> Response {
         .insert(LoggedUnit(caller.region.clone()));
     response
 }
+
+/// A page for the province's staff only.
+pub fn province_only(caller: &Caller) -> Result<(), Refusal> {
+    if caller.role == crate::tokens::Role::Province {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden("仅限省级 / province staff only".into()))
+    }
+}

@@ -32,6 +32,8 @@ pub fn layout(caller: Option<&SignedIn>, title: &str, body: Markup) -> Markup {
                             a href="/upload" { "上传" }
                             a href="/submissions" { "报送记录" }
                             a href="/coverage" { "报送情况" }
+                            a href="/alerts" { "预警" }
+                            a href="/changes" { "台账变动" }
                             @if c.role == Role::Province {
                                 a href="/scorecard" { "考评得分" }
                                 a href="/report" { "期报告" }

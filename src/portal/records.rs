@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{FileOutcome, ImportSummary, SubmissionResult};
 use crate::workspace::Workspace;
 
-use super::commit::Committed;
+use crate::service::Submitted;
 
 /// What the portal keeps of an upload.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,7 +84,7 @@ pub fn feedback_path(root: &Path, stem: &str) -> PathBuf {
 /// the uploader is told. Runs after the commit, outside the writer lock
 /// (the annotated workbook reads the file again). The upload is committed
 /// whatever happens here: a record that cannot be kept is only logged.
-pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Committed) -> SubmissionResult {
+pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Submitted) -> SubmissionResult {
     let (told, stem, feedback) = decide(ws, uploader, committed);
     let kept = stem.map_or(Ok(()), |stem| {
         write(ws, &stem, uploader, &told)?;
@@ -107,7 +107,7 @@ pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Committed) -> Submiss
 fn decide(
     ws: &Workspace,
     uploader: &Caller,
-    committed: &Committed,
+    committed: &Submitted,
 ) -> (SubmissionResult, Option<String>, bool) {
     let result = &committed.result.clone();
     let id = &result.submission_id;
@@ -151,7 +151,7 @@ fn decide(
 
 /// The annotated workbook reads the clerk's sheets again, from the archived
 /// copy (an upload has no path of its own).
-fn write_feedback(ws: &Workspace, stem: &str, committed: &Committed) -> Result<()> {
+fn write_feedback(ws: &Workspace, stem: &str, committed: &Submitted) -> Result<()> {
     let result = &committed.result;
     let archived = ws.archive().join(format!(
         "{}.{}",

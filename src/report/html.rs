@@ -145,16 +145,39 @@ const COLOURS: [&str; 2] = ["#2f6db5", "#e08a2c"];
 const WIDTH: f64 = 720.0;
 const LABEL: f64 = 150.0;
 
+/// A chart's drawing box: its width and the width of its labels. A page's
+/// chart is drawn [`WIDE`] (the report's A4 column, and a portal box that
+/// scrolls sideways on a phone) or [`NARROW`] (fits a 390 px phone at its
+/// text's size, with the class `narrow` for the page's stylesheet).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    width: f64,
+    label: f64,
+    class: &'static str,
+}
+
+pub(crate) const WIDE: Frame = Frame {
+    width: WIDTH,
+    label: LABEL,
+    class: "",
+};
+
+pub(crate) const NARROW: Frame = Frame {
+    width: 400.0,
+    label: 110.0,
+    class: " class=\"narrow\"",
+};
+
 fn empty_chart() -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} 40\" role=\"img\"><text x=\"10\" y=\"25\" font-size=\"13\" fill=\"#5b6673\">（本期无数据 / no data this period）</text></svg>\n"
     )
 }
 
-fn legend(series: &[&str], y: f64) -> String {
+fn legend(series: &[&str], y: f64, left: f64) -> String {
     let mut s = String::new();
     for (i, name) in series.iter().enumerate() {
-        let x = LABEL + i as f64 * 130.0;
+        let x = left + i as f64 * 130.0;
         let _ = write!(
             s,
             "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>",
@@ -175,6 +198,22 @@ pub(crate) fn bars(
     max: f64,
     label: impl Fn(f64) -> String,
 ) -> String {
+    bars_in(WIDE, items, series, max, label)
+}
+
+/// [`bars`] in `frame`.
+pub(crate) fn bars_in(
+    frame: Frame,
+    items: &[(String, Vec<Option<f64>>)],
+    series: &[&str],
+    max: f64,
+    label: impl Fn(f64) -> String,
+) -> String {
+    let Frame {
+        width,
+        label: left,
+        class,
+    } = frame;
     if items.is_empty() {
         return empty_chart();
     }
@@ -182,17 +221,17 @@ pub(crate) fn bars(
     let group = bar * series.len() as f64 + 8.0;
     let top = 24.0;
     let height = top + group * items.len() as f64 + 10.0;
-    let plot = WIDTH - LABEL - 60.0;
+    let plot = width - left - 60.0;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\">{}",
-        legend(series, 14.0)
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\"{class}>{}",
+        legend(series, 14.0, left)
     );
     for (i, (name, values)) in items.iter().enumerate() {
         let y0 = top + group * i as f64;
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
-            LABEL - 6.0,
+            left - 6.0,
             y0 + group / 2.0,
             esc(name)
         );
@@ -205,13 +244,13 @@ pub(crate) fn bars(
                     // narrow to read the label.
                     let _ = write!(
                         s,
-                        "<rect x=\"{LABEL}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect><text x=\"{:.1}\" y=\"{}\" font-size=\"10\">{}</text>",
+                        "<rect x=\"{left}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{} {}: {}</title></rect><text x=\"{:.1}\" y=\"{}\" font-size=\"10\">{}</text>",
                         bar - 2.0,
                         COLOURS[j % 2],
                         esc(name),
                         esc(series.get(j).copied().unwrap_or("")),
                         esc(&label(*v)),
-                        LABEL + w + 4.0,
+                        left + w + 4.0,
                         y + bar - 3.0,
                         esc(&label(*v))
                     );
@@ -220,7 +259,7 @@ pub(crate) fn bars(
                     let _ = write!(
                         s,
                         "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#5b6673\">—</text>",
-                        LABEL + 4.0,
+                        left + 4.0,
                         y + bar - 3.0
                     );
                 }
@@ -229,7 +268,7 @@ pub(crate) fn bars(
     }
     let _ = writeln!(
         s,
-        "<line x1=\"{LABEL}\" y1=\"{}\" x2=\"{LABEL}\" y2=\"{}\" stroke=\"#5b6673\"/></svg>",
+        "<line x1=\"{left}\" y1=\"{}\" x2=\"{left}\" y2=\"{}\" stroke=\"#5b6673\"/></svg>",
         top - 4.0,
         height - 6.0
     );
@@ -253,7 +292,7 @@ pub(crate) fn lines(points: &[(String, Option<f64>, Option<f64>)], series: &[&st
     let y = |v: f64| top + plot_h * (1.0 - v.clamp(0.0, 1.0));
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\">{}",
-        legend(series, 14.0)
+        legend(series, 14.0, LABEL)
     );
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = write!(
@@ -363,6 +402,111 @@ fn intervals(items: &[(String, f64, f64, f64, bool)]) -> String {
     s
 }
 
+/// A distribution: one dot per unit at its score (0–100) on a row per
+/// level, dots that would overlap stacked, each named with its score on
+/// hover; the pass mark, when set, a dashed line, and dots under it
+/// coloured apart.
+pub(crate) fn distribution(rows: &[(String, Vec<(String, f64)>)], pass: Option<f64>) -> String {
+    if rows.iter().all(|(_, dots)| dots.is_empty()) {
+        return empty_chart();
+    }
+    let Frame {
+        width,
+        label: left,
+        class,
+    } = NARROW;
+    let (top, r, plot) = (24.0, 5.0, width - left - 16.0);
+    let x = |v: f64| left + plot * (v / 100.0).clamp(0.0, 1.0);
+    // Each row's dots in score order, each in the lowest lane where it
+    // clears the dot before it.
+    let laid: Vec<Vec<(&str, f64, usize)>> = rows
+        .iter()
+        .map(|(_, dots)| {
+            let mut sorted: Vec<&(String, f64)> = dots.iter().collect();
+            sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let mut lanes: Vec<f64> = Vec::new();
+            sorted
+                .into_iter()
+                .map(|(name, v)| {
+                    let at = x(*v);
+                    let lane = lanes
+                        .iter()
+                        .position(|last| at - last >= 2.0 * r + 1.0)
+                        .unwrap_or(lanes.len());
+                    if lane == lanes.len() {
+                        lanes.push(at);
+                    } else {
+                        lanes[lane] = at;
+                    }
+                    (name.as_str(), *v, lane)
+                })
+                .collect()
+        })
+        .collect();
+    let heights: Vec<f64> = laid
+        .iter()
+        .map(|dots| {
+            let lanes = dots.iter().map(|d| d.2 + 1).max().unwrap_or(1);
+            (2.0 * r + 2.0) * lanes as f64 + 12.0
+        })
+        .collect();
+    let bottom = top + heights.iter().sum::<f64>();
+    let height = bottom + 24.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\"{class}>"
+    );
+    for tick in [0.0, 20.0, 40.0, 60.0, 80.0, 100.0] {
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"#e1e7ee\"/><text x=\"{0:.1}\" y=\"{1}\" font-size=\"10\" text-anchor=\"middle\">{tick:.0}</text>",
+            x(tick),
+            bottom + 14.0
+        );
+    }
+    if let Some(pass) = pass {
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{bottom}\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"><title>及格线 pass mark: {pass}</title></line><text x=\"{2:.1}\" y=\"{3}\" font-size=\"11\" fill=\"#c0392b\">及格线 {pass}</text>",
+            x(pass),
+            top - 8.0,
+            x(pass) + 4.0,
+            top - 10.0
+        );
+    }
+    let mut y0 = top;
+    for (((level, _), dots), h) in rows.iter().zip(&laid).zip(&heights) {
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\">{}（{}）</text>",
+            left - 8.0,
+            y0 + h / 2.0 + 4.0,
+            esc(level),
+            dots.len()
+        );
+        for (name, v, lane) in dots {
+            let under = pass.is_some_and(|p| *v < p);
+            let _ = write!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r}\" fill=\"{}\" fill-opacity=\"0.85\"><title>{}: {:.1}</title></circle>",
+                x(*v),
+                y0 + h - 6.0 - r - (2.0 * r + 2.0) * *lane as f64,
+                if under { "#c0392b" } else { COLOURS[0] },
+                esc(name),
+                v
+            );
+        }
+        let _ = write!(
+            s,
+            "<line x1=\"{left}\" y1=\"{0:.1}\" x2=\"{1:.1}\" y2=\"{0:.1}\" stroke=\"#c8d3df\"/>",
+            y0 + h,
+            left + plot
+        );
+        y0 += h;
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +525,34 @@ mod tests {
         assert!(bars(&[], &["x"], 1.0, |x| x.to_string()).contains("no data"));
         assert!(lines(&[], &["x", "y"]).contains("no data"));
         assert!(intervals(&[]).contains("no data"));
+        assert!(distribution(&[("市".into(), vec![])], Some(60.0)).contains("no data"));
+    }
+
+    #[test]
+    fn a_distribution_names_every_dot_and_draws_the_pass_mark() {
+        let svg = distribution(
+            &[(
+                "县（市、区）".into(),
+                vec![
+                    ("旌阳区".into(), 53.1),
+                    ("罗江区".into(), 53.2),
+                    ("广汉市".into(), 91.7),
+                ],
+            )],
+            Some(60.0),
+        );
+        assert!(svg.contains("<title>旌阳区: 53.1</title>") && svg.contains("及格线 60"));
+        // Two dots 0.1 apart are stacked, not drawn over each other.
+        let ys: Vec<&str> = svg
+            .split("<circle ")
+            .skip(1)
+            .map(|c| c.split("cy=\"").nth(1).unwrap().split('"').next().unwrap())
+            .collect();
+        assert_ne!(ys[0], ys[1]);
+        assert_eq!(
+            svg.matches("#c0392b\" fill-opacity").count(),
+            2,
+            "two under the mark"
+        );
     }
 }

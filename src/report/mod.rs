@@ -226,7 +226,7 @@ pub fn latest_period(conn: &Connection) -> Result<String> {
 
 /// The Chinese name of every column of the `rpt_*` models, from their
 /// header comments (the data dictionary's source): (model, column) → name.
-fn column_names() -> std::collections::HashMap<(String, String), String> {
+pub(crate) fn column_names() -> std::collections::HashMap<(String, String), String> {
     crate::warehouse::models::shipped()
         .iter()
         .filter(|m| m.layer == crate::warehouse::Layer::Reports)

@@ -136,6 +136,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Reports, "reports", "rpt_inspections"),
     model!(Reports, "reports", "rpt_department_gaps"),
     model!(Reports, "reports", "rpt_alerts"),
+    model!(Reports, "reports", "rpt_alert_counts"),
     model!(Reports, "reports", "rpt_sources"),
     model!(Tests, "tests", "assert_one_current_submission"),
     model!(Tests, "tests", "assert_mart_keys_unique"),

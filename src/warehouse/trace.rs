@@ -31,7 +31,8 @@ enum Source {
     Coverage,
     /// The indicators, weights and the marts they come from.
     Scorecard,
-    /// The alert rows themselves, which carry their source_ref.
+    /// The alert rows themselves, which carry their source_ref (for
+    /// `rpt_alert_counts`, those of the count's type).
     Alerts,
     /// The changes between ledgers, each with its old and new cell.
     Changes,
@@ -176,6 +177,12 @@ const LINEAGE: &[Lineage] = &[
         rates: &[],
         totals: &[],
     },
+    Lineage {
+        mart: "rpt_alert_counts",
+        source: Source::Alerts,
+        rates: &[],
+        totals: &["alerts"],
+    },
 ];
 
 /// The marts `trace` knows.
@@ -190,7 +197,7 @@ pub struct Request {
     pub scope: String,
     pub period: String,
     pub column: Option<String>,
-    /// Coverage only: one ledger kind.
+    /// Coverage: one ledger kind; alerts: one type of finding (`alert`).
     pub kind: Option<String>,
 }
 
@@ -225,6 +232,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
     let period = sql_string(&req.period);
     let kind_filter = match (&lineage.source, &req.kind) {
         (Source::Coverage, Some(k)) => format!(" and kind = {}", sql_string(k)),
+        (Source::Alerts, Some(a)) => format!(" and alert = {}", sql_string(a)),
         _ => String::new(),
     };
     let figure_columns = match &req.column {
@@ -232,6 +240,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
             let keys = match lineage.source {
                 Source::Coverage => "period, scope_code, scope_level, kind",
                 Source::Meetings => "period, scope_code, scope_level, body",
+                Source::Alerts => "period, scope_code, alert",
                 Source::Publicity | Source::Cases | Source::Inspections => {
                     "year, scope_code, scope_level"
                 }
@@ -428,7 +437,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
         },
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
-             where scope_code = {scope} and period = {period} order by alert, source_ref"
+             where scope_code = {scope} and period = {period}{kind_filter} order by alert, source_ref"
         ),
     };
     Ok(TracePlan {

@@ -259,3 +259,78 @@ pub fn venv_python(name: &str) -> Option<PathBuf> {
         .join("bin/python");
     python.is_file().then_some(python)
 }
+
+/// A `taizhang serve` over real sockets, killed when dropped: the one way
+/// the portal, browser and endpoint tests start a server.
+pub struct SpawnedApp {
+    child: std::process::Child,
+    /// The addresses it printed, `listening on <url>` (the portal's
+    /// `http://…`, the endpoint's `postgresql://…`), in order.
+    pub listening: Vec<String>,
+}
+
+impl SpawnedApp {
+    /// The address printed with `scheme` (`http`, `postgresql`).
+    pub fn url(&self, scheme: &str) -> &str {
+        let prefix = format!("{scheme}://");
+        self.listening
+            .iter()
+            .find(|u| u.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no {scheme} listener among {:?}", self.listening))
+    }
+
+    /// The port printed with `scheme`.
+    pub fn port(&self, scheme: &str) -> u16 {
+        self.url(scheme)
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// The process id, for what a test reads of the server (its memory).
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the server now.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SpawnedApp {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `taizhang serve <args>` on workspace `ws`, its listeners on port 0 (the
+/// system's choice); returns once it has printed `listeners` addresses, so
+/// every listener is bound before the test's first request.
+pub fn spawn_app(ws: &Path, args: &[&str], listeners: usize) -> SpawnedApp {
+    use std::io::BufRead;
+    let mut child = taizhang(ws)
+        .arg("serve")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut listening = Vec::new();
+    while listening.len() < listeners {
+        let line = lines.next().and_then(|l| l.ok()).unwrap_or_default();
+        match line.trim().strip_prefix("listening on ") {
+            Some(url) => listening.push(url.to_string()),
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server did not start: {line:?}");
+            }
+        }
+    }
+    SpawnedApp { child, listening }
+}

@@ -9,23 +9,16 @@
 
 use super::common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 struct Endpoint {
-    child: Child,
+    app: SpawnedApp,
     port: u16,
     ws: tempfile::TempDir,
     province: String,
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// psql, Debian's PostgreSQL client.
@@ -72,25 +65,14 @@ fn start(extra: &[&str]) -> Endpoint {
     let ws = cli_workspace();
     ingest_and_build_sample(ws.path());
     let province = token(ws.path(), "510000", "province");
-    let mut child = taizhang(ws.path())
-        .args(["serve", "--pg", "127.0.0.1:0", "--no-portal"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("the endpoint did not start: {line:?}"));
+    let serve: Vec<&str> = ["--pg", "127.0.0.1:0", "--no-portal"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let app = spawn_app(ws.path(), &serve, 1);
+    let port = app.port("postgresql");
     Endpoint {
-        child,
+        app,
         port,
         ws,
         province,
@@ -630,37 +612,13 @@ fn the_endpoint_runs_beside_the_portal() {
     let ws = cli_workspace();
     let province = token(ws.path(), "510000", "province");
     // No warehouse yet: the endpoint starts anyway and says so per statement.
-    /// The server, stopped however the test ends.
-    struct Running(Child);
-    impl Drop for Running {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Running(
-        taizhang(ws.path())
-            .args(["serve", "--addr", "127.0.0.1:0", "--pg", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let app = spawn_app(
+        ws.path(),
+        &["--addr", "127.0.0.1:0", "--pg", "127.0.0.1:0"],
+        2,
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let mut http = None;
-    let mut pg = None;
-    for _ in 0..2 {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(a) = line.strip_prefix("listening on http://") {
-            http = Some(a.to_string());
-        } else if let Some(a) = line.strip_prefix("listening on postgresql://") {
-            pg = Some(a.rsplit(':').next().unwrap().to_string());
-        }
-    }
-    let (http, port) = (
-        http.expect("the portal's line"),
-        pg.expect("the endpoint's line"),
-    );
+    let http = app.url("http").trim_start_matches("http://").to_string();
+    let port = app.port("postgresql").to_string();
     let psql = |sql: &str| {
         Command::new("psql")
             .args(["-X", "-h", "127.0.0.1", "-p", &port, "-U", "a", "-d", "t"])
@@ -749,7 +707,7 @@ fn python(python: &Path, e: &Endpoint, script: &str, args: &[&str]) -> Output {
 
 /// The server process's peak resident memory (VmHWM), in MiB.
 fn peak_rss_mb(e: &Endpoint) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", e.child.id())).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", e.app.id())).unwrap();
     let line = status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
@@ -1051,7 +1009,7 @@ still = idle.execute("select count(*) > 0 from mart_task_completion").fetchone()
 idle.close()
 print(json.dumps({"before": before, "after": after, "still": still}))
 "#;
-    let pid = e.child.id().to_string();
+    let pid = e.app.id().to_string();
     let out = python(
         &py,
         &e,

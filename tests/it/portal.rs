@@ -3,14 +3,14 @@
 
 use super::common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// A running portal; killed when dropped.
 struct Server {
-    child: Child,
+    app: SpawnedApp,
     base: String,
     _dir: tempfile::TempDir,
 }
@@ -50,25 +50,15 @@ impl Server {
         } else {
             &["--rebuild-after", "1"][..]
         };
-        let mut child = taizhang(dir.path())
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(rebuild)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
-            .to_string();
+        let serve: Vec<&str> = ["--addr", "127.0.0.1:0"]
+            .into_iter()
+            .chain(rebuild.iter().copied())
+            .chain(args.iter().copied())
+            .collect();
+        let app = spawn_app(dir.path(), &serve, 1);
+        let base = app.url("http").to_string();
         Server {
-            child,
+            app,
             base,
             _dir: dir,
         }
@@ -80,8 +70,7 @@ impl Server {
 
     /// Stops the server; its workspace stays.
     fn stop(mut self) -> tempfile::TempDir {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.app.kill();
         let dir = tempfile::tempdir().unwrap();
         std::mem::replace(&mut self._dir, dir)
     }
@@ -98,13 +87,6 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -1392,7 +1374,7 @@ fn concurrent_large_uploads_are_streamed_to_disk_in_bounded_memory() {
             path
         })
         .collect();
-    let pid = s.child.id();
+    let pid = s.app.id();
     let before = rss(pid);
     let done = std::sync::atomic::AtomicBool::new(false);
     let peak = std::thread::scope(|scope| {
@@ -1659,7 +1641,7 @@ fn connections_past_the_cap_are_refused_and_the_server_goes_on() {
 }
 
 fn s_alive(s: &Server) -> bool {
-    std::fs::read_to_string(format!("/proc/{}/status", s.child.id()))
+    std::fs::read_to_string(format!("/proc/{}/status", s.app.id()))
         .is_ok_and(|st| !st.contains("State:\tZ"))
 }
 

@@ -9,7 +9,7 @@
 
 use super::common::*;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -252,7 +252,7 @@ fn tasks_workbook(path: &Path, rows: &[Vec<&str>]) {
 /// A workspace served on a free port with a token for `unit`'s clerk, its
 /// config edited by `edits`: the site's address, the token, the server and
 /// the workspace (kept while the test runs).
-fn serve(unit: &str, edits: &[(&str, &str)]) -> (String, String, Killed, tempfile::TempDir) {
+fn serve(unit: &str, edits: &[(&str, &str)]) -> (String, String, SpawnedApp, tempfile::TempDir) {
     let dir = cli_workspace();
     let config = dir.path().join("taizhang.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
@@ -269,22 +269,12 @@ fn serve(unit: &str, edits: &[(&str, &str)]) -> (String, String, Killed, tempfil
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v["token"].as_str().unwrap().to_string()
     };
-    let mut server = taizhang(dir.path())
-        .args(["serve", "--addr", "127.0.0.1:0", "--rebuild-after", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let server = Killed(server);
-    let site = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    let server = spawn_app(
+        dir.path(),
+        &["--addr", "127.0.0.1:0", "--rebuild-after", "1"],
+        1,
+    );
+    let site = server.url("http").to_string();
     (site, token, server, dir)
 }
 
@@ -538,10 +528,12 @@ fn text_of(b: &Browser, css: &str) -> String {
 /// Issue 35, 可核实 made visible: a province user clicks a coverage figure
 /// and lands on as many rows as it says; clicks a unit's score, then the
 /// completion indicator behind it, and downloads the clerk's workbook with
-/// the cited cells marked; a clerk may not open another unit's trace.
+/// the cited cells marked; clicks an alert count and a ledger-change count
+/// down to as many rows; a clerk sees its own unit's alerts and may not open
+/// another unit's trace.
 #[test]
 fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
-    let (site, clerk, _server, dir) = serve("510603", &[]);
+    let (site, clerk, _server, dir) = serve("510603", &[("# pass_score = 60", "pass_score = 60")]);
     ingest_and_build_sample(dir.path());
     let province = {
         let out = taizhang(dir.path())
@@ -594,6 +586,11 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
         source.contains("各市（州）综合得分") && source.contains("<title>德阳市 综合得分: "),
         "the score chart"
     );
+    // Every unit's score against the pass mark, a dot each with its number on hover.
+    assert!(
+        source.contains("综合得分分布（及格线 60）") && source.contains("<title>旌阳区: "),
+        "the score distribution"
+    );
     b.shoot("scorecard-charts");
     b.click("a.figure[href*='scope=510603']");
     let page = b.text_when(|t| t.contains("mart_scorecard"));
@@ -643,6 +640,44 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
         "{sheet}!{cell} marked: {comments}"
     );
 
+    // Alerts: 旌阳区's count of overdue major tasks, clicked, lands on as
+    // many findings, each with the cell it came from.
+    b.go(&format!("{site}/alerts?period=2024Q2"));
+    b.shoot("alerts");
+    let overdue = "table.alerts a.figure[href*='scope=510603'][href*='kind=overdue_major_task']";
+    let figure: usize = text_of(&b, overdue).parse().unwrap();
+    assert!(figure > 0);
+    b.click(overdue);
+    let page = b.text_when(|t| t.contains("rpt_alert_counts.alerts"));
+    assert!(page.contains("rpt_alert_counts.alerts"), "{page}");
+    let listed: usize = text_of(&b, "#row-count").parse().unwrap();
+    assert_eq!(listed, figure, "the rows behind the alert count");
+    assert_eq!(
+        text_of(&b, "table.trace tbody tr td.alert"),
+        "overdue_major_task"
+    );
+    b.shoot("trace-alert");
+
+    // Ledger changes: the province's counts by type, drawn, and its total
+    // clicked down to as many changes.
+    b.go(&format!("{site}/changes?period=2024Q2"));
+    let source = b.source();
+    assert!(
+        source.contains("台账变动（按类型）") && source.contains("<title>新增事项 条数: "),
+        "the changes chart"
+    );
+    b.shoot("changes");
+    let total = "table.changes a.figure[href*='scope=510000'][href*='column=changes_total']";
+    let figure: usize = text_of(&b, total).parse().unwrap();
+    b.click(total);
+    let page = b.text_when(|t| t.contains("mart_ledger_change_counts.changes_total"));
+    assert!(
+        page.contains("mart_ledger_change_counts.changes_total"),
+        "{page}"
+    );
+    let listed: usize = text_of(&b, "#row-count").parse().unwrap();
+    assert_eq!(listed, figure, "the rows behind the change count");
+
     // A clerk may trace its own unit's figures, not another's.
     b.go(&format!("{site}/"));
     b.click("form[action='/logout'] button");
@@ -653,6 +688,10 @@ fn a_leader_clicks_a_figure_down_to_the_cells_behind_it() {
         "{site}/trace?mart=mart_task_completion&scope=510603&period=2024Q2&column=tasks_due"
     ));
     assert!(b.text().contains("可核实"), "{}", b.text());
+    // Its alerts page lists its own unit's findings only.
+    b.go(&format!("{site}/alerts?period=2024Q2"));
+    let own = b.text();
+    assert!(own.contains("旌阳区") && !own.contains("罗江区"), "{own}");
     b.go(&format!(
         "{site}/trace?mart=mart_task_completion&scope=510604&period=2024Q2&column=tasks_due"
     ));

@@ -247,10 +247,10 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
                 // counties cover pooled, own and empty scopes.
                 "select distinct period, scope_code, {} from {mart} \
                  where period = '2024Q2' and scope_code in ('510000', '510600', '510603', '510604')",
-                if mart == "mart_submission_coverage" {
-                    "kind"
-                } else {
-                    "''"
+                match mart {
+                    "mart_submission_coverage" => "kind",
+                    "rpt_alert_counts" => "alert",
+                    _ => "''",
                 }
             ),
         );

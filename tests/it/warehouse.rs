@@ -222,12 +222,11 @@ fn the_data_dictionary_documents_every_column_of_the_built_warehouse() {
 fn no_figure_is_aggregated_outside_sql() {
     let mut files = vec![repo("src/warehouse/trace.rs")];
     for dir in ["src/portal", "src/report"] {
-        for entry in std::fs::read_dir(repo(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
+        files.extend(
+            walk(&repo(dir))
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "rs")),
+        );
     }
     let mut found = Vec::new();
     for path in &files {

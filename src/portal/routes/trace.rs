@@ -11,10 +11,11 @@ use axum::http::HeaderMap;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::Shared;
-use super::html::{PageResult, page, session, xlsx};
-use super::refusal::Refusal;
 use crate::ingest::feedback::Cited;
+use crate::portal::Shared;
+use crate::portal::html::{PageResult, page, session, xlsx};
+use crate::portal::refusal::Refusal;
+use crate::portal::views::{encode, trace_link as link};
 use crate::service::Traced;
 use crate::warehouse::trace::Request;
 
@@ -41,41 +42,6 @@ impl TraceQuery {
             kind: given(&self.kind),
         }
     }
-}
-
-/// The link to the trace of `mart`'s `column` for `scope` and `period`.
-pub fn link(
-    mart: &str,
-    scope: &str,
-    period: &str,
-    column: Option<&str>,
-    kind: Option<&str>,
-) -> String {
-    let mut url = format!(
-        "/trace?mart={}&scope={}&period={}",
-        encode(mart),
-        encode(scope),
-        encode(period)
-    );
-    if let Some(c) = column {
-        url.push_str(&format!("&column={}", encode(c)));
-    }
-    if let Some(k) = kind {
-        url.push_str(&format!("&kind={}", encode(k)));
-    }
-    url
-}
-
-/// Percent-encodes a query value (codes, names and periods are ASCII words;
-/// anything else is encoded byte by byte).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 /// Rows a trace page shows; the count above them is always the whole
@@ -110,9 +76,14 @@ pub async fn page_of(
         Some(c) => format!("{}.{c}", req.mart),
         None => req.mart.clone(),
     };
+    // `kind` names a ledger kind, or for the alerts a type of finding.
+    let kind_word = match req.mart.as_str() {
+        "mart_alerts" | "rpt_alert_counts" => "预警",
+        _ => "台账",
+    };
     let body = html! {
         p.meta { "口径 " (req.scope) " · 周期 " (req.period)
-            @if let Some(k) = &req.kind { " · 台账 " (k) } }
+            @if let Some(k) = &req.kind { " · " (kind_word) " " (k) } }
         h2 { "数字 / the figure" }
         (figure.markup(None))
         h2 { "来源 / the rows behind it" }

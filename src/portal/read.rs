@@ -1,63 +1,14 @@
-//! The JSON API (DESIGN §11): the pages' actions for scripts and other
-//! systems, with `Authorization: Bearer <token>`.
+//! The portal's read layer: what its pages and its JSON API read — the
+//! warehouse's models (read-only, off the async threads), the lake's
+//! submissions, and the kept upload records — each as the caller may see it.
+//! Every figure is a model's column: nothing is counted here.
 
-use axum::Json;
-use axum::extract::{ConnectInfo, Multipart, Path as UrlPath, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
-use std::net::SocketAddr;
 
-use super::auth::{self, Caller};
-use super::refusal::{ApiRefusal, Refusal};
-use super::web::LoggedUnit;
-use super::{Shared, records, upload};
-
-type ApiResult = Result<Response, ApiRefusal>;
-
-async fn caller(app: &Shared, headers: &HeaderMap, peer: SocketAddr) -> Result<Caller, Refusal> {
-    auth::bearer(&app.tokens, &app.limiter, headers, peer.ip()).await
-}
-
-/// A JSON answer, logged under the caller's unit.
-fn answer(caller: &Caller, value: impl serde::Serialize) -> Response {
-    let mut response = Json(value).into_response();
-    response
-        .extensions_mut()
-        .insert(LoggedUnit(caller.region.clone()));
-    response
-}
-
-/// `POST /api/submissions`: one workbook (`file`), `period`, optional
-/// `kind`, and `region` (a province token's choice; a clerk's own).
-pub async fn post_submission(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    multipart: Multipart,
-) -> ApiResult {
-    let caller = caller(&app, &headers, peer).await?;
-    // A unit past its quota is refused before its body is read.
-    app.intake.quota.check(&caller, 0)?;
-    let mut form = upload::read(multipart, &headers, app.form_limits(1), &app.spool, |_| {
-        Ok(())
-    })
-    .await?;
-    let file = match (form.files.pop(), form.files.len()) {
-        (Some(file), 0) => file,
-        (file, more) => {
-            let got = more + usize::from(file.is_some());
-            return Err(Refusal::BadRequest(format!(
-                "须上传一个文件（字段 file），收到 {got} 个 / exactly one file (field `file`) is expected, got {got}"
-            ))
-            .into());
-        }
-    };
-    let said = upload::said(&form, &caller, &app.ws)?;
-    let result = app.intake.submit(&app, file, &said, &caller).await?;
-    Ok(answer(&caller, result))
-}
+use super::auth::Caller;
+use super::refusal::Refusal;
+use super::{Shared, records};
 
 #[derive(Debug, Deserialize)]
 pub struct Filter {
@@ -65,18 +16,10 @@ pub struct Filter {
     pub region: Option<String>,
 }
 
-/// `GET /api/submissions?period=&region=`: the caller's submissions (a
-/// clerk's own unit's; the province's all, or one unit's), from the
-/// warehouse, newest first.
-pub async fn list_submissions(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(filter): Query<Filter>,
-) -> ApiResult {
-    let caller = caller(&app, &headers, peer).await?;
-    let rows = history(&app, &caller, &filter).await?;
-    Ok(answer(&caller, serde_json::json!({ "submissions": rows })))
+/// A page's period (`None` or empty: the warehouse's latest).
+#[derive(Debug, Deserialize)]
+pub struct PeriodFilter {
+    pub period: Option<String>,
 }
 
 /// The unit filter a caller may use: a clerk's own unit whatever it asks
@@ -114,18 +57,6 @@ pub async fn history(
     .await
 }
 
-/// `GET /api/submissions/{id}`: an upload's result as the clerk was told it.
-pub async fn get_submission(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    UrlPath(id): UrlPath<String>,
-) -> ApiResult {
-    let caller = caller(&app, &headers, peer).await?;
-    let (_, stored) = stored_for(&app, &caller, &id)?;
-    Ok(answer(&caller, stored))
-}
-
 /// A kept upload the caller may see, with the stem of its record: 404 when
 /// there is none, 403 (naming no unit) when it is another unit's.
 pub fn stored_for(
@@ -138,34 +69,6 @@ pub fn stored_for(
     Ok((stem, stored))
 }
 
-/// `GET /api/coverage?period=`: `mart_submission_coverage` rows the caller
-/// may see (a clerk: its own unit's scope).
-pub async fn coverage(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Query(filter): Query<Filter>,
-) -> ApiResult {
-    let caller = caller(&app, &headers, peer).await?;
-    let unit = unit_filter(&caller, filter.region.as_deref())?;
-    let period = match filter.period.clone() {
-        Some(p) => p,
-        None => latest_period(&app).await?,
-    };
-    let rows = query(
-        &app,
-        "select * from mart_submission_coverage \
-         where period = $1 and ($2::varchar is null or scope_code = $2) \
-         order by scope_level, scope_code, kind",
-        vec![Some(period.clone()), unit],
-    )
-    .await?;
-    Ok(answer(
-        &caller,
-        serde_json::json!({ "period": period, "coverage": rows }),
-    ))
-}
-
 /// The warehouse's latest period (the report's default).
 pub async fn latest_period(app: &Shared) -> Result<String, Refusal> {
     let root = app.root.clone();
@@ -176,6 +79,22 @@ pub async fn latest_period(app: &Shared) -> Result<String, Refusal> {
     .await
     .map_err(|e| Refusal::Internal(e.to_string()))?
     .map_err(Refusal::from)
+}
+
+/// The period asked for, else the warehouse's latest; `None` while there
+/// is no warehouse yet (a page says so rather than refuse).
+pub async fn period_or_latest(
+    app: &Shared,
+    asked: Option<String>,
+) -> Result<Option<String>, Refusal> {
+    match asked.filter(|p| !p.is_empty()) {
+        Some(p) => Ok(Some(p)),
+        None => match latest_period(app).await {
+            Ok(p) => Ok(Some(p)),
+            Err(Refusal::NoWarehouse) => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
 }
 
 /// Runs a read-only query on the warehouse (off the async threads) with
@@ -240,4 +159,27 @@ fn json_of(value: duckdb::types::Value) -> Value {
         V::List(items) => Value::Array(items.into_iter().map(json_of).collect()),
         other => format!("{other:?}").into(),
     }
+}
+
+/// A row's value as text (empty for null).
+pub fn text(row: &Value, key: &str) -> String {
+    match row.get(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The report's chart data for `period`, read off the async threads.
+pub async fn charts(app: &Shared, period: &str) -> Result<crate::report::Charts, Refusal> {
+    let (root, period) = (app.root.clone(), period.to_string());
+    tokio::task::spawn_blocking(move || {
+        let conn = crate::warehouse::open_read_only(&root)?;
+        crate::report::gather_charts(&conn, &crate::warehouse::sql_string(&period))
+    })
+    .await
+    .map_err(|e| Refusal::Internal(e.to_string()))?
+    .map_err(Refusal::from)
 }
