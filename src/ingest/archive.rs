@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::inputs::{Input, Options, Receipt, ReceiptHints, hints_for, source_of};
+use super::inputs::{Input, Options, Receipt, ReceiptHints, source_of};
 use super::parse::ParsedFile;
 use crate::error::{Error, Result};
 use crate::normalize::time::parse_time;
@@ -120,6 +120,7 @@ pub fn extension_of(file_name: &str) -> String {
 pub(super) fn archive(
     ws: &Workspace,
     log: &mut crate::receipts::Log,
+    hints: &super::parse::Hints,
     input: &Input,
     sha: &str,
     ext: &str,
@@ -128,7 +129,6 @@ pub(super) fn archive(
     opts: &Options,
     parsed: &ParsedFile,
 ) -> Result<()> {
-    let hints = hints_for(input, opts);
     let receipt = Receipt {
         received_at: received_at.to_rfc3339(),
         source: source_of(input, opts),
@@ -136,7 +136,7 @@ pub(super) fn archive(
         region: parsed.region_code.clone(),
         period: parsed.period.map(|p| p.to_string()),
         kind: hints.kind.map(|k| k.as_str().to_string()),
-        hints: Some(ReceiptHints::from_hints(&hints)),
+        hints: Some(ReceiptHints::from_hints(hints)),
         earlier: Vec::new(),
     };
     log.append(sha, ext, &receipt)?;

@@ -176,8 +176,9 @@ fn run_with(
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .take()
-                            .unwrap_or_else(|| {
-                                (None, None, Some("内部错误 / internal: read twice".into()))
+                            .unwrap_or_else(|| ReadResult {
+                                read: (None, None, Some("内部错误 / internal: read twice".into())),
+                                hints: hints_for(&inputs[i], opts),
                             }),
                         None => read_and_parse(&inputs[i], opts, known, ctx),
                     };
@@ -378,9 +379,12 @@ struct Seen {
 
 impl Sink<'_> {
     fn take(&mut self, input: &Input, result: ReadResult) -> Result<FileReport> {
-        let (hash, parsed, error) = result;
+        let ReadResult {
+            read: (hash, parsed, error),
+            hints: read_hints,
+        } = result;
         let sha = hash.as_ref().map(|(s, _)| s.clone());
-        let hints = hints_key(&hints_for(input, self.opts));
+        let hints = hints_key(&read_hints);
         let same_earlier = |seen: &HashMap<String, Vec<Seen>>, sha: &str| {
             seen.get(sha)
                 .and_then(|all| all.iter().find(|s| s.accepted || s.hints == hints))
@@ -429,6 +433,7 @@ impl Sink<'_> {
                     archive(
                         self.ws,
                         &mut self.log,
+                        &read_hints,
                         input,
                         &sha,
                         &ext,
@@ -536,7 +541,16 @@ struct ParsedWithBytes {
     kind_batches: Vec<(Kind, arrow::array::RecordBatch)>,
 }
 
-type ReadResult = (
+/// What reading one file gave: its hash and size, the parse (None when the
+/// file was known), or why it could not be read — with the hints it was
+/// read under, worked out once on the reading thread for the writer and the
+/// archive to use as they are.
+struct ReadResult {
+    read: Read,
+    hints: Hints,
+}
+
+type Read = (
     Option<(String, u64)>,
     Option<ParsedWithBytes>,
     Option<String>,
@@ -552,7 +566,18 @@ fn read_and_parse(
     ctx: Context<'_>,
 ) -> ReadResult {
     let hints = hints_for(input, opts);
-    let key = hints_key(&hints);
+    let read = read_under(input, opts, known, ctx, &hints);
+    ReadResult { read, hints }
+}
+
+fn read_under(
+    input: &Input,
+    opts: &Options,
+    known: &KnownFiles,
+    ctx: Context<'_>,
+    hints: &Hints,
+) -> Read {
+    let key = hints_key(hints);
     let path = &input.path;
     let fail = |e: std::io::Error| {
         (
@@ -572,7 +597,7 @@ fn read_and_parse(
             ctx,
             Data::Shared(bytes.clone()),
             &key,
-            &hints,
+            hints,
         );
     }
     let meta = match fs::metadata(path) {
@@ -603,7 +628,7 @@ fn read_and_parse(
         return (Some((sha, meta.len())), Some(file), None);
     }
     match fs::read(path) {
-        Ok(b) => parse_bytes(input, opts, known, ctx, Data::Owned(b), &key, &hints),
+        Ok(b) => parse_bytes(input, opts, known, ctx, Data::Owned(b), &key, hints),
         Err(e) => fail(e),
     }
 }
@@ -634,7 +659,7 @@ fn parse_bytes(
     bytes: Data,
     key: &str,
     hints: &Hints,
-) -> ReadResult {
+) -> Read {
     let file_name = input.file_name();
     let ext = super::archive::extension_of(&file_name);
     let sha = crate::digest::sha256_hex(&bytes);

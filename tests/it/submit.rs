@@ -60,13 +60,19 @@ fn a_submitted_file_gets_the_upload_response_and_is_stored_once() {
         (result.ledgers.clone(), result.issues.clone())
     );
 
-    // Only the archive holds it, under its hash.
-    let archived: Vec<String> = walk(&dir.path().join("archive"))
+    // Only the archive holds it, under its hash, with its receipt in the
+    // batch's log.
+    let archive = dir.path().join("archive");
+    let archived: Vec<String> = walk(&archive)
         .iter()
+        .filter(|p| p.parent() == Some(archive.as_path()))
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(archived.len(), 2, "{archived:?}");
-    assert!(archived.iter().all(|n| n.starts_with(&result.sha256)));
+    assert_eq!(archived, [format!("{}.xlsx", result.sha256)]);
+    let receipts = taizhang::receipts::lines(&archive).unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].0, result.sha256);
+    assert_eq!(receipts[0].2["file_name"], "台账.xlsx");
 
     let again = service::submit(&writer, received("台账.xlsx", bytes)).unwrap();
     assert_eq!(again.status, "accepted", "the earlier read's status");
