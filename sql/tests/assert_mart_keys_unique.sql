@@ -49,3 +49,13 @@ select 'mart_inspections', cast(year as varchar), scope_code, null, count(*)
 from mart_inspections
 group by year, scope_code
 having count(*) > 1
+union all
+select 'mart_annual_assessment', cast(year as varchar), scope_code, null, count(*)
+from mart_annual_assessment
+group by year, scope_code
+having count(*) > 1
+union all
+select 'mart_exemptions', cast(year as varchar), scope_code, item || ' ' || decision_no, count(*)
+from mart_exemptions
+group by year, scope_code, item, decision_no
+having count(*) > 1
