@@ -31,7 +31,9 @@
 --     (issue 34): review_plan_missed (a plan whose 计划上会时间 passed with no review;
 --     int_plan_facts), named_in_annual_assessment (a unit 点名通报 in mart_annual_assessment,
 --     named at the year's fourth quarter, once the year is whole, with its reasons), accountability_event (a counted
---     问责 row, in the quarter it occurred, with its cell); an exempted task or rectification
+--     问责 row, in the quarter it occurred, with its cell), assigned_task_missing (a task of the
+--     province's breakdown not in the assignee's tasks ledgers of the year, named at the year's
+--     latest period with the breakdown's cell; int_assignments); an exempted task or rectification
 --     item raises no overdue alert from its decision on
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
@@ -410,6 +412,30 @@ review_plan_missed as (
     where facts.review_missed
 ),
 
+-- An assigned task missing from the assignee's ledgers, named at the year's latest period.
+assigned_task_missing as (
+    select
+        periods.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        'assigned_task_missing' as alert,
+        '分解任务未纳入本单位台账：' || assignments.task
+        || '（' || cast(assignments.year as varchar) || '年任务分解，完成时限：'
+        || coalesce(strftime(assignments.deadline_on, '%Y-%m-%d'), '未填') || '）' as detail,
+        assignments.source_ref
+    from int_assignments as assignments
+    inner join (
+        select year(period_end) as year, max(period) as period
+        from int_periods
+        group by year(period_end)
+    ) as periods
+        on periods.year = assignments.year
+    inner join int_scopes as scopes
+        on scopes.period = periods.period
+        and scopes.scope_code = assignments.lead_code
+    where assignments.is_counted and not assignments.found
+),
+
 -- The annual assessment names its units once the year is whole: at its fourth quarter (a year
 -- in progress is assessed so far in mart_annual_assessment, but names no one).
 named_in_annual_assessment as (
@@ -474,6 +500,8 @@ union all
 select * from review_plan_missed
 union all
 select * from named_in_annual_assessment
+union all
+select * from assigned_task_missing
 union all
 select * from accountability_event
 order by period, alert, scope_code, source_ref
