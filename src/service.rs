@@ -176,19 +176,77 @@ pub fn build(
     warehouse::build_as_of(&w.ws, run_id, as_of)
 }
 
+/// Where a build goes: `--out`, else an as-of build's own file, else the
+/// live warehouse. An as-of build never replaces the live one.
+pub fn build_target(
+    root: &Path,
+    as_of: Option<&chrono::DateTime<chrono::FixedOffset>>,
+    out: Option<&Path>,
+) -> Result<PathBuf> {
+    let live = root.join("warehouse.duckdb");
+    let Some(as_of) = as_of else {
+        return Ok(out.map(Path::to_path_buf).unwrap_or(live));
+    };
+    let target = match out {
+        Some(out) => out.to_path_buf(),
+        // No ':' in the name: it is copied to Windows machines.
+        None => root.join("warehouses").join(format!(
+            "as-of-{}.duckdb",
+            as_of.format("%Y-%m-%dT%H%M%S%z")
+        )),
+    };
+    if same_file(&target, &live) {
+        return Err(Error::Usage(format!(
+            "按历史时刻构建不能覆盖在用的仓库（门户、SQL 端点和定时任务读它）；请用 --out 指定另一个文件 / \
+             an as-of build never replaces the live {}, which the portal, the SQL endpoint and the \
+             nightly job read: give --out another file",
+            live.display()
+        )));
+    }
+    Ok(target)
+}
+
+/// Whether two paths name one file, whether or not it exists yet: their
+/// folders resolved, their names equal.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new("."));
+        (
+            std::fs::canonicalize(dir).ok(),
+            p.file_name().map(|n| n.to_owned()),
+        )
+    };
+    let (da, na) = resolve(a);
+    let (db, nb) = resolve(b);
+    da.is_some() && da == db && na == nb
+}
+
+/// `build --out FILE`: as [`build`], into `target` instead of the live
+/// warehouse (an as-of build's own file).
+pub fn build_to(
+    w: &Writer,
+    run_id: &str,
+    as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+    target: &Path,
+) -> Result<BuildResult> {
+    warehouse::build_to(&w.ws, run_id, as_of, target)
+}
+
 /// `compact`: merges the lake's parts, one per (table, period). Returns
 /// (groups merged, parts replaced).
 pub fn compact(w: &Writer) -> Result<(usize, usize)> {
     Lake::new(w.ws.lake()).compact(1)
 }
 
-/// `query`: one read-only query against the workspace's warehouse; works
-/// while a build runs (a build publishes a new file by renaming it).
+/// `query`: one read-only query against a warehouse file (the workspace's
+/// `warehouse.duckdb`, or an as-of build's own file); works while a build
+/// runs (a build publishes a new file by renaming it).
 ///
 /// A result without rows is still one (empty) batch with the result's
 /// columns, so a file written from it has the columns and no rows.
-pub fn query(root: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
-    let conn = warehouse::open_read_only(root)?;
+pub fn query(db: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
+    let conn = warehouse::open_file_read_only(db)?;
     let mut stmt = conn.prepare(sql)?;
     let result = stmt.query_arrow([])?;
     let schema = result.get_schema();
@@ -206,9 +264,10 @@ pub struct Traced {
     pub rows: Vec<RecordBatch>,
 }
 
-/// `trace`: the source rows (file, sheet, row, values) behind a figure.
-pub fn trace(root: &Path, req: &Request) -> Result<Traced> {
-    let conn = warehouse::open_read_only(root)?;
+/// `trace`: the source rows (file, sheet, row, values) behind a figure, in
+/// the warehouse file `db`.
+pub fn trace(db: &Path, req: &Request) -> Result<Traced> {
+    let conn = warehouse::open_file_read_only(db)?;
     let plan = crate::warehouse::trace::plan(&conn, req)?;
     let run = |sql: &str| -> Result<Vec<RecordBatch>> {
         let mut stmt = conn.prepare(sql)?;
@@ -225,20 +284,20 @@ pub fn trace(root: &Path, req: &Request) -> Result<Traced> {
     Ok(Traced { figure, rows })
 }
 
-/// `report`: writes the period report (None = the latest period). See
-/// [`crate::report::write`].
+/// `report`: writes the period report (None = the latest period) from the
+/// warehouse file `db`. See [`crate::report::write`].
 pub fn report(
-    root: &Path,
+    db: &Path,
     period: Option<&str>,
     outs: &[PathBuf],
     formats: &[String],
-    default_dir: Option<&Path>,
+    default_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
-    crate::report::write(root, period, outs, formats, default_dir)
+    crate::report::write(db, period, outs, formats, default_dir)
 }
 
 /// `export`: chosen marts (None = every `mart_*`) as `parquet` or `csv`,
 /// one folder per period, under `out`.
-pub fn export(root: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
-    crate::warehouse::export::export(root, marts, format, out)
+pub fn export(db: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
+    crate::warehouse::export::export(db, marts, format, out)
 }

@@ -124,7 +124,7 @@ impl Workspace {
                 temporaries += 1;
             }
         }
-        for dir in ["archive", "runs", "reports", "export"] {
+        for dir in ["archive", "runs", "reports", "export", "warehouses"] {
             temporaries += crate::fsutil::remove_stale_temporaries(&self.root.join(dir))?;
         }
         // An export's half-built or half-swapped mart folders.

@@ -1,7 +1,13 @@
 //! `taizhang build`: rebuild `warehouse.duckdb` from the lake, run the data
 //! tests, and publish the new file atomically.
+//!
+//! A build `--as-of` a past time goes to a file of its own (`--out`, by
+//! default `warehouses/as-of-<time>.duckdb`): the live warehouse is what the
+//! portal, the SQL endpoint and the nightly job read, and reproducing last
+//! year's figures must not change what they see.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use super::Globals;
 use crate::service::Verdict;
@@ -15,6 +21,13 @@ pub struct Args {
     /// the warehouse stood then (a bare date covers the whole day, UTC+8)
     #[arg(long, value_parser = parse_as_of)]
     pub as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+
+    /// 写入此文件而非 工作区/warehouse.duckdb（有 --as-of 时默认
+    /// 工作区/warehouses/as-of-<时刻>.duckdb）/ build into this file instead of
+    /// the live warehouse.duckdb (with --as-of, default
+    /// warehouses/as-of-<time>.duckdb); read it with `query --warehouse FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 fn parse_as_of(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
@@ -24,9 +37,11 @@ fn parse_as_of(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String>
 }
 
 pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
-    let writer = Writer::open(&globals.root())?;
+    let root = globals.root();
+    let target = service::build_target(&root, args.as_of.as_ref(), args.out.as_deref())?;
+    let writer = Writer::open(&root)?;
     let built = writer.recorded("build", |record| {
-        let built = service::build(&writer, &record.run_id, args.as_of)?;
+        let built = service::build_to(&writer, &record.run_id, args.as_of, &target)?;
         record.steps.push(built.step_record(record.started_at));
         record.tests = built.test_records();
         let verdict = built.verdict();
@@ -87,8 +102,13 @@ pub fn print_result(report: &BuildResult, json: bool, out: &mut dyn Write) -> st
     if stamp.as_of_given {
         writeln!(
             out,
-            "  截至 as of: {}（历史版本：此后收到的报送未计入；运行 taizhang build 回到最新 / a past state: later submissions left out; run taizhang build to return to the present）",
+            "  截至 as of: {}（历史版本：此后收到的报送未计入；在用的仓库未改动 / a past state: later submissions left out; the live warehouse is untouched）",
             stamp.as_of_text()
+        )?;
+        writeln!(
+            out,
+            "  查询 / read it: taizhang query --warehouse {} \"select …\"",
+            report.path.display()
         )?;
     } else {
         writeln!(out, "  截至 as of: {}", stamp.as_of_text())?;

@@ -28,6 +28,9 @@ pub struct Args {
     /// 导出目录（默认 工作区/export）/ folder to write (default: the workspace's export/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub warehouse: super::WarehouseArg,
 }
 
 pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
@@ -40,7 +43,12 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         Format::Parquet => "parquet",
         Format::Csv => "csv",
     };
-    let exported = crate::service::export(&root, args.marts.as_deref(), format, &dir)?;
+    let exported = crate::service::export(
+        &args.warehouse.path(globals),
+        args.marts.as_deref(),
+        format,
+        &dir,
+    )?;
     let mut out = std::io::stdout().lock();
     super::print_leftovers(writer.leftovers(), globals.json, &mut out)?;
     if globals.json {

@@ -93,6 +93,24 @@ pub fn print_leftovers(
     )
 }
 
+/// `--warehouse FILE`: the warehouse a reading command reads.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WarehouseArg {
+    /// 读取的仓库文件（默认 工作区/warehouse.duckdb；如 build --as-of 写出的文件）/
+    /// the warehouse file to read (default: the workspace's warehouse.duckdb;
+    /// for example the file a `build --as-of` wrote).
+    #[arg(long, value_name = "FILE")]
+    pub warehouse: Option<PathBuf>,
+}
+
+impl WarehouseArg {
+    pub fn path(&self, globals: &Globals) -> PathBuf {
+        self.warehouse
+            .clone()
+            .unwrap_or_else(|| globals.root().join("warehouse.duckdb"))
+    }
+}
+
 /// Global settings every command sees.
 #[derive(Debug, Clone)]
 pub struct Globals {

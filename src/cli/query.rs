@@ -23,6 +23,9 @@ pub struct Args {
     /// 写入文件 / write the answer to this file (.parquet, .csv, .xlsx, .json).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub warehouse: super::WarehouseArg,
 }
 
 pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
@@ -37,7 +40,7 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
             ))
         })?,
     };
-    let batches = crate::service::query(&globals.root(), &args.sql)?;
+    let batches = crate::service::query(&args.warehouse.path(globals), &args.sql)?;
     match (&args.out, format.text()) {
         (Some(path), _) => {
             output::write_file(&batches, format, path)?;

@@ -17,6 +17,9 @@ pub struct Args {
     /// the workspace's reports/ folder).
     #[arg(long, value_name = "FILE")]
     pub out: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub warehouse: super::WarehouseArg,
 }
 
 pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
@@ -30,7 +33,13 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
                 .map_err(|e| crate::Error::Usage(e.to_string()))
         })
         .transpose()?;
-    let written = crate::service::report(&root, period.as_deref(), &args.out, &[], None)?;
+    let written = crate::service::report(
+        &args.warehouse.path(globals),
+        period.as_deref(),
+        &args.out,
+        &[],
+        &root.join("reports"),
+    )?;
     let mut out = std::io::stdout().lock();
     if globals.json {
         let files: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();

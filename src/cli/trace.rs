@@ -32,6 +32,9 @@ pub struct Args {
     /// 输出格式 / output format (csv and json print the source rows only).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+
+    #[command(flatten)]
+    pub warehouse: super::WarehouseArg,
 }
 
 pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
@@ -47,7 +50,8 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         column: args.column,
         kind: args.kind,
     };
-    let crate::service::Traced { figure, rows } = crate::service::trace(&globals.root(), &req)?;
+    let crate::service::Traced { figure, rows } =
+        crate::service::trace(&args.warehouse.path(globals), &req)?;
     let mut out = std::io::stdout().lock();
     let format = if globals.json {
         Format::Json

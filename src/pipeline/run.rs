@@ -105,6 +105,9 @@ fn run_steps(
 ) -> Result<Verdict> {
     let fails = |on: FailOn| loaded.pipeline.fail_on.contains(&on);
     let mut verdict = Verdict::Done;
+    // The warehouse the reading steps read: the live one, until a build
+    // step with its own file (an as-of build) says otherwise.
+    let mut db = root.join("warehouse.duckdb");
     let total = loaded.pipeline.steps.len();
     for (i, step) in loaded.pipeline.steps.iter().enumerate() {
         observer.step_started(i, total, step);
@@ -163,8 +166,15 @@ fn run_steps(
                 let step = summary.step_record(started);
                 (StepOutput::Ingest(summary), step)
             }
-            Step::Build {} => {
-                let built = service::build(w, &record.run_id, None)?;
+            Step::Build { as_of, out } => {
+                let as_of = as_of
+                    .as_deref()
+                    .and_then(crate::normalize::time::parse_as_of);
+                let out = out.as_deref().map(|o| loaded.resolve(o, root));
+                let target = service::build_target(root, as_of.as_ref(), out.as_deref())?;
+                let built = service::build_to(w, &record.run_id, as_of, &target)?;
+                // The run's later steps read what this step built.
+                db = built.path.clone();
                 if fails(FailOn::DataTests) {
                     verdict = verdict.worst(built.verdict());
                 }
@@ -173,7 +183,7 @@ fn run_steps(
                 (StepOutput::Build(built), step)
             }
             Step::Query { sql, title } => {
-                let batches = service::query(root, sql)?;
+                let batches = service::query(&db, sql)?;
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
                 let step = StepRecord::new("query", started, &[("rows", rows)]);
                 (
@@ -190,14 +200,9 @@ fn run_steps(
                 out: dir,
             } => {
                 let period = period.as_deref().filter(|p| *p != "latest");
-                let dir = dir.as_deref().map(|d| loaded.resolve(d, root));
-                let files = service::report(
-                    root,
-                    period,
-                    &[],
-                    formats.as_deref().unwrap_or(&[]),
-                    dir.as_deref(),
-                )?;
+                let dir = loaded.resolve(dir.as_deref().unwrap_or("{workspace}/reports"), root);
+                let files =
+                    service::report(&db, period, &[], formats.as_deref().unwrap_or(&[]), &dir)?;
                 let step = StepRecord::new("report", started, &[("files", files.len())]);
                 (StepOutput::Report { files }, step)
             }
@@ -208,7 +213,7 @@ fn run_steps(
             } => {
                 let dir = loaded.resolve(dir.as_deref().unwrap_or("{workspace}/export"), root);
                 let exported = service::export(
-                    root,
+                    &db,
                     marts.as_deref(),
                     format.as_deref().unwrap_or("parquet"),
                     &dir,

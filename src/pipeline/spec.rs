@@ -68,8 +68,14 @@ pub enum Step {
         /// sheets with the faulty cells marked; FILE.json).
         feedback: Option<String>,
     },
-    /// Rebuild the warehouse.
-    Build {},
+    /// Rebuild the warehouse. With `as_of` (a time or a date), from the
+    /// submissions received by then, into a file of its own (`out`, default
+    /// `{workspace}/warehouses/as-of-<time>.duckdb`) that the later steps of
+    /// this run read; the live warehouse is left as it is.
+    Build {
+        as_of: Option<String>,
+        out: Option<String>,
+    },
     /// Print a SQL result.
     Query { sql: String, title: Option<String> },
     /// Write the period report (`period` = "latest" or e.g. "2024Q2").
@@ -96,7 +102,7 @@ impl Step {
         match self {
             Step::Init { .. } => "init",
             Step::Ingest { .. } => "ingest",
-            Step::Build {} => "build",
+            Step::Build { .. } => "build",
             Step::Query { .. } => "query",
             Step::Report { .. } => "report",
             Step::Export { .. } => "export",
@@ -166,6 +172,13 @@ impl Loaded {
                             return Err(bad(format!("report format {f:?}: use xlsx or html")));
                         }
                     }
+                }
+                Step::Build { as_of: Some(t), .. } => {
+                    crate::normalize::time::parse_as_of(t).ok_or_else(|| {
+                        bad(format!(
+                            "build as_of {t:?}: not a time (e.g. 2025-01-31 or 2025-01-31T18:00+08:00)"
+                        ))
+                    })?;
                 }
                 Step::Export { format, marts, .. } => {
                     if let Some(f) = format

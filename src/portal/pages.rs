@@ -750,8 +750,13 @@ pub async fn report(
     let root = app.root.clone();
     let period = filter.period.filter(|p| !p.is_empty());
     let (name, bytes) = tokio::task::spawn_blocking(move || -> crate::Result<(String, Vec<u8>)> {
-        let paths =
-            crate::service::report(&root, period.as_deref(), &[], &["xlsx".to_string()], None)?;
+        let paths = crate::service::report(
+            &root.join("warehouse.duckdb"),
+            period.as_deref(),
+            &[],
+            &["xlsx".to_string()],
+            &root.join("reports"),
+        )?;
         let path = paths
             .into_iter()
             .next()

@@ -87,7 +87,7 @@ const SHOWN_ROWS: usize = 2000;
 /// The trace, read off the async threads.
 async fn traced(app: &Shared, req: Request) -> Result<Traced, Refusal> {
     let root = app.root.clone();
-    tokio::task::spawn_blocking(move || crate::service::trace(&root, &req))
+    tokio::task::spawn_blocking(move || crate::service::trace(&root.join("warehouse.duckdb"), &req))
         .await
         .map_err(|e| Refusal::Internal(e.to_string()))?
         .map_err(Refusal::from)

@@ -609,24 +609,21 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Writes the report of `period` (None = latest) to `outs`, or, when none is
-/// given, as `<dir>/<period>/改革落实情况报告-<period>.<fmt>` for each of
-/// `formats` (default xlsx and html), `<dir>` being `default_dir` or the
-/// workspace's `reports/`.
+/// Writes the report of `period` (None = latest), read from the warehouse
+/// file `db`, to `outs`, or, when none is given, as
+/// `<default_dir>/<period>/改革落实情况报告-<period>.<fmt>` for each of
+/// `formats` (default xlsx and html).
 pub fn write(
-    ws_root: &Path,
+    db: &Path,
     period: Option<&str>,
     outs: &[PathBuf],
     formats: &[String],
-    default_dir: Option<&Path>,
+    default_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
-    let conn = crate::warehouse::open_read_only(ws_root)?;
+    let conn = crate::warehouse::open_file_read_only(db)?;
     let report = gather(&conn, period)?;
     let outs: Vec<PathBuf> = if outs.is_empty() {
-        let dir = default_dir
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| ws_root.join("reports"))
-            .join(&report.period);
+        let dir = default_dir.join(&report.period);
         let formats: Vec<String> = if formats.is_empty() {
             vec!["xlsx".into(), "html".into()]
         } else {

@@ -40,13 +40,8 @@ struct Manifest {
 }
 
 /// Exports `marts` (None = every `mart_*`) as `parquet` or `csv` under `out`.
-pub fn export(
-    ws_root: &Path,
-    marts: Option<&[String]>,
-    format: &str,
-    out: &Path,
-) -> Result<Exported> {
-    let conn = warehouse::open_read_only(ws_root)?;
+pub fn export(db: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
+    let conn = warehouse::open_file_read_only(db)?;
     let available: Vec<String> = {
         let mut stmt = conn.prepare(
             "select table_name from information_schema.tables \

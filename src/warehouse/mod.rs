@@ -126,8 +126,30 @@ pub fn build_as_of(
     run_id: &str,
     as_of: Option<DateTime<FixedOffset>>,
 ) -> Result<BuildResult> {
-    let target = ws.warehouse();
-    let tmp = target.with_file_name(format!(".warehouse.duckdb.tmp-{}", std::process::id()));
+    build_to(ws, run_id, as_of, &ws.warehouse())
+}
+
+/// Builds into `target` (the live `warehouse.duckdb` or a file of its own,
+/// such as an as-of build's) under a temporary name beside it, renamed into
+/// place only when the build succeeded: a reader never sees a half-built file.
+pub fn build_to(
+    ws: &Workspace,
+    run_id: &str,
+    as_of: Option<DateTime<FixedOffset>>,
+    target: &Path,
+) -> Result<BuildResult> {
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "warehouse.duckdb".into());
+    let tmp = target.with_file_name(format!(
+        ".{name}{}{}",
+        crate::fsutil::TMP_MARK,
+        std::process::id()
+    ));
     remove_db(&tmp)?;
     let result = build_into(ws, &tmp, run_id, as_of);
     let mut report = match result {
@@ -137,8 +159,8 @@ pub fn build_as_of(
             return Err(e);
         }
     };
-    fs::rename(&tmp, &target).map_err(Error::io(&target))?;
-    report.path = target;
+    fs::rename(&tmp, target).map_err(Error::io(target))?;
+    report.path = target.to_path_buf();
     Ok(report)
 }
 
@@ -718,12 +740,17 @@ pub fn submissions_now(ws: &Workspace) -> Result<Connection> {
 /// Opens the published warehouse read-only: analysts' queries never block a
 /// build, and a build's rename never disturbs an open reader.
 pub fn open_read_only(ws_root: &Path) -> Result<Connection> {
-    let path = ws_root.join("warehouse.duckdb");
+    open_file_read_only(&ws_root.join("warehouse.duckdb"))
+}
+
+/// Opens a warehouse file read-only: the live one, or one an as-of build
+/// wrote to a file of its own (`build --as-of T --out FILE`).
+pub fn open_file_read_only(path: &Path) -> Result<Connection> {
     if !path.is_file() {
-        return Err(Error::NoWarehouse(path));
+        return Err(Error::NoWarehouse(path.to_path_buf()));
     }
     let config = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-    let conn = Connection::open_with_flags(&path, config)?;
+    let conn = Connection::open_with_flags(path, config)?;
     avoid_engine_faults(&conn)?;
     Ok(conn)
 }

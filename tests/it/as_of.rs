@@ -199,8 +199,16 @@ fn build_as_of_states_itself_and_refuses_a_time_it_cannot_read() {
         text.contains("截至 as of: 2024-07-06T23:59:59.999+08:00（历史版本"),
         "{text}"
     );
-    let info = rows(
-        dir.path(),
+    // An as-of build goes to a file of its own, named for its time, and
+    // says how to read it; there is no live warehouse to replace here.
+    let db = dir
+        .path()
+        .join("warehouses/as-of-2024-07-06T235959+0800.duckdb");
+    assert!(db.is_file(), "{text}");
+    assert!(text.contains("taizhang query --warehouse"), "{text}");
+    assert!(!dir.path().join("warehouse.duckdb").exists());
+    let info = rows_in(
+        &db,
         "select as_of_given, rebuild_command, lake_digest from build_info",
     );
     assert_eq!(info[0][0], "true");
@@ -209,10 +217,12 @@ fn build_as_of_states_itself_and_refuses_a_time_it_cannot_read() {
         "taizhang build --as-of 2024-07-06T23:59:59.999+08:00"
     );
     assert_eq!(info[0][2].len(), 64);
-    // The report says the same, in the workbook's sources sheet and the page.
+    // The report read from that file says the same, in the page.
     let html = dir.path().join("r.html");
     let out = taizhang(dir.path())
-        .args(["report", "--period", "2024Q2", "--out"])
+        .args(["report", "--period", "2024Q2", "--warehouse"])
+        .arg(&db)
+        .arg("--out")
         .arg(&html)
         .output()
         .unwrap();
@@ -236,4 +246,109 @@ fn build_as_of_states_itself_and_refuses_a_time_it_cannot_read() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("无法识别的时间 / not a time"), "{err}");
     }
+}
+
+/// Issue 34: reproducing last year's figures must not change what the
+/// portal, the SQL endpoint and the nightly job read. A build as of a past
+/// time, from the command line or a pipeline, goes to a file of its own that
+/// `query`, `trace` and `report` read with `--warehouse`; the live file keeps
+/// its bytes, and naming it as the as-of build's `--out` is refused.
+#[test]
+fn an_as_of_build_goes_to_its_own_file_and_leaves_the_live_warehouse_as_it_was() {
+    let (dir, _ws) = scenario_ws();
+    let input = tempfile::tempdir().unwrap();
+    input_received_by(input.path(), "2024-12-31T00:00:00+08:00");
+    let run = |args: &[&std::ffi::OsStr]| taizhang(dir.path()).args(args).output().unwrap();
+    let os = |s: &str| std::ffi::OsString::from(s);
+    assert!(
+        run(&[&os("ingest"), input.path().as_os_str()])
+            .status
+            .success()
+    );
+    assert!(run(&[&os("build")]).status.success());
+    let live = dir.path().join("warehouse.duckdb");
+    let live_bytes = std::fs::read(&live).unwrap();
+    let live_figures = figures(dir.path());
+
+    let past = dir.path().join("past.duckdb");
+    let out = run(&[
+        &os("build"),
+        &os("--as-of"),
+        &os("2024-07-06"),
+        &os("--out"),
+        past.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read(&live).unwrap(), live_bytes);
+    assert_eq!(figures(dir.path()), live_figures);
+    let given = |db: Option<&Path>| {
+        let mut args = vec![os("query"), os("select as_of_given from build_info")];
+        if let Some(db) = db {
+            args.extend([os("--warehouse"), db.as_os_str().to_owned()]);
+        }
+        let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let out = run(&refs);
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(given(Some(&past)).contains("true"));
+    assert!(given(None).contains("false"));
+    // The past file has fewer submissions than the live one.
+    let count = "select count(*) from stg_submissions";
+    assert!(rows_in(&past, count)[0][0] < rows(dir.path(), count)[0][0]);
+    let out = run(&[
+        &os("trace"),
+        &os("mart_task_completion"),
+        &os("--scope"),
+        &os("510000"),
+        &os("--period"),
+        &os("2024Q2"),
+        &os("--warehouse"),
+        past.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+
+    // The live file, named as an as-of build's output, is refused untouched.
+    for named in [live.clone(), dir.path().join("./warehouse.duckdb")] {
+        let out = run(&[
+            &os("build"),
+            &os("--as-of"),
+            &os("2024-07-06"),
+            &os("--out"),
+            named.as_os_str(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("never replaces the live"), "{err}");
+        assert_eq!(std::fs::read(&live).unwrap(), live_bytes);
+    }
+
+    // A pipeline's as-of build: its later steps read the file it built.
+    let pipeline = dir.path().join("annual.toml");
+    std::fs::write(
+        &pipeline,
+        r#"
+fail_on = []
+[[step]]
+run = "build"
+as_of = "2024-07-06"
+out = "{workspace}/warehouses/2024-mid.duckdb"
+[[step]]
+run = "report"
+period = "2024Q2"
+formats = ["html"]
+out = "{workspace}/past-reports"
+"#,
+    )
+    .unwrap();
+    let out = run(&[&os("run"), pipeline.as_os_str()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(dir.path().join("warehouses/2024-mid.duckdb").is_file());
+    let page = std::fs::read_to_string(
+        dir.path()
+            .join("past-reports/2024Q2/改革落实情况报告-2024Q2.html"),
+    )
+    .unwrap();
+    assert!(page.contains("数据截至 as of 2024-07-06T23:59:59.999+08:00"));
+    assert_eq!(std::fs::read(&live).unwrap(), live_bytes);
 }

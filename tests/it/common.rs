@@ -101,7 +101,12 @@ pub fn build(ws: &Workspace) -> taizhang::warehouse::BuildResult {
 
 /// Rows of a query as strings ("NULL" for null), for exact comparison.
 pub fn rows(ws_root: &Path, sql: &str) -> Vec<Vec<String>> {
-    let conn = taizhang::warehouse::open_read_only(ws_root).unwrap();
+    rows_in(&ws_root.join("warehouse.duckdb"), sql)
+}
+
+/// As [`rows`], from the warehouse file `db` (an as-of build's own file).
+pub fn rows_in(db: &Path, sql: &str) -> Vec<Vec<String>> {
+    let conn = taizhang::warehouse::open_file_read_only(db).unwrap();
     let mut stmt = conn.prepare(sql).unwrap();
     let n = stmt.column_count();
     let mut out = Vec::new();
