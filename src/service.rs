@@ -296,6 +296,16 @@ pub fn report(
     crate::report::write(db, period, outs, formats, default_dir)
 }
 
+/// `report --year`: the annual assessment report of `year` (DESIGN §14).
+pub fn annual_report(
+    db: &Path,
+    year: i32,
+    outs: &[PathBuf],
+    default_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    crate::report::write_annual(db, year, outs, default_dir)
+}
+
 /// `export`: chosen marts (None = every `mart_*`) as `parquet` or `csv`,
 /// one folder per period, under `out`.
 pub fn export(db: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
