@@ -39,12 +39,15 @@ pub fn run(globals: &Globals, args: Args) -> anyhow::Result<Verdict> {
         })
         .transpose()?;
     let written = match args.year {
-        Some(year) => crate::service::annual_report(
+        Some(year) if args.out.is_empty() => crate::service::annual_report(
             &args.warehouse.path(globals),
             year,
-            &args.out,
+            &[],
             &root.join("reports"),
         )?,
+        Some(year) => {
+            crate::service::annual_report_to(&args.warehouse.path(globals), year, &args.out)?
+        }
         None => crate::service::report(
             &args.warehouse.path(globals),
             period.as_deref(),

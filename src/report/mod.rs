@@ -887,19 +887,25 @@ pub fn gather_annual(conn: &Connection, year: i32) -> Result<PeriodReport> {
 }
 
 /// Writes the annual assessment report of `year` to `outs`, or, when none
-/// is given, as `<default_dir>/<year>年度/年度绩效考核报告-<year>.<fmt>` in
-/// xlsx and html.
+/// is given, as `<default_dir>/<year>年度/年度绩效考核报告-<year>.<fmt>` for
+/// each of `formats` (default xlsx and html).
 pub fn write_annual(
     db: &Path,
     year: i32,
     outs: &[PathBuf],
+    formats: &[String],
     default_dir: &Path,
 ) -> Result<Vec<PathBuf>> {
     let conn = crate::warehouse::open_file_read_only(db)?;
     let report = gather_annual(&conn, year)?;
     let outs: Vec<PathBuf> = if outs.is_empty() {
         let dir = default_dir.join(&report.period);
-        ["xlsx", "html"]
+        let formats: Vec<String> = if formats.is_empty() {
+            vec!["xlsx".into(), "html".into()]
+        } else {
+            formats.to_vec()
+        };
+        formats
             .iter()
             .map(|f| dir.join(format!("年度绩效考核报告-{year}.{f}")))
             .collect()
