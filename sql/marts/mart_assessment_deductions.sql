@@ -116,9 +116,18 @@ quarter_sending as (
         expected.period,
         expected.unit_code,
         expected.unit_level,
-        string_agg(kind_names.kind_zh, '、' order by expected.kind) filter (where not expected.is_submitted) as unsent,
-        string_agg(kind_names.kind_zh, '、' order by expected.kind) filter (
-            where expected.is_submitted and not expected.is_on_time
+        nullif(
+            array_to_string(list(kind_names.kind_zh order by expected.kind) filter (where not expected.is_submitted), '、'),
+            ''
+        ) as unsent,
+        nullif(
+            array_to_string(
+                list(kind_names.kind_zh order by expected.kind) filter (
+                    where expected.is_submitted and not expected.is_on_time
+                ),
+                '、'
+            ),
+            ''
         ) as late
     from expected
     left join kind_names

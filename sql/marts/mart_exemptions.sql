@@ -48,7 +48,10 @@ removed as (
         count(covered.submission_id) filter (
             where covered.was_major_overdue and covered.item_kind = 'task' and covered.is_quarter
         ) as major_quarters,
-        string_agg(distinct covered.period, '、' order by covered.period) filter (where covered.was_overdue) as overdue_periods
+        nullif(
+            array_to_string(list_sort(list_distinct(list(covered.period) filter (where covered.was_overdue))), '、'),
+            ''
+        ) as overdue_periods
     from exemptions
     left join covered
         on covered.exemption_ref = exemptions.source_ref
