@@ -902,3 +902,58 @@ fn the_annual_assessment_raises_its_alerts_and_an_exemption_silences_one() {
         .map(|r| r.map(String::from).to_vec())
     );
 }
+
+/// The annual assessment's data tests fail when its rules are broken: a
+/// workspace override of mart_annual_assessment that forgets the cap fails
+/// the arithmetic test on 中江县 (3.5 deducted where the cap is 3); one that
+/// names nobody fails the naming test on the two units a rule names; one of
+/// int_task_facts that counts an exempted task overdue fails the exemption
+/// test on 罗江区's Q3 and Q4 rows. The shipped models pass all three.
+#[test]
+fn the_annual_data_tests_fail_when_a_rule_is_broken() {
+    let (tmp, built) = scenario_workspace(&fixture("scenarios/annual_assessment"));
+    let failing = |b: &taizhang::warehouse::BuildResult, name: &str| {
+        b.tests
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} runs"))
+            .failing_rows
+    };
+    let arithmetic = "assert_annual_final_is_base_minus_capped_deductions";
+    let naming = "assert_named_units_meet_a_naming_rule";
+    let exempted = "assert_no_exempted_item_counts_overdue";
+    for name in [arithmetic, naming, exempted] {
+        assert_eq!(failing(&built, name), 0, "{name}");
+    }
+    let shipped = |path: &str| std::fs::read_to_string(repo(path)).unwrap();
+    let rebuild_with = |path: &str, from: &str, to: &str| {
+        let original = shipped(path);
+        let tampered = original.replace(from, to);
+        assert_ne!(tampered, original, "{path}: {from}");
+        let target = tmp.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, tampered).unwrap();
+        let ws = taizhang::workspace::Workspace::open(tmp.path()).unwrap();
+        let rebuilt = build(&ws);
+        std::fs::remove_file(&target).unwrap();
+        rebuilt
+    };
+    let uncapped = rebuild_with(
+        "sql/marts/mart_annual_assessment.sql",
+        "then round(config.deductions_cap, 2)",
+        "then scored.deductions_total",
+    );
+    assert_eq!(failing(&uncapped, arithmetic), 1);
+    let unnamed = rebuild_with(
+        "sql/marts/mart_annual_assessment.sql",
+        "reasons <> '' as named,",
+        "false as named,",
+    );
+    assert_eq!(failing(&unnamed, naming), 2);
+    let unexempted = rebuild_with(
+        "sql/intermediate/int_task_facts.sql",
+        "is_due and not is_done and not is_exempted as overdue_open,",
+        "is_due and not is_done as overdue_open,",
+    );
+    assert_eq!(failing(&unexempted, exempted), 2);
+}
