@@ -110,29 +110,47 @@ expected as (
         and submissions.kind = expect.kind
 ),
 
-quarter_sending as (
+unsent_kinds as (
     select
         expected.year,
         expected.period,
         expected.unit_code,
-        expected.unit_level,
-        nullif(
-            array_to_string(list(kind_names.kind_zh order by expected.kind) filter (where not expected.is_submitted), '、'),
-            ''
-        ) as unsent,
-        nullif(
-            array_to_string(
-                list(kind_names.kind_zh order by expected.kind) filter (
-                    where expected.is_submitted and not expected.is_on_time
-                ),
-                '、'
-            ),
-            ''
-        ) as late
+        array_to_string(list(kind_names.kind_zh order by expected.kind), '、') as unsent
     from expected
     left join kind_names
         using (kind)
-    group by expected.year, expected.period, expected.unit_code, expected.unit_level
+    where not expected.is_submitted
+    group by expected.year, expected.period, expected.unit_code
+),
+
+late_kinds as (
+    select
+        expected.year,
+        expected.period,
+        expected.unit_code,
+        array_to_string(list(kind_names.kind_zh order by expected.kind), '、') as late
+    from expected
+    left join kind_names
+        using (kind)
+    where expected.is_submitted and not expected.is_on_time
+    group by expected.year, expected.period, expected.unit_code
+),
+
+quarter_sending as (
+    select
+        units.year,
+        units.period,
+        units.unit_code,
+        units.unit_level,
+        unsent_kinds.unsent,
+        late_kinds.late
+    from units
+    left join unsent_kinds
+        on unsent_kinds.period = units.period
+        and unsent_kinds.unit_code = units.unit_code
+    left join late_kinds
+        on late_kinds.period = units.period
+        and late_kinds.unit_code = units.unit_code
 ),
 
 unsubmitted as (

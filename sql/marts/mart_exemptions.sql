@@ -47,16 +47,27 @@ removed as (
         count(covered.submission_id) filter (where covered.was_overdue and (covered.was_major_overdue or covered.item_kind = 'rectification')) as alerts_removed,
         count(covered.submission_id) filter (
             where covered.was_major_overdue and covered.item_kind = 'task' and covered.is_quarter
-        ) as major_quarters,
-        nullif(
-            array_to_string(list_sort(list_distinct(list(covered.period) filter (where covered.was_overdue))), '、'),
-            ''
-        ) as overdue_periods
+        ) as major_quarters
     from exemptions
     left join covered
         on covered.exemption_ref = exemptions.source_ref
         and covered.year = exemptions.year
     group by exemptions.source_ref
+),
+
+overdue_periods as (
+    select
+        exemption_ref as source_ref,
+        array_to_string(list(period order by period), '、') as overdue_periods
+    from (
+        select distinct covered.exemption_ref, covered.period
+        from covered
+        inner join exemptions
+            on exemptions.source_ref = covered.exemption_ref
+            and exemptions.year = covered.year
+        where covered.was_overdue
+    ) as overdue
+    group by exemption_ref
 )
 
 select
@@ -73,12 +84,14 @@ select
     removed.alerts_removed,
     round(removed.major_quarters * rule.per_overdue_major_task, 2) as points_removed,
     case when removed.overdue_removed > 0 then
-        removed.overdue_periods || '不计逾期未完成（' || cast(removed.overdue_removed as varchar) || '次）；不发逾期预警'
+        overdue_periods.overdue_periods || '不计逾期未完成（' || cast(removed.overdue_removed as varchar) || '次）；不发逾期预警'
         || cast(removed.alerts_removed as varchar) || '条；不扣规则分'
         || printf('%.2f', removed.major_quarters * rule.per_overdue_major_task) || '分'
     end as removed
 from exemptions
 inner join removed
+    using (source_ref)
+left join overdue_periods
     using (source_ref)
 inner join stg_roster as roster
     on roster.code = exemptions.unit_code
