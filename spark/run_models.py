@@ -15,7 +15,7 @@ the lake holds no rows of yet still has its table, empty, and a column older
 parts lack comes back as NULL, as DuckDB's build does):
 
     for t in raw_roster raw_config raw_config_expect raw_config_weights \
-             raw_config_department_weights; do
+             raw_config_department_weights raw_config_deductions; do
         taizhang query "select * from $t" --out settings/$t.parquet
     done
     taizhang query "select table_name, column_name, data_type

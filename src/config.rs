@@ -69,6 +69,15 @@ pub struct Assessment {
     /// expected: a finding with no notice is named (`finding_without_notice`)
     /// only in periods ending at least this many days after the inspection.
     pub notice_days: u32,
+    /// The annual assessment (DESIGN §14): the units with the lowest final
+    /// scores of their level (departments of their category) named
+    /// (点名通报); unset, none is named for its rank.
+    pub name_bottom: Option<u32>,
+    /// Deductions at or above which a unit is named; unset, none is.
+    pub name_if_deductions_at_least: Option<f64>,
+    /// `[assessment.deductions]`: the points each failure costs in the
+    /// annual assessment, and their cap.
+    pub deductions: Deductions,
 }
 
 impl Default for Assessment {
@@ -77,7 +86,53 @@ impl Default for Assessment {
             pass_score: None,
             recheck_days: 90,
             notice_days: 15,
+            name_bottom: None,
+            name_if_deductions_at_least: None,
+            deductions: Deductions::default(),
         }
+    }
+}
+
+/// `[assessment.deductions]`: points the annual assessment deducts per
+/// failure the marts count (each default 0: a rule costs nothing until
+/// configured), and the most a year's deductions may total (`cap`; unset,
+/// none).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deductions {
+    /// Per expected quarter in which a ledger expected of the unit was not sent.
+    pub per_unsubmitted_quarter: f64,
+    /// Per expected quarter in which a ledger was first sent after E + grace_days.
+    pub per_late_quarter: f64,
+    /// Per overdue, open major task of the unit's own ledger, each quarter it is.
+    pub per_overdue_major_task: f64,
+    /// Per 专项小组 of the unit and quarter in which it did not meet enough.
+    pub per_group_quarter_without_meeting: f64,
+    /// Per plan whose planned review date passed without its review.
+    pub per_review_missed: f64,
+    /// Per inspection of the unit whose findings became no 整改督办通知.
+    pub per_finding_without_notice: f64,
+    /// The most the year's deductions may total.
+    pub cap: Option<f64>,
+}
+
+impl Deductions {
+    /// The rules by name, as `[assessment.deductions]` spells them.
+    pub fn rules(&self) -> [(&'static str, f64); 6] {
+        [
+            ("per_unsubmitted_quarter", self.per_unsubmitted_quarter),
+            ("per_late_quarter", self.per_late_quarter),
+            ("per_overdue_major_task", self.per_overdue_major_task),
+            (
+                "per_group_quarter_without_meeting",
+                self.per_group_quarter_without_meeting,
+            ),
+            ("per_review_missed", self.per_review_missed),
+            (
+                "per_finding_without_notice",
+                self.per_finding_without_notice,
+            ),
+        ]
     }
 }
 
@@ -399,6 +454,20 @@ impl Config {
         {
             return Err(format!(
                 "assessment.pass_score is a composite score from 0 to 100, not {score}"
+            ));
+        }
+        for (rule, points) in self.assessment.deductions.rules() {
+            if !(points.is_finite() && points >= 0.0) {
+                return Err(format!(
+                    "assessment.deductions.{rule} is the points a failure costs, 0 or more, not {points}"
+                ));
+            }
+        }
+        if let Some(cap) = self.assessment.deductions.cap
+            && !(cap.is_finite() && cap >= 0.0)
+        {
+            return Err(format!(
+                "assessment.deductions.cap is the most a year's deductions total, 0 or more, not {cap}"
             ));
         }
         const INDICATORS: [&str; 10] = [

@@ -342,6 +342,23 @@ pub fn report(
     crate::report::write(db, period, outs, formats, default_dir)
 }
 
+/// `report --year`: the annual assessment report of `year` (DESIGN §14).
+/// With no `outs`, writes `formats` (default xlsx and html) under
+/// `default_dir`; `outs` given, exactly those files.
+pub fn annual_report(
+    db: &Path,
+    year: i32,
+    formats: &[String],
+    default_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    crate::report::write_annual(db, year, &[], formats, default_dir)
+}
+
+/// `report --year … --out FILE…`: the annual report to the files named.
+pub fn annual_report_to(db: &Path, year: i32, outs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    crate::report::write_annual(db, year, outs, &[], Path::new("reports"))
+}
+
 /// `export`: chosen marts (None = every `mart_*`) as `parquet` or `csv`,
 /// one folder per period, under `out`.
 pub fn export(db: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {

@@ -25,6 +25,19 @@ pub fn example_row(kind: Kind) -> Vec<&'static str> {
         .iter()
         .map(|c| match (kind, c.name) {
             (_, "seq") => "1",
+            // The reform office's ledgers name a roster unit on every row.
+            (Kind::Deductions | Kind::Exemptions | Kind::Accountability, "unit")
+            | (Kind::Assignments, "lead_unit") => "旌阳区",
+            (Kind::Deductions, "reason") => "重点改革任务逾期未完成",
+            (Kind::Deductions, "points") => "1.5",
+            (Kind::Deductions, "source") => "逾期未完成",
+            (Kind::Exemptions, "item") => "深化国有企业改革",
+            (Kind::Exemptions, "ground") => "探索创新",
+            (Kind::Accountability, "reason") => "改革任务推进不力，被省委通报批评",
+            (Kind::Accountability, "decision") => "通报批评",
+            (_, "document_no" | "decision_no") => "川改办〔2024〕12号",
+            (Kind::Assignments, "year") => "2024",
+            (Kind::Assignments, "task") => "深化国有企业改革",
             (Kind::Tasks, "domain") => "经济体制改革",
             (Kind::Tasks, "task") => "深化国有企业改革",
             (_, "measures") => "制定实施方案并组织实施",
@@ -142,6 +155,12 @@ pub fn workbook(kind: Kind, rows: &[Vec<&str>]) -> Result<Vec<u8>, XlsxError> {
                 "书面督察",
                 "第三方评估、实地督察",
             ]),
+            ColType::Enum(_) if kind == Kind::Deductions && spec.name == "source" => {
+                Some(vec!["督察发现", "通报批评", "逾期未完成", "其他"])
+            }
+            ColType::Enum(_) if spec.name == "ground" => {
+                Some(vec!["缺乏经验先行先试", "探索创新", "推动发展"])
+            }
             ColType::Enum(words) => Some(words.iter().map(|(w, _)| *w).collect()),
             _ => None,
         };
@@ -181,6 +200,10 @@ pub fn workbook(kind: Kind, rows: &[Vec<&str>]) -> Result<Vec<u8>, XlsxError> {
         ),
         Kind::Rectifications => lines.push(
             "6. 进度节点可写多个时间，如“6月底前完成方案，9月底前完成整改”；整改督办通知文号请照抄通知原文。".to_string(),
+        ),
+        Kind::Deductions | Kind::Exemptions | Kind::Accountability | Kind::Assignments => lines.push(
+            "6. 本表由改革办填写，每行填写一个单位（名册中的名称、简称或代码均可）；名册中找不到的单位，该行不予导入。"
+                .to_string(),
         ),
         _ => {}
     }

@@ -24,6 +24,11 @@
 --     evaluated_on in (E − 6 months, E]
 --   closed_with_open_items 带未完成事项销账 / closed_on ≤ E while items_done < items_total
 --     (closed on paper; a blank items_done is 0)
+--   review_planned 列入年度上会计划 / review_planned_on in E's calendar year (the year's plan-review
+--     schedule, 年度上会审议计划)
+--   reviewed_on_schedule 按计划上会 / planned, reviewed_on ≤ E and ≤ review_planned_on
+--   review_late 推迟上会 / planned, reviewed_on ≤ E but after review_planned_on
+--   review_missed 未按计划上会 / planned, review_planned_on ≤ E and no reviewed_on ≤ E
 with plans as (
     select * from stg_plans
 ),
@@ -72,5 +77,14 @@ select
     is_docking and is_issued as docking_issued,
     is_docking and is_issued and is_reviewed and reviewed_on <= issued_on as docking_issued_after_review,
     is_old_enough and not is_closed and not evaluated_recently as evaluation_overdue,
-    is_closed and coalesce(items_total > coalesce(items_done, 0), false) as closed_with_open_items
+    is_closed and coalesce(items_total > coalesce(items_done, 0), false) as closed_with_open_items,
+    coalesce(year(review_planned_on) = year(period_end), false) as review_planned,
+    coalesce(year(review_planned_on) = year(period_end), false)
+    and is_reviewed
+    and reviewed_on <= review_planned_on as reviewed_on_schedule,
+    coalesce(year(review_planned_on) = year(period_end), false)
+    and is_reviewed
+    and reviewed_on > review_planned_on as review_late,
+    coalesce(year(review_planned_on) = year(period_end) and review_planned_on <= period_end, false)
+    and not is_reviewed as review_missed
 from flags

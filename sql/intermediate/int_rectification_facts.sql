@@ -23,6 +23,8 @@
 --   milestones_missed 进度节点未跟进 / not done, and a milestone (进度节点) on or before E has no report
 --     (last_report_on, up to E) on or after it: the item was not followed up at that milestone
 --   missed_milestones 未跟进的进度节点 / those milestones, in the order written
+--   exempted 容错免责 / an exemption of the unit covers the item from a decision on or before E
+--     (int_exempted_rows): it is out of overdue_open, overdue_not_rechecked and the overdue alert
 with items as (
     select * from stg_rectifications
 ),
@@ -33,6 +35,10 @@ periods as (
 
 config as (
     select * from stg_config
+),
+
+exempted as (
+    select * from int_exempted_rows
 ),
 
 flags as (
@@ -47,11 +53,16 @@ flags as (
         ) as rechecked_recently,
         -- A report after E has not happened yet as of E.
         case when items.last_report_on <= periods.period_end then items.last_report_on end as reported_on,
-        periods.period_end
+        periods.period_end,
+        exempted.submission_id is not null as is_exempted
     from items
     inner join periods
         on periods.period = items.period
     cross join config
+    left join exempted
+        on exempted.submission_id = items.submission_id
+        and exempted.source_sheet = items.source_sheet
+        and exempted.source_row = items.source_row
 ),
 
 followed_up as (
@@ -75,13 +86,14 @@ select
     source_cell,
     is_due as items_due,
     is_due and is_done as closed_due,
-    is_due and not is_done as overdue_open,
+    is_due and not is_done and not is_exempted as overdue_open,
     is_done as items_closed,
     is_done and coalesce(closed_on <= deadline_on, false) as closed_on_time,
     is_done and coalesce(closed_on > deadline_on, false) as closed_late,
     is_done and closed_on is null as closed_without_date,
     is_done and reviewed_on is null as closed_without_recheck,
-    is_due and not is_done and not rechecked_recently as overdue_not_rechecked,
+    is_due and not is_done and not is_exempted and not rechecked_recently as overdue_not_rechecked,
     coalesce(len(missed) > 0, false) as milestones_missed,
-    missed as missed_milestones
+    missed as missed_milestones,
+    is_exempted as exempted
 from followed_up

@@ -13,7 +13,9 @@
 --   tasks_due 是否到期 / deadline_on ≤ E
 --   due_done 到期已完成 / due and status done
 --   on_time_done 按期完成 / due, done, and completed_on ≤ deadline_on
---   overdue_open 逾期未完成 / due and not done (ongoing and unknown count as open)
+--   overdue_open 逾期未完成 / due and not done (ongoing and unknown count as open), and not exempted
+--   exempted 容错免责 / an exemption of the unit covers the row from a decision on or before E
+--     (int_exempted_rows): it is out of overdue_open, the overdue alerts and rule deductions
 --   major_due 重大任务到期 / due and is_major
 --   major_due_done 重大任务到期已完成 / due, is_major and done
 --   fully_owned 责任完整 / lead_unit, ≥1 responsible unit, leader, deadline_kind date or ongoing
@@ -23,6 +25,10 @@ with tasks as (
 
 periods as (
     select * from int_periods
+),
+
+exempted as (
+    select * from int_exempted_rows
 ),
 
 flags as (
@@ -41,10 +47,15 @@ flags as (
         tasks.lead_unit is not null
         and coalesce(len(tasks.responsible_units), 0) >= 1
         and tasks.leader is not null
-        and coalesce(tasks.deadline_kind in ('date', 'ongoing'), false) as is_fully_owned
+        and coalesce(tasks.deadline_kind in ('date', 'ongoing'), false) as is_fully_owned,
+        exempted.submission_id is not null as is_exempted
     from tasks
     inner join periods
         on periods.period = tasks.period
+    left join exempted
+        on exempted.submission_id = tasks.submission_id
+        and exempted.source_sheet = tasks.source_sheet
+        and exempted.source_row = tasks.source_row
 )
 
 select
@@ -58,8 +69,9 @@ select
     is_due as tasks_due,
     is_due and is_done as due_done,
     is_due and is_done and is_done_by_deadline as on_time_done,
-    is_due and not is_done as overdue_open,
+    is_due and not is_done and not is_exempted as overdue_open,
     is_due and is_major as major_due,
     is_due and is_major and is_done as major_due_done,
-    is_fully_owned as fully_owned
+    is_fully_owned as fully_owned,
+    is_exempted as exempted
 from flags

@@ -27,7 +27,14 @@
 --     rectification ledger of the unit inspected, named at each period of its year ending
 --     [assessment] notice_days or more after it began; int_inspections), milestone_missed (a
 --     rectification item not done with a milestone passed and no report since;
---     int_rectification_facts), each with the row's cell
+--     int_rectification_facts), each with the row's cell; and from the annual assessment
+--     (issue 34): review_plan_missed (a plan whose 计划上会时间 passed with no review;
+--     int_plan_facts), named_in_annual_assessment (a unit 点名通报 in mart_annual_assessment,
+--     named at the year's fourth quarter, once the year is whole, with its reasons), accountability_event (a counted
+--     问责 row, in the quarter it occurred, with its cell), assigned_task_missing (a task of the
+--     province's breakdown not in the assignee's tasks ledgers of the year, named at the year's
+--     latest period with the breakdown's cell; int_assignments); an exempted task or rectification
+--     item raises no overdue alert from its decision on
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
 with units as (
@@ -90,7 +97,7 @@ overdue_major_task as (
         and units.scope_code = facts.region_code
     inner join files
         on files.submission_id = facts.submission_id
-    where facts.major_due and not facts.major_due_done
+    where facts.major_due and not facts.major_due_done and not facts.exempted
 ),
 
 rectification_overdue as (
@@ -383,6 +390,85 @@ bottom_rank as (
     -- Cities are named among the cities, departments among the departments.
     where scorecard.scope_level in ('city', 'department')
     qualify scorecard.rank = max(scorecard.rank) over (partition by scorecard.period, scorecard.scope_level)
+),
+
+review_plan_missed as (
+    select
+        facts.period,
+        units.scope_code,
+        units.scope_level,
+        'review_plan_missed' as alert,
+        '专项改革方案未按年度计划上会审议：' || plans.plan
+        || '（计划上会：' || strftime(plans.review_planned_on, '%Y-%m-%d') || '）' as detail,
+        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
+    from int_plan_facts as facts
+    inner join stg_plans as plans
+        using (submission_id, source_sheet, source_row)
+    inner join units
+        on units.period = facts.period
+        and units.scope_code = facts.region_code
+    inner join files
+        on files.submission_id = facts.submission_id
+    where facts.review_missed
+),
+
+-- An assigned task missing from the assignee's ledgers, named at the year's latest period.
+assigned_task_missing as (
+    select
+        periods.period,
+        scopes.scope_code,
+        scopes.scope_level,
+        'assigned_task_missing' as alert,
+        '分解任务未纳入本单位台账：' || assignments.task
+        || '（' || cast(assignments.year as varchar) || '年任务分解，完成时限：'
+        || coalesce(strftime(assignments.deadline_on, '%Y-%m-%d'), '未填') || '）' as detail,
+        assignments.source_ref
+    from int_assignments as assignments
+    inner join (
+        select year(period_end) as year, max(period) as period
+        from int_periods
+        group by year(period_end)
+    ) as periods
+        on periods.year = assignments.year
+    inner join int_scopes as scopes
+        on scopes.period = periods.period
+        and scopes.scope_code = assignments.lead_code
+    where assignments.is_counted and not assignments.found
+),
+
+-- The annual assessment names its units once the year is whole: at its fourth quarter (a year
+-- in progress is assessed so far in mart_annual_assessment, but names no one).
+named_in_annual_assessment as (
+    select
+        quarters.period,
+        assessment.scope_code,
+        assessment.scope_level,
+        'named_in_annual_assessment' as alert,
+        cast(assessment.year as varchar) || '年度考核点名通报：' || assessment.named_reasons as detail,
+        null as source_ref
+    from mart_annual_assessment as assessment
+    inner join int_assessment_quarters as quarters
+        on quarters.year = assessment.year
+        and quarters.is_cut_off
+        and quarters.quarter = 4
+    where assessment.named
+),
+
+accountability_event as (
+    select
+        quarters.period,
+        listings.unit_code as scope_code,
+        roster.level as scope_level,
+        'accountability_event' as alert,
+        '问责：' || listings.title || '（' || strftime(listings.on_date, '%Y-%m-%d')
+        || coalesce('，' || listings.decision, '') || coalesce('，' || listings.document_no, '') || '）' as detail,
+        listings.source_ref
+    from int_office_listings as listings
+    inner join int_assessment_quarters as quarters
+        on listings.on_date between quarters.period_start and quarters.period_end
+    inner join stg_roster as roster
+        on roster.code = listings.unit_code
+    where listings.kind = 'accountability' and listings.is_counted
 )
 
 select * from missing_submission
@@ -410,4 +496,12 @@ union all
 select * from plan_not_inspected
 union all
 select * from finding_without_notice
+union all
+select * from review_plan_missed
+union all
+select * from named_in_annual_assessment
+union all
+select * from assigned_task_missing
+union all
+select * from accountability_event
 order by period, alert, scope_code, source_ref

@@ -22,6 +22,10 @@
 --   docking_issued_after_review 对接方案先审议后出台数 / docks_central and issued_after_review
 --   evaluation_overdue 超期未评估数 / in scope and no evaluated_on in (E − 6 months, E]
 --   closed_with_open_items 带未完成事项销账数 / closed_on ≤ E with items_done < items_total
+--   review_planned 列入年度上会计划数 / plans whose review_planned_on (计划上会时间) is in E's year
+--   reviewed_on_schedule 按计划上会数 / planned and reviewed on or before the planned date (≤ E)
+--   review_late 推迟上会数 / planned and reviewed by E, but after the planned date
+--   review_missed 未按计划上会数 / planned date on or before E and no review by E
 with members as (
     -- One row per scope and pooled unit; every scope pools itself, so a scope
     -- with no facts still has its row (test assert_scopes_pool_themselves).
@@ -48,7 +52,11 @@ counted as (
         count(facts.submission_id) filter (where facts.docking_issued) as docking_issued,
         count(facts.submission_id) filter (where facts.docking_issued_after_review) as docking_issued_after_review,
         count(facts.submission_id) filter (where facts.evaluation_overdue) as evaluation_overdue,
-        count(facts.submission_id) filter (where facts.closed_with_open_items) as closed_with_open_items
+        count(facts.submission_id) filter (where facts.closed_with_open_items) as closed_with_open_items,
+        count(facts.submission_id) filter (where facts.review_planned) as review_planned,
+        count(facts.submission_id) filter (where facts.reviewed_on_schedule) as reviewed_on_schedule,
+        count(facts.submission_id) filter (where facts.review_late) as review_late,
+        count(facts.submission_id) filter (where facts.review_missed) as review_missed
     from members
     left join facts
         on facts.period = members.period
@@ -73,6 +81,10 @@ select
     docking_issued,
     docking_issued_after_review,
     evaluation_overdue,
-    closed_with_open_items
+    closed_with_open_items,
+    review_planned,
+    reviewed_on_schedule,
+    review_late,
+    review_missed
 from counted
 order by period, scope_level, scope_code

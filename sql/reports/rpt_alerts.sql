@@ -43,6 +43,14 @@ named as (
             when 'below_pass_score' then '综合得分不达标'
             when 'deadline_pushed_back' then '无说明延期'
             when 'row_vanished' then '事项消失'
+            when 'group_did_not_meet' then '领导小组未按季开会'
+            when 'plan_not_inspected' then '方案未开展督察'
+            when 'finding_without_notice' then '督察发现问题未下发督办通知'
+            when 'milestone_missed' then '整改未按节点推进'
+            when 'review_plan_missed' then '未按计划上会审议'
+            when 'assigned_task_missing' then '分解任务未列入台账'
+            when 'named_in_annual_assessment' then '年度考核点名通报'
+            when 'accountability_event' then '问责事项'
             else alerts.alert
         end as alert_zh,
         scopes.unit_name,

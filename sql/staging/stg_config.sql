@@ -16,4 +16,10 @@
 --   cases_per_year 每年最少典型案例数 / [compliance] typical cases a unit must put forward in a year
 --   notice_days 督办通知期限天数 / [assessment] notice_days: a finding is expected to become a
 --     整改督办通知 within this many days of its inspection
+--   name_bottom 末位点名数 / [assessment] name_bottom: the lowest units of each level (departments
+--     of each category) named in the annual assessment; NULL = unset
+--   name_if_deductions_at_least 扣分点名线 / [assessment] name_if_deductions_at_least: a unit whose
+--     year's deductions reach it is named; NULL = unset
+--   deductions_cap 扣分上限 / [assessment.deductions] cap: the most a year's deductions total;
+--     NULL = no cap
 select * from raw_config

@@ -8,6 +8,8 @@
 --   valid_from 起始有效日 / first day the unit exists (null = unbounded)
 --   valid_to 终止有效日 / last day the unit exists (null = unbounded)
 --   aliases 别名 / old names, old codes and short forms
+--   category 部门类别 / a department's series in the annual assessment: party (省直党群部门) or
+--     government (省政府部门); null when roster.csv gives none (one series)
 with roster as (
     select * from raw_roster
 )
@@ -19,5 +21,6 @@ select
     parent_code,
     valid_from,
     valid_to,
-    aliases
+    aliases,
+    category
 from roster

@@ -38,3 +38,7 @@ union all
 select distinct 'mart_inspections', scope_code
 from mart_inspections
 where scope_code not in (select code from stg_roster)
+union all
+select distinct 'mart_annual_assessment', scope_code
+from mart_annual_assessment
+where scope_code not in (select code from stg_roster)

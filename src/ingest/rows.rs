@@ -168,6 +168,8 @@ pub fn read_rows_into(
         .map(|i| header.bindings.iter().filter(|b| b.spec == i).collect())
         .collect();
 
+    // (field, spec) of the row's office-unit columns, looked up once the row is read.
+    let mut office_units: Vec<(usize, usize)> = Vec::new();
     // The row's non-blank cells, in a buffer reused row after row.
     let mut cells: Vec<(u32, &CellValue)> = Vec::new();
     for row in header.last_row + 1..grid.row_count() {
@@ -201,6 +203,7 @@ pub fn read_rows_into(
         let mut row_issues = Vec::new();
         let mut units_lead: Option<String> = None;
         let mut mode_third_party = false;
+        office_units.clear();
         for (i, spec) in specs.iter().enumerate() {
             let bound = &bound_to[i];
             let cell = bound.first().map(|b| (b.col, grid.cell(row, b.col)));
@@ -235,6 +238,14 @@ pub fn read_rows_into(
                 ColType::Mode => mode_third_party = read.mode(cell, at, &mut to),
                 ColType::Findings => read.findings(cell, at, &mut to),
                 ColType::UnitRef(_) => read.unit_ref(cell, at, &mut to),
+                ColType::OfficeUnit(_) => {
+                    // Looked up once the row is read: a blank lead unit
+                    // may yet be filled from a unit tagged （牵头）.
+                    office_units.push((to.values.len(), i));
+                    read.text(cell, None, &mut to);
+                    to.values.push(Value::Null);
+                }
+                ColType::Points => read.points(cell, at, &mut to),
             }
         }
         // A 督察方式 of 第三方评估 says the inspection was a third party's, even
@@ -279,7 +290,29 @@ pub fn read_rows_into(
             out.rows_rejected += 1;
             continue;
         }
+        // The reform office's ledgers name a roster unit on every row; a row
+        // naming none is refused at that cell (DESIGN §14).
+        let mut refused = false;
+        for &(field, spec) in &office_units {
+            if let Some(issue) = read.office_unit(
+                &mut values,
+                field,
+                At {
+                    sheet,
+                    row,
+                    column: specs[spec].name,
+                },
+                bound_col(spec),
+            ) {
+                row_issues.push(issue);
+                refused = true;
+            }
+        }
         out.issues.extend(row_issues);
+        if refused {
+            out.rows_rejected += 1;
+            continue;
+        }
         let source_row = row + 1;
         let hash = {
             use std::hash::BuildHasher;
@@ -677,6 +710,104 @@ impl<'r> CellReaders<'r> {
         to.values.push(code.unwrap_or(Value::Null));
     }
 
+    /// The roster unit an office ledger's unit cell names (`values[field]`),
+    /// written into the code column after it; an error refusing the row when
+    /// it names none. Without a roster (a ledger read on its own) nothing is
+    /// looked up and nothing refused.
+    fn office_unit(
+        &mut self,
+        values: &mut [Value],
+        field: usize,
+        at: At<'_>,
+        col: u32,
+    ) -> Option<Issue> {
+        let (Value::Text(t), Some(names)) = (&values[field], self.unit_names) else {
+            return None;
+        };
+        let code = self
+            .unit_codes
+            .entry(t.clone())
+            .or_insert_with(|| {
+                names
+                    .roster
+                    .unit_named(t, names.filer)
+                    .map(|u| Value::Text(Arc::from(u.code.as_str())))
+            })
+            .clone();
+        match code {
+            Some(code) => {
+                values[field + 1] = code;
+                None
+            }
+            None => {
+                let raw = t.to_string();
+                Some(
+                    Issue::file(
+                        Severity::Error,
+                        Code::UnknownRegion,
+                        format!("单位“{raw}”不是名册中的单位（名称、简称或代码均未找到），此行未导入；请填写名册中的单位名称或代码后重新报送"),
+                        format!("the unit {raw:?} is not a unit of the roster (no name, short name or code matches); this row was not imported — write a roster unit's name or code and resubmit"),
+                    )
+                    .in_sheet(at.sheet)
+                    .at(at.row, col)
+                    .column(at.column)
+                    .value(raw),
+                )
+            }
+        }
+    }
+
+    /// Points (扣分分值): a number greater than 0, decimals allowed; a text
+    /// such as 1.5分 or 扣2分 is read for its number.
+    fn points(&mut self, cell: Cell<'_>, at: At<'_>, to: &mut RowOut<'_>) {
+        let (value, bad) = match cell.map(|(_, v)| v) {
+            None => (None, None),
+            Some(CellValue::Number(x)) => (Some(*x), None),
+            Some(other) => match text_of(other) {
+                None => (None, None),
+                Some(t) => {
+                    let number: String = t
+                        .trim_start_matches('扣')
+                        .trim_end_matches('分')
+                        .trim()
+                        .to_string();
+                    match number.parse::<f64>() {
+                        Ok(x) => (Some(x), None),
+                        Err(_) => (None, Some(t.to_string())),
+                    }
+                }
+            },
+        };
+        let value = match value {
+            Some(x) if x.is_finite() && x > 0.0 => Some(x),
+            Some(x) => {
+                if let Some((col, _)) = cell {
+                    to.issues.push(at.warn(
+                        Code::OutOfRange,
+                        format!("扣分分值 {x} 应大于 0"),
+                        format!("the points {x} must be greater than 0"),
+                        col,
+                        x.to_string(),
+                    ));
+                }
+                None
+            }
+            None => None,
+        };
+        if let (Some(raw), Some((col, _))) = (bad, cell) {
+            to.issues.push(at.warn(
+                Code::TypeError,
+                format!("扣分分值“{raw}”不是数字，请填写如 1.5 的分值"),
+                format!("the points {raw:?} are not a number; write e.g. 1.5"),
+                col,
+                raw,
+            ));
+        }
+        to.values.push(value.map_or(Value::Null, |x| {
+            Value::Float(crate::ledger::FloatBits::new(x))
+        }));
+    }
+
     /// One of a fixed list of values, by the first word the text contains.
     fn one_of(
         &mut self,
@@ -946,6 +1077,87 @@ mod tests {
         assert_eq!(repeats.len(), 1, "{repeats:?}");
         assert_eq!(repeats[0].0, Some(5));
         assert!(repeats[0].1.contains("第 3 行"), "{}", repeats[0].1);
+    }
+
+    /// The reform office's ledgers (DESIGN §14): each row's unit is looked
+    /// up in the roster by name, short form or code; a row naming no unit is
+    /// refused at that cell with an error, and points keep their decimals.
+    #[test]
+    fn an_office_ledger_row_names_a_roster_unit_or_is_refused_at_its_cell() {
+        let t = |s: &str| CellValue::Text(s.into());
+        let grid = SheetGrid {
+            name: "扣分台账".into(),
+            rows: vec![
+                vec![t("被扣分单位"), t("扣分时间"), t("扣分原因"), t("扣分分值")],
+                vec![
+                    t("罗江"),
+                    t("2024-05-15"),
+                    t("任务逾期"),
+                    CellValue::Number(1.5),
+                ],
+                vec![t("510603"), t("2024-06-01"), t("通报批评"), t("扣2分")],
+                vec![t("德阳市某局"), t("2024-07-01"), t("督察发现"), t("1")],
+                vec![t("火星县"), t("2024-08-01"), t("督察发现"), t("1")],
+                vec![t("旌阳区"), t("2024-08-02"), t("督察发现"), t("-1")],
+            ],
+            ..SheetGrid::default()
+        };
+        let roster = Roster::from_csv(
+            "code,name,level,parent_code,valid_from,valid_to\n510000,四川省,province,,,\n\
+             510600,德阳市,city,510000,,\n510603,旌阳区,county,510600,,\n510604,罗江区,county,510600,,\n",
+        )
+        .unwrap();
+        let rules = Rules::default();
+        let header = find_header(&grid, Kind::Deductions, &rules).expect("a header");
+        let mut rows = Vec::new();
+        let names = UnitNames {
+            roster: &roster,
+            filer: Some("510000"),
+        };
+        let out = read_rows_into(&grid, &header, &rules, Some(names), Some(2024), &mut |r| {
+            rows.push((r.source_row, r.values.to_vec()))
+        });
+        let get =
+            |r: &Vec<Value>, name: &str| r[field_index(Kind::Deductions, name).unwrap()].clone();
+        let text = |s: &str| Value::Text(s.into());
+        let codes: Vec<(u32, Value)> = rows
+            .iter()
+            .map(|(n, r)| (*n, get(r, "unit_code")))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (2, text("510604")),
+                (3, text("510603")),
+                (4, text("510600"))
+            ],
+            "the short form, the code and a name inside a longer text; the unknown unit and the negative points are not rows"
+        );
+        assert_eq!(
+            get(&rows[0].1, "points"),
+            Value::Float(crate::ledger::FloatBits::new(1.5))
+        );
+        assert_eq!(
+            get(&rows[1].1, "points"),
+            Value::Float(crate::ledger::FloatBits::new(2.0))
+        );
+        assert_eq!(out.rows, 3);
+        assert_eq!(out.rows_rejected, 2);
+        let refused = out
+            .issues
+            .iter()
+            .find(|i| i.severity == Severity::Error && i.code == Code::UnknownRegion)
+            .expect("the unknown unit is refused");
+        assert_eq!(refused.cell.as_deref(), Some("A5"));
+        assert_eq!(refused.value.as_deref(), Some("火星县"));
+        assert!(refused.message_zh.contains("火星县") && refused.message_en.contains("roster"));
+        // Points of 0 or less are no points: the row lacks a required cell.
+        assert!(out.issues.iter().any(|i| i.code == Code::OutOfRange));
+        assert!(
+            out.issues
+                .iter()
+                .any(|i| i.code == Code::MissingCell && i.cell.as_deref() == Some("D6"))
+        );
     }
 
     /// An inspections ledger: the 督察方式 cell sets three flags (and

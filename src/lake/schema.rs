@@ -3,8 +3,8 @@
 //! and timestamps in UTC.
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, ListBuilder,
+    RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -48,6 +48,7 @@ fn arrow_type(ty: FieldType) -> DataType {
         FieldType::Bool => DataType::Boolean,
         FieldType::Int => DataType::Int64,
         FieldType::DateList => date_list(),
+        FieldType::Float => DataType::Float64,
     }
 }
 
@@ -345,6 +346,7 @@ enum ColumnBuilder {
     Bool(BooleanBuilder),
     Int(Int64Builder),
     DateList(ListBuilder<Date32Builder>),
+    Float(Float64Builder),
 }
 
 impl ColumnBuilder {
@@ -363,6 +365,7 @@ impl ColumnBuilder {
                 ListBuilder::with_capacity(Date32Builder::with_capacity(n), n)
                     .with_field(Field::new("item", DataType::Date32, true)),
             ),
+            FieldType::Float => ColumnBuilder::Float(Float64Builder::with_capacity(n)),
         }
     }
 
@@ -390,6 +393,8 @@ impl ColumnBuilder {
                 b.append(true);
             }
             (ColumnBuilder::DateList(b), _) => b.append(false),
+            (ColumnBuilder::Float(b), Value::Float(x)) => b.append_value(x.get()),
+            (ColumnBuilder::Float(b), _) => b.append_null(),
         }
     }
 
@@ -410,6 +415,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int(b) => Arc::new(b.finish()),
             ColumnBuilder::DateList(b) => Arc::new(b.finish()),
+            ColumnBuilder::Float(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -632,6 +638,7 @@ pub fn duckdb_columns(schema: &Schema) -> String {
             let ty = match f.data_type() {
                 DataType::Utf8 => "VARCHAR",
                 DataType::Int64 => "BIGINT",
+                DataType::Float64 => "DOUBLE",
                 DataType::Date32 => "DATE",
                 DataType::Boolean => "BOOLEAN",
                 DataType::Timestamp(_, Some(_)) => "TIMESTAMPTZ",

@@ -20,10 +20,14 @@ pub enum Kind {
     Publicity,
     Cases,
     Inspections,
+    Deductions,
+    Exemptions,
+    Accountability,
+    Assignments,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Tasks,
         Kind::Rectifications,
         Kind::Pilots,
@@ -33,6 +37,10 @@ impl Kind {
         Kind::Publicity,
         Kind::Cases,
         Kind::Inspections,
+        Kind::Deductions,
+        Kind::Exemptions,
+        Kind::Accountability,
+        Kind::Assignments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +54,10 @@ impl Kind {
             Kind::Publicity => "publicity",
             Kind::Cases => "cases",
             Kind::Inspections => "inspections",
+            Kind::Deductions => "deductions",
+            Kind::Exemptions => "exemptions",
+            Kind::Accountability => "accountability",
+            Kind::Assignments => "assignments",
         }
     }
 
@@ -60,6 +72,10 @@ impl Kind {
             Kind::Publicity => "改革宣传台账",
             Kind::Cases => "改革典型案例",
             Kind::Inspections => "督察台账",
+            Kind::Deductions => "扣分台账",
+            Kind::Exemptions => "容错免责认定",
+            Kind::Accountability => "问责台账",
+            Kind::Assignments => "年度工作要点任务分解表",
         }
     }
 
@@ -70,8 +86,17 @@ impl Kind {
     /// inspections ledger before 方案 or 试点 do (专项方案督察台账), but not in
     /// a text that also names 整改 or 问题清单: 督察整改台账 is DESIGN §4's own
     /// name for rectifications, and 督察反馈问题整改台账 is the commonest one.
+    /// The reform office's own ledgers of the annual assessment (DESIGN §14)
+    /// come first of all: 督察发现问题扣分台账 is a list of deductions, and
+    /// 改革任务分解表 is the office's breakdown, not a unit's task ledger.
     pub fn from_keyword(text: &str) -> Option<Kind> {
         const KEYWORDS: &[(&str, Kind)] = &[
+            ("扣分", Kind::Deductions),
+            ("容错", Kind::Exemptions),
+            ("免责", Kind::Exemptions),
+            ("问责", Kind::Accountability),
+            ("工作要点", Kind::Assignments),
+            ("任务分解", Kind::Assignments),
             ("案例", Kind::Cases),
             ("宣传", Kind::Publicity),
             ("会议", Kind::Meetings),
@@ -112,6 +137,10 @@ impl Kind {
             Kind::Publicity => PUBLICITY,
             Kind::Cases => CASES,
             Kind::Inspections => INSPECTIONS,
+            Kind::Deductions => DEDUCTIONS,
+            Kind::Exemptions => EXEMPTIONS,
+            Kind::Accountability => ACCOUNTABILITY,
+            Kind::Assignments => ASSIGNMENTS,
         }
     }
 
@@ -135,6 +164,10 @@ impl Kind {
             Kind::Publicity => "event",
             Kind::Cases => "case_name",
             Kind::Inspections => "inspection",
+            Kind::Deductions => "reason",
+            Kind::Exemptions => "item",
+            Kind::Accountability => "reason",
+            Kind::Assignments => "task",
         }
     }
 
@@ -145,6 +178,11 @@ impl Kind {
         match self {
             Kind::Meetings => &["held_on"],
             Kind::Inspections => &["started_on"],
+            // The office's ledgers (DESIGN §14): a row is about a unit, on a day.
+            Kind::Deductions => &["unit", "occurred_on", "points"],
+            Kind::Exemptions => &["unit", "decided_on", "decision_no"],
+            Kind::Accountability => &["unit", "occurred_on"],
+            Kind::Assignments => &["lead_unit"],
             _ => &[],
         }
     }
@@ -162,7 +200,7 @@ impl FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases, inspections"))
+            .ok_or_else(|| format!("未知台账类型 / unknown kind {s:?}; expected one of tasks, rectifications, pilots, plans, satisfaction, meetings, publicity, cases, inspections, deductions, exemptions, accountability, assignments"))
     }
 }
 
@@ -199,6 +237,14 @@ pub enum ColType {
     /// null when it names none (a blank means the submitting unit: decided in
     /// SQL, which knows it).
     UnitRef(&'static str),
+    /// A unit the reform office's ledger names on each row (扣分单位, 牵头单位
+    /// of a 任务分解表) → the text, and the code of the roster unit it names
+    /// in the column given here. A row whose unit names no roster unit is
+    /// refused at its cell: the office's ledger is about other units, so
+    /// there is no submitting unit to fall back on.
+    OfficeUnit(&'static str),
+    /// A positive number of points, decimals allowed (扣分分值 1.5) → `double`.
+    Points,
 }
 
 /// A canonical column of a kind.
@@ -431,6 +477,12 @@ static PLANS: &[ColumnSpec] = &[
     col("closed_on", Date, &["销账时间", "销账日期"]),
     col("items_total", Int, &["改革事项总数", "事项总数"]),
     col("items_done", Int, &["已完成事项数", "已完成事项"]),
+    // The third wave (DESIGN §14): the year's plan-review schedule.
+    col(
+        "review_planned_on",
+        Date,
+        &["计划上会时间", "计划审议时间", "年度上会审议计划"],
+    ),
     col("remarks", Text, REMARKS),
 ];
 
@@ -612,6 +664,104 @@ static INSPECTIONS: &[ColumnSpec] = &[
     col("remarks", Text, REMARKS),
 ];
 
+const DOCUMENT_NO: &[&str] = &["文号", "文件编号"];
+
+/// Where a deduction came from (扣分来源).
+const DEDUCTION_SOURCES: &[(&str, &str)] = &[
+    ("督察", "inspection"),
+    ("督查", "inspection"),
+    ("通报", "circular"),
+    ("逾期", "overdue"),
+    ("未完成", "overdue"),
+    ("未按期", "overdue"),
+    ("其他", "other"),
+];
+
+/// Which of the 三个区分开 an exemption rests on (认定情形).
+const EXEMPTION_GROUNDS: &[(&str, &str)] = &[
+    ("缺乏经验", "inexperience"),
+    ("先行先试", "inexperience"),
+    ("探索", "exploration"),
+    ("创新", "exploration"),
+    ("无明确限制", "exploration"),
+    ("推动发展", "development"),
+    ("发展", "development"),
+];
+
+static DEDUCTIONS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col(
+        "unit",
+        OfficeUnit("unit_code"),
+        &["被扣分单位", "扣分单位", "单位"],
+    ),
+    col("occurred_on", Date, &["扣分时间", "扣分日期", "发生时间"]),
+    col("reason", Text, &["扣分原因", "扣分事由"]),
+    col("points", Points, &["扣分分值", "扣分", "分值"]),
+    col("source", Enum(DEDUCTION_SOURCES), &["扣分来源", "来源"]),
+    col("document_no", Text, DOCUMENT_NO),
+    col("remarks", Text, REMARKS),
+];
+
+static EXEMPTIONS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("unit", OfficeUnit("unit_code"), &["被认定单位", "单位"]),
+    col("item", Text, &["免责事项", "容错事项", "事项"]),
+    col("decided_on", Date, &["认定时间", "认定日期"]),
+    col("decision_no", Text, &["认定文号", "文号", "文件编号"]),
+    col("ground", Enum(EXEMPTION_GROUNDS), &["认定情形", "容错情形"]),
+    col("remarks", Text, REMARKS),
+];
+
+static ACCOUNTABILITY: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("unit", OfficeUnit("unit_code"), &["被问责单位", "单位"]),
+    col("occurred_on", Date, &["问责时间", "发生时间"]),
+    col("reason", Text, &["问责事由", "事由"]),
+    col("decision", Text, &["处理结果", "问责方式"]),
+    col("document_no", Text, DOCUMENT_NO),
+    col("remarks", Text, REMARKS),
+];
+
+static ASSIGNMENTS: &[ColumnSpec] = &[
+    col("seq", Text, SEQ),
+    col("year", Int, &["年度", "年份"]),
+    col(
+        "task",
+        Text,
+        &["改革任务", "工作要点", "任务名称", "重点改革任务"],
+    ),
+    // DESIGN §14 lists 责任单位（牵头） too, but a header's bracketed suffix is
+    // dropped before matching (§4), which leaves 责任单位 — the responsible
+    // units. A unit tagged （牵头） inside the 责任单位 cell leads instead.
+    col(
+        "lead_unit",
+        OfficeUnit("lead_code"),
+        &["牵头单位", "牵头部门"],
+    ),
+    col(
+        "responsible_units",
+        Units,
+        &["责任单位", "配合单位", "参与单位"],
+    ),
+    col(
+        "deadline_text",
+        Deadline,
+        &["完成时限", "完成时间", "时间节点", "完成期限", "时限要求"],
+    ),
+    col(
+        "is_major",
+        Bool,
+        &[
+            "是否重大改革任务",
+            "是否重大改革",
+            "是否重大",
+            "重大改革任务",
+        ],
+    ),
+    col("remarks", Text, REMARKS),
+];
+
 /// Headers recognised in satisfaction sheets and deliberately not stored.
 pub const SATISFACTION_IGNORED: &[&str] = &[
     "有效票",
@@ -677,6 +827,20 @@ mod tests {
                 Some(Kind::Rectifications),
                 "{rectifications}"
             );
+        }
+        // The reform office's ledgers of the annual assessment (DESIGN §14).
+        for (title, kind) in [
+            ("2024年度全面深化改革考核扣分台账", Kind::Deductions),
+            ("督察发现问题扣分台账", Kind::Deductions),
+            ("容错免责认定台账", Kind::Exemptions),
+            ("改革问责台账", Kind::Accountability),
+            (
+                "2024年全省全面深化改革工作要点任务分解表",
+                Kind::Assignments,
+            ),
+            ("重点改革任务分解", Kind::Assignments),
+        ] {
+            assert_eq!(Kind::from_keyword(title), Some(kind), "{title}");
         }
         // A rectification ledger's header row read as its title names no kind.
         assert_eq!(Kind::from_keyword("序号问题来源督察类型问题描述"), None);

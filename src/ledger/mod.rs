@@ -20,6 +20,8 @@ pub enum FieldType {
     Bool,
     Int,
     DateList,
+    /// A decimal number (扣分分值).
+    Float,
 }
 
 /// A kind-specific lake column, in table order.
@@ -67,7 +69,10 @@ impl ColumnSpec {
             ColType::Mode => std::iter::once(f(self.name, FieldType::Text))
                 .chain(kinds::MODE_FLAGS.map(|flag| f(flag, FieldType::Bool)))
                 .collect(),
-            ColType::UnitRef(code) => vec![f(self.name, FieldType::Text), f(code, FieldType::Text)],
+            ColType::UnitRef(code) | ColType::OfficeUnit(code) => {
+                vec![f(self.name, FieldType::Text), f(code, FieldType::Text)]
+            }
+            ColType::Points => vec![f(self.name, FieldType::Float)],
         }
     }
 }
@@ -85,6 +90,23 @@ pub enum Value {
     Int(i64),
     /// Dates in the order written (进度节点).
     DateList(std::sync::Arc<[NaiveDate]>),
+    /// A decimal number (扣分分值), as its bits so a row can be hashed.
+    Float(FloatBits),
+}
+
+/// An `f64` compared and hashed by its bits: the rows of a ledger are
+/// compared for duplicates, and a number read from a cell is never NaN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FloatBits(u64);
+
+impl FloatBits {
+    pub fn new(x: f64) -> FloatBits {
+        FloatBits(x.to_bits())
+    }
+
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
 }
 
 /// One data row of a ledger, its values aligned with [`fields`].

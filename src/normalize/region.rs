@@ -49,6 +49,9 @@ pub struct Unit {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub aliases: Vec<String>,
+    /// A department's series in the annual assessment (roster.csv's optional
+    /// `category`: `party` 省直党群部门 or `government` 省政府部门).
+    pub category: Option<String>,
 }
 
 impl Unit {
@@ -102,8 +105,14 @@ impl Roster {
                 "需要 code,name,level 列 / columns code, name and level are required".into(),
             ));
         };
-        let [parent_i, from_i, to_i, aliases_i] =
-            ["parent_code", "valid_from", "valid_to", "aliases"].map(find);
+        let [parent_i, from_i, to_i, aliases_i, category_i] = [
+            "parent_code",
+            "valid_from",
+            "valid_to",
+            "aliases",
+            "category",
+        ]
+        .map(find);
         let mut units = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let line = i + 2;
@@ -188,6 +197,16 @@ impl Roster {
                             .collect()
                     })
                     .unwrap_or_default(),
+                category: match get(category_i) {
+                    None => None,
+                    Some(c @ ("party" | "government")) => Some(c.to_string()),
+                    Some(other) => {
+                        return Err(bad(
+                            line,
+                            format!("category {other:?} 应为 party（省直党群部门）或 government（省政府部门）/ category must be party or government"),
+                        ));
+                    }
+                },
             });
         }
         Ok(Roster::new(units))

@@ -196,13 +196,17 @@ fn run_steps(
             }
             Step::Report {
                 period,
+                year,
                 formats,
                 out: dir,
             } => {
                 let period = period.as_deref().filter(|p| *p != "latest");
                 let dir = loaded.resolve(dir.as_deref().unwrap_or("{workspace}/reports"), root);
-                let files =
-                    service::report(&db, period, &[], formats.as_deref().unwrap_or(&[]), &dir)?;
+                let formats = formats.as_deref().unwrap_or(&[]);
+                let files = match year {
+                    Some(year) => service::annual_report(&db, *year, formats, &dir)?,
+                    None => service::report(&db, period, &[], formats, &dir)?,
+                };
                 let step = StepRecord::new("report", started, &[("files", files.len())]);
                 (StepOutput::Report { files }, step)
             }

@@ -78,9 +78,11 @@ pub enum Step {
     },
     /// Print a SQL result.
     Query { sql: String, title: Option<String> },
-    /// Write the period report (`period` = "latest" or e.g. "2024Q2").
+    /// Write the period report (`period` = "latest" or e.g. "2024Q2"), or
+    /// the annual assessment report of `year` (DESIGN §14).
     Report {
         period: Option<String>,
+        year: Option<i32>,
         /// `xlsx`, `html` (default both).
         formats: Option<Vec<String>>,
         /// Folder for the reports (default `{workspace}/reports`).
@@ -162,8 +164,19 @@ impl Loaded {
                     }
                 }
                 Step::Report {
-                    period, formats, ..
+                    period,
+                    year,
+                    formats,
+                    ..
                 } => {
+                    if let (Some(_), Some(_)) = (period, year) {
+                        return Err(bad("report: give period or year, not both".to_string()));
+                    }
+                    if let Some(y) = year
+                        && !(2000..=2100).contains(y)
+                    {
+                        return Err(bad(format!("report year {y}: not a year")));
+                    }
                     if let Some(p) = period.as_deref().filter(|p| *p != "latest") {
                         p.parse::<Period>().map_err(|e| bad(e.to_string()))?;
                     }

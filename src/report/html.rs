@@ -33,7 +33,7 @@ svg text { font-family: "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
 /// Renders the report as a complete HTML document.
 pub fn render(report: &PeriodReport) -> String {
     let mut s = String::new();
-    let title = format!("{}改革落实情况报告（{}）", report.province, report.period);
+    let title = format!("{}{}（{}）", report.province, report.title, report.period);
     let _ = write!(
         s,
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"zh-CN\">\n<head>\n\
@@ -60,40 +60,43 @@ pub fn render(report: &PeriodReport) -> String {
         s.push_str("</div>\n");
     }
 
-    s.push_str("<h2>图表 / charts</h2>\n");
-    let c = &report.charts;
-    s.push_str(&chart_block(
-        "各市（州）综合得分",
-        bars(
-            &c.score_by_city
-                .iter()
-                .map(|(n, v)| (n.clone(), vec![Some(*v)]))
-                .collect::<Vec<_>>(),
-            &["综合得分"],
-            100.0,
-            |x| format!("{x:.1}"),
-        ),
-    ));
-    s.push_str(&chart_block(
-        "各市（州）任务完成率与按期完成率",
-        bars(
-            &c.completion_by_city
-                .iter()
-                .map(|(n, a, b)| (n.clone(), vec![*a, *b]))
-                .collect::<Vec<_>>(),
-            &["完成率", "按期完成率"],
-            1.0,
-            |x| format!("{:.1}%", x * 100.0),
-        ),
-    ));
-    s.push_str(&chart_block(
-        "全省改革任务台账报送率（各期）",
-        lines(&c.coverage_over_time, &["报送率", "按时报送率"]),
-    ));
-    s.push_str(&chart_block(
-        "各市（州）群众满意率及95%置信区间",
-        intervals(&c.satisfaction_by_city),
-    ));
+    // The period report draws its charts; the annual report has none.
+    if report.charts_shown {
+        s.push_str("<h2>图表 / charts</h2>\n");
+        let c = &report.charts;
+        s.push_str(&chart_block(
+            "各市（州）综合得分",
+            bars(
+                &c.score_by_city
+                    .iter()
+                    .map(|(n, v)| (n.clone(), vec![Some(*v)]))
+                    .collect::<Vec<_>>(),
+                &["综合得分"],
+                100.0,
+                |x| format!("{x:.1}"),
+            ),
+        ));
+        s.push_str(&chart_block(
+            "各市（州）任务完成率与按期完成率",
+            bars(
+                &c.completion_by_city
+                    .iter()
+                    .map(|(n, a, b)| (n.clone(), vec![*a, *b]))
+                    .collect::<Vec<_>>(),
+                &["完成率", "按期完成率"],
+                1.0,
+                |x| format!("{:.1}%", x * 100.0),
+            ),
+        ));
+        s.push_str(&chart_block(
+            "全省改革任务台账报送率（各期）",
+            lines(&c.coverage_over_time, &["报送率", "按时报送率"]),
+        ));
+        s.push_str(&chart_block(
+            "各市（州）群众满意率及95%置信区间",
+            intervals(&c.satisfaction_by_city),
+        ));
+    }
 
     for sheet in &report.sheets {
         let _ = writeln!(s, "<section>\n<h2>{}</h2>", esc(sheet.name));

@@ -80,11 +80,15 @@ pub struct Charts {
 /// Everything a report shows for one period.
 #[derive(Debug, Clone)]
 pub struct PeriodReport {
+    /// The report's name (改革落实情况报告, 年度绩效考核报告).
+    pub title: &'static str,
     pub period: String,
     pub province: String,
     pub headline: Vec<(String, Cell)>,
     pub sheets: Vec<Sheet>,
     pub charts: Charts,
+    /// Whether the HTML page draws the charts (the period report's).
+    pub charts_shown: bool,
     pub generated_at: String,
     /// What the figures were built from; `None` for a warehouse built by a
     /// taizhang that did not record it.
@@ -530,6 +534,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
 
     let charts = gather_charts(conn, &p)?;
     Ok(PeriodReport {
+        title: "改革落实情况报告",
         period,
         province,
         headline,
@@ -550,6 +555,7 @@ pub fn gather(conn: &Connection, period: Option<&str>) -> Result<PeriodReport> {
         .chain([alerts, sources])
         .collect(),
         charts,
+        charts_shown: true,
         generated_at: crate::runs::now().format("%Y-%m-%d %H:%M").to_string(),
         stamp,
     })
@@ -632,6 +638,276 @@ pub fn write(
         formats
             .iter()
             .map(|f| dir.join(format!("改革落实情况报告-{}.{f}", report.period)))
+            .collect()
+    } else {
+        outs.to_vec()
+    };
+    for path in &outs {
+        write_one(&report, path)?;
+    }
+    Ok(outs)
+}
+
+/// Reads the annual assessment report of `year` (DESIGN §14) from a built
+/// warehouse: the ranking per level with base score, deductions and final
+/// score; the units named and why; every deduction with its source; the
+/// exemptions and what they removed; accountability; inspections; the
+/// assignments' docking; the leaders' roll-up. Every figure is a row of an
+/// `rpt_annual_*` model.
+pub fn gather_annual(conn: &Connection, year: i32) -> Result<PeriodReport> {
+    let known: bool = conn.query_row(
+        "select exists (select 1 from mart_annual_assessment where year = ?)",
+        [year],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(Error::Usage(format!(
+            "仓库中没有 {year} 年的季度数据，无法年度考核 / the warehouse has no quarter of {year} to assess"
+        )));
+    }
+    let province: String = conn
+        .query_row(
+            "select name from stg_roster where level = 'province' order by code limit 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|_| "全省".into());
+    let names = column_names();
+    let t = |title: &str,
+             model: &str,
+             only: &str,
+             hide: &[&str],
+             headers: &[(&str, &str)]|
+     -> Result<Table> {
+        let hidden = ["year", "row_order"]
+            .iter()
+            .chain(hide)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "select * exclude ({hidden}) from {model} where year = {year} {only} order by row_order"
+        );
+        query_table(conn, title, &sql, &|column| {
+            headers
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map(|(_, h)| h.to_string())
+                .or_else(|| names.get(&(model.to_string(), column.to_string())).cloned())
+                .unwrap_or_else(|| column.to_string())
+        })
+    };
+    let ranking = |series: &str, title: &str| {
+        t(
+            title,
+            "rpt_annual_ranking",
+            &format!("and series_zh = '{series}'"),
+            &["series_zh"],
+            &[],
+        )
+    };
+    let details = |section: &str, title: &str, hide: &[&str], headers: &[(&str, &str)]| {
+        let hide: Vec<&str> = ["section"].iter().chain(hide).copied().collect();
+        t(
+            title,
+            "rpt_annual_details",
+            &format!("and section = '{section}'"),
+            &hide,
+            headers,
+        )
+    };
+    let yearly = |section: &str, title: &str, hide: &[&str], headers: &[(&str, &str)]| {
+        let hide: Vec<&str> = ["section"].iter().chain(hide).copied().collect();
+        t(
+            title,
+            "rpt_annual_yearly",
+            &format!("and section = '{section}'"),
+            &hide,
+            headers,
+        )
+    };
+    let mut ranking_tables = Vec::new();
+    for (series, title) in [
+        ("市（州）", "市（州）年度考核排名 / cities"),
+        ("县（市、区）", "县（市、区）年度考核排名 / counties"),
+        (
+            "省直党群部门",
+            "省直党群部门年度考核排名 / party departments",
+        ),
+        (
+            "省政府部门",
+            "省政府部门年度考核排名 / government departments",
+        ),
+        ("省直部门", "省直部门年度考核排名 / provincial departments"),
+    ] {
+        let table = ranking(series, title)?;
+        // A series the roster does not have is left out, but for the regions'.
+        if !table.rows.is_empty() || matches!(series, "市（州）" | "县（市、区）") {
+            ranking_tables.push(table);
+        }
+    }
+    let ranking_sheet = Sheet {
+        name: "考核排名",
+        tables: ranking_tables,
+    };
+    let named = Sheet {
+        name: "点名通报",
+        tables: vec![details(
+            "named",
+            "点名通报单位及原因 / units named and why",
+            &["points", "date_text", "document_no", "source_ref"],
+            &[("item", "点名原因")],
+        )?],
+    };
+    let deductions = Sheet {
+        name: "扣分明细",
+        tables: vec![details(
+            "deductions",
+            "扣分明细（扣分台账逐条及规则扣分逐项，附来源单元格）/ every deduction and its source",
+            &["document_no"],
+            &[
+                ("item", "扣分事由或规则"),
+                ("points", "扣分"),
+                ("date_text", "季度"),
+            ],
+        )?],
+    };
+    let exemptions = Sheet {
+        name: "容错免责",
+        tables: vec![details(
+            "exemptions",
+            "容错免责认定及免除内容（三个区分开）/ exemptions and what they removed",
+            &[],
+            &[
+                ("item", "免责事项（情形）及免除内容"),
+                ("points", "未扣规则分"),
+                ("date_text", "认定时间"),
+                ("document_no", "认定文号"),
+            ],
+        )?],
+    };
+    let accountability = Sheet {
+        name: "问责",
+        tables: vec![details(
+            "accountability",
+            "问责情况 / accountability",
+            &["points"],
+            &[("item", "问责事由（处理结果）"), ("date_text", "问责时间")],
+        )?],
+    };
+    let inspections = Sheet {
+        name: "督察",
+        tables: vec![yearly(
+            "inspections",
+            "督察情况（本年度）/ inspections in the year",
+            &["leader"],
+            &[
+                ("figure_1", "督察次数"),
+                ("figure_2", "实地督察"),
+                ("figure_3", "发现问题数"),
+                ("figure_4", "问题已督办"),
+            ],
+        )?],
+    };
+    let docking = Sheet {
+        name: "任务分解对接",
+        tables: vec![
+            yearly(
+                "docking",
+                "省级任务分解对接情况 / assigned tasks in the assignees' ledgers",
+                &["leader"],
+                &[
+                    ("figure_1", "分解任务数"),
+                    ("figure_2", "已纳入台账"),
+                    ("figure_3", "未纳入台账"),
+                    ("figure_4", "时限推后"),
+                ],
+            )?,
+            details(
+                "missing_assignments",
+                "未纳入台账的分解任务 / assigned tasks missing from the ledgers",
+                &["points", "document_no"],
+                &[("item", "分解任务"), ("date_text", "完成时限")],
+            )?,
+        ],
+    };
+    let leaders = Sheet {
+        name: "领导述职",
+        tables: vec![yearly(
+            "leaders",
+            "牵头领导任务情况（述职）/ leaders' tasks",
+            &[],
+            &[
+                ("figure_1", "牵头任务数"),
+                ("figure_2", "重大任务数"),
+                ("figure_3", "已完成"),
+                ("figure_4", "逾期未完成"),
+            ],
+        )?],
+    };
+    let stamp = crate::warehouse::read_stamp(conn).ok();
+    let sources = Sheet {
+        name: "数据来源",
+        tables: vec![stamp_table(stamp.as_ref())],
+    };
+    let headline_table = t("headline", "rpt_annual_headline", "", &[], &[])?;
+    let headline = headline_table
+        .rows
+        .first()
+        .map(|row| {
+            headline_table
+                .headers
+                .iter()
+                .cloned()
+                .zip(row.iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(PeriodReport {
+        title: "年度绩效考核报告",
+        period: format!("{year}年度"),
+        province,
+        headline,
+        sheets: vec![
+            ranking_sheet,
+            named,
+            deductions,
+            exemptions,
+            accountability,
+            inspections,
+            docking,
+            leaders,
+            sources,
+        ],
+        charts: Charts::default(),
+        charts_shown: false,
+        generated_at: crate::runs::now().format("%Y-%m-%d %H:%M").to_string(),
+        stamp,
+    })
+}
+
+/// Writes the annual assessment report of `year` to `outs`, or, when none
+/// is given, as `<default_dir>/<year>年度/年度绩效考核报告-<year>.<fmt>` for
+/// each of `formats` (default xlsx and html).
+pub fn write_annual(
+    db: &Path,
+    year: i32,
+    outs: &[PathBuf],
+    formats: &[String],
+    default_dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let conn = crate::warehouse::open_file_read_only(db)?;
+    let report = gather_annual(&conn, year)?;
+    let outs: Vec<PathBuf> = if outs.is_empty() {
+        let dir = default_dir.join(&report.period);
+        let formats: Vec<String> = if formats.is_empty() {
+            vec!["xlsx".into(), "html".into()]
+        } else {
+            formats.to_vec()
+        };
+        formats
+            .iter()
+            .map(|f| dir.join(format!("年度绩效考核报告-{year}.{f}")))
             .collect()
     } else {
         outs.to_vec()

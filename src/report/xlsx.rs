@@ -53,8 +53,8 @@ pub fn render(report: &PeriodReport) -> Result<Vec<u8>> {
     book.set_properties(
         &rust_xlsxwriter::DocProperties::new()
             .set_title(format!(
-                "{}改革落实情况报告（{}）",
-                report.province, report.period
+                "{}{}（{}）",
+                report.province, report.title, report.period
             ))
             .set_comment(report.stamp_line()),
     );

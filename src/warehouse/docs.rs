@@ -357,6 +357,16 @@ fn raw_doc(name: &str) -> ModelDoc {
 /// they hold, beyond the header they come from.
 const DERIVED: &[(&str, &str, &str)] = &[
     (
+        "unit_code",
+        "单位代码",
+        "the roster unit the 单位 cell of the reform office's ledger names (code, name, old name, short form, or inside a longer text); a row naming none is refused with an unknown-region error at that cell",
+    ),
+    (
+        "lead_code",
+        "牵头单位代码",
+        "the roster unit the 牵头单位 cell names (a unit tagged （牵头） among the 责任单位 when that cell is blank); a row naming none is refused with an unknown-region error at that cell",
+    ),
+    (
         "joint",
         "联合督察",
         "true when the 督察方式 cell says 联合; false when it names another mode word only; null when blank or unread",
@@ -410,6 +420,11 @@ const RAW_TABLES: &[RawTable] = &[
             ("valid_from", "起始有效日", "first day (null = unbounded)"),
             ("valid_to", "终止有效日", "last day (null = unbounded)"),
             ("aliases", "别名", "old names, old codes, short forms"),
+            (
+                "category",
+                "部门类别",
+                "a department's series in the annual assessment: party (省直党群部门) or government (省政府部门); null when not given",
+            ),
         ],
     ),
     (
@@ -468,6 +483,38 @@ const RAW_TABLES: &[RawTable] = &[
                 "notice_days",
                 "督办通知期限天数",
                 "[assessment] notice_days",
+            ),
+            (
+                "name_bottom",
+                "末位点名数",
+                "[assessment] name_bottom: the lowest units of each level (departments of each category) named in the annual assessment; NULL when unset",
+            ),
+            (
+                "name_if_deductions_at_least",
+                "扣分点名线",
+                "[assessment] name_if_deductions_at_least; NULL when unset",
+            ),
+            (
+                "deductions_cap",
+                "扣分上限",
+                "[assessment.deductions] cap: the most a year's deductions total; NULL when unset",
+            ),
+        ],
+    ),
+    (
+        "raw_config_deductions",
+        "年度考核扣分规则 [assessment.deductions]: the points each failure costs.",
+        "one row per rule",
+        &[
+            (
+                "rule",
+                "扣分规则",
+                "per_unsubmitted_quarter, per_late_quarter, per_overdue_major_task, per_group_quarter_without_meeting, per_review_missed or per_finding_without_notice",
+            ),
+            (
+                "points",
+                "每次扣分",
+                "points per failure (0: the rule costs nothing)",
             ),
         ],
     ),

@@ -360,6 +360,7 @@ fn stamp(
         "raw_config_expect",
         "raw_config_weights",
         "raw_config_department_weights",
+        "raw_config_deductions",
     ] {
         settings.push_str(&table_line(table)?);
     }
@@ -598,9 +599,9 @@ fn load_roster(conn: &Connection, ws: &Workspace) -> Result<()> {
     // their own, so no separator could ever split one.
     conn.execute_batch(
         "create table raw_roster (code varchar primary key, name varchar not null, level varchar not null, \
-         parent_code varchar, valid_from date, valid_to date, aliases varchar[]);
+         parent_code varchar, valid_from date, valid_to date, aliases varchar[], category varchar);
          create temp table roster_in (code varchar, name varchar, level varchar, parent_code varchar, \
-         valid_from varchar, valid_to varchar);
+         valid_from varchar, valid_to varchar, category varchar);
          create temp table roster_aliases_in (code varchar, ord integer, alias varchar);",
     )?;
     {
@@ -614,6 +615,7 @@ fn load_roster(conn: &Connection, ws: &Workspace) -> Result<()> {
                 u.parent_code,
                 u.valid_from.map(|d| d.to_string()),
                 u.valid_to.map(|d| d.to_string()),
+                u.category,
             ])?;
             for (i, alias) in u.aliases.iter().enumerate() {
                 aliases.append_row(params![u.code, i as i32, alias])?;
@@ -625,7 +627,7 @@ fn load_roster(conn: &Connection, ws: &Workspace) -> Result<()> {
     conn.execute_batch(
         "insert into raw_roster
          select roster_in.code, name, level, parent_code, cast(valid_from as date), cast(valid_to as date),
-             coalesce(named.aliases, []::varchar[])
+             coalesce(named.aliases, []::varchar[]), category
          from roster_in
          left join (
              select code, list(alias order by ord) as aliases from roster_aliases_in group by code
@@ -645,13 +647,15 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
         "create table raw_config (grace_days integer, satisfaction_rate varchar, w_satisfied double, \
          w_basically_satisfied double, w_unsatisfied double, low_sample integer, pass_score double, \
          recheck_days integer, meetings_per_quarter integer, press_conferences_per_year integer, \
-         cases_per_year integer, notice_days integer);
+         cases_per_year integer, notice_days integer, name_bottom integer, \
+         name_if_deductions_at_least double, deductions_cap double);
+         create table raw_config_deductions (rule varchar, points double);
          create table raw_config_expect (kind varchar, level varchar);
          create table raw_config_weights (indicator varchar, weight double);
          create table raw_config_department_weights (indicator varchar, weight double);",
     )?;
     conn.execute(
-        "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw_config values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         params![
             c.grace_days,
             c.satisfaction.rate,
@@ -664,9 +668,18 @@ fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
             c.compliance.meetings_per_quarter,
             c.compliance.press_conferences_per_year,
             c.compliance.cases_per_year,
-            c.assessment.notice_days
+            c.assessment.notice_days,
+            c.assessment.name_bottom,
+            c.assessment.name_if_deductions_at_least,
+            c.assessment.deductions.cap
         ],
     )?;
+    for (rule, points) in c.assessment.deductions.rules() {
+        conn.execute(
+            "insert into raw_config_deductions values (?, ?)",
+            params![rule, points],
+        )?;
+    }
     for (kind, level) in c.expectations() {
         conn.execute(
             "insert into raw_config_expect values (?, ?)",

@@ -46,6 +46,19 @@ enum Source {
     /// (`int_inspections`), or for the plan columns the plans due for the
     /// year's inspection (`int_inspection_plans`).
     Inspections,
+    /// The annual assessment of a unit in the period's year: its deduction
+    /// lines (`mart_assessment_deductions`), the quarters its base score
+    /// averages, its series for a rank or naming, or the office's listings
+    /// behind its accountability and exemption counts.
+    Annual,
+    /// The rows each exemption of the unit's year took out of the overdue
+    /// counts (`int_exempted_rows`).
+    Exemptions,
+    /// The assignments of the units a scope pools in the year, found or not
+    /// (`int_assignments`).
+    Assignments,
+    /// The tasks of the unit's latest ledger of the year naming each leader.
+    Leaders,
 }
 
 const LINEAGE: &[Lineage] = &[
@@ -172,6 +185,30 @@ const LINEAGE: &[Lineage] = &[
         totals: &["inspections"],
     },
     Lineage {
+        mart: "mart_annual_assessment",
+        source: Source::Annual,
+        rates: &[],
+        totals: &[],
+    },
+    Lineage {
+        mart: "mart_exemptions",
+        source: Source::Exemptions,
+        rates: &[],
+        totals: &["rows_covered"],
+    },
+    Lineage {
+        mart: "mart_assignment_docking",
+        source: Source::Assignments,
+        rates: &[],
+        totals: &["assigned"],
+    },
+    Lineage {
+        mart: "mart_leaders",
+        source: Source::Leaders,
+        rates: &[],
+        totals: &["tasks"],
+    },
+    Lineage {
         mart: "mart_alerts",
         source: Source::Alerts,
         rates: &[],
@@ -241,9 +278,13 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 Source::Coverage => "period, scope_code, scope_level, kind",
                 Source::Meetings => "period, scope_code, scope_level, body",
                 Source::Alerts => "period, scope_code, alert",
-                Source::Publicity | Source::Cases | Source::Inspections => {
-                    "year, scope_code, scope_level"
-                }
+                Source::Publicity
+                | Source::Cases
+                | Source::Inspections
+                | Source::Annual
+                | Source::Assignments => "year, scope_code, scope_level",
+                Source::Exemptions => "year, scope_code, scope_level, item, decision_no",
+                Source::Leaders => "year, scope_code, scope_level, leader",
                 _ => "period, scope_code, scope_level",
             };
             format!("{keys}, \"{c}\"")
@@ -253,7 +294,13 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
     // The yearly marts answer for the period's year.
     let year = format!("cast(left({period}, 4) as integer)");
     let when = match lineage.source {
-        Source::Publicity | Source::Cases | Source::Inspections => format!("year = {year}"),
+        Source::Publicity
+        | Source::Cases
+        | Source::Inspections
+        | Source::Annual
+        | Source::Exemptions
+        | Source::Assignments
+        | Source::Leaders => format!("year = {year}"),
         _ => format!("period = {period}"),
     };
     let figure_sql = format!(
@@ -435,6 +482,138 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 )
             }
         },
+        // A deduction, a base score, a rank or a naming, each to what it
+        // stands on; the sums and the ranking are the mart's own (sql/).
+        Source::Annual => match req.column.as_deref() {
+            Some("base_score" | "quarters_expected") => format!(
+                "select units.period, scorecard.composite_score, \
+                 coalesce(scorecard.composite_score, 0) as counted_as, \
+                 scorecard.composite_score is null as missing \
+                 from int_assessment_units as units \
+                 left join mart_scorecard as scorecard \
+                   on scorecard.period = units.period and scorecard.scope_code = units.unit_code \
+                 where units.unit_code = {scope} and units.year = {year} \
+                 order by units.period"
+            ),
+            Some(
+                "rank" | "rank_from_bottom" | "series_units" | "passed" | "named" | "named_reasons",
+            ) => format!(
+                "select series.scope_code, roster.name, series.final_score, series.rank, \
+                 series.rank_from_bottom, series.passed, series.named, series.named_reasons, \
+                 config.pass_score, config.name_bottom, config.name_if_deductions_at_least \
+                 from mart_annual_assessment as unit \
+                 inner join mart_annual_assessment as series \
+                   on series.year = unit.year and series.scope_level = unit.scope_level \
+                   and series.category is not distinct from unit.category \
+                 inner join stg_roster as roster on roster.code = series.scope_code \
+                 cross join stg_config as config \
+                 where unit.scope_code = {scope} and unit.year = {year} \
+                 order by series.rank, series.scope_code"
+            ),
+            Some(kind @ ("accountability_events" | "exemptions")) => {
+                let kind = if kind == "exemptions" {
+                    "exemptions"
+                } else {
+                    "accountability"
+                };
+                format!(
+                    "select kind, on_date, title, document_no, ground, decision, source_ref, \
+                     is_counted as counted \
+                     from int_office_listings \
+                     where unit_code = {scope} and year = {year} and kind = '{kind}' \
+                     order by on_date, source_ref"
+                )
+            }
+            column => {
+                let filter = match column {
+                    Some("deductions_ledger") => " and origin = 'ledger'",
+                    Some("deductions_rules") => " and origin = 'rule'",
+                    _ => "",
+                };
+                format!(
+                    "select origin, rule, period, points, detail, source_ref \
+                     from mart_assessment_deductions \
+                     where scope_code = {scope} and year = {year}{filter} \
+                     order by origin, rule, period, source_ref"
+                )
+            }
+        },
+        Source::Exemptions => {
+            let filter = match flag {
+                Some("overdue_removed") => " and covered.was_overdue",
+                Some("alerts_removed") => {
+                    " and covered.was_overdue and (covered.was_major_overdue or covered.item_kind = 'rectification')"
+                }
+                Some("points_removed") => {
+                    " and covered.was_major_overdue and covered.item_kind = 'task'"
+                }
+                _ => "",
+            };
+            format!(
+                "select exemptions.item, exemptions.decision_no, covered.period, covered.item_kind, \
+                 covered.title, covered.was_overdue, covered.was_major_overdue, \
+                 files.file_name || '!' || covered.source_sheet || '!' || covered.source_cell as source_ref, \
+                 covered.exemption_ref \
+                 from mart_exemptions as exemptions \
+                 inner join int_exempted_rows as covered \
+                   on covered.exemption_ref = exemptions.source_ref \
+                   and year(covered.decided_on) = exemptions.year \
+                 inner join int_periods as periods \
+                   on periods.period = covered.period and year(periods.period_end) = exemptions.year \
+                 inner join (select distinct submission_id, file_name from stg_submissions) as files \
+                   on files.submission_id = covered.submission_id \
+                 where exemptions.scope_code = {scope} and exemptions.year = {year}{filter} \
+                 order by exemptions.item, covered.period, source_ref"
+            )
+        }
+        Source::Assignments => {
+            let filter = match flag {
+                Some("found") => " and assignments.found",
+                Some("missing") => " and not assignments.found",
+                Some("deadline_later") => " and assignments.deadline_later",
+                _ => "",
+            };
+            format!(
+                "select assignments.lead_code as unit_code, assignments.task, assignments.deadline_on, \
+                 assignments.is_major, assignments.found, assignments.found_title, \
+                 assignments.found_deadline_on, assignments.deadline_later, assignments.source_ref, \
+                 assignments.found_ref, assignments.is_counted as counted \
+                 from int_year_scope_units as members \
+                 inner join int_assignments as assignments \
+                   on assignments.year = members.year and assignments.lead_code = members.unit_code \
+                 where members.scope_code = {scope} and members.year = {year}{filter} \
+                 order by assignments.lead_code, assignments.source_ref"
+            )
+        }
+        // The rows of the ledger mart_leaders reads, each with the leader
+        // cell as written; the mart folds and splits the names.
+        Source::Leaders => {
+            let filter = match flag {
+                Some("major") => " and coalesce(tasks.is_major, false)",
+                Some("done") => " and tasks.status = 'done'",
+                Some("overdue_open") => " and facts.overdue_open",
+                _ => "",
+            };
+            format!(
+                "select leaders.leader, tasks.leader as written, tasks.task, tasks.is_major, tasks.status, \
+                 tasks.deadline_on, facts.overdue_open, facts.exempted, \
+                 files.file_name || '!' || tasks.source_sheet || '!' || tasks.source_cell as source_ref \
+                 from mart_leaders as leaders \
+                 inner join stg_tasks as tasks \
+                   on tasks.region_code = leaders.scope_code and tasks.period = leaders.period \
+                   and list_contains( \
+                     list_transform(regexp_split_to_array(tasks.leader, '[、，,；;/\n\r]+'), \
+                       lambda n: regexp_replace(n, '[\\s\\x{{3000}}]+', '', 'g')), \
+                     leaders.leader) \
+                 inner join int_task_facts as facts \
+                   on facts.submission_id = tasks.submission_id \
+                   and facts.source_sheet = tasks.source_sheet and facts.source_row = tasks.source_row \
+                 inner join (select distinct submission_id, file_name from stg_submissions) as files \
+                   on files.submission_id = tasks.submission_id \
+                 where leaders.scope_code = {scope} and leaders.year = {year}{filter} \
+                 order by leaders.leader, source_ref"
+            )
+        }
         Source::Alerts => format!(
             "select alert, detail, source_ref from mart_alerts \
              where scope_code = {scope} and period = {period}{kind_filter} order by alert, source_ref"

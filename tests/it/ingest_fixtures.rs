@@ -365,6 +365,34 @@ fn one_sheet_of_each_kind_gives_one_ledger_per_kind() {
         counts(&votes[1]),
         [Value::Int(18), Value::Int(0), Value::Int(2), Value::Int(0)]
     );
+
+    // The reform office's ledgers (issue 34): each row's unit resolved through
+    // the roster; points keep their decimals; 探索创新 is the exploration ground.
+    let jz = Value::Text("510623".into());
+    let deduction = &parsed.ledgers[&Kind::Deductions].records[0];
+    assert_eq!(field(Kind::Deductions, deduction, "unit_code"), &jz);
+    assert_eq!(
+        field(Kind::Deductions, deduction, "points"),
+        &Value::Float(taizhang::ledger::FloatBits::new(1.5))
+    );
+    assert_eq!(
+        field(Kind::Deductions, deduction, "source"),
+        &Value::Text("overdue".into())
+    );
+    let exemption = &parsed.ledgers[&Kind::Exemptions].records[0];
+    assert_eq!(field(Kind::Exemptions, exemption, "unit_code"), &jz);
+    assert_eq!(
+        field(Kind::Exemptions, exemption, "ground"),
+        &Value::Text("exploration".into())
+    );
+    let event = &parsed.ledgers[&Kind::Accountability].records[0];
+    assert_eq!(field(Kind::Accountability, event, "unit_code"), &jz);
+    let assignment = &parsed.ledgers[&Kind::Assignments].records[0];
+    assert_eq!(field(Kind::Assignments, assignment, "lead_code"), &jz);
+    assert_eq!(
+        field(Kind::Assignments, assignment, "is_major"),
+        &Value::Bool(true)
+    );
 }
 
 #[test]

@@ -176,14 +176,18 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
                 (select count(*) from raw_plans), (select count(*) from raw_satisfaction),
                 (select count(*) from raw_meetings), (select count(*) from raw_publicity),
                 (select count(*) from raw_cases), (select count(*) from raw_inspections),
+                (select count(*) from raw_deductions), (select count(*) from raw_exemptions),
+                (select count(*) from raw_accountability), (select count(*) from raw_assignments),
                 (select count(*) from raw_submissions where status = 'accepted')",
     );
     assert_eq!(
         counts,
         vec![
-            ["1", "2", "1", "1", "2", "1", "1", "1", "1", "9"]
-                .map(String::from)
-                .to_vec()
+            [
+                "1", "2", "1", "1", "2", "1", "1", "1", "1", "1", "1", "1", "1", "13"
+            ]
+            .map(String::from)
+            .to_vec()
         ],
         "one manifest row per kind"
     );
@@ -194,6 +198,10 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
         "plans",
         "satisfaction",
         "inspections",
+        "deductions",
+        "exemptions",
+        "accountability",
+        "assignments",
         "submissions",
     ] {
         assert!(

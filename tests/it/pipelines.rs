@@ -297,3 +297,82 @@ fn the_nightly_pipeline_exports_an_empty_mart_and_goes_on() {
     // And a second night, with nothing new, is as calm.
     assert_eq!(nightly(ws).status.code(), Some(0));
 }
+
+/// `pipelines/annual-assessment.toml` on a workspace holding the annual
+/// scenario's year: it builds as of 2025-01-31 into a warehouse of its own —
+/// a deduction received after the cut-off is not in it — writes the annual
+/// report from that file, and leaves the live warehouse untouched.
+#[test]
+fn the_annual_pipeline_builds_as_of_its_cut_off_into_its_own_file() {
+    let scenario = repo("tests/fixtures/scenarios/annual_assessment");
+    let dir = cli_workspace();
+    let ws = dir.path();
+    for file in ["roster.csv", "taizhang.toml"] {
+        std::fs::copy(scenario.join(file), ws.join(file)).unwrap();
+    }
+    copy_tree(&scenario.join("input"), &ws.join("inbox"));
+    // A deduction the office sends after the cut-off, and its receipt time.
+    let late = ws.join("inbox/2024Q4/510000/2024年度考核扣分台账（补充）.csv");
+    std::fs::write(
+        &late,
+        "2024年度全面深化改革考核扣分台账（补充）\n序号,被扣分单位,扣分时间,扣分原因,扣分分值\n1,绵阳市,2024-12-20,台账弄虚作假,4\n",
+    )
+    .unwrap();
+    let mut receipts = std::fs::read_to_string(ws.join("inbox/received.csv")).unwrap();
+    receipts.push_str("2024Q4/510000/2024年度考核扣分台账（补充）.csv,2025-02-15T09:00:00+08:00\n");
+    std::fs::write(ws.join("inbox/received.csv"), receipts).unwrap();
+    // The live warehouse, built from everything.
+    let live = taizhang(ws)
+        .arg("ingest")
+        .arg(ws.join("inbox"))
+        .output()
+        .unwrap();
+    assert!(live.status.code().unwrap() <= 1, "{}", text(&live));
+    let built = taizhang(ws).arg("build").output().unwrap();
+    assert_eq!(built.status.code(), Some(0), "{}", text(&built));
+    let live_db = std::fs::read(ws.join("warehouse.duckdb")).unwrap();
+
+    let run = taizhang(ws)
+        .arg("run")
+        .arg(repo("pipelines/annual-assessment.toml"))
+        .output()
+        .unwrap();
+    assert!(run.status.code().unwrap() <= 1, "{}", text(&run));
+    assert_eq!(
+        std::fs::read(ws.join("warehouse.duckdb")).unwrap(),
+        live_db,
+        "the live warehouse is untouched"
+    );
+    let annual = ws.join("warehouses/annual-2024.duckdb");
+    assert!(annual.is_file());
+    let deducted = |db: &Path| -> String {
+        let out = taizhang(ws)
+            .args(["query", "--format", "csv", "--warehouse"])
+            .arg(db)
+            .arg("select deductions_ledger from mart_annual_assessment where scope_code = '510700'")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        deducted(&annual),
+        "0.0",
+        "the late deduction is after the cut-off"
+    );
+    assert_eq!(
+        deducted(&ws.join("warehouse.duckdb")),
+        "4.0",
+        "but in the live warehouse"
+    );
+    for ext in ["xlsx", "html"] {
+        assert!(
+            ws.join(format!("reports/2024年度/年度绩效考核报告-2024.{ext}"))
+                .is_file(),
+            "{ext}"
+        );
+    }
+}

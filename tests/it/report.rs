@@ -433,3 +433,166 @@ fn a_browser_renders_the_html_report_as_a_page_with_content() {
         .count();
     assert!(blue > 500, "the charts' blue bars are drawn ({blue} px)");
 }
+
+/// `report --year 2024` of the annual assessment scenario: the workbook's
+/// sheets read back hold the ranking with each unit's base score,
+/// deductions and final score as mart_annual_assessment has them, the named
+/// units with their reasons, every deduction with its source cell, the
+/// exemption, the accountability event, the missing assignment and the
+/// leaders; the HTML page holds the same and no chart.
+#[test]
+fn the_annual_report_reads_back_with_the_assessments_figures() {
+    let (dir, _) = scenario_workspace(&fixture("scenarios/annual_assessment"));
+    let ws = dir.path();
+    let xlsx = ws.join("out/年度考核.xlsx");
+    let html = ws.join("out/年度考核.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(["report", "--year", "2024", "--out"])
+        .arg(&xlsx)
+        .arg("--out")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "考核排名",
+            "点名通报",
+            "扣分明细",
+            "容错免责",
+            "问责",
+            "督察",
+            "任务分解对接",
+            "领导述职",
+            "数据来源"
+        ]
+    );
+    let sheet = |book: &mut calamine::Sheets<_>, name: &str| -> Vec<Vec<String>> {
+        book.worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let ranking = sheet(&mut book, "考核排名");
+    let header = ranking.iter().find(|r| r[0] == "单位").unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (name, code) in [
+        ("德阳市", "510600"),
+        ("旌阳区", "510603"),
+        ("罗江区", "510604"),
+        ("中江县", "510623"),
+        ("四川省发展和改革委员会", "115100000089145677"),
+    ] {
+        let row = ranking.iter().find(|r| r[0] == name).unwrap();
+        for (column, mart) in [
+            ("基础得分", "base_score"),
+            ("扣分合计", "deductions"),
+            ("最终得分", "final_score"),
+            ("排名", "rank"),
+        ] {
+            let shown: f64 = row[col(column)].parse().unwrap();
+            let want = number(
+                ws,
+                &format!(
+                    "select {mart} from mart_annual_assessment where year = 2024 and scope_code = '{code}'"
+                ),
+            );
+            assert!(
+                (shown - want).abs() < 1e-9,
+                "{name} {column}: {shown} vs {want}"
+            );
+        }
+    }
+    // The counties' tie, the cap and the two department series.
+    let county_ranks: Vec<String> = ["旌阳区", "中江县", "罗江区"]
+        .iter()
+        .map(|n| ranking.iter().find(|r| r[0] == *n).unwrap()[col("排名")].clone())
+        .collect();
+    assert_eq!(county_ranks, ["1", "1", "3"]);
+    assert!(
+        ranking
+            .iter()
+            .any(|r| r[0].starts_with("省直党群部门年度考核排名"))
+    );
+    assert!(
+        ranking
+            .iter()
+            .any(|r| r[0].starts_with("省政府部门年度考核排名"))
+    );
+
+    let named = sheet(&mut book, "点名通报");
+    let named_units: Vec<&str> = named
+        .iter()
+        .filter(|r| r.len() > 1 && r[1].contains("末1名"))
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(named_units, ["德阳市", "罗江区"]);
+    assert!(
+        named
+            .iter()
+            .any(|r| r[0] == "罗江区" && r[1].contains("低于达标线60.00"))
+    );
+
+    let deductions = sheet(&mut book, "扣分明细");
+    let lines: Vec<&Vec<String>> = deductions
+        .iter()
+        .filter(|r| {
+            r.iter()
+                .any(|c| c.contains("!csv!") || c.contains("未报送"))
+        })
+        .collect();
+    assert_eq!(
+        lines.len() as f64,
+        number(
+            ws,
+            "select count(*) from mart_assessment_deductions where year = 2024"
+        )
+    );
+    assert!(deductions.iter().any(|r| {
+        r.iter()
+            .any(|c| c == "2024年度全面深化改革考核扣分台账.csv!csv!D4")
+    }));
+
+    let exemptions = sheet(&mut book, "容错免责");
+    assert!(exemptions.iter().any(|r| r[0] == "罗江区"
+        && r[1].contains("推进数字政府改革")
+        && r.iter().any(|c| c == "川改办〔2024〕8号")));
+    let accountability = sheet(&mut book, "问责");
+    assert!(
+        accountability
+            .iter()
+            .any(|r| r[0] == "罗江区" && r[1].contains("约谈"))
+    );
+    let docking = sheet(&mut book, "任务分解对接");
+    assert!(
+        docking
+            .iter()
+            .any(|r| r[0] == "中江县" && r[1] == "推进县域商业体系建设")
+    );
+    let leaders = sheet(&mut book, "领导述职");
+    let zhang = leaders
+        .iter()
+        .find(|r| r.get(1).map(String::as_str) == Some("张明"))
+        .unwrap();
+    assert_eq!(zhang[0], "旌阳区");
+    assert_eq!(
+        zhang[2], "2",
+        "张明 and 张　明 are one leader with both tasks"
+    );
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    let text = well_formed_text(&page);
+    assert!(text.contains("年度绩效考核报告（2024年度）"));
+    assert!(text.contains("位列县（市、区）末1名"));
+    assert!(!page.contains("<svg"), "the annual page draws no chart");
+}

@@ -215,7 +215,8 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
     let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
     let mut checked = 0;
     for mart in taizhang::warehouse::trace::marts() {
-        // Per body, or per year: their own tests below.
+        // Per body, or per year: their own tests below (the annual
+        // assessment's in the_annual_assessment_traces_to_its_cells_and_rules).
         if matches!(
             mart,
             "mart_scorecard"
@@ -224,6 +225,10 @@ fn every_figure_traces_to_exactly_the_rows_it_counts() {
                 | "mart_publicity"
                 | "mart_typical_cases"
                 | "mart_inspections"
+                | "mart_annual_assessment"
+                | "mart_exemptions"
+                | "mart_assignment_docking"
+                | "mart_leaders"
         ) {
             continue;
         }
@@ -672,4 +677,283 @@ fn a_lake_written_before_the_row_keys_compares_ledgers_the_same() {
         "the keys are gone from the parts"
     );
     assert_eq!(compared(tmp.path()), keyed);
+}
+
+/// One number of a scenario's warehouse.
+fn number(conn: &duckdb::Connection, sql: &str) -> f64 {
+    conn.query_row(&format!("select cast(({sql}) as double)"), [], |r| {
+        r.get::<_, Option<f64>>(0)
+    })
+    .unwrap()
+    .unwrap_or(0.0)
+}
+
+/// Every figure of the annual assessment scenario traces to what it stands
+/// on: a unit's deductions (ledger, rules, capped total) to the sum of its
+/// traced deduction lines, its base score to the mean of its traced quarters
+/// (a missing one counted 0), an exemption's removals to its traced rows, the
+/// docking counts to the traced assignments and a leader's counts to the
+/// traced tasks naming them.
+#[test]
+fn the_annual_assessment_traces_to_its_cells_and_rules() {
+    let (tmp, _) = scenario_workspace(&fixture("scenarios/annual_assessment"));
+    let conn = taizhang::warehouse::open_read_only(tmp.path()).unwrap();
+    let cap: f64 = number(&conn, "select deductions_cap from stg_config");
+    assert_eq!(cap, 3.0);
+    let scopes = [
+        "510600",
+        "510700",
+        "510603",
+        "510604",
+        "510623",
+        "SC-XCB",
+        "115100000089145677",
+    ];
+    let mut deducted = 0;
+    for scope in scopes {
+        let figure = |column: &str| {
+            let t = trace_plan(
+                &conn,
+                "mart_annual_assessment",
+                scope,
+                "2024Q4",
+                Some(column),
+            );
+            (
+                number(
+                    &conn,
+                    &format!("select \"{column}\" from ({})", t.figure_sql),
+                ),
+                t.rows_sql,
+            )
+        };
+        for (column, capped) in [
+            ("deductions_ledger", false),
+            ("deductions_rules", false),
+            ("deductions", true),
+        ] {
+            let (value, rows) = figure(column);
+            let sum = number(&conn, &format!("select sum(points) from ({rows})"));
+            let expect = if capped { sum.min(cap) } else { sum };
+            assert!(
+                (value - expect).abs() < 0.005,
+                "{scope} {column}: {value} vs {expect}"
+            );
+            if sum > 0.0 {
+                deducted += 1;
+                // Every line names its cell, or is a rule's quarter with its figures.
+                let bare = number(
+                    &conn,
+                    &format!(
+                        "select count(*) from ({rows}) where source_ref is null and (rule is null or period is null)"
+                    ),
+                );
+                assert_eq!(bare, 0.0, "{scope} {column}");
+            }
+        }
+        let (base, rows) = figure("base_score");
+        let mean = number(&conn, &format!("select avg(counted_as) from ({rows})"));
+        assert!((base - mean).abs() < 0.005, "{scope}: {base} vs {mean}");
+        let (events, rows) = figure("accountability_events");
+        let listed = number(
+            &conn,
+            &format!("select count(*) filter (where counted) from ({rows})"),
+        );
+        assert_eq!(events, listed, "{scope}");
+    }
+    assert!(deducted >= 6, "{deducted}");
+    // 中江县's missing quarter is listed, counted 0.
+    let t = trace_plan(
+        &conn,
+        "mart_annual_assessment",
+        "510623",
+        "2024Q4",
+        Some("base_score"),
+    );
+    let missing = number(
+        &conn,
+        &format!(
+            "select count(*) from ({}) where missing and counted_as = 0",
+            t.rows_sql
+        ),
+    );
+    assert_eq!(missing, 1.0);
+
+    // The exemption's removals are its traced rows.
+    for (column, measure) in [
+        ("rows_covered", "count(*)"),
+        ("overdue_removed", "count(*)"),
+        ("alerts_removed", "count(*)"),
+        ("points_removed", "count(*) * 0.5"),
+    ] {
+        let t = trace_plan(&conn, "mart_exemptions", "510604", "2024Q4", Some(column));
+        let value = number(
+            &conn,
+            &format!("select \"{column}\" from ({})", t.figure_sql),
+        );
+        let listed = number(&conn, &format!("select {measure} from ({})", t.rows_sql));
+        assert_eq!(value, listed, "mart_exemptions.{column}");
+        assert!(value > 0.0, "{column}");
+    }
+
+    for scope in ["510000", "510600", "510623", "115100000089145677"] {
+        for column in ["assigned", "found", "missing", "deadline_later"] {
+            let t = trace_plan(
+                &conn,
+                "mart_assignment_docking",
+                scope,
+                "2024Q4",
+                Some(column),
+            );
+            let value = number(
+                &conn,
+                &format!("select \"{column}\" from ({})", t.figure_sql),
+            );
+            let listed = number(
+                &conn,
+                &format!(
+                    "select count(*) filter (where counted) from ({})",
+                    t.rows_sql
+                ),
+            );
+            assert_eq!(value, listed, "mart_assignment_docking.{column} of {scope}");
+        }
+    }
+
+    // 旌阳区's leader, written 张明 and 张　明: one leader, both tasks traced.
+    for column in ["tasks", "major", "done", "overdue_open"] {
+        let t = trace_plan(&conn, "mart_leaders", "510603", "2024Q4", Some(column));
+        let value = number(
+            &conn,
+            &format!("select \"{column}\" from ({})", t.figure_sql),
+        );
+        let listed = number(&conn, &format!("select count(*) from ({})", t.rows_sql));
+        assert_eq!(value, listed, "mart_leaders.{column}");
+    }
+    let t = trace_plan(&conn, "mart_leaders", "510603", "2024Q4", Some("tasks"));
+    let written = rows(
+        tmp.path(),
+        &format!(
+            "select distinct leader, written from ({}) order by written",
+            t.rows_sql
+        ),
+    );
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(written.iter().all(|r| r[0] == "张明"), "{written:?}");
+}
+
+/// The alerts the annual assessment raises, and the ones an exemption keeps
+/// back: 罗江区's exempted major task is named overdue in Q1 and Q2 only.
+#[test]
+fn the_annual_assessment_raises_its_alerts_and_an_exemption_silences_one() {
+    let (tmp, built) = scenario_workspace(&fixture("scenarios/annual_assessment"));
+    assert_eq!(built.failed_tests().count(), 0);
+    let alerts = rows(
+        tmp.path(),
+        "select period, scope_code, alert, coalesce(source_ref, '') from mart_alerts \
+         where alert in ('named_in_annual_assessment', 'accountability_event', 'assigned_task_missing') \
+            or (alert = 'overdue_major_task' and scope_code = '510604') \
+         order by alert, scope_code, period",
+    );
+    let want: Vec<Vec<String>> = [
+        [
+            "2024Q4",
+            "510604",
+            "accountability_event",
+            "2024年度改革问责台账.csv!csv!D3",
+        ],
+        [
+            "2024Q4",
+            "510623",
+            "assigned_task_missing",
+            "2024年全省全面深化改革工作要点任务分解表.csv!csv!B6",
+        ],
+        ["2024Q4", "510600", "named_in_annual_assessment", ""],
+        ["2024Q4", "510604", "named_in_annual_assessment", ""],
+        [
+            "2024Q1",
+            "510604",
+            "overdue_major_task",
+            "罗江区2024年第一季度改革任务台账.csv!csv!B4",
+        ],
+        [
+            "2024Q2",
+            "510604",
+            "overdue_major_task",
+            "罗江区2024年第二季度改革任务台账.csv!csv!B4",
+        ],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(alerts, want);
+    let overdue = rows(
+        tmp.path(),
+        "select period, overdue_open from mart_task_completion where scope_code = '510604' order by period",
+    );
+    assert_eq!(
+        overdue,
+        [
+            ["2024Q1", "1"],
+            ["2024Q2", "1"],
+            ["2024Q3", "0"],
+            ["2024Q4", "0"]
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+}
+
+/// The annual assessment's data tests fail when its rules are broken: a
+/// workspace override of mart_annual_assessment that forgets the cap fails
+/// the arithmetic test on 中江县 (3.5 deducted where the cap is 3); one that
+/// names nobody fails the naming test on the two units a rule names; one of
+/// int_task_facts that counts an exempted task overdue fails the exemption
+/// test on 罗江区's Q3 and Q4 rows. The shipped models pass all three.
+#[test]
+fn the_annual_data_tests_fail_when_a_rule_is_broken() {
+    let (tmp, built) = scenario_workspace(&fixture("scenarios/annual_assessment"));
+    let failing = |b: &taizhang::warehouse::BuildResult, name: &str| {
+        b.tests
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("{name} runs"))
+            .failing_rows
+    };
+    let arithmetic = "assert_annual_final_is_base_minus_capped_deductions";
+    let naming = "assert_named_units_meet_a_naming_rule";
+    let exempted = "assert_no_exempted_item_counts_overdue";
+    for name in [arithmetic, naming, exempted] {
+        assert_eq!(failing(&built, name), 0, "{name}");
+    }
+    let shipped = |path: &str| std::fs::read_to_string(repo(path)).unwrap();
+    let rebuild_with = |path: &str, from: &str, to: &str| {
+        let original = shipped(path);
+        let tampered = original.replace(from, to);
+        assert_ne!(tampered, original, "{path}: {from}");
+        let target = tmp.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, tampered).unwrap();
+        let ws = taizhang::workspace::Workspace::open(tmp.path()).unwrap();
+        let rebuilt = build(&ws);
+        std::fs::remove_file(&target).unwrap();
+        rebuilt
+    };
+    let uncapped = rebuild_with(
+        "sql/marts/mart_annual_assessment.sql",
+        "then round(config.deductions_cap, 2)",
+        "then scored.deductions_total",
+    );
+    assert_eq!(failing(&uncapped, arithmetic), 1);
+    let unnamed = rebuild_with(
+        "sql/marts/mart_annual_assessment.sql",
+        "reasons <> '' as named,",
+        "false as named,",
+    );
+    assert_eq!(failing(&unnamed, naming), 2);
+    let unexempted = rebuild_with(
+        "sql/intermediate/int_task_facts.sql",
+        "is_due and not is_done and not is_exempted as overdue_open,",
+        "is_due and not is_done as overdue_open,",
+    );
+    assert_eq!(failing(&unexempted, exempted), 2);
 }
