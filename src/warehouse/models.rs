@@ -163,6 +163,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Tests, "tests", "assert_scopes_in_roster"),
     model!(Tests, "tests", "assert_parents_equal_sum_of_parts"),
     model!(Tests, "tests", "assert_scorecard_weights_positive"),
+    model!(Tests, "tests", "assert_alerts_named_in_chinese"),
     model!(Tests, "tests", "assert_scopes_pool_themselves"),
     model!(Tests, "tests", "assert_change_cells_in_lake"),
     model!(Tests, "tests", "assert_inspections_pool_to_the_province"),
