@@ -33,8 +33,8 @@ pub mod pg;
 pub mod pipeline;
 #[cfg(feature = "warehouse")]
 pub mod portal;
-#[cfg(feature = "warehouse")]
 pub mod receipts;
+#[cfg(feature = "warehouse")]
 pub mod report;
 pub mod runs;
 pub mod sample;

@@ -18,6 +18,7 @@
 --   named 点名通报 / named in the assessment
 --   accountability_events 问责次数 / accountability events of the year
 --   exemptions 容错免责数 / exemptions decided in the year
+--   scope_code 代码 / the unit's code (the portal's links to trace; the workbook hides it)
 with assessment as (
     select * from mart_annual_assessment
 )
@@ -53,7 +54,8 @@ select
     assessment.passed,
     assessment.named,
     assessment.accountability_events,
-    assessment.exemptions
+    assessment.exemptions,
+    assessment.scope_code
 from assessment
 inner join stg_roster as roster
     on roster.code = assessment.scope_code

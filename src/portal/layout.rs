@@ -34,6 +34,7 @@ pub fn layout(caller: Option<&SignedIn>, title: &str, body: Markup) -> Markup {
                             a href="/coverage" { "报送情况" }
                             a href="/alerts" { "预警" }
                             a href="/changes" { "台账变动" }
+                            a href="/annual" { "年度考核" }
                             @if c.role == Role::Province {
                                 a href="/scorecard" { "考评得分" }
                                 a href="/report" { "期报告" }

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::routes::{
-    alerts, api, changes, coverage, login, report, scorecard, style, submissions, templates, trace,
-    upload as upload_page,
+    alerts, annual, api, changes, coverage, login, report, scorecard, style, submissions,
+    templates, trace, upload as upload_page,
 };
 use super::{App, Settings, Shared, auth, commit, intake, upload, web};
 use crate::error::Result;
@@ -81,6 +81,7 @@ fn router(app: Shared) -> Router {
         .route("/scorecard", get(scorecard::scorecard))
         .route("/alerts", get(alerts::alerts))
         .route("/changes", get(changes::changes))
+        .route("/annual", get(annual::annual))
         .route("/trace", get(trace::page_of))
         .route("/trace/workbook.xlsx", get(trace::workbook))
         .route("/report", get(report::report))

@@ -702,7 +702,7 @@ pub fn gather_annual(conn: &Connection, year: i32) -> Result<PeriodReport> {
             title,
             "rpt_annual_ranking",
             &format!("and series_zh = '{series}'"),
-            &["series_zh"],
+            &["series_zh", "scope_code"],
             &[],
         )
     };

@@ -1960,3 +1960,50 @@ for i in range(20):
         0
     );
 }
+
+/// Issue 35: the annual assessment in the portal. The province reads every
+/// series of the year, each figure a link to its trace; a clerk sees only
+/// its own unit's row.
+#[test]
+fn the_annual_assessment_page_links_each_figure_and_shows_a_clerk_only_its_unit() {
+    let (dir, built) =
+        crate::scenarios::scenario_workspace(&fixture("scenarios/annual_assessment"));
+    assert_eq!(built.failed_tests().count(), 0);
+    let s = Server::serve(dir, &[]);
+    let province = s.token("510000", "province");
+    let clerk = s.token("510604", "clerk");
+    let jars = tempfile::tempdir().unwrap();
+    let (pj, cj) = (jars.path().join("p"), jars.path().join("c"));
+    assert_eq!(sign_in(&s, &province, &pj).status, 303);
+    assert_eq!(sign_in(&s, &clerk, &cj).status, 303);
+
+    let page = curl(&["-b", pj.to_str().unwrap(), &s.url("/annual")]);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let text = page.text();
+    assert!(text.contains("年度考核 2024"), "the latest year by default");
+    for series in ["市（州）", "县（市、区）", "省直党群部门", "省政府部门"] {
+        assert!(text.contains(series), "{series}: {text}");
+    }
+    let link = "/trace?mart=mart_annual_assessment&amp;scope=510604&amp;period=2024Q4&amp;column=final_score";
+    assert!(text.contains(link), "{text}");
+    let traced = curl(&[
+        "-b",
+        pj.to_str().unwrap(),
+        &s.url(&link.replace("&amp;", "&")),
+    ]);
+    assert_eq!(traced.status, 200, "{}", traced.text());
+    assert!(traced.text().contains("罗江区"), "{}", traced.text());
+
+    let own = curl(&["-b", cj.to_str().unwrap(), &s.url("/annual?year=2024")]);
+    assert_eq!(own.status, 200);
+    let own = own.text();
+    assert!(own.contains("罗江区"), "{own}");
+    assert!(!own.contains("旌阳区") && !own.contains("绵阳市"), "{own}");
+    // Another unit's trace stays closed to the clerk.
+    let other = curl(&[
+        "-b",
+        cj.to_str().unwrap(),
+        &s.url("/trace?mart=mart_annual_assessment&scope=510603&period=2024Q4&column=final_score"),
+    ]);
+    assert!(matches!(other.status, 403 | 404), "{}", other.status);
+}

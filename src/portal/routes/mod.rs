@@ -3,6 +3,7 @@
 //! [`super::refusal`]; no route imports another.
 
 pub mod alerts;
+pub mod annual;
 pub mod api;
 pub mod changes;
 pub mod coverage;
