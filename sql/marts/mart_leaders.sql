@@ -37,7 +37,7 @@ named as (
         tasks.source_row,
         coalesce(tasks.is_major, false) as is_major,
         coalesce(tasks.status = 'done', false) as is_done,
-        unnest(regexp_split_to_array(tasks.leader, '[、，,；;/\n\r]+')) as name
+        unnest(regexp_split_to_array(tasks.leader, '[、，,；;/／\n\r]+')) as name
     from stg_tasks as tasks
     inner join latest
         on latest.region_code = tasks.region_code

@@ -728,9 +728,17 @@ impl<'r> CellReaders<'r> {
             .unit_codes
             .entry(t.clone())
             .or_insert_with(|| {
-                names
-                    .roster
-                    .unit_named(t, names.filer)
+                // A name inside a longer text (德阳市某局 → 德阳市) stands for the
+                // unit it names — but never for the province: a provincial body
+                // the roster lacks (四川省交通运输厅) is no unit to charge.
+                let roster = names.roster;
+                roster
+                    .unit_exactly_named(t, names.filer)
+                    .or_else(|| {
+                        roster
+                            .find_in(t)
+                            .filter(|u| u.level != crate::normalize::region::Level::Province)
+                    })
                     .map(|u| Value::Text(Arc::from(u.code.as_str())))
             })
             .clone();
@@ -1099,6 +1107,12 @@ mod tests {
                 vec![t("德阳市某局"), t("2024-07-01"), t("督察发现"), t("1")],
                 vec![t("火星县"), t("2024-08-01"), t("督察发现"), t("1")],
                 vec![t("旌阳区"), t("2024-08-02"), t("督察发现"), t("-1")],
+                vec![
+                    t("四川省交通运输厅"),
+                    t("2024-08-03"),
+                    t("督察发现"),
+                    t("1"),
+                ],
             ],
             ..SheetGrid::default()
         };
@@ -1142,7 +1156,11 @@ mod tests {
             Value::Float(crate::ledger::FloatBits::new(2.0))
         );
         assert_eq!(out.rows, 3);
-        assert_eq!(out.rows_rejected, 2);
+        assert_eq!(out.rows_rejected, 3);
+        // A provincial body the roster lacks is not the province's to pay.
+        assert!(out.issues.iter().any(|i| i.code == Code::UnknownRegion
+            && i.value.as_deref() == Some("四川省交通运输厅")
+            && i.cell.as_deref() == Some("A7")));
         let refused = out
             .issues
             .iter()

@@ -296,6 +296,13 @@ impl Roster {
     /// two units share (市中区, in 内江 and in 乐山) is the one that is `near`
     /// or lies under it — the unit whose ledger it is — when just one does.
     pub fn unit_named(&self, text: &str, near: Option<&str>) -> Option<&Unit> {
+        self.unit_exactly_named(text, near)
+            .or_else(|| self.find_in(text))
+    }
+
+    /// [`Roster::unit_named`] by code, name, old name or short form only,
+    /// not inside a longer text.
+    pub fn unit_exactly_named(&self, text: &str, near: Option<&str>) -> Option<&Unit> {
         let k = key(text);
         for map in [&self.exact, &self.loose] {
             if let Some(ix) = map.get(&k) {
@@ -314,7 +321,7 @@ impl Roster {
                 };
             }
         }
-        self.find_in(text)
+        None
     }
 
     /// Finds the unit named inside a longer text such as a title row
