@@ -283,8 +283,32 @@ fn parse_grids(
         roster: ctx.roster,
         filer: region.as_deref(),
     });
+    // Only the province's reform office keeps the office's ledgers.
+    let filer_is_province = region
+        .as_deref()
+        .and_then(|code| ctx.roster.get(code))
+        .is_some_and(|u| u.level == crate::normalize::region::Level::Province);
     for (grid, header) in found {
         let kind = header.kind;
+        let usable = if kind.is_office() && !filer_is_province && usable.is_some() {
+            out.issues.push(
+                Issue::file(
+                    Severity::Error,
+                    Code::UnknownRegion,
+                    format!(
+                        "{}由省委改革办报送，其他单位报送的不予接收",
+                        kind.label_zh()
+                    ),
+                    format!(
+                        "a {kind} ledger is kept by the province's reform office; one sent by another unit is not accepted"
+                    ),
+                )
+                .in_sheet(&grid.name),
+            );
+            None
+        } else {
+            usable
+        };
         let SheetResult {
             rows,
             rows_rejected,

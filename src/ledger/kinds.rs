@@ -79,6 +79,16 @@ impl Kind {
         }
     }
 
+    /// The reform office's own ledgers (DESIGN §14): kept by the province,
+    /// about other units. A unit's clerk sending one (a 容错免责 list
+    /// exempting its own tasks, deductions against a neighbour) is refused.
+    pub fn is_office(self) -> bool {
+        matches!(
+            self,
+            Kind::Deductions | Kind::Exemptions | Kind::Accountability | Kind::Assignments
+        )
+    }
+
     /// The kind named by a sheet name or title, by keyword; first match wins.
     /// The kinds of the second wave come first: 试点典型案例 is a list of
     /// cases, 改革宣传台账 and 会议台账 are not task ledgers (the headers

@@ -165,7 +165,8 @@ fn received_csv_gives_receipt_times_and_warns_about_files_it_omits() {
 fn every_kind_reaches_its_lake_table_and_raw_table() {
     let (dir, ws) = workspace(None);
     let mut opts = options();
-    opts.region = Some("510623".into());
+    // The province's reform office: the only sender of the office's ledgers.
+    opts.region = Some("510000".into());
     opts.period = Some("2024Q2".parse().unwrap());
     let report = ingest(&ws, &[fixture("one_sheet_of_each_kind.xlsx")], &opts);
     assert_eq!(report.accepted(), 1);
@@ -209,6 +210,49 @@ fn every_kind_reaches_its_lake_table_and_raw_table() {
             "lake/{table}/2024Q2"
         );
     }
+}
+
+/// One clerk against another (DESIGN §14): deductions, exemptions,
+/// accountability and assignments are the province office's ledgers. The
+/// same workbook from a county keeps its own ledgers and has those refused,
+/// each with an error naming its sheet — a county cannot exempt its own tasks
+/// or deduct a neighbour's points.
+#[test]
+fn the_office_ledgers_are_refused_from_any_unit_but_the_province() {
+    let (dir, ws) = workspace(None);
+    let mut opts = options();
+    opts.region = Some("510623".into());
+    opts.period = Some("2024Q2".parse().unwrap());
+    let report = ingest(&ws, &[fixture("one_sheet_of_each_kind.xlsx")], &opts);
+    assert_eq!(report.accepted(), 1, "the county's own ledgers are taken");
+    let taizhang::ingest::FileOutcome::Read { parsed, .. } = &report.files[0].outcome else {
+        panic!("read: {:?}", report.files[0].outcome);
+    };
+    for kind in ["deductions", "exemptions", "accountability", "assignments"] {
+        let kind: taizhang::ledger::Kind = kind.parse().unwrap();
+        assert!(!parsed.ledgers[&kind].accepted, "{kind}");
+        assert!(
+            parsed
+                .issues
+                .iter()
+                .any(|i| i.severity == taizhang::issue::Severity::Error
+                    && i.message_zh.contains(kind.label_zh())
+                    && i.message_en.contains("province's reform office")),
+            "{kind}: {:?}",
+            parsed.issues
+        );
+    }
+    build(&ws);
+    let counts = rows(
+        dir.path(),
+        "select (select count(*) from raw_tasks), (select count(*) from raw_deductions), \
+                (select count(*) from raw_exemptions), (select count(*) from raw_accountability), \
+                (select count(*) from raw_assignments)",
+    );
+    assert_eq!(
+        counts[0],
+        ["1", "0", "0", "0", "0"].map(String::from).to_vec()
+    );
 }
 
 #[test]
