@@ -628,20 +628,8 @@ pub fn write(
 ) -> Result<Vec<PathBuf>> {
     let conn = crate::warehouse::open_file_read_only(db)?;
     let report = gather(&conn, period)?;
-    let outs: Vec<PathBuf> = if outs.is_empty() {
-        let dir = default_dir.join(&report.period);
-        let formats: Vec<String> = if formats.is_empty() {
-            vec!["xlsx".into(), "html".into()]
-        } else {
-            formats.to_vec()
-        };
-        formats
-            .iter()
-            .map(|f| dir.join(format!("改革落实情况报告-{}.{f}", report.period)))
-            .collect()
-    } else {
-        outs.to_vec()
-    };
+    let name = format!("改革落实情况报告-{}", report.period);
+    let outs = destinations(outs, formats, &default_dir.join(&report.period), &name);
     for path in &outs {
         write_one(&report, path)?;
     }
@@ -898,24 +886,30 @@ pub fn write_annual(
 ) -> Result<Vec<PathBuf>> {
     let conn = crate::warehouse::open_file_read_only(db)?;
     let report = gather_annual(&conn, year)?;
-    let outs: Vec<PathBuf> = if outs.is_empty() {
-        let dir = default_dir.join(&report.period);
-        let formats: Vec<String> = if formats.is_empty() {
-            vec!["xlsx".into(), "html".into()]
-        } else {
-            formats.to_vec()
-        };
-        formats
-            .iter()
-            .map(|f| dir.join(format!("年度绩效考核报告-{year}.{f}")))
-            .collect()
-    } else {
-        outs.to_vec()
-    };
+    let name = format!("年度绩效考核报告-{year}");
+    let outs = destinations(outs, formats, &default_dir.join(&report.period), &name);
     for path in &outs {
         write_one(&report, path)?;
     }
     Ok(outs)
+}
+
+/// The files a report goes to: `outs` when given, else `<dir>/<name>.<fmt>`
+/// for each of `formats` (default xlsx and html).
+fn destinations(outs: &[PathBuf], formats: &[String], dir: &Path, name: &str) -> Vec<PathBuf> {
+    if !outs.is_empty() {
+        return outs.to_vec();
+    }
+    let default = ["xlsx".to_string(), "html".to_string()];
+    let formats = if formats.is_empty() {
+        &default[..]
+    } else {
+        formats
+    };
+    formats
+        .iter()
+        .map(|f| dir.join(format!("{name}.{f}")))
+        .collect()
 }
 
 fn write_one(report: &PeriodReport, path: &Path) -> Result<()> {
