@@ -1977,6 +1977,10 @@ fn the_annual_assessment_page_links_each_figure_and_shows_a_clerk_only_its_unit(
     assert_eq!(sign_in(&s, &province, &pj).status, 303);
     assert_eq!(sign_in(&s, &clerk, &cj).status, 303);
 
+    // Signed out: refused, and nothing of the ranking shown.
+    let anonymous = curl(&[&s.url("/annual?year=2024")]);
+    assert_eq!(anonymous.status, 401);
+    assert!(!anonymous.text().contains("罗江区"));
     let page = curl(&["-b", pj.to_str().unwrap(), &s.url("/annual")]);
     assert_eq!(page.status, 200, "{}", page.text());
     let text = page.text();
