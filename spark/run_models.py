@@ -15,9 +15,12 @@ the lake holds no rows of yet still has its table, empty, and a column older
 parts lack comes back as NULL, as DuckDB's build does):
 
     for t in raw_roster raw_config raw_config_expect raw_config_weights \
-             raw_config_department_weights raw_config_deductions; do
+             raw_config_department_weights raw_config_deductions raw_clock; do
         taizhang query "select * from $t" --out settings/$t.parquet
     done
+
+(raw_clock is the time a warehouse's figures are as of — which quarters were
+due; left out, the run is as of now.)
     taizhang query "select table_name, column_name, data_type
                     from information_schema.columns
                     where table_name like 'raw_%' order by table_name, ordinal_position" \
@@ -835,13 +838,18 @@ def read_columns(spark, settings):
 
 
 def load_settings(spark, settings):
-    """Each SETTINGS/<table>.parquet as <table> (raw_columns is read by load_lake)."""
+    """Each SETTINGS/<table>.parquet as <table> (raw_columns is read by load_lake).
+    raw_clock, the time the figures are as of (what was due by then), is the
+    build's: export it to reproduce a warehouse's figures; without it, now."""
     loaded = []
     for name in sorted(os.listdir(settings)):
         table = name[: -len(".parquet")]
         if name.endswith(".parquet") and table != "raw_columns":
             spark.read.parquet(os.path.join(settings, name)).createOrReplaceTempView(table)
             loaded.append(table)
+    if "raw_clock" not in loaded:
+        spark.sql("select current_timestamp() as as_of").createOrReplaceTempView("raw_clock")
+        loaded.append("raw_clock")
     return loaded
 
 

@@ -1,6 +1,8 @@
 -- int_assessment_quarters: the quarters each annual assessment (年度绩效考核) averages over: of
 --   every year with a quarterly period, its quarters up to the last one any unit reported for
---   (a year in progress is assessed so far; a quarter no unit reported for still counts, as 0).
+--   and whose ledgers were due (E + grace_days) before the figures' date (stg_clock) — a year in
+--   progress is assessed so far; a quarter no unit reported for still counts, as 0; a quarter not
+--   yet due does not count, however early a unit sent its ledger, so nobody is charged for it.
 -- grain: one row per (year, period).
 -- columns:
 --   year 年度 / the calendar year assessed
@@ -11,10 +13,13 @@
 --   is_cut_off 截止季度 / the year's last assessed quarter: the one its year-end figures are read at
 with quarterly as (
     select
-        cast(left(period, 4) as integer) as year,
-        cast(right(period, 1) as integer) as quarter
-    from int_periods
-    where regexp_full_match(period, '[0-9]{4}Q[1-4]')
+        cast(left(periods.period, 4) as integer) as year,
+        cast(right(periods.period, 1) as integer) as quarter
+    from int_periods as periods
+    cross join stg_config as config
+    cross join stg_clock as clock
+    where regexp_full_match(periods.period, '[0-9]{4}Q[1-4]')
+        and periods.period_end + config.grace_days < clock.as_of_on
 ),
 
 years as (

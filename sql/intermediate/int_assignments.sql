@@ -3,11 +3,14 @@
 -- grain: one row per row of a current assignments submission (submission_id, source_sheet,
 --   source_row).
 -- An assignment belongs to the unit its 牵头单位 names (lead_code, looked up at ingest) and to
--- its year (the 年度 column, else the ledger's period's year). It is found when a current tasks
--- ledger of that unit, of a period in that year, lists a task whose title matches after
--- normalisation (lower-cased, no whitespace, punctuation or symbols): equal, or one containing
--- the other when the shorter has at least 8 characters. A row listed again (the breakdown re-sent)
--- counts once per (year, unit, title), by the listing received first.
+-- its year (the 年度 column; else the year the sheet's title or name gives, filled in at ingest;
+-- else the ledger's period's year). It is found when a current tasks ledger of that unit, of a
+-- period in that year, lists a task whose title matches after normalisation (lower-cased, no
+-- whitespace, punctuation or symbols): equal, or one containing the other when the shorter has at
+-- least 8 characters. A row listed again (the breakdown re-sent, perhaps corrected) counts once
+-- per (year, unit, title), by the listing received last. The task it is found as is the match of
+-- the latest period, an equal title before a containing one, then the first row; its deadline is
+-- that row's.
 -- columns:
 --   year 年度 / the year the task is assigned for
 --   lead_code 牵头单位代码 / the unit assigned
@@ -19,12 +22,12 @@
 --   lead_unit 牵头单位 / as written
 --   deadline_on 完成时限 / the deadline assigned (null when none could be read)
 --   is_major 重大改革任务 / marked major in the breakdown
---   is_counted 计入 / the listing the docking counts: the first received of its task
+--   is_counted 计入 / the listing the docking counts: the last received of its task
 --   found 已对接 / a matching task is in the unit's tasks ledgers of the year
---   found_title 台账任务 / the first matching task's title, as the unit wrote it
---   found_ref 台账来源 / <file_name>!<sheet>!<cell> of that task (the latest period's, first row)
---   found_deadline_on 台账完成时限 / the latest deadline the unit's matching rows give
---   deadline_later 时限推后 / found, and a matching row's deadline is later than the one assigned
+--   found_title 台账任务 / the matching task's title, as the unit wrote it
+--   found_ref 台账来源 / <file_name>!<sheet>!<cell> of that task
+--   found_deadline_on 台账完成时限 / that task's deadline
+--   deadline_later 时限推后 / found, and that task's deadline is later than the one assigned
 with assignments as (
     select * from stg_assignments
 ),
@@ -58,7 +61,7 @@ counted as (
         keyed.*,
         row_number() over (
             partition by year, lead_code, title_key
-            order by received_at, submission_id, source_sheet, source_row
+            order by received_at desc, submission_id desc, source_sheet, source_row
         ) = 1 as is_counted
     from keyed
 ),
@@ -89,7 +92,8 @@ matches as (
         unit_tasks.task_ref,
         unit_tasks.deadline_on,
         unit_tasks.period,
-        unit_tasks.source_row as task_row
+        unit_tasks.source_row as task_row,
+        unit_tasks.title_key = counted.title_key as is_equal
     from counted
     inner join unit_tasks
         on unit_tasks.year = counted.year
@@ -114,10 +118,10 @@ found as (
         source_row,
         task as found_title,
         task_ref as found_ref,
-        max(deadline_on) over (partition by submission_id, source_sheet, source_row) as found_deadline_on,
+        deadline_on as found_deadline_on,
         row_number() over (
             partition by submission_id, source_sheet, source_row
-            order by period desc, task_row, task_ref
+            order by period desc, is_equal desc, task_row, task_ref
         ) as choice
     from matches
 )

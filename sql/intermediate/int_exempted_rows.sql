@@ -4,8 +4,10 @@
 -- grain: one row per exempted ledger row (submission_id, source_sheet, source_row).
 -- An exemption covers the rows of the unit it names (its own ledgers, not its counties') whose
 -- title matches its item after normalisation (lower-cased, no whitespace, punctuation or
--- symbols): equal, or one containing the other when the shorter has at least 8 characters — or
--- whose 序号 is the item as written. A row two exemptions cover takes the earlier decision.
+-- symbols): equal, or one containing the other when the shorter has at least 8 characters — or,
+-- for a task row of a period in the decision's year, whose 序号 is the item as written (a 序号
+-- numbers that year's tasks ledger: the same number in a rectification ledger, or next year, is
+-- another item). A row two exemptions cover takes the earlier decision.
 -- columns:
 --   period 周期 / the row's period (its end is on or after the decision)
 --   item_kind 事项类型 / task or rectification
@@ -90,7 +92,11 @@ matched as (
                     or contains(exemptions.title_key, keyed.title_key)
                 )
             )
-            or trim(keyed.seq) = trim(exemptions.title)
+            or (
+                keyed.item_kind = 'task'
+                and year(keyed.period_end) = year(exemptions.on_date)
+                and trim(keyed.seq) = trim(exemptions.title)
+            )
         )
 ),
 

@@ -3,11 +3,13 @@
 --   listing the annual assessment counts.
 -- grain: one row per row of a current deductions, exemptions or accountability submission
 --   (kind, submission_id, source_sheet, source_row).
--- The office keeps one running ledger a year and may send it again each quarter, so a row listed
--- more than once is counted once, by the listing received first: a deduction per (unit, day,
--- reason, points), an accountability event per (unit, day, reason), an exemption per (unit, item,
--- decision_no) — texts compared with whitespace and punctuation removed. Its year is that of its
--- own date (occurred_on, decided_on), whatever the ledger's period.
+-- The office keeps one running ledger a year and may send it again each quarter, correcting it:
+-- a deduction or an accountability event is the same one in another listing when its (unit, day,
+-- reason) is, an exemption when its (unit, item, decision_no) is — texts compared with whitespace
+-- and punctuation removed. Of the listings of one, the latest received counts, with every row
+-- it gives that key (two deductions of one day and reason, in one ledger, are two): a resend
+-- that corrects the points or the document number replaces the row, it does not add one. Its
+-- year is that of its own date (occurred_on, decided_on), whatever the ledger's period.
 -- columns:
 --   kind 台账类型 / deductions, exemptions or accountability
 --   year 年度 / the year of occurred_on (decided_on for an exemption)
@@ -27,7 +29,7 @@
 --   document_no 文号 / document_no, or decision_no for an exemption
 --   ground 认定情形 / an exemption's ground: inexperience, exploration or development
 --   decision 处理结果 / an accountability event's decision
---   is_counted 计入 / the listing the assessment counts: the first received of its kind
+--   is_counted 计入 / the listing the assessment counts: the latest received of its key
 with files as (
     select distinct submission_id, file_name, received_at
     from stg_submissions
@@ -120,14 +122,12 @@ select
     document_no,
     ground,
     decision,
-    row_number() over (
+    submission_id = first_value(submission_id) over (
         partition by
             kind,
             unit_code,
-            case when kind = 'exemptions' then null else on_date end,
-            title_key,
-            case when kind = 'deductions' then points end,
-            case when kind = 'exemptions' then document_key end
-        order by received_at, submission_id, source_sheet, source_row
-    ) = 1 as is_counted
+            case when kind = 'exemptions' then document_key else cast(on_date as varchar) end,
+            title_key
+        order by received_at desc, submission_id desc
+    ) as is_counted
 from keyed

@@ -20,11 +20,13 @@
 --     closing is fine)
 --   overdue_not_rechecked 逾期未复查 / overdue_open and no reviewed_on in
 --     (E − [assessment] recheck_days days, E]
---   milestones_missed 进度节点未跟进 / not done, and a milestone (进度节点) on or before E has no report
---     (last_report_on, up to E) on or after it: the item was not followed up at that milestone
+--   milestones_missed 进度节点未跟进 / not done, not exempted, and a milestone (进度节点) on or before E
+--     has no report (last_report_on, up to E) on or after it: the item was not followed up at that
+--     milestone
 --   missed_milestones 未跟进的进度节点 / those milestones, in the order written
 --   exempted 容错免责 / an exemption of the unit covers the item from a decision on or before E
---     (int_exempted_rows): it is out of overdue_open, overdue_not_rechecked and the overdue alert
+--     (int_exempted_rows): it is out of overdue_open, overdue_not_rechecked, milestones_missed and
+--     their alerts
 with items as (
     select * from stg_rectifications
 ),
@@ -93,7 +95,7 @@ select
     is_done and closed_on is null as closed_without_date,
     is_done and reviewed_on is null as closed_without_recheck,
     is_due and not is_done and not is_exempted and not rechecked_recently as overdue_not_rechecked,
-    coalesce(len(missed) > 0, false) as milestones_missed,
+    coalesce(len(missed) > 0, false) and not is_exempted as milestones_missed,
     missed as missed_milestones,
     is_exempted as exempted
 from followed_up

@@ -1,8 +1,8 @@
 -- An exempted item (容错免责认定) leaves the overdue counts from its decision on (DESIGN §14): no
 -- task or rectification row of the exemption's unit whose title is the exempted item (after
--- normalisation) counts in overdue_open, raises an overdue alert or costs a rule deduction in a
--- period ending on or after the decision. Matched here on equal titles alone, independently of
--- int_exempted_rows.
+-- normalisation) counts in overdue_open, raises an overdue or missed-milestone alert or costs a
+-- rule deduction in a period ending on or after the decision. Matched here on equal titles
+-- alone, independently of int_exempted_rows.
 with exemptions as (
     select * from int_office_listings
     where kind = 'exemptions' and is_counted
@@ -66,7 +66,7 @@ from rows_after
 inner join mart_alerts as alerts
     on alerts.period = rows_after.period
     and alerts.source_ref = rows_after.source_ref
-    and alerts.alert in ('overdue_major_task', 'rectification_overdue')
+    and alerts.alert in ('overdue_major_task', 'rectification_overdue', 'milestone_missed')
 union all
 select rows_after.item_kind, rows_after.period, rows_after.region_code, rows_after.source_ref, 'rule deduction charged'
 from rows_after

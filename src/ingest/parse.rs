@@ -309,6 +309,19 @@ fn parse_grids(
         } else {
             usable
         };
+        // The year a breakdown (任务分解) is for: the one its title or sheet
+        // name gives (a 2025 breakdown is often sent with a 2024 ledger),
+        // else the period's. It also dates its year-less deadlines.
+        let year = match kind {
+            Kind::Assignments => {
+                let (title, _) = title_and_filer(grid, header.first_row);
+                Period::find_in(&title)
+                    .or_else(|| Period::find_in(&grid.name))
+                    .map(Period::year)
+                    .or(year)
+            }
+            _ => year,
+        };
         let SheetResult {
             rows,
             rows_rejected,

@@ -148,6 +148,9 @@ pub fn read_rows_into(
     let required_col = bound_col(required);
     let lead_ix = field_index(kind, "lead_unit");
     let third_party_ix = field_index(kind, "third_party");
+    // A breakdown (任务分解) with no 年度 column is of the year its title
+    // gives (`default_year`, from the title when it names one).
+    let year_ix = field_index(kind, "year").filter(|_| kind == Kind::Assignments);
     let row_width = crate::ledger::fields(kind).len();
     let mut read = CellReaders::new(rules, unit_names, default_year);
     let mut domain: Option<Arc<str>> = None;
@@ -252,6 +255,11 @@ pub fn read_rows_into(
         // with no 第三方评估 column (or a blank one).
         if let (true, Some(ix)) = (mode_third_party, third_party_ix) {
             values[ix] = Value::Bool(true);
+        }
+        if let (Some(ix), Some(year)) = (year_ix, default_year)
+            && values[ix] == Value::Null
+        {
+            values[ix] = Value::Int(i64::from(year));
         }
         // A unit tagged （牵头） leads when the lead column is empty.
         if let (Some(lead), Some(lead_ix)) = (units_lead, lead_ix)

@@ -428,6 +428,13 @@ const RAW_TABLES: &[RawTable] = &[
         ],
     ),
     (
+        "raw_clock",
+        "截至时间 the time this warehouse's figures are as of: the build's --as-of time, else its start. \
+         What was due by then (the assessed quarters) is read from it.",
+        "one row",
+        &[("as_of", "截至时间", "the as-of instant")],
+    ),
+    (
         "raw_config",
         "构建所用配置 the settings of taizhang.toml this warehouse was built with.",
         "one row",

@@ -264,6 +264,7 @@ fn build_into(
     load_roster(&conn, ws)?;
     timer.lap("raw_roster");
     load_config(&conn, ws)?;
+    load_clock(&conn, as_of.unwrap_or(started_at))?;
     let unreadable_runs = load_runs(&conn, ws, run_id, as_of)?;
     load_portal_refusals(&conn, ws, as_of)?;
     timer.lap("raw_config, runs, portal_refusals");
@@ -641,6 +642,19 @@ fn load_roster(conn: &Connection, ws: &Workspace) -> Result<()> {
 
 /// The config values the models read, as tables, so the SQL stays plain SQL
 /// and an analyst can see which settings a warehouse was built with.
+/// `raw_clock`: the time the figures are as of (the `--as-of` time, else
+/// the build's start), for the models that ask what was due by then — a
+/// raw table like the settings, so Spark, given the raw tables, agrees.
+/// Not in the settings digest: the stamp records `as_of` itself.
+fn load_clock(conn: &Connection, as_of: DateTime<FixedOffset>) -> Result<()> {
+    conn.execute_batch("create table raw_clock (as_of timestamptz);")?;
+    conn.execute(
+        "insert into raw_clock values (cast(? as timestamptz))",
+        params![as_of.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
 fn load_config(conn: &Connection, ws: &Workspace) -> Result<()> {
     let c = &ws.config;
     conn.execute_batch(

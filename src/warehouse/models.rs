@@ -69,6 +69,7 @@ impl Model {
 pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Staging, "staging", "stg_roster"),
     model!(Staging, "staging", "stg_config"),
+    model!(Staging, "staging", "stg_clock"),
     model!(Staging, "staging", "stg_config_expect"),
     model!(Staging, "staging", "stg_config_weights"),
     model!(Staging, "staging", "stg_config_deductions"),

@@ -545,7 +545,9 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                     " and covered.was_overdue and (covered.was_major_overdue or covered.item_kind = 'rectification')"
                 }
                 Some("points_removed") => {
-                    " and covered.was_major_overdue and covered.item_kind = 'task'"
+                    " and covered.was_major_overdue and covered.item_kind = 'task' \
+                     and exists (select 1 from int_assessment_units as assessed \
+                       where assessed.period = covered.period and assessed.unit_code = covered.region_code)"
                 }
                 _ => "",
             };
@@ -557,7 +559,6 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                  from mart_exemptions as exemptions \
                  inner join int_exempted_rows as covered \
                    on covered.exemption_ref = exemptions.source_ref \
-                   and year(covered.decided_on) = exemptions.year \
                  inner join int_periods as periods \
                    on periods.period = covered.period and year(periods.period_end) = exemptions.year \
                  inner join (select distinct submission_id, file_name from stg_submissions) as files \

@@ -957,3 +957,292 @@ fn the_annual_data_tests_fail_when_a_rule_is_broken() {
     );
     assert_eq!(failing(&unexempted, exempted), 2);
 }
+
+/// The annual scenario copied into `tmp`, with `changes` (path under
+/// `input/`, CSV text, received at; an empty time replaces a file the
+/// scenario has), ingested into a workspace there, not yet built.
+fn annual_scenario_with(
+    tmp: &Path,
+    changes: &[(&str, &str, &str)],
+) -> taizhang::workspace::Workspace {
+    let from = fixture("scenarios/annual_assessment");
+    let input = tmp.join("scenario-input");
+    for file in walk(&from.join("input")) {
+        let to = input.join(file.strip_prefix(from.join("input")).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&file, &to).unwrap();
+    }
+    let mut received = std::fs::read_to_string(input.join("received.csv")).unwrap();
+    for (path, text, at) in changes {
+        let to = input.join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, text).unwrap();
+        if !at.is_empty() {
+            received.push_str(&format!("{path},{at}\n"));
+        }
+    }
+    std::fs::write(input.join("received.csv"), received).unwrap();
+    let root = tmp.join("ws");
+    std::fs::create_dir_all(&root).unwrap();
+    for file in ["roster.csv", "taizhang.toml"] {
+        std::fs::copy(from.join(file), root.join(file)).unwrap();
+    }
+    let ws = taizhang::workspace::Workspace::open(&root).unwrap();
+    ingest(&ws, &[input], &options());
+    ws
+}
+
+/// The office corrects itself: its running deductions ledger, sent again
+/// with the fourth quarter, gives 旌阳区's 2024-06-15 deduction 2 points where
+/// the third quarter's listing said 3 — the correction replaces the row, it
+/// does not add one. An exemption given by 序号 ("2", 旌阳区, 2024-07-01)
+/// covers the task numbered 2 of 旌阳区's 2024 ledgers, not the rectification
+/// item numbered 2, nor 2025's task 2. The cap (2.5 here) would have cut the
+/// 0.5 point the exemption spares anyway, so it removes none. 罗江区's exempted
+/// task, still open in 2025, is listed as spared in 2025 too; and the
+/// exemption silences the missed milestone of a rectification item under the
+/// exempted title.
+#[test]
+fn corrections_replace_office_rows_and_exemptions_stay_within_their_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tasks_header =
+        "序号,改革任务,牵头单位,责任单位,牵头领导,完成时限,完成状态,实际完成时间,是否重大改革任务";
+    let toml = std::fs::read_to_string(fixture("scenarios/annual_assessment/taizhang.toml"))
+        .unwrap()
+        .replace("cap = 3", "cap = 2.5");
+    let deductions_q3 = "2024年度全面深化改革考核扣分台账（三季度）,,,,,,\n\
+        序号,被扣分单位,扣分时间,扣分原因,扣分分值,扣分来源,文号\n\
+        1,旌阳区,2024-06-15,督察发现问题整改不力,3,督察发现,川改督〔2024〕2号\n";
+    let exemptions_q3 = "2024年度容错免责认定台账（三季度）,,,,,\n\
+        序号,被认定单位,免责事项,认定时间,认定文号,认定情形\n\
+        1,旌阳区,2,2024-07-01,川改办〔2024〕6号,缺乏经验先行先试\n";
+    let jingyang_rectification = "旌阳区2024年第四季度督察整改台账,,,,,,\n\
+        序号,问题来源,问题描述,整改措施,责任单位,整改时限,整改状态\n\
+        1,省委巡视,审批时限过长,压缩审批时限,区政务服务局,2024-12-31,已整改\n\
+        2,省委巡视,基层减负不到位,清理考核事项,区委办,2024-09-30,整改中\n";
+    let luojiang_rectification = "罗江区2024年第四季度督察整改台账,,,,,,,\n\
+        序号,问题来源,问题描述,整改措施,责任单位,整改时限,整改状态,进度节点\n\
+        1,省委巡视,推进数字政府改革,建成政务数据平台,区大数据中心,2025-06-30,整改中,2024年10月31日\n";
+    let jingyang_2025 = format!(
+        "旌阳区2025年第一季度改革任务台账,,,,,,,,\n{tasks_header}\n\
+         1,推进区级政务服务“一网通办”,区政务服务局,,张明,2025-03-31,已完成,2025-03-20,否\n\
+         2,深化区属国企改革,区国资局,,张明,2025-03-31,推进中,,是\n"
+    );
+    let luojiang_2025 = format!(
+        "罗江区2025年第一季度改革任务台账,,,,,,,,\n{tasks_header}\n\
+         1,推进数字政府改革,区大数据中心,,赵刚,2024-03-31,推进中,,是\n"
+    );
+    let ws = annual_scenario_with(
+        tmp.path(),
+        &[
+            (
+                "2024Q3/510000/2024年度全面深化改革考核扣分台账（三季度）.csv",
+                deductions_q3,
+                "2024-10-10T09:00:00+08:00",
+            ),
+            (
+                "2024Q3/510000/2024年度容错免责认定台账（三季度）.csv",
+                exemptions_q3,
+                "2024-10-10T09:00:00+08:00",
+            ),
+            (
+                "2024Q4/510603/旌阳区2024年第四季度督察整改台账.csv",
+                jingyang_rectification,
+                "2025-01-08T09:00:00+08:00",
+            ),
+            (
+                "2024Q4/510604/罗江区2024年第四季度督察整改台账.csv",
+                luojiang_rectification,
+                "2025-01-08T09:00:00+08:00",
+            ),
+            (
+                "2025Q1/510603/旌阳区2025年第一季度改革任务台账.csv",
+                &jingyang_2025,
+                "2025-04-08T09:00:00+08:00",
+            ),
+            (
+                "2025Q1/510604/罗江区2025年第一季度改革任务台账.csv",
+                &luojiang_2025,
+                "2025-04-08T09:00:00+08:00",
+            ),
+        ],
+    );
+    std::fs::write(ws.root.join("taizhang.toml"), toml).unwrap();
+    let ws = taizhang::workspace::Workspace::open(&ws.root).unwrap();
+    let built = build(&ws);
+    assert_eq!(built.failed_tests().count(), 0, "{:?}", built.tests);
+    let q = |sql: &str| rows(&ws.root, sql);
+
+    // The corrected deduction counts once, with the points of the later listing.
+    assert_eq!(
+        q("select points, is_counted from int_office_listings \
+           where kind = 'deductions' and unit_code = '510603' order by submission_id = \
+           (select submission_id from int_office_listings where kind = 'deductions' \
+            and unit_code = '510603' and points = 2)"),
+        [["3.0000", "false"], ["2.0000", "true"]].map(|r| r.map(String::from).to_vec())
+    );
+    assert_eq!(
+        q("select deductions_ledger from mart_annual_assessment \
+           where year = 2024 and scope_code = '510603'"),
+        [["2.0000"]]
+    );
+
+    // 序号 2 covers 旌阳区's 2024 task rows numbered 2 from the decision on.
+    assert_eq!(
+        q("select period, item_kind, title from int_exempted_rows \
+           where region_code = '510603' order by period"),
+        [
+            ["2024Q3", "task", "深化国资国企改革"],
+            ["2024Q4", "task", "深化国资国企改革"]
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    // It spares Q3's 0.5 point, which the cap of 2.5 would have cut anyway:
+    // 2 (ledger) + 0.5 (Q2) = 2.5 with it, 3 capped to 2.5 without it.
+    assert_eq!(
+        q(
+            "select year, overdue_removed, points_spared_uncapped, points_removed \
+           from mart_exemptions where scope_code = '510603'"
+        ),
+        [["2024", "1", "0.5000", "0.0000"]]
+    );
+    assert_eq!(
+        q(
+            "select deductions, deductions_capped from mart_annual_assessment \
+           where year = 2024 and scope_code = '510603'"
+        ),
+        [["2.5000", "false"]]
+    );
+
+    // 罗江区's exemption, decided in 2024, still spares its open task in 2025.
+    assert_eq!(
+        q(
+            "select year, rows_covered, overdue_removed from mart_exemptions \
+           where scope_code = '510604' order by year"
+        ),
+        [["2024", "3", "2"], ["2025", "1", "1"]].map(|r| r.map(String::from).to_vec())
+    );
+    // ... and the rectification item of that title misses its milestone
+    // (2024-10-31, no report) without an alert.
+    assert_eq!(
+        q(
+            "select milestones_missed, exempted from int_rectification_facts \
+           where region_code = '510604'"
+        ),
+        [["false", "true"]]
+    );
+    assert_eq!(
+        q("select count(*) from mart_alerts where alert = 'milestone_missed'"),
+        [["0"]]
+    );
+}
+
+/// A breakdown's year is its title's: the office sends next year's
+/// 工作要点 (its title says 2025, no 年度 column) with a 2024 ledger, and its
+/// tasks are assigned for 2025 — not docked against 2024's ledgers, where
+/// they would all be missing. A task found is compared by the deadline of
+/// the row it is found as (the latest period's): 旌阳区 once wrote 2024-12-31
+/// for 深化国资国企改革 (assigned 2024-06-30), then corrected it, so the
+/// deadline is not later.
+#[test]
+fn a_breakdown_takes_its_titles_year_and_a_found_task_its_latest_deadline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let breakdown_2025 = "2025年全省全面深化改革工作要点任务分解表,,,,\n\
+        序号,改革任务,牵头单位,完成时限,是否重大改革任务\n\
+        1,深化科技城管理体制改革,绵阳市,6月底,否\n\
+        2,推进县域商业体系建设,中江县,2025-09-30,否\n";
+    let jingyang_q2 = std::fs::read_to_string(fixture(
+        "scenarios/annual_assessment/input/2024Q2/510603/旌阳区2024年第二季度改革任务台账.csv",
+    ))
+    .unwrap()
+    .replace(
+        "2,深化国资国企改革,区国资局,,张　明,2024-06-30",
+        "2,深化国资国企改革,区国资局,,张　明,2024-12-31",
+    );
+    assert!(jingyang_q2.contains("2024-12-31"), "{jingyang_q2}");
+    let ws = annual_scenario_with(
+        tmp.path(),
+        &[
+            (
+                "2024Q4/510000/2025年全省全面深化改革工作要点任务分解表.csv",
+                breakdown_2025,
+                "2024-12-20T09:00:00+08:00",
+            ),
+            (
+                "2024Q2/510603/旌阳区2024年第二季度改革任务台账.csv",
+                &jingyang_q2,
+                "",
+            ),
+        ],
+    );
+    let built = build(&ws);
+    assert_eq!(built.failed_tests().count(), 0, "{:?}", built.tests);
+    let q = |sql: &str| rows(&ws.root, sql);
+    assert_eq!(
+        q(
+            "select year, lead_code, cast(deadline_on as varchar), found from int_assignments \
+           where source_ref like '2025年%' order by source_ref"
+        ),
+        [
+            ["2025", "510700", "2025-06-30", "false"],
+            ["2025", "510623", "2025-09-30", "false"]
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    // 2024's docking is the scenario's: 绵阳市 was assigned nothing that year.
+    assert_eq!(
+        q("select assigned, missing from mart_assignment_docking \
+           where year = 2024 and scope_code in ('510700', '510000') order by scope_code"),
+        [["4", "1"], ["0", "0"]].map(|r| r.map(String::from).to_vec())
+    );
+    assert_eq!(
+        q(
+            "select found_title, cast(found_deadline_on as varchar), deadline_later \
+           from int_assignments where year = 2024 and lead_code = '510603'"
+        ),
+        [["深化国资国企改革", "2024-06-30", "false"]]
+    );
+}
+
+/// A quarter is assessed once its ledgers are due (E + grace_days), not
+/// when the first unit sends one: 绵阳市 sends its 2025Q1 ledger on 20 March.
+/// As of 25 March, 2025 has no assessed quarter, so nobody is charged for
+/// not sending it; as of 11 April (due 10 April) it is assessed, and 德阳市,
+/// which sent nothing, loses per_unsubmitted_quarter's 2 points for it.
+#[test]
+fn a_quarter_is_assessed_only_once_its_ledgers_are_due() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mianyang_2025 = "绵阳市2025年第一季度改革任务台账,,,,,,,,\n\
+        序号,改革任务,牵头单位,责任单位,牵头领导,完成时限,完成状态,实际完成时间,是否重大改革任务\n\
+        1,深化科技城管理体制改革,市科技局,,王强,2025-03-31,已完成,2025-03-15,否\n";
+    let ws = annual_scenario_with(
+        tmp.path(),
+        &[(
+            "2025Q1/510700/绵阳市2025年第一季度改革任务台账.csv",
+            mianyang_2025,
+            "2025-03-20T09:00:00+08:00",
+        )],
+    );
+    let build_as_of = |at: &str, name: &str| {
+        let _lock = ws.lock().unwrap();
+        let out = ws.root.join(name);
+        taizhang::warehouse::build_to(&ws, name, Some(time(at)), &out).unwrap();
+        out
+    };
+    let early = build_as_of("2025-03-25T12:00:00+08:00", "early.duckdb");
+    let due = build_as_of("2025-04-11T00:30:00+08:00", "due.duckdb");
+    let charged = |db: &Path| {
+        rows_in(
+            db,
+            "select (select count(*) from int_assessment_quarters where year = 2025), \
+             (select count(*) from mart_annual_assessment where year = 2025), \
+             (select coalesce(sum(points), 0) from mart_assessment_deductions \
+              where year = 2025 and scope_code = '510600')",
+        )
+    };
+    assert_eq!(charged(&early), [["0", "0", "0.0000"]]);
+    let assessed = charged(&due);
+    assert_eq!(assessed[0][0], "1");
+    assert_ne!(assessed[0][1], "0");
+    assert_eq!(assessed[0][2], "2.0000");
+}
