@@ -2011,3 +2011,57 @@ fn the_annual_assessment_page_links_each_figure_and_shows_a_clerk_only_its_unit(
     ]);
     assert!(matches!(other.status, 403 | 404), "{}", other.status);
 }
+
+/// An alert's trace offers the workbook of the row it points at, as every
+/// other trace does: 旌阳区's overdue major task downloads with its cell
+/// marked, while a finding about a unit (a ledger not sent) cites no file.
+#[test]
+fn an_alerts_trace_downloads_the_workbook_with_the_cited_cell_marked() {
+    let (dir, built) =
+        crate::scenarios::scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
+    assert_eq!(built.failed_tests().count(), 0);
+    let s = Server::serve(dir, &[]);
+    let province = s.token("510000", "province");
+    let jars = tempfile::tempdir().unwrap();
+    let jar = jars.path().join("p");
+    assert_eq!(sign_in(&s, &province, &jar).status, 303);
+    let get = |path: &str| curl(&["-b", jar.to_str().unwrap(), &s.url(path)]);
+
+    let traced = get(
+        "/trace?mart=rpt_alert_counts&scope=510603&period=2024Q2&column=alerts&kind=overdue_major_task",
+    );
+    assert_eq!(traced.status, 200, "{}", traced.text());
+    let page = traced.text();
+    let file = "旌阳区2024年第二季度改革任务台账（更正）.csv";
+    assert!(page.contains(&format!("{file}!csv!B4")), "{page}");
+    let href = page
+        .split("href=\"")
+        .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|h| h.starts_with("/trace/workbook.xlsx?"))
+        .unwrap_or_else(|| panic!("no workbook link on the alert's trace: {page}"));
+    assert!(href.contains("kind=overdue_major_task"), "{href}");
+    let download = get(&href);
+    assert_eq!(download.status, 200, "{}", download.text());
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(download.body)).unwrap();
+    let mut comments = String::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        if part.name().unwrap().starts_with("xl/comments") {
+            std::io::Read::read_to_string(&mut part, &mut comments).unwrap();
+        }
+    }
+    assert!(
+        comments.contains("ref=\"B4\"") && comments.contains("可核实"),
+        "B4 marked: {comments}"
+    );
+
+    let unit_finding = get(
+        "/trace?mart=rpt_alert_counts&scope=510604&period=2024Q2&column=alerts&kind=missing_submission",
+    );
+    assert_eq!(unit_finding.status, 200, "{}", unit_finding.text());
+    assert!(
+        !unit_finding.text().contains("/trace/workbook.xlsx?"),
+        "{}",
+        unit_finding.text()
+    );
+}
