@@ -2065,3 +2065,97 @@ fn an_alerts_trace_downloads_the_workbook_with_the_cited_cell_marked() {
         unit_finding.text()
     );
 }
+
+/// The receipt logs of the workspace's committed batches, each with its
+/// lines (one per file archived).
+fn receipt_logs(ws: &Path) -> Vec<usize> {
+    let dir = ws.join("archive/receipts");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "jsonl")
+                && !p.file_name().unwrap().to_string_lossy().contains("pending")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap().lines().count())
+        .collect()
+}
+
+/// The files the lake's committed batches hold (accepted), and its batches.
+fn lake_files_and_batches(ws: &Path) -> (usize, usize) {
+    let lake = taizhang::lake::Lake::new(taizhang::workspace::Workspace::open(ws).unwrap().lake());
+    (
+        lake.known_files().unwrap().accepted.len(),
+        lake.batches().unwrap().len(),
+    )
+}
+
+/// The files of one form go into the lake as one group, the way one
+/// `taizhang ingest` commits its files: one batch, one receipt log; and a
+/// server killed between the form's second file and the batch's commit
+/// leaves none of the form's files visible (not the first alone).
+#[test]
+fn a_forms_files_are_committed_as_one_batch_or_not_at_all() {
+    let files = tempfile::tempdir().unwrap();
+    let q1 = files.path().join("旌阳区2024年第一季度改革任务台账.xlsx");
+    let q2 = files.path().join("旌阳区2024年第二季度改革任务台账.xlsx");
+    write_one_task_ledger(&q1, "旌阳区2024年第一季度改革任务台账");
+    write_one_task_ledger(&q2, "旌阳区2024年第二季度改革任务台账");
+    let send_form = |s: &Server| {
+        let clerk = s.token("510603", "clerk");
+        let jars = tempfile::tempdir().unwrap();
+        let jar = jars.path().join("jar");
+        assert_eq!(sign_in(s, &clerk, &jar).status, 303);
+        let jar = jar.to_str().unwrap();
+        let csrf = csrf_of(&curl(&["-b", jar, &s.url("/upload")]).text());
+        curl(&[
+            "-b",
+            jar,
+            "-F",
+            &format!("csrf={csrf}"),
+            "-F",
+            &format!("file=@{}", q1.display()),
+            "-F",
+            &format!("file=@{}", q2.display()),
+            &s.url("/upload"),
+        ])
+    };
+
+    let s = Server::start(&[]);
+    let sent = send_form(&s);
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    assert_eq!(
+        sent.text().matches("class=\"status accepted\"").count(),
+        2,
+        "{}",
+        sent.text()
+    );
+    assert_eq!(receipt_logs(s.root()), vec![2], "one batch of two files");
+    assert_eq!(lake_files_and_batches(s.root()), (2, 1));
+
+    // Killed after archiving the form's second file, before the commit.
+    let dir = cli_workspace();
+    let app = spawn_app_with_env(
+        dir.path(),
+        &["--addr", "127.0.0.1:0", "--rebuild-after", "1"],
+        1,
+        &[("TAIZHANG_CRASH_AT", "archive:2")],
+    );
+    let base = app.url("http").to_string();
+    let crashed = Server {
+        app,
+        base,
+        _dir: dir,
+    };
+    let answer = send_form(&crashed);
+    assert_ne!(answer.status, 200, "the server died: {}", answer.text());
+    let dir = crashed.stop();
+    assert_eq!(receipt_logs(dir.path()), Vec::<usize>::new(), "no batch");
+    assert_eq!(
+        lake_files_and_batches(dir.path()),
+        (0, 0),
+        "no file of the form is visible"
+    );
+}

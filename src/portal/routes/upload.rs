@@ -107,13 +107,17 @@ pub async fn upload(
     if form.files.is_empty() {
         return Err(Refusal::BadRequest("未选择文件 / no file chosen".into()).into());
     }
-    // Each file on its own: one refused (its unit's quota reached, say)
-    // is told beside the others' results, and the others still go in.
+    // The form's files in one batch (all of them visible, or none); one
+    // refused before it (its unit's quota reached, say) is told beside the
+    // others' results, and the others still go in.
     let mut results = Vec::new();
     let mut refused = Vec::new();
-    for file in form.files {
-        let name = file.name.clone();
-        match app.intake.submit(&app, file, &said, &caller).await {
+    for (name, answer) in app
+        .intake
+        .submit_form(&app, form.files, &said, &caller)
+        .await?
+    {
+        match answer {
             Ok(result) => results.push(result),
             Err(refusal) => {
                 if let Refusal::Internal(why) = &refusal {
