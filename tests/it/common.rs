@@ -203,6 +203,7 @@ pub fn read_file(
         roster: &roster,
         rules: &rules,
         limits: config.limits,
+        keep_marked_sheets: false,
     };
     taizhang::ingest::parse::parse_file(bytes, name, hints, ctx)
 }
