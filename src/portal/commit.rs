@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::Settings;
 use super::refusal::Refusal;
+use super::settings::Settings;
 use crate::error::Error;
 use crate::ingest::{Input, Options, Prepared};
 use crate::service::{self, Submitted, Writer};

@@ -30,33 +30,41 @@ use std::time::SystemTime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::auth::Caller;
+use super::commit::Committer;
 use super::commit::{self, Failure};
 use super::quota::Quota;
 use super::records;
 use super::refusal::Refusal;
+use super::upload;
 use super::upload::{Said, Spooled};
-use super::{Shared, upload};
 use crate::ingest::SubmissionResult;
 use crate::ingest::{FileOutcome, Input, Options, Prepared};
 use crate::lake::{KnownFiles, Lake};
 use crate::service;
+use crate::workspace::Workspace;
 
 pub struct Intake {
+    ws: Arc<Workspace>,
+    committer: Committer,
     readers: Arc<Semaphore>,
     /// One permit per unit; a unit's entry is dropped once no upload of it
     /// is in flight.
     units: Mutex<HashMap<String, Arc<Semaphore>>>,
-    known: KnownCache,
+    known: Arc<KnownCache>,
     pub quota: Quota,
 }
 
 impl Intake {
-    pub fn new(root: &Path, limits: &crate::config::Portal) -> Intake {
+    /// The intake of the workspace `ws` (at `root`), committing with `committer`.
+    pub fn new(root: &Path, ws: Arc<Workspace>, committer: Committer) -> Intake {
+        let limits = ws.config.portal;
         Intake {
             readers: Arc::new(Semaphore::new(limits.reader_count())),
             units: Mutex::default(),
-            known: KnownCache::default(),
-            quota: Quota::new(root, limits),
+            known: Arc::default(),
+            quota: Quota::new(root, &limits),
+            ws,
+            committer,
         }
     }
 
@@ -79,14 +87,13 @@ impl Intake {
     /// Reads, commits and keeps one spooled file; what the uploader is told.
     pub async fn submit(
         &self,
-        app: &Shared,
         file: Spooled,
         said: &Said,
         caller: &Caller,
     ) -> Result<SubmissionResult, Refusal> {
         self.quota.check(caller, file.size)?;
         let (_, told) = self
-            .submit_form(app, vec![file], said, caller)
+            .submit_form(vec![file], said, caller)
             .await?
             .pop()
             .expect("one answer per file");
@@ -99,12 +106,11 @@ impl Intake {
     /// that fails refuses every file of the form (none of them is kept).
     pub async fn submit_form(
         &self,
-        app: &Shared,
         files: Vec<Spooled>,
         said: &Said,
         caller: &Caller,
     ) -> Result<Vec<(String, Result<SubmissionResult, Refusal>)>, Refusal> {
-        let _hold = app.committer.hold();
+        let _hold = self.committer.hold();
         // A province token's upload naming no unit takes the province's turn.
         let _unit = self
             .unit_turn(said.region.as_deref().unwrap_or(&caller.region))
@@ -134,7 +140,7 @@ impl Intake {
             pending_files += 1;
             pending_bytes += file.size;
             let (input, options) = upload::received(file, said).into_input(false);
-            let prepared = prepare(app, &input, &options).await?;
+            let prepared = self.prepare(&input, &options).await?;
             opts = Some(options);
             read.push((input, prepared));
             sizes.push(file.size);
@@ -142,7 +148,7 @@ impl Intake {
         }
         let committed = match opts {
             None => Vec::new(),
-            Some(opts) => commit_form(app, read, opts).await?,
+            Some(opts) => self.commit_form(read, opts).await?,
         };
         let mut committed = committed.into_iter().zip(sizes);
         let mut answers = Vec::with_capacity(files.len());
@@ -156,9 +162,9 @@ impl Intake {
                             if matches!(committed.file.outcome, FileOutcome::Read { .. }) {
                                 self.quota.add(caller, size);
                             }
-                            let (app, caller) = (app.clone(), caller.clone());
+                            let (ws, caller) = (self.ws.clone(), caller.clone());
                             tokio::task::spawn_blocking(move || {
-                                records::keep(&app.ws, &caller, &committed)
+                                records::keep(&ws, &caller, &committed)
                             })
                             .await
                             .map_err(|e| {
@@ -174,46 +180,51 @@ impl Intake {
         drop(files);
         Ok(answers)
     }
-}
 
-/// Commits the read files of one form as one batch; a batch that failed
-/// with others' files is tried again alone (read again: the first reading
-/// went into the failed batch).
-async fn commit_form(
-    app: &Shared,
-    read: Vec<(Input, Prepared)>,
-    opts: Options,
-) -> Result<Vec<commit::Answer>, Refusal> {
-    let inputs: Vec<Input> = read.iter().map(|(input, _)| input.clone()).collect();
-    match app.committer.commit(read, opts.clone(), false).await {
-        Ok(answers) => Ok(answers),
-        Err(Failure::Refused(refusal)) => Err(refusal),
-        Err(Failure::Group) => {
-            let mut again = Vec::with_capacity(inputs.len());
-            for input in inputs {
-                let prepared = prepare(app, &input, &opts).await?;
-                again.push((input, prepared));
-            }
-            match app.committer.commit(again, opts, true).await {
-                Ok(answers) => Ok(answers),
-                Err(Failure::Refused(refusal)) => Err(refusal),
-                Err(Failure::Group) => Err(Refusal::Internal(
-                    "a batch of one upload failed as a group".into(),
-                )),
+    /// Commits the read files of one form as one batch; a batch that failed
+    /// with others' files is tried again alone (read again: the first
+    /// reading went into the failed batch).
+    async fn commit_form(
+        &self,
+        read: Vec<(Input, Prepared)>,
+        opts: Options,
+    ) -> Result<Vec<commit::Answer>, Refusal> {
+        let inputs: Vec<Input> = read.iter().map(|(input, _)| input.clone()).collect();
+        match self.committer.commit(read, opts.clone(), false).await {
+            Ok(answers) => Ok(answers),
+            Err(Failure::Refused(refusal)) => Err(refusal),
+            Err(Failure::Group) => {
+                let mut again = Vec::with_capacity(inputs.len());
+                for input in inputs {
+                    let prepared = self.prepare(&input, &opts).await?;
+                    again.push((input, prepared));
+                }
+                match self.committer.commit(again, opts, true).await {
+                    Ok(answers) => Ok(answers),
+                    Err(Failure::Refused(refusal)) => Err(refusal),
+                    Err(Failure::Group) => Err(Refusal::Internal(
+                        "a batch of one upload failed as a group".into(),
+                    )),
+                }
             }
         }
     }
-}
 
-/// Hashes and parses an upload off the async threads, without the lock.
-async fn prepare(app: &Shared, input: &Input, opts: &Options) -> Result<Prepared, Refusal> {
-    let (app, input, opts) = (app.clone(), input.clone(), opts.clone());
-    tokio::task::spawn_blocking(move || {
-        let known = app.intake.known.get(&app.ws.lake());
-        service::prepare(&app.ws, &input, &opts, &known)
-    })
-    .await
-    .map_err(|e| Refusal::Internal(format!("reading an upload: {e}")))
+    /// Hashes and parses an upload off the async threads, without the lock.
+    async fn prepare(&self, input: &Input, opts: &Options) -> Result<Prepared, Refusal> {
+        let (ws, known, input, opts) = (
+            self.ws.clone(),
+            self.known.clone(),
+            input.clone(),
+            opts.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let known = known.get(&ws.lake());
+            service::prepare(&ws, &input, &opts, &known)
+        })
+        .await
+        .map_err(|e| Refusal::Internal(format!("reading an upload: {e}")))
+    }
 }
 
 /// The lake's known files as last read, read again when a batch committed

@@ -12,9 +12,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::ingest::feedback::Cited;
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, page, session, xlsx};
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 use crate::portal::views::{encode, trace_link as link};
 use crate::service::Traced;
 use crate::warehouse::trace::Request;

@@ -9,8 +9,9 @@ use crate::normalize::Period;
 use crate::portal::auth::{self, Caller};
 use crate::portal::html::{PageResult, page, session};
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
+use crate::portal::upload;
 use crate::portal::views::result_block;
-use crate::portal::{Shared, upload};
 use crate::tokens::Role;
 
 /// The quarters the upload form suggests (never fills in): the one just
@@ -112,11 +113,7 @@ pub async fn upload(
     // others' results, and the others still go in.
     let mut results = Vec::new();
     let mut refused = Vec::new();
-    for (name, answer) in app
-        .intake
-        .submit_form(&app, form.files, &said, &caller)
-        .await?
-    {
+    for (name, answer) in app.intake.submit_form(form.files, &said, &caller).await? {
         match answer {
             Ok(result) => results.push(result),
             Err(refusal) => {
