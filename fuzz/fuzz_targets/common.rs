@@ -14,7 +14,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| CONFIG.rules());
 /// Parses `bytes` as a file received under `name`, as ingest does.
 pub fn parse(bytes: &[u8], name: &str) -> ParsedFile {
     let_calamine_panics_unwind();
-    let ctx = Context { roster: &ROSTER, rules: &RULES, limits: CONFIG.limits };
+    let ctx = Context { roster: &ROSTER, rules: &RULES, limits: CONFIG.limits, keep_marked_sheets: false };
     parse_file(bytes, name, &Hints::default(), ctx)
 }
 

@@ -37,6 +37,7 @@
 --     item raises no overdue alert from its decision on
 --   detail 说明 / what was found, in Chinese
 --   source_ref 来源 / <file_name>!<sheet>!<cell> of the ledger row, null for unit findings
+--   submission_id 报送编号 / the submission (file) source_ref's cell is in, null for unit findings
 with units as (
     select * from int_scopes
     where scope_level in ('city', 'county', 'department')
@@ -70,7 +71,8 @@ missing_submission as (
         expected.unit_level as scope_level,
         'missing_submission' as alert,
         units.scope_name || '未报送' || kind_names.kind_zh || '（' || expected.period || '）' as detail,
-        null as source_ref
+        null as source_ref,
+        null as submission_id
     from int_expected_submissions as expected
     inner join units
         on units.period = expected.period
@@ -88,7 +90,8 @@ overdue_major_task as (
         'overdue_major_task' as alert,
         '重大改革任务逾期未完成：' || tasks.task
         || '（完成时限：' || coalesce(tasks.deadline_text, '未填') || '；状态：' || coalesce(tasks.status_text, '未填') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
+        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref,
+        facts.submission_id
     from int_task_facts as facts
     inner join stg_tasks as tasks
         using (submission_id, source_sheet, source_row)
@@ -108,7 +111,8 @@ rectification_overdue as (
         'rectification_overdue' as alert,
         '整改事项逾期未完成：' || items.problem
         || '（整改时限：' || coalesce(items.deadline_text, '未填') || '；状态：' || coalesce(items.status_text, '未填') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
+        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref,
+        facts.submission_id
     from int_rectification_facts as facts
     inner join stg_rectifications as items
         using (submission_id, source_sheet, source_row)
@@ -128,7 +132,8 @@ pilot_overterm as (
         'pilot_overterm' as alert,
         '改革试点超过2年未结束：' || pilots.pilot
         || '（启动时间：' || strftime(pilots.started_on, '%Y-%m-%d') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
+        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref,
+        facts.submission_id
     from int_pilot_facts as facts
     inner join stg_pilots as pilots
         using (submission_id, source_sheet, source_row)
@@ -148,7 +153,8 @@ low_satisfaction as (
         'low_satisfaction' as alert,
         units.scope_name || '群众满意率 ' || format('{:.1f}', 100 * satisfaction.satisfaction_rate)
         || '%，不高于50%（有效票 ' || satisfaction.valid || '）' as detail,
-        null as source_ref
+        null as source_ref,
+        null as submission_id
     from mart_satisfaction as satisfaction
     inner join units
         on units.period = satisfaction.period
@@ -245,7 +251,8 @@ supervision_loop as (
         units.scope_level,
         findings.alert,
         findings.detail,
-        files.file_name || '!' || findings.source_sheet || '!' || findings.source_cell as source_ref
+        files.file_name || '!' || findings.source_sheet || '!' || findings.source_cell as source_ref,
+        findings.submission_id
     from loop_findings as findings
     inner join units
         on units.period = findings.period
@@ -262,7 +269,8 @@ below_pass_score as (
         'below_pass_score' as alert,
         units.scope_name || '综合得分 ' || format('{:.2f}', scorecard.composite_score)
         || '，低于达标分数线 ' || format('{:.2f}', config.pass_score) || '（不达标）' as detail,
-        null as source_ref
+        null as source_ref,
+        null as submission_id
     from mart_scorecard as scorecard
     inner join units
         on units.period = scorecard.period
@@ -279,7 +287,8 @@ deadline_pushed_back as (
         'deadline_pushed_back' as alert,
         '完成时限无说明延后：' || changes.row_key
         || '（' || changes.old_value || ' → ' || changes.new_value || '；原：' || changes.old_ref || '）' as detail,
-        changes.new_ref as source_ref
+        changes.new_ref as source_ref,
+        changes.new_submission_id as submission_id
     from mart_ledger_changes as changes
     inner join units
         on units.period = changes.period
@@ -298,7 +307,8 @@ row_vanished as (
         case changes.kind when 'tasks' then '改革任务' else '整改事项' end
         || '未办结即从本期台账消失：' || changes.row_key
         || '（上期状态：' || coalesce(changes.old_value, '未填') || '）' as detail,
-        changes.old_ref as source_ref
+        changes.old_ref as source_ref,
+        changes.old_submission_id as submission_id
     from mart_ledger_changes as changes
     inner join units
         on units.period = changes.period
@@ -318,12 +328,19 @@ group_did_not_meet as (
         '专项小组本季度未召开会议：' || meetings.body
         || '（' || meetings.meetings || '次，要求至少' || config.meetings_per_quarter || '次；最近一次：'
         || coalesce(cast(meetings.last_held_on as varchar), '无') || '）' as detail,
-        meetings.source_ref
+        meetings.source_ref,
+        latest.submission_id
     from mart_meeting_compliance as meetings
     inner join int_scopes as scopes
         on scopes.period = meetings.period
         and scopes.scope_code = meetings.scope_code
     cross join stg_config as config
+    -- The listing source_ref names: the counted one of the body's latest meeting (one per day).
+    left join int_meeting_listings as latest
+        on latest.region_code = meetings.scope_code
+        and latest.body = meetings.body
+        and latest.held_on = meetings.last_held_on
+        and latest.is_counted
     where meetings.is_special_group and not meetings.quarter_met
 ),
 
@@ -339,7 +356,8 @@ plan_not_inspected as (
         'plan_not_inspected' as alert,
         '专项改革方案本年度未开展督察评估：' || plans.plan
         || '（出台：' || strftime(plans.issued_on, '%Y-%m-%d') || '；' || plans.year || '年）' as detail,
-        plans.source_ref
+        plans.source_ref,
+        plans.submission_id
     from int_inspection_plans as plans
     inner join int_periods as periods
         on periods.period_end = make_date(plans.year, 12, 31)
@@ -359,7 +377,8 @@ finding_without_notice as (
         || '（' || strftime(inspections.started_on, '%Y-%m-%d') || '，发现问题' || inspections.findings
         || '个；督办通知文号：' || coalesce(inspections.notice_no, '未填')
         || '，未见于被督察单位的整改台账）' as detail,
-        inspections.source_ref
+        inspections.source_ref,
+        inspections.submission_id
     from int_inspections as inspections
     cross join stg_config as config
     inner join int_periods as periods
@@ -382,7 +401,8 @@ bottom_rank as (
         units.scope_name || '综合得分 ' || format('{:.2f}', scorecard.composite_score)
         || case scorecard.scope_level when 'city' then '，居市（州）末位（第' else '，居省直部门末位（第' end
         || scorecard.rank || '名）' as detail,
-        null as source_ref
+        null as source_ref,
+        null as submission_id
     from mart_scorecard as scorecard
     inner join units
         on units.period = scorecard.period
@@ -400,7 +420,8 @@ review_plan_missed as (
         'review_plan_missed' as alert,
         '专项改革方案未按年度计划上会审议：' || plans.plan
         || '（计划上会：' || strftime(plans.review_planned_on, '%Y-%m-%d') || '）' as detail,
-        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref
+        files.file_name || '!' || facts.source_sheet || '!' || facts.source_cell as source_ref,
+        facts.submission_id
     from int_plan_facts as facts
     inner join stg_plans as plans
         using (submission_id, source_sheet, source_row)
@@ -422,7 +443,8 @@ assigned_task_missing as (
         '分解任务未纳入本单位台账：' || assignments.task
         || '（' || cast(assignments.year as varchar) || '年任务分解，完成时限：'
         || coalesce(strftime(assignments.deadline_on, '%Y-%m-%d'), '未填') || '）' as detail,
-        assignments.source_ref
+        assignments.source_ref,
+        assignments.submission_id
     from int_assignments as assignments
     inner join (
         select year(period_end) as year, max(period) as period
@@ -445,7 +467,8 @@ named_in_annual_assessment as (
         assessment.scope_level,
         'named_in_annual_assessment' as alert,
         cast(assessment.year as varchar) || '年度考核点名通报：' || assessment.named_reasons as detail,
-        null as source_ref
+        null as source_ref,
+        null as submission_id
     from mart_annual_assessment as assessment
     inner join int_assessment_quarters as quarters
         on quarters.year = assessment.year
@@ -462,7 +485,8 @@ accountability_event as (
         'accountability_event' as alert,
         '问责：' || listings.title || '（' || strftime(listings.on_date, '%Y-%m-%d')
         || coalesce('，' || listings.decision, '') || coalesce('，' || listings.document_no, '') || '）' as detail,
-        listings.source_ref
+        listings.source_ref,
+        listings.submission_id
     from int_office_listings as listings
     inner join int_assessment_quarters as quarters
         on listings.on_date between quarters.period_start and quarters.period_end

@@ -57,10 +57,12 @@ pub struct Prepared(std::sync::Mutex<Option<ReadResult>>);
 /// (a file known once stays known).
 pub fn prepare(ws: &Workspace, input: &Input, opts: &Options, known: &KnownFiles) -> Prepared {
     let rules = ws.config.rules();
+    // The portal makes the clerk's feedback workbook from this reading.
     let ctx = Context {
         roster: &ws.roster,
         rules: &rules,
         limits: ws.config.limits,
+        keep_marked_sheets: true,
     };
     Prepared(std::sync::Mutex::new(Some(read_and_parse(
         input, opts, known, ctx,
@@ -102,6 +104,7 @@ fn run_with(
         roster: &ws.roster,
         rules: &rules,
         limits: ws.config.limits,
+        keep_marked_sheets: false,
     };
     let sink = Sink {
         ws,

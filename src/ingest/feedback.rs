@@ -1,7 +1,9 @@
 //! `ingest --report FILE.xlsx|FILE.json`: what the clerk gets back. The Excel
 //! form holds the clerk's own sheets with every faulty cell highlighted and the
 //! message as a cell note, after a summary sheet; the JSON form holds the same
-//! as data.
+//! as data. The sheets are those the file's reading kept
+//! ([`super::ParsedFile::marked_sheets`], the portal's upload), else the file
+//! read again from its path (the CLI's report, written after the batch).
 
 use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
 use std::collections::{BTreeMap, HashSet};
@@ -13,7 +15,8 @@ use crate::config::Limits;
 use crate::error::{Error, Result};
 
 /// Writes the report; the format follows the extension.
-/// Each file is read again under `limits`, as when it was received.
+/// A file whose reading kept no sheets is read again under `limits`, as when
+/// it was received.
 pub fn write(path: &Path, report: &ImportSummary, limits: Limits, dry_run: bool) -> Result<()> {
     let ext = path
         .extension()
@@ -99,14 +102,23 @@ fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (Ok(bytes), Some(format)) = (std::fs::read(&f.path), FileFormat::from_file_name(&name))
-        else {
-            continue;
-        };
-        let Ok(Ok(mut grids)) = super::read::quiet_panic::catch(|| {
-            read_workbook(&bytes, format, ReadLimits::for_file(limits))
-        }) else {
-            continue;
+        let read_again;
+        let grids = match &parsed.marked_sheets {
+            Some(kept) => kept,
+            None => {
+                let (Ok(bytes), Some(format)) =
+                    (std::fs::read(&f.path), FileFormat::from_file_name(&name))
+                else {
+                    continue;
+                };
+                let Ok(Ok(grids)) = super::read::quiet_panic::catch(|| {
+                    read_workbook(&bytes, format, ReadLimits::for_file(limits))
+                }) else {
+                    continue;
+                };
+                read_again = grids;
+                &read_again
+            }
         };
         let mut by_sheet: BTreeMap<&str, Vec<&Issue>> = BTreeMap::new();
         for i in parsed.issues.iter().filter(|i| i.cell.is_some()) {
@@ -115,7 +127,7 @@ fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {
                 .or_default()
                 .push(i);
         }
-        for grid in &mut grids {
+        for grid in grids {
             let Some(issues) = by_sheet.get(grid.name.as_str()) else {
                 continue;
             };
@@ -333,6 +345,85 @@ mod tests {
         assert!(none.is_err());
         assert_eq!(row_of("B4"), Some(3));
         assert_eq!(row_of("B"), None);
+    }
+
+    /// The parts of an xlsx that hold what a clerk sees: the sheets, their
+    /// shared strings, notes and fills (not its creation time).
+    fn visible_parts(xlsx: &[u8]) -> Vec<(String, String)> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..zip.len() {
+            let mut part = zip.by_index(i).unwrap();
+            let name = part.name().unwrap().to_string();
+            if name.starts_with("docProps/") {
+                continue;
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+            parts.push((name, text));
+        }
+        parts.sort();
+        parts
+    }
+
+    /// The portal's feedback is made from the sheets its reading kept: the
+    /// same workbook as from the file read again, and made with the file gone.
+    #[test]
+    fn the_feedback_from_the_kept_sheets_is_the_feedback_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("旌阳区2024年第二季度改革任务台账.xlsx");
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad_rows.xlsx"),
+            &path,
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let roster = crate::normalize::Roster::from_csv(crate::workspace::DEFAULT_ROSTER).unwrap();
+        let config = crate::config::Config::default();
+        let rules = config.rules();
+        let hints = crate::ingest::Hints {
+            region_flag: Some("510603".into()),
+            period_flag: Some("2024Q2".parse().unwrap()),
+            ..Default::default()
+        };
+        let feedback = |keep: bool| {
+            let ctx = crate::ingest::Context {
+                roster: &roster,
+                rules: &rules,
+                limits: config.limits,
+                keep_marked_sheets: keep,
+            };
+            let parsed = crate::ingest::parse::parse_file(
+                &bytes,
+                &path.file_name().unwrap().to_string_lossy(),
+                &hints,
+                ctx,
+            );
+            assert_eq!(parsed.marked_sheets.is_some(), keep);
+            let report = ImportSummary {
+                files: vec![crate::ingest::FileReport {
+                    path: path.clone(),
+                    sha256: None,
+                    outcome: FileOutcome::Read {
+                        parsed: Box::new(parsed),
+                        submissions: Vec::new(),
+                    },
+                }],
+                ..ImportSummary::default()
+            };
+            excel(&report, config.limits).unwrap()
+        };
+        let kept = visible_parts(&feedback(true));
+        let read_again = visible_parts(&feedback(false));
+        assert!(
+            kept.iter()
+                .any(|(name, text)| name.starts_with("xl/comments") && text.contains("taizhang")),
+            "the faulty cells are noted"
+        );
+        assert_eq!(kept, read_again);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(visible_parts(&feedback(true)), kept, "the file is not read");
+        assert_ne!(visible_parts(&feedback(false)), kept, "the file is gone");
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub struct Context<'a> {
     pub roster: &'a Roster,
     pub rules: &'a Rules,
     pub limits: Limits,
+    /// Keep the sheets that hold an issue's cell in
+    /// [`ParsedFile::marked_sheets`], for a feedback workbook made from this
+    /// reading (the portal's upload) rather than from the file read again.
+    pub keep_marked_sheets: bool,
 }
 
 /// One kind's ledger within a file: all its sheets together.
@@ -53,6 +57,9 @@ pub struct ParsedFile {
     /// The reader's panic, when one was caught (the file is rejected as
     /// `unreadable-file`): for the run record, not for the clerk.
     pub reader_panic: Option<String>,
+    /// With [`Context::keep_marked_sheets`]: the sheets holding a cell an
+    /// issue names, as read, for the feedback workbook; `None` when not kept.
+    pub marked_sheets: Option<Vec<SheetGrid>>,
 }
 
 impl ParsedFile {
@@ -178,7 +185,21 @@ pub fn parse_file_with(
             return parsed;
         }
     };
-    parse_grids(&grids, file_name, hints, ctx, sink)
+    let mut parsed = parse_grids(&grids, file_name, hints, ctx, sink);
+    if ctx.keep_marked_sheets {
+        parsed.marked_sheets = Some(
+            grids
+                .into_iter()
+                .filter(|g| {
+                    parsed
+                        .issues
+                        .iter()
+                        .any(|i| i.cell.is_some() && i.sheet.as_deref().unwrap_or("") == g.name)
+                })
+                .collect(),
+        );
+    }
+    parsed
 }
 
 /// The rejection of a file over the size limit.

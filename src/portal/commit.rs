@@ -1,7 +1,8 @@
-//! Uploads into the lake, in groups. Each upload arrives here already read
-//! (hashed and parsed by [`super::intake`], outside the lock, with
-//! `service::prepare`); one writer thread takes everything queued at that
-//! moment (up to [`MAX_GROUP`] files), takes the workspace's writer lock —
+//! Uploads into the lake, in groups. Each upload — the files of one form
+//! together — arrives here already read (hashed and parsed by
+//! [`super::intake`], outside the lock, with `service::prepare`); one writer
+//! thread takes everything queued at that moment (up to [`MAX_GROUP`] files,
+//! a form's files never split), takes the workspace's writer lock —
 //! the lock the CLI and the pipelines take — and commits the group as one
 //! batch through the service layer (`service::ingest_prepared`, the very
 //! path of `taizhang ingest` after its parsing), then answers each upload
@@ -27,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::Settings;
 use super::refusal::Refusal;
+use super::settings::Settings;
 use crate::error::Error;
 use crate::ingest::{Input, Options, Prepared};
 use crate::service::{self, Submitted, Writer};
@@ -40,13 +41,17 @@ const QUEUE: usize = 4096;
 /// The longest coverage may lag behind a continuous stream of uploads.
 pub const MAX_REBUILD_DELAY: Duration = Duration::from_secs(60);
 
+/// One file's answer from its batch: its result, or its own refusal.
+pub type Answer = std::result::Result<Submitted, Refusal>;
+
+/// The files of one upload (one form, or one API call), committed in one
+/// batch: all of them visible, or none.
 struct Job {
-    input: Input,
-    prepared: Prepared,
+    files: Vec<(Input, Prepared)>,
     opts: Options,
     /// Submitted in a batch of its own (see [`Failure::Group`]).
     alone: bool,
-    reply: oneshot::Sender<std::result::Result<Submitted, Failure>>,
+    reply: oneshot::Sender<std::result::Result<Vec<Answer>, Failure>>,
 }
 
 /// Why a commit gave an upload no result.
@@ -112,19 +117,18 @@ impl Committer {
         }
     }
 
-    /// Queues a prepared file and waits until its batch is committed; with
-    /// `alone`, in a batch of its own.
+    /// Queues the prepared files of one upload and waits until their batch
+    /// is committed — one batch for all of them, with `alone` one of their
+    /// own; one answer per file, in order.
     pub async fn commit(
         &self,
-        input: Input,
-        prepared: Prepared,
+        files: Vec<(Input, Prepared)>,
         opts: Options,
         alone: bool,
-    ) -> std::result::Result<Submitted, Failure> {
+    ) -> std::result::Result<Vec<Answer>, Failure> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
-            input,
-            prepared,
+            files,
             opts,
             alone,
             reply,
@@ -146,15 +150,20 @@ fn write_loop(
     rebuild: &Rebuild,
 ) {
     while let Ok(first) = rx.recv() {
+        let mut files = first.files.len();
         let mut jobs = vec![first];
         let mut after = None;
-        while jobs.len() < MAX_GROUP && !jobs[0].alone {
+        while files < MAX_GROUP && !jobs[0].alone {
             match rx.try_recv() {
-                Ok(job) if job.alone => {
+                // A job that is alone, or would pass the group's size, goes next.
+                Ok(job) if job.alone || files + job.files.len() > MAX_GROUP => {
                     after = Some(job);
                     break;
                 }
-                Ok(job) => jobs.push(job),
+                Ok(job) => {
+                    files += job.files.len();
+                    jobs.push(job);
+                }
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
@@ -165,7 +174,7 @@ fn write_loop(
     }
 }
 
-/// Commits `jobs` as one batch and answers each.
+/// Commits the files of `jobs` as one batch and answers each job.
 fn write_group(
     root: &Path,
     lock_wait: Duration,
@@ -176,33 +185,36 @@ fn write_group(
     let Some(opts) = jobs.first().map(|j| j.opts.clone()) else {
         return;
     };
-    let mut inputs = Vec::with_capacity(jobs.len());
-    let mut prepared = Vec::with_capacity(jobs.len());
+    let mut inputs = Vec::new();
+    let mut prepared = Vec::new();
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs {
-        inputs.push(job.input);
-        prepared.push(job.prepared);
-        replies.push(job.reply);
+        replies.push((job.reply, job.files.len()));
+        for (input, ready) in job.files {
+            inputs.push(input);
+            prepared.push(ready);
+        }
     }
     let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
     let outcome = open_writer(root, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
     drop(guard);
     match outcome {
         Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result.map_err(Failure::Refused));
+            let mut results = results.into_iter();
+            for (reply, files) in replies {
+                let _ = reply.send(Ok(results.by_ref().take(files).collect()));
             }
             rebuild.dirty();
         }
         // A batch of several that failed inside: each goes again alone.
         Err(Refusal::Internal(why)) if replies.len() > 1 => {
             eprintln!("portal: a batch of {} uploads failed: {why}", replies.len());
-            for reply in replies {
+            for (reply, _) in replies {
                 let _ = reply.send(Err(Failure::Group));
             }
         }
         Err(refusal) => {
-            for reply in replies {
+            for (reply, _) in replies {
                 let _ = reply.send(Err(Failure::Refused(refusal.clone())));
             }
         }
@@ -231,7 +243,7 @@ fn commit(
     inputs: &[Input],
     prepared: &[Prepared],
     opts: &Options,
-) -> std::result::Result<Vec<std::result::Result<Submitted, Refusal>>, Refusal> {
+) -> std::result::Result<Vec<Answer>, Refusal> {
     let internal = |e: Error| Refusal::Internal(e.to_string());
     let summary = w
         .recorded("serve: upload", |record| {

@@ -5,10 +5,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::Markup;
 
-use super::Shared;
 use super::auth::{self, Caller};
 use super::layout::{SignedIn, layout};
 use super::refusal::{PageRefusal, Refusal};
+use super::state::Shared;
 use super::web::LoggedUnit;
 
 pub type PageResult = Result<Response, PageRefusal>;

@@ -69,12 +69,28 @@ impl Quota {
     /// (before its size is known: any file at all), else a 429 until
     /// midnight.
     pub fn check(&self, caller: &Caller, bytes: u64) -> Result<(), Refusal> {
+        self.check_pending(caller, (0, 0), bytes)
+    }
+
+    /// As [`Quota::check`], with `pending` (files, bytes) of the same form
+    /// read before this file and not yet counted: a form's files together
+    /// stay within the quota.
+    pub fn check_pending(
+        &self,
+        caller: &Caller,
+        pending: (u64, u64),
+        bytes: u64,
+    ) -> Result<(), Refusal> {
         let Some(unit) = caller.only_unit() else {
             return Ok(());
         };
         let used = self.today().used.get(unit).copied().unwrap_or_default();
-        if used.files.saturating_add(1) > self.files
-            || used.bytes.saturating_add(bytes.max(1)) > self.bytes
+        if used.files.saturating_add(pending.0).saturating_add(1) > self.files
+            || used
+                .bytes
+                .saturating_add(pending.1)
+                .saturating_add(bytes.max(1))
+                > self.bytes
         {
             return Err(Refusal::Quota {
                 files: self.files,

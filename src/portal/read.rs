@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::Caller;
+use super::records;
 use super::refusal::Refusal;
-use super::{Shared, records};
+use super::state::Shared;
 
 #[derive(Debug, Deserialize)]
 pub struct Filter {

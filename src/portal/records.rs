@@ -81,8 +81,7 @@ pub fn feedback_path(root: &Path, stem: &str) -> PathBuf {
 }
 
 /// Keeps the record of a committed upload by `uploader` and returns what
-/// the uploader is told. Runs after the commit, outside the writer lock
-/// (the annotated workbook reads the file again). The upload is committed
+/// the uploader is told. Runs after the commit, outside the writer lock. The upload is committed
 /// whatever happens here: a record that cannot be kept is only logged.
 pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Submitted) -> SubmissionResult {
     let (told, stem, feedback) = decide(ws, uploader, committed);
@@ -149,8 +148,9 @@ fn decide(
     )
 }
 
-/// The annotated workbook reads the clerk's sheets again, from the archived
-/// copy (an upload has no path of its own).
+/// The annotated workbook, made from the sheets the upload's reading kept
+/// (`ParsedFile::marked_sheets`); the archived copy is its path, named in
+/// the workbook and read only were no sheets kept.
 fn write_feedback(ws: &Workspace, stem: &str, committed: &Submitted) -> Result<()> {
     let result = &committed.result;
     let archived = ws.archive().join(format!(

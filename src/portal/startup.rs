@@ -13,14 +13,16 @@ use super::routes::{
     alerts, annual, api, changes, coverage, login, report, scorecard, style, submissions,
     templates, trace, upload as upload_page,
 };
-use super::{App, Settings, Shared, auth, commit, intake, upload, web};
+use super::settings::Settings;
+use super::state::{App, Shared};
+use super::{auth, commit, intake, log, upload, web};
 use crate::error::Result;
 use crate::workspace::Workspace;
 
 /// Serves until SIGINT or SIGTERM. `ready` is told the address bound (the
 /// port the system chose for `:0`) before the first request is taken.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
-    let ws = Workspace::open(&settings.root)?;
+    let ws = Arc::new(Workspace::open(&settings.root)?);
     let limits = ws.config.portal;
     let connections = crate::serving::ConnectionLimits {
         max_connections: crate::serving::affordable_connections(
@@ -44,9 +46,12 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
                 &settings.root,
                 limits.spool_mb.saturating_mul(1024 * 1024),
             )?,
-            intake: intake::Intake::new(&settings.root, &limits),
-            committer: commit::Committer::start(&settings),
-            log: web::Log::open(&settings.root)?,
+            intake: intake::Intake::new(
+                &settings.root,
+                ws.clone(),
+                commit::Committer::start(&settings),
+            ),
+            log: log::Log::open(&settings.root)?,
             ws,
         });
         ready(addr);

@@ -152,3 +152,28 @@ pub fn encode(value: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_encode_what_is_not_a_plain_word() {
+        assert_eq!(
+            trace_link(
+                "mart_task_completion",
+                "510603",
+                "2024Q2",
+                Some("tasks_due"),
+                None
+            ),
+            "/trace?mart=mart_task_completion&scope=510603&period=2024Q2&column=tasks_due"
+        );
+        assert_eq!(
+            trace_link("rpt_alert_counts", "510603", "2024Q2", None, Some("a b")),
+            "/trace?mart=rpt_alert_counts&scope=510603&period=2024Q2&kind=a%20b"
+        );
+        assert_eq!(encode("a&b=c d"), "a%26b%3Dc%20d");
+        assert_eq!(encode("旌"), "%E6%97%8C");
+    }
+}

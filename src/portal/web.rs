@@ -6,16 +6,12 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::fs::File;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Mutex;
 use std::time::Instant;
 
+use super::auth;
 use super::refusal::{ApiRefusal, PageRefusal, Refusal};
-use super::{Shared, auth};
-use crate::error::{Error, Result};
+use super::state::Shared;
 
 /// The unit a request was made for, recorded by handlers for the log.
 #[derive(Debug, Clone)]
@@ -26,33 +22,6 @@ pub async fn not_found(request: Request) -> Response {
         ApiRefusal(Refusal::NotFound).into_response()
     } else {
         PageRefusal(Refusal::NotFound).into_response()
-    }
-}
-
-/// The request log (stderr, one line per request) and refusals
-/// (`portal/refusals.jsonl` in the workspace, one JSON object a line).
-pub struct Log {
-    refusals: Mutex<File>,
-}
-
-impl Log {
-    pub fn open(root: &Path) -> Result<Log> {
-        let dir = root.join("portal");
-        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-        let path = dir.join("refusals.jsonl");
-        let file = File::options()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(Error::io(&path))?;
-        Ok(Log {
-            refusals: Mutex::new(file),
-        })
-    }
-
-    fn refusal(&self, line: &serde_json::Value) {
-        let mut f = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(f, "{line}");
     }
 }
 
@@ -128,6 +97,7 @@ pub async fn around(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn an_internal_error_is_told_without_its_details() {

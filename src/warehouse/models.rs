@@ -167,6 +167,7 @@ pub const SHIPPED: &[(Layer, &str, &str)] = &[
     model!(Tests, "tests", "assert_alerts_named_in_chinese"),
     model!(Tests, "tests", "assert_scopes_pool_themselves"),
     model!(Tests, "tests", "assert_change_cells_in_lake"),
+    model!(Tests, "tests", "assert_alerts_cite_their_submission"),
     model!(Tests, "tests", "assert_inspections_pool_to_the_province"),
     model!(Tests, "tests", "assert_plans_inspected_within_due"),
     model!(

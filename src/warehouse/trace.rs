@@ -615,10 +615,26 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                  order by leaders.leader, source_ref"
             )
         }
-        Source::Alerts => format!(
-            "select alert, detail, source_ref from mart_alerts \
-             where scope_code = {scope} and period = {period}{kind_filter} order by alert, source_ref"
-        ),
+        // Each finding with the sheet and cell of the row it points at and
+        // that row's submission, so its workbook can be opened with the cell
+        // marked: source_ref is <file_name>!<sheet>!<cell>, the file's name
+        // is the submission's and a cell (A1) holds no `!`.
+        Source::Alerts => {
+            let filter = req.kind.as_ref().map_or(String::new(), |a| {
+                format!(" and alerts.alert = {}", sql_string(a))
+            });
+            format!(
+                "select alerts.alert, alerts.detail, alerts.source_ref, files.file_name, \
+                 regexp_replace(substr(alerts.source_ref, length(files.file_name) + 2), '![^!]*$', '') as sheet, \
+                 case when files.file_name is not null then regexp_extract(alerts.source_ref, '[^!]*$') end as cell, \
+                 alerts.submission_id \
+                 from mart_alerts as alerts \
+                 left join (select distinct submission_id, file_name from stg_submissions) as files \
+                   on files.submission_id = alerts.submission_id \
+                 where alerts.scope_code = {scope} and alerts.period = {period}{filter} \
+                 order by alerts.alert, alerts.source_ref"
+            )
+        }
     };
     Ok(TracePlan {
         figure_sql,

@@ -203,6 +203,7 @@ pub fn read_file(
         roster: &roster,
         rules: &rules,
         limits: config.limits,
+        keep_marked_sheets: false,
     };
     taizhang::ingest::parse::parse_file(bytes, name, hints, ctx)
 }
@@ -311,10 +312,21 @@ impl Drop for SpawnedApp {
 /// system's choice); returns once it has printed `listeners` addresses, so
 /// every listener is bound before the test's first request.
 pub fn spawn_app(ws: &Path, args: &[&str], listeners: usize) -> SpawnedApp {
+    spawn_app_with_env(ws, args, listeners, &[])
+}
+
+/// As [`spawn_app`], with `env` set for the server (`TAIZHANG_CRASH_AT`).
+pub fn spawn_app_with_env(
+    ws: &Path,
+    args: &[&str],
+    listeners: usize,
+    env: &[(&str, &str)],
+) -> SpawnedApp {
     use std::io::BufRead;
     let mut child = taizhang(ws)
         .arg("serve")
         .args(args)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -2011,3 +2011,151 @@ fn the_annual_assessment_page_links_each_figure_and_shows_a_clerk_only_its_unit(
     ]);
     assert!(matches!(other.status, 403 | 404), "{}", other.status);
 }
+
+/// An alert's trace offers the workbook of the row it points at, as every
+/// other trace does: 旌阳区's overdue major task downloads with its cell
+/// marked, while a finding about a unit (a ledger not sent) cites no file.
+#[test]
+fn an_alerts_trace_downloads_the_workbook_with_the_cited_cell_marked() {
+    let (dir, built) =
+        crate::scenarios::scenario_workspace(&fixture("scenarios/assessment_edge_cases"));
+    assert_eq!(built.failed_tests().count(), 0);
+    let s = Server::serve(dir, &[]);
+    let province = s.token("510000", "province");
+    let jars = tempfile::tempdir().unwrap();
+    let jar = jars.path().join("p");
+    assert_eq!(sign_in(&s, &province, &jar).status, 303);
+    let get = |path: &str| curl(&["-b", jar.to_str().unwrap(), &s.url(path)]);
+
+    let traced = get(
+        "/trace?mart=rpt_alert_counts&scope=510603&period=2024Q2&column=alerts&kind=overdue_major_task",
+    );
+    assert_eq!(traced.status, 200, "{}", traced.text());
+    let page = traced.text();
+    let file = "旌阳区2024年第二季度改革任务台账（更正）.csv";
+    assert!(page.contains(&format!("{file}!csv!B4")), "{page}");
+    let href = page
+        .split("href=\"")
+        .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|h| h.starts_with("/trace/workbook.xlsx?"))
+        .unwrap_or_else(|| panic!("no workbook link on the alert's trace: {page}"));
+    assert!(href.contains("kind=overdue_major_task"), "{href}");
+    let download = get(&href);
+    assert_eq!(download.status, 200, "{}", download.text());
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(download.body)).unwrap();
+    let mut comments = String::new();
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        if part.name().unwrap().starts_with("xl/comments") {
+            std::io::Read::read_to_string(&mut part, &mut comments).unwrap();
+        }
+    }
+    assert!(
+        comments.contains("ref=\"B4\"") && comments.contains("可核实"),
+        "B4 marked: {comments}"
+    );
+
+    let unit_finding = get(
+        "/trace?mart=rpt_alert_counts&scope=510604&period=2024Q2&column=alerts&kind=missing_submission",
+    );
+    assert_eq!(unit_finding.status, 200, "{}", unit_finding.text());
+    assert!(
+        !unit_finding.text().contains("/trace/workbook.xlsx?"),
+        "{}",
+        unit_finding.text()
+    );
+}
+
+/// The receipt logs of the workspace's committed batches, each with its
+/// lines (one per file archived).
+fn receipt_logs(ws: &Path) -> Vec<usize> {
+    let dir = ws.join("archive/receipts");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "jsonl")
+                && !p.file_name().unwrap().to_string_lossy().contains("pending")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap().lines().count())
+        .collect()
+}
+
+/// The files the lake's committed batches hold (accepted), and its batches.
+fn lake_files_and_batches(ws: &Path) -> (usize, usize) {
+    let lake = taizhang::lake::Lake::new(taizhang::workspace::Workspace::open(ws).unwrap().lake());
+    (
+        lake.known_files().unwrap().accepted.len(),
+        lake.batches().unwrap().len(),
+    )
+}
+
+/// The files of one form go into the lake as one group, the way one
+/// `taizhang ingest` commits its files: one batch, one receipt log; and a
+/// server killed between the form's second file and the batch's commit
+/// leaves none of the form's files visible (not the first alone).
+#[test]
+fn a_forms_files_are_committed_as_one_batch_or_not_at_all() {
+    let files = tempfile::tempdir().unwrap();
+    let q1 = files.path().join("旌阳区2024年第一季度改革任务台账.xlsx");
+    let q2 = files.path().join("旌阳区2024年第二季度改革任务台账.xlsx");
+    write_one_task_ledger(&q1, "旌阳区2024年第一季度改革任务台账");
+    write_one_task_ledger(&q2, "旌阳区2024年第二季度改革任务台账");
+    let send_form = |s: &Server| {
+        let clerk = s.token("510603", "clerk");
+        let jars = tempfile::tempdir().unwrap();
+        let jar = jars.path().join("jar");
+        assert_eq!(sign_in(s, &clerk, &jar).status, 303);
+        let jar = jar.to_str().unwrap();
+        let csrf = csrf_of(&curl(&["-b", jar, &s.url("/upload")]).text());
+        curl(&[
+            "-b",
+            jar,
+            "-F",
+            &format!("csrf={csrf}"),
+            "-F",
+            &format!("file=@{}", q1.display()),
+            "-F",
+            &format!("file=@{}", q2.display()),
+            &s.url("/upload"),
+        ])
+    };
+
+    let s = Server::start(&[]);
+    let sent = send_form(&s);
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    assert_eq!(
+        sent.text().matches("class=\"status accepted\"").count(),
+        2,
+        "{}",
+        sent.text()
+    );
+    assert_eq!(receipt_logs(s.root()), vec![2], "one batch of two files");
+    assert_eq!(lake_files_and_batches(s.root()), (2, 1));
+
+    // Killed after archiving the form's second file, before the commit.
+    let dir = cli_workspace();
+    let app = spawn_app_with_env(
+        dir.path(),
+        &["--addr", "127.0.0.1:0", "--rebuild-after", "1"],
+        1,
+        &[("TAIZHANG_CRASH_AT", "archive:2")],
+    );
+    let base = app.url("http").to_string();
+    let crashed = Server {
+        app,
+        base,
+        _dir: dir,
+    };
+    let answer = send_form(&crashed);
+    assert_ne!(answer.status, 200, "the server died: {}", answer.text());
+    let dir = crashed.stop();
+    assert_eq!(receipt_logs(dir.path()), Vec::<usize>::new(), "no batch");
+    assert_eq!(
+        lake_files_and_batches(dir.path()),
+        (0, 0),
+        "no file of the form is visible"
+    );
+}

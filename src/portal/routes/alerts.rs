@@ -6,9 +6,9 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use maud::html;
 
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, page, session};
 use crate::portal::read::{self, PeriodFilter, text};
+use crate::portal::state::Shared;
 use crate::portal::views::{no_warehouse, trace_link};
 
 pub async fn alerts(

@@ -10,8 +10,9 @@ use std::net::SocketAddr;
 use crate::portal::auth::{self, Caller};
 use crate::portal::read::{Filter, history, latest_period, query, stored_for, unit_filter};
 use crate::portal::refusal::{ApiRefusal, Refusal};
+use crate::portal::state::Shared;
+use crate::portal::upload;
 use crate::portal::web::LoggedUnit;
-use crate::portal::{Shared, upload};
 
 type ApiResult = Result<Response, ApiRefusal>;
 
@@ -54,7 +55,7 @@ pub async fn post_submission(
         }
     };
     let said = upload::said(&form, &caller, &app.ws)?;
-    let result = app.intake.submit(&app, file, &said, &caller).await?;
+    let result = app.intake.submit(file, &said, &caller).await?;
     Ok(answer(&caller, result))
 }
 

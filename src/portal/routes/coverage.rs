@@ -6,10 +6,10 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, page, session};
 use crate::portal::read::{self, text};
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 use crate::portal::views::{chart, kind_label, level_zh, trace_link};
 use crate::tokens::Role;
 

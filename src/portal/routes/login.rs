@@ -9,11 +9,11 @@ use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-use crate::portal::Shared;
 use crate::portal::auth;
 use crate::portal::html::{PageResult, session};
 use crate::portal::layout::layout;
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 use crate::portal::web::LoggedUnit;
 use crate::tokens::Role;
 

@@ -3,10 +3,10 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, province_only, session, xlsx};
 use crate::portal::read::PeriodFilter;
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 
 /// `/report`: the period report as Excel.
 pub async fn report(

@@ -4,9 +4,9 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use maud::html;
 
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, page, province_only, session};
 use crate::portal::read::{self, PeriodFilter, text};
+use crate::portal::state::Shared;
 use crate::portal::views::{chart, level_zh, trace_link};
 
 /// `/scorecard`: the weighted score and rank of every city and county.

@@ -7,9 +7,10 @@ use maud::html;
 
 use crate::portal::html::{PageResult, page, session, xlsx};
 use crate::portal::read::{self, Filter, text};
+use crate::portal::records;
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 use crate::portal::views::{kind_label, result_block, status_label};
-use crate::portal::{Shared, records};
 use crate::tokens::Role;
 
 /// `/submissions`: the unit's history (the province: every unit's, or one

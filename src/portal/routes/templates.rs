@@ -4,9 +4,9 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::HeaderMap;
 
 use crate::ledger::Kind;
-use crate::portal::Shared;
 use crate::portal::html::{PageResult, session, xlsx};
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
 
 /// `/templates/<kind>.xlsx`: the blank template with one example row.
 pub async fn template(

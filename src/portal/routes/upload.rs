@@ -9,8 +9,9 @@ use crate::normalize::Period;
 use crate::portal::auth::{self, Caller};
 use crate::portal::html::{PageResult, page, session};
 use crate::portal::refusal::Refusal;
+use crate::portal::state::Shared;
+use crate::portal::upload;
 use crate::portal::views::result_block;
-use crate::portal::{Shared, upload};
 use crate::tokens::Role;
 
 /// The quarters the upload form suggests (never fills in): the one just
@@ -107,13 +108,13 @@ pub async fn upload(
     if form.files.is_empty() {
         return Err(Refusal::BadRequest("未选择文件 / no file chosen".into()).into());
     }
-    // Each file on its own: one refused (its unit's quota reached, say)
-    // is told beside the others' results, and the others still go in.
+    // The form's files in one batch (all of them visible, or none); one
+    // refused before it (its unit's quota reached, say) is told beside the
+    // others' results, and the others still go in.
     let mut results = Vec::new();
     let mut refused = Vec::new();
-    for file in form.files {
-        let name = file.name.clone();
-        match app.intake.submit(&app, file, &said, &caller).await {
+    for (name, answer) in app.intake.submit_form(form.files, &said, &caller).await? {
+        match answer {
             Ok(result) => results.push(result),
             Err(refusal) => {
                 if let Refusal::Internal(why) = &refusal {
