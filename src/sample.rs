@@ -19,6 +19,10 @@
 //! out as a notice whose problems the unit lists in its rectification ledger
 //! with two milestones — all but one notice a year of each office, which no
 //! ledger lists.
+//!
+//! The small scale adds the province office's workbook of the year (DESIGN
+//! §14): deductions, an exemption, an accountability event and the task
+//! breakdown, naming the sample's units, so `report --year` has every table.
 
 use rayon::prelude::*;
 use rust_xlsxwriter::{
@@ -34,7 +38,8 @@ use crate::normalize::Period;
 /// How much data to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scale {
-    /// 德阳市 and its six counties over two quarters.
+    /// 德阳市, its six counties and two provincial departments over two
+    /// quarters, every kind, and the province office's assessment ledgers.
     Small,
     /// Every city and county of Sichuan for one quarter, every kind.
     Province,
@@ -483,9 +488,26 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
         }
     }
 
-    let summary = write_plans(out, seed, &units, &plans, &periods, false)?;
+    let mut summary = write_plans(out, seed, &units, &plans, &periods, true)?;
+    // The province office's ledgers of the year, sent with the second quarter.
+    let office = format!("{}/510000/{}", periods[1], OFFICE_WORKBOOK);
+    let path = out.join(&office);
+    write_bytes_atomic(
+        &path,
+        &office_ledgers().map_err(|e| xlsx_error(OFFICE_WORKBOOK, e))?,
+    )?;
+    summary.files.push(path);
+    let received = out.join("received.csv");
+    let mut received_csv = std::fs::read_to_string(&received).map_err(|source| Error::Io {
+        path: received.clone(),
+        source,
+    })?;
+    let _ = writeln!(received_csv, "{office},2024-07-12T10:00:00+08:00");
+    write_bytes_atomic(&received, received_csv.as_bytes())?;
+
+    // Both departments are government departments (省政府部门): one series.
     let mut roster = String::from(
-        "code,name,level,parent_code,valid_from,valid_to,aliases\n510000,四川省,province,,,,\n",
+        "code,name,level,parent_code,valid_from,valid_to,aliases,category\n510000,四川省,province,,,,,\n",
     );
     for u in &units {
         let aliases = match u.code.as_str() {
@@ -493,15 +515,243 @@ fn generate_small(out: &Path, seed: u64) -> Result<Summary> {
             "SC-FGW" => "省发展改革委|省发改委",
             _ => "",
         };
+        let category = if u.level == "department" {
+            "government"
+        } else {
+            ""
+        };
         let _ = writeln!(
             roster,
-            "{},{},{},{},,,{aliases}",
+            "{},{},{},{},,,{aliases},{category}",
             u.code, u.name, u.level, u.parent
         );
     }
     write_bytes_atomic(&out.join("roster.csv"), roster.as_bytes())?;
     Ok(summary)
 }
+
+/// The province office's workbook of the year (DESIGN §14), in 510000's folder.
+const OFFICE_WORKBOOK: &str = "四川省委改革办2024年考核台账.xlsx";
+
+/// The province reform office's ledgers of the sample's year, one sheet each:
+/// deductions with their sources, the exemption of a county's overdue task,
+/// an accountability event, and the year's task breakdown — tasks found in
+/// the assignees' ledgers (one under a longer title, one with a later
+/// deadline) and one no ledger lists. Fixed rows naming the sample's units
+/// by the names clerks write (中江县, 省发展改革委), as the office keeps them.
+fn office_ledgers() -> std::result::Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new().set_creation_datetime(&ExcelDateTime::from_ymd(2024, 1, 1)?),
+    );
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    // A sheet: its title row, header row and rows; a cell "YYYY-MM-DD" is a
+    // date, one that parses as a number a number, the rest text.
+    let mut sheet = |name: &str,
+                     heading: &str,
+                     header: &[&str],
+                     rows: &[&[&str]]|
+     -> std::result::Result<(), XlsxError> {
+        let ws = wb.add_worksheet().set_name(name)?;
+        let last = header.len() as u16 - 1;
+        ws.merge_range(0, 0, 0, last, heading, &title)?;
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string_with_format(1, c as u16, *h, &head)?;
+            ws.set_column_width(c as u16, if c == 0 { 6 } else { 22 })?;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            let r = 2 + i as u32;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                if cell.is_empty() {
+                    continue;
+                }
+                match chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d") {
+                    Ok(d) => {
+                        let dt = ExcelDateTime::from_ymd(
+                            chrono::Datelike::year(&d) as u16,
+                            m_of(d),
+                            d_of(d),
+                        )?;
+                        ws.write_date_with_format(r, c, &dt, &date)?;
+                    }
+                    Err(_) => match cell.parse::<f64>() {
+                        Ok(n) => {
+                            ws.write_number(r, c, n)?;
+                        }
+                        Err(_) => {
+                            ws.write_string(r, c, *cell)?;
+                        }
+                    },
+                }
+            }
+        }
+        Ok(())
+    };
+    sheet(
+        "扣分台账",
+        "2024年度全面深化改革考核扣分台账",
+        &[
+            "序号",
+            "被扣分单位",
+            "扣分时间",
+            "扣分原因",
+            "扣分分值",
+            "扣分来源",
+            "文号",
+            "备注",
+        ],
+        &[
+            &[
+                "1",
+                "什邡市",
+                "2024-04-20",
+                "一季度改革任务台账未报送，被通报批评",
+                "1",
+                "通报批评",
+                "川改办〔2024〕9号",
+                "",
+            ],
+            &[
+                "2",
+                "旌阳区",
+                "2024-06-14",
+                "督察发现改革任务推进缓慢，整改不力",
+                "2",
+                "督察发现",
+                "川改督〔2024〕3号",
+                "",
+            ],
+            &[
+                "3",
+                "省教育厅",
+                "2024-06-25",
+                "改革任务逾期未完成，被通报",
+                "0.5",
+                "逾期未完成",
+                "川改办〔2024〕14号",
+                "",
+            ],
+        ],
+    )?;
+    sheet(
+        "容错免责认定",
+        "2024年度容错免责认定台账",
+        &[
+            "序号",
+            "被认定单位",
+            "免责事项",
+            "认定时间",
+            "认定文号",
+            "认定情形",
+            "备注",
+        ],
+        &[&[
+            "1",
+            EXEMPTED.0,
+            EXEMPTED.1,
+            "2024-06-20",
+            "川改办〔2024〕12号",
+            "探索创新",
+            "无先例可循，探索中未按期完成",
+        ]],
+    )?;
+    sheet(
+        "问责台账",
+        "2024年度改革问责台账",
+        &[
+            "序号",
+            "被问责单位",
+            "问责时间",
+            "问责事由",
+            "处理结果",
+            "文号",
+        ],
+        &[&[
+            "1",
+            "什邡市",
+            "2024-05-10",
+            "一季度改革任务台账未报送，被省委改革办通报批评",
+            "约谈",
+            "川纪〔2024〕11号",
+        ]],
+    )?;
+    sheet(
+        "2024年工作要点任务分解",
+        "2024年全省全面深化改革工作要点任务分解表",
+        &[
+            "序号",
+            "改革任务",
+            "牵头单位",
+            "责任单位",
+            "完成时限",
+            "是否重大改革任务",
+        ],
+        ASSIGNED,
+    )?;
+    wb.save_to_buffer()
+}
+
+/// The county and the title of the overdue task the office exempts: a major
+/// task of 旌阳区 due 2024-03-31 and not done in either quarter.
+const EXEMPTED: (&str, &str) = ("旌阳区", "全面推行河湖长制");
+
+/// The year's task breakdown: 序号, task, lead, partners, deadline, major.
+/// 德阳市's and the departments' are in their ledgers as assigned; 旌阳区's
+/// under a longer title; 广汉市 puts its deadline back to 2024-09-30; no
+/// ledger of 中江县 lists its task.
+const ASSIGNED: &[&[&str]] = &[
+    &[
+        "1",
+        "深化财税体制改革",
+        "德阳市",
+        "市财政局",
+        "2024-06-30",
+        "否",
+    ],
+    &[
+        "2",
+        "深化国有企业改革工作",
+        "旌阳区",
+        "区国资局",
+        "2024-06-30",
+        "是",
+    ],
+    &[
+        "3",
+        "持续优化营商环境",
+        "广汉市",
+        "市发改局",
+        "2024年6月底前",
+        "否",
+    ],
+    &[
+        "4",
+        "推进县域商业体系建设",
+        "中江县",
+        "县商务局",
+        "2024-09-30",
+        "否",
+    ],
+    &[
+        "5",
+        "推进要素市场化配置改革",
+        "省发展改革委",
+        "",
+        "2024-09-30",
+        "是",
+    ],
+    &["6", "深化“放管服”改革", "省教育厅", "", "2024-06-30", "否"],
+];
 
 /// Writes one workbook per plan under `<period>/<region_code>/`, and `received.csv`.
 fn write_plans(

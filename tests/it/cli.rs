@@ -59,8 +59,9 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
         .unwrap();
     let again_out = String::from_utf8_lossy(&again.stdout);
     assert_eq!(again.status.code(), Some(0), "{again_out}");
-    // 14 region files and the 2 departments’ Q1 and Q2 ledgers.
-    assert!(again_out.contains("18 跳过 skipped"), "{again_out}");
+    // 14 region files, the 2 departments’ Q1 and Q2 ledgers and the
+    // province office's workbook.
+    assert!(again_out.contains("19 跳过 skipped"), "{again_out}");
     let table = |s: &str| {
         s.lines()
             .filter(|l| l.starts_with("| 2024"))
@@ -272,7 +273,8 @@ fn the_committed_sample_is_what_the_generator_makes() {
         files
     };
     let made = list(dir.path());
-    assert_eq!(made.len(), 20);
+    // 19 workbooks, received.csv and roster.csv.
+    assert_eq!(made.len(), 21);
     assert!(
         made == list(&repo("sample-data")),
         "sample-data/ differs from `taizhang sample --seed 1`: regenerate it"

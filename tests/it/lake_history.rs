@@ -18,8 +18,9 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
         &std::fs::read_to_string(repo("sample-data/roster.csv")).unwrap(),
     ));
     let first = ingest(&ws, &[repo("sample-data")], &options());
-    // 14 region ledgers and the two departments' ledgers of Q1 and Q2.
-    assert_eq!(first.accepted(), 18);
+    // 14 region ledgers, the two departments' ledgers of Q1 and Q2 and the
+    // province office's workbook.
+    assert_eq!(first.accepted(), 19);
     assert_eq!(first.rows_rejected(), 2, "the sample's two bad rows");
     let files_after_first = lake_files(dir.path());
     build(&ws);
@@ -29,7 +30,7 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     );
 
     let second = ingest(&ws, &[repo("sample-data")], &options());
-    assert_eq!(second.skipped(), 18);
+    assert_eq!(second.skipped(), 19);
     assert_eq!(second.accepted(), 0);
     assert_eq!(second.batch_id, None, "nothing new, nothing written");
     assert_eq!(lake_files(dir.path()), files_after_first);
@@ -49,7 +50,7 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
         .collect();
-    assert_eq!(archived.len(), 18);
+    assert_eq!(archived.len(), 19);
     for file in &archived {
         let sha = taizhang::digest::sha256_file(file).unwrap();
         assert_eq!(file.file_stem().unwrap().to_string_lossy(), sha);
@@ -59,7 +60,7 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
         .collect();
     assert_eq!(logs.len(), 1);
     let receipts = taizhang::receipts::lines(&dir.path().join("archive")).unwrap();
-    assert_eq!(receipts.len(), 18);
+    assert_eq!(receipts.len(), 19);
     assert!(
         receipts
             .iter()
@@ -71,8 +72,9 @@ fn ingesting_twice_skips_known_files_and_changes_nothing() {
     );
     assert_eq!(
         submissions,
-        vec![vec!["93".to_string(), "88".to_string()]],
-        "广汉市's first Q2 version (its tasks, rectifications, plans, meetings and publicity ledgers) is history"
+        vec![vec!["137".to_string(), "130".to_string()]],
+        "广汉市's first Q2 version (its tasks, rectifications, pilots, plans, satisfaction, meetings and \
+         publicity ledgers) is history"
     );
 }
 
@@ -325,8 +327,8 @@ fn re_ingesting_the_archive_reproduces_the_lake() {
 
     let (second_dir, second) = workspace(Some(&roster));
     let inputs = taizhang::ingest::collect_archive(&first_dir.path().join("archive")).unwrap();
-    // The sample's 18 files and the flagged bad_rows.xlsx.
-    assert_eq!(inputs.len(), 19);
+    // The sample's 19 files and the flagged bad_rows.xlsx.
+    assert_eq!(inputs.len(), 20);
     {
         let _lock = second.lock().unwrap();
         taizhang::ingest::run(&second, &inputs, &options(), &|_, _| {}).unwrap();

@@ -80,7 +80,7 @@ fn the_nightly_pipeline_run_twice_gives_the_same_lake_and_a_record_per_run() {
     let second = nightly(ws);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
     assert!(
-        text(&second).contains("18 跳过 skipped"),
+        text(&second).contains("19 跳过 skipped"),
         "{}",
         text(&second)
     );
@@ -106,8 +106,8 @@ fn the_nightly_pipeline_run_twice_gives_the_same_lake_and_a_record_per_run() {
                 .all(|t| t["status"] == "pass")
         );
     }
-    assert_eq!(records[0]["steps"][0]["counts"]["files_accepted"], 18);
-    assert_eq!(records[1]["steps"][0]["counts"]["files_skipped"], 18);
+    assert_eq!(records[0]["steps"][0]["counts"]["files_accepted"], 19);
+    assert_eq!(records[1]["steps"][0]["counts"]["files_skipped"], 19);
 
     // The second build loaded the first run's record.
     assert_eq!(

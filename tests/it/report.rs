@@ -596,3 +596,131 @@ fn the_annual_report_reads_back_with_the_assessments_figures() {
     assert!(text.contains("位列县（市、区）末1名"));
     assert!(!page.contains("<svg"), "the annual page draws no chart");
 }
+
+/// The bundled sample carries every kind a leader's figures read (issue 34):
+/// the demo's period report shows a 全省整改完成率 and a 全省群众满意率 (not
+/// "—"), and `report --year 2024` on it lists the province office's ledger
+/// deductions with their cells, the exemption of 旌阳区's overdue task, the
+/// accountability event, the task breakdown's docking with the task 中江县
+/// never listed, and the two departments in the government series.
+#[test]
+fn the_sample_reports_show_rectification_satisfaction_and_the_annual_ledgers() {
+    let dir = cli_workspace();
+    let ws = dir.path();
+    ingest_and_build_sample(ws);
+
+    let page = ws.join("out/报告.html");
+    report(ws, &page);
+    let page = std::fs::read_to_string(&page).unwrap();
+    for figure in ["全省整改完成率", "全省群众满意率"] {
+        let shown = page
+            .split("<div class=\"figure\"><div class=\"v\">")
+            .find_map(|f| {
+                let (v, k) = f.split_once("</div><div class=\"k\">")?;
+                k.starts_with(figure).then_some(v)
+            })
+            .unwrap_or_else(|| panic!("the headline has {figure}"));
+        assert!(shown.ends_with('%'), "{figure}: {shown}");
+    }
+    for (column, mart) in [
+        ("closure_rate", "mart_rectification"),
+        ("satisfaction_rate", "mart_satisfaction"),
+    ] {
+        let value = number(
+            ws,
+            &format!(
+                "select {column} from {mart} where period = '2024Q2' and scope_code = '510000'"
+            ),
+        );
+        assert!(value > 0.0 && value < 1.0, "{mart}.{column} = {value}");
+    }
+
+    let xlsx = ws.join("out/年度考核.xlsx");
+    let status = Command::new(env!("CARGO_BIN_EXE_taizhang"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(["report", "--year", "2024", "--out"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+    let mut sheet = |name: &str| -> Vec<Vec<String>> {
+        book.worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let office = "四川省委改革办2024年考核台账.xlsx!扣分台账!";
+    let deductions = sheet("扣分明细");
+    let from_ledger = deductions
+        .iter()
+        .filter(|r| r.iter().any(|c| c.starts_with(office)))
+        .count();
+    assert_eq!(from_ledger, 3, "{deductions:?}");
+    assert!(
+        deductions
+            .iter()
+            .any(|r| r[0] == "旌阳区" && r[1].contains("川改督〔2024〕3号")),
+        "{deductions:?}"
+    );
+    let exemptions = sheet("容错免责");
+    assert!(
+        exemptions
+            .iter()
+            .any(|r| r[0] == "旌阳区" && r[1].contains("全面推行河湖长制")),
+        "{exemptions:?}"
+    );
+    assert_eq!(
+        number(
+            ws,
+            "select sum(overdue_removed) from mart_exemptions where scope_code = '510603'"
+        ),
+        1.0,
+        "the exempted task was overdue and open in 2024Q2"
+    );
+    let accountability = sheet("问责");
+    assert!(
+        accountability
+            .iter()
+            .any(|r| r[0] == "什邡市" && r.iter().any(|c| c.contains("约谈"))),
+        "{accountability:?}"
+    );
+    let docking = sheet("任务分解对接");
+    assert!(
+        docking
+            .iter()
+            .any(|r| r[0] == "中江县" && r[1] == "推进县域商业体系建设"),
+        "{docking:?}"
+    );
+    let docked = rows(
+        ws,
+        "select scope_code, assigned, found, missing, deadline_later from mart_assignment_docking \
+         where year = 2024 and scope_code in ('510600', '510603', 'SC-FGW', 'SC-JYT') order by 1",
+    );
+    // 德阳市 pools its counties: its own task, 旌阳区's (found under a
+    // longer title), 广汉市's (deadline put back) and 中江县's (missing).
+    assert_eq!(
+        docked,
+        [
+            ["510600", "4", "3", "1", "1"],
+            ["510603", "1", "1", "0", "0"],
+            ["SC-FGW", "1", "1", "0", "0"],
+            ["SC-JYT", "1", "1", "0", "0"],
+        ],
+        "{docked:?}"
+    );
+    let ranking = sheet("考核排名");
+    assert!(
+        ranking
+            .iter()
+            .any(|r| r[0].starts_with("省政府部门年度考核排名")),
+        "{ranking:?}"
+    );
+}
