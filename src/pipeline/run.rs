@@ -111,8 +111,8 @@ fn run_steps(
     let total = loaded.pipeline.steps.len();
     for (i, step) in loaded.pipeline.steps.iter().enumerate() {
         observer.step_started(i, total, step);
-        if let Step::Init { roster } = step {
-            let output = init(loaded, root, roster.as_deref())?;
+        if let Step::Init { roster, settings } = step {
+            let output = init(loaded, root, roster.as_deref(), settings.as_deref())?;
             observer.step_done(&output)?;
             continue;
         }
@@ -241,18 +241,39 @@ fn run_steps(
 }
 
 /// The `init` step: a default workspace, only where there is none yet.
-fn init(loaded: &Loaded, root: &Path, roster: Option<&str>) -> Result<StepOutput> {
+fn init(
+    loaded: &Loaded,
+    root: &Path,
+    roster: Option<&str>,
+    settings: Option<&str>,
+) -> Result<StepOutput> {
     if root.join("taizhang.toml").is_file() {
         return Ok(StepOutput::Init {
             root: root.to_path_buf(),
             created: None,
         });
     }
+    // Read both first: a missing file leaves no workspace half made.
+    let read = |given: Option<&str>| -> Result<Option<Vec<u8>>> {
+        given
+            .map(|r| {
+                let src = loaded.resolve(r, root);
+                std::fs::read(&src).map_err(Error::io(&src))
+            })
+            .transpose()
+    };
+    let (roster, settings) = (read(roster)?, read(settings)?);
+    if let Some(text) = &settings {
+        let text = String::from_utf8_lossy(text);
+        crate::config::Config::parse(&text, "settings")?;
+    }
     let created = service::init(root)?;
-    if let Some(r) = roster {
-        let src = loaded.resolve(r, root);
-        let text = std::fs::read(&src).map_err(Error::io(&src))?;
+    if let Some(text) = roster {
         crate::fsutil::write_bytes_atomic(&root.join("roster.csv"), &text)?;
+    }
+    // Written last: taizhang.toml is what says the workspace is made.
+    if let Some(text) = settings {
+        crate::fsutil::write_bytes_atomic(&root.join("taizhang.toml"), &text)?;
     }
     Ok(StepOutput::Init {
         root: root.to_path_buf(),

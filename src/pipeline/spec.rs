@@ -57,6 +57,8 @@ pub enum Step {
     Init {
         /// A roster to install instead of the default one.
         roster: Option<String>,
+        /// A `taizhang.toml` to install instead of the default one.
+        settings: Option<String>,
     },
     /// Ingest files or folders.
     Ingest {

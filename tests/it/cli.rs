@@ -33,6 +33,7 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
     assert!(stdout.contains("下一步 / what to open next:"), "{stdout}");
     for file in [
         "reports/2024Q2/改革落实情况报告-2024Q2.html",
+        "reports/2024年度/年度绩效考核报告-2024.html",
         "feedback/样例反馈.xlsx",
     ] {
         assert!(next.contains(file), "{next}");
@@ -49,6 +50,20 @@ fn the_demo_pipeline_prints_completion_and_coverage_by_city() {
     assert!(stdout.contains("通过 passed, 0 失败 failed"), "{stdout}");
     assert!(stdout.contains("| 2024Q2 | 德阳市 | 510600 |"), "{stdout}");
     assert!(stdout.contains("6/7"), "Q1: 什邡市 is missing: {stdout}");
+    // The demo's settings (pipelines/demo-settings.toml) give the year's
+    // assessment its rules: 什邡市 sent nothing for Q1 and loses
+    // per_unsubmitted_quarter's 2 points for it, and some unit is named.
+    let shifang = rows(
+        &ws,
+        "select points from mart_assessment_deductions \
+         where year = 2024 and scope_code = '510682' and rule = 'per_unsubmitted_quarter'",
+    );
+    assert_eq!(shifang, [["2.0000"]]);
+    let named = rows(
+        &ws,
+        "select count(*) from mart_annual_assessment where year = 2024 and named",
+    );
+    assert_ne!(named, [["0"]]);
     // Run again: everything is skipped and the figures are the same.
     let again = taizhang()
         .arg("--workspace")

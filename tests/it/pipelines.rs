@@ -376,3 +376,34 @@ fn the_annual_pipeline_builds_as_of_its_cut_off_into_its_own_file() {
         );
     }
 }
+
+/// An `init` step installs the settings it names — checked first: a file
+/// taizhang.toml could not read makes no workspace at all, and a good one
+/// is the workspace's taizhang.toml.
+#[test]
+fn an_init_step_installs_its_settings_only_when_they_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[[step]]\nrun = \"init\"\nsettings = \"s.toml\"\n",
+    )
+    .unwrap();
+    let ws = dir.path().join("ws");
+    let run = || taizhang(&ws).arg("run").arg(&pipeline).output().unwrap();
+    std::fs::write(dir.path().join("s.toml"), "grace_days = \"ten\"\n").unwrap();
+    let bad = run();
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("grace_days"), "{said}");
+    assert!(!ws.join("taizhang.toml").exists());
+    assert!(!ws.join("roster.csv").exists());
+
+    std::fs::write(dir.path().join("s.toml"), "grace_days = 3\n").unwrap();
+    let good = run();
+    assert!(good.status.success(), "{good:?}");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("taizhang.toml")).unwrap(),
+        "grace_days = 3\n"
+    );
+}
