@@ -5,9 +5,12 @@
 -- An exemption covers the rows of the unit it names (its own ledgers, not its counties') whose
 -- title matches its item after normalisation (lower-cased, no whitespace, punctuation or
 -- symbols): equal, or one containing the other when the shorter has at least 8 characters — or,
--- for a task row of a period in the decision's year, whose 序号 is the item as written (a 序号
+-- for a task row of a period in the decision's year, whose 序号 is the item (punctuation and
+-- leading zeros aside: "2", "2.", "02"), when no other row of its ledger has that 序号 (a 序号
 -- numbers that year's tasks ledger: the same number in a rectification ledger, or next year, is
--- another item). A row two exemptions cover takes the earlier decision.
+-- another item; one that sections restart names nothing). A row two exemptions cover takes the
+-- earlier decision. An exemption by 序号 does not follow its task into the next year: name the
+-- title for that.
 -- columns:
 --   period 周期 / the row's period (its end is on or after the decision)
 --   item_kind 事项类型 / task or rectification
@@ -67,10 +70,21 @@ keyed as (
     select
         items.*,
         periods.period_end,
-        regexp_replace(lower(items.title), '[\s\p{P}\p{S}]+', '', 'g') as title_key
+        regexp_replace(lower(items.title), '[\s\p{P}\p{S}]+', '', 'g') as title_key,
+        -- 序号 as a key: "2", "2.", "2、", "（2）" and "02" are one number.
+        regexp_replace(regexp_replace(items.seq, '[\s\p{P}\p{S}]+', '', 'g'), '^0+', '') as seq_key
     from items
     inner join periods
         using (period)
+),
+
+numbered as (
+    select
+        keyed.*,
+        -- A 序号 that numbers more than one row of the ledger (sections
+        -- restarting at 1) names none of them.
+        count(*) over (partition by submission_id, item_kind, seq_key) = 1 as seq_is_unique
+    from keyed
 ),
 
 matched as (
@@ -79,7 +93,7 @@ matched as (
         exemptions.on_date as decided_on,
         exemptions.document_no as decision_no,
         exemptions.source_ref as exemption_ref
-    from keyed
+    from numbered as keyed
     inner join exemptions
         on exemptions.unit_code = keyed.region_code
         and exemptions.on_date <= keyed.period_end
@@ -94,8 +108,10 @@ matched as (
             )
             or (
                 keyed.item_kind = 'task'
+                and keyed.seq_is_unique
+                and keyed.seq_key <> ''
                 and year(keyed.period_end) = year(exemptions.on_date)
-                and trim(keyed.seq) = trim(exemptions.title)
+                and keyed.seq_key = regexp_replace(exemptions.title_key, '^0+', '')
             )
         )
 ),

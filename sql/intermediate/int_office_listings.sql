@@ -8,7 +8,9 @@
 -- reason) is, an exemption when its (unit, item, decision_no) is — texts compared with whitespace
 -- and punctuation removed. Of the listings of one, the latest received counts, with every row
 -- it gives that key (two deductions of one day and reason, in one ledger, are two): a resend
--- that corrects the points or the document number replaces the row, it does not add one. Its
+-- that corrects a deduction's points or document number replaces the row, it does not add one;
+-- one that changes a key (the reason's wording, the day, an exemption's decision_no) lists
+-- another row, and a row left out of a later listing still counts. Its
 -- year is that of its own date (occurred_on, decided_on), whatever the ledger's period.
 -- columns:
 --   kind 台账类型 / deductions, exemptions or accountability

@@ -2,8 +2,8 @@
 --   the exempted items stay in the lake and in the ledgers' counts of tasks; only their being
 --   overdue stops counting, from the decision date on.
 -- grain: one row per (year, counted exemption): the year of its decision, and every later year
---   in which the item it names still matched ledger rows (a task carried over stays exempted,
---   and the year it spares is shown).
+--   in which the item it names still matched ledger rows (a task carried over, named by its
+--   title, stays exempted, and the year it spares is shown).
 -- columns:
 --   year 年度 / the year assessed: the decision's, or a later one in which the item matched rows
 --   scope_code 单位代码 / the unit exempted
@@ -22,7 +22,7 @@
 --     the per_overdue_major_task points of its rows in assessed quarters, less what the
 --     [assessment.deductions] cap would have cut anyway (when the unit's deductions reach the cap
 --     without them, nothing); a unit's exemptions share what they spare in proportion to their
---     points
+--     points, each to two decimals, the last (by source_ref) taking the rest so they add up
 --   points_spared_uncapped 规则免扣分（封顶前） / those per_overdue_major_task points before the cap
 --   removed 免除内容 / what it removed, in Chinese; null when the item matched no overdue row
 with exemptions as (
@@ -128,19 +128,37 @@ overdue_periods as (
     group by exemption_ref, year
 ),
 
-shared as (
+shares as (
     select
         removed.*,
+        round(coalesce(saved.points_saved, 0), 2) as unit_saved,
         case when saved.points_spared > 0
             then round(removed.points_spared * saved.points_saved / saved.points_spared, 2)
             else 0
-        end as points_removed
+        end as rounded_share,
+        row_number() over (
+            partition by removed.year, exemptions.unit_code
+            order by removed.source_ref desc
+        ) = 1 as is_last,
+        exemptions.unit_code
     from removed
     inner join exemptions
         using (source_ref)
     left join saved
         on saved.year = removed.year
         and saved.unit_code = exemptions.unit_code
+),
+
+-- Each share rounded to two decimals but the last (by source_ref), which
+-- takes the rest: a unit's points_removed add up to what it was spared.
+shared as (
+    select
+        shares.*,
+        case when is_last
+            then round(unit_saved - (sum(rounded_share) over (partition by year, unit_code) - rounded_share), 2)
+            else rounded_share
+        end as points_removed
+    from shares
 )
 
 select

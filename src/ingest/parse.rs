@@ -202,6 +202,25 @@ pub fn parse_file_with(
     parsed
 }
 
+/// The first year written in a title (`2025年…`, `2025Q1`, `2025-06`): what a
+/// breakdown is for — `2025年工作要点（2024年12月印发）` is 2025's, though the
+/// later date names a month.
+fn first_year_in(text: &str) -> Option<i32> {
+    let chars: Vec<char> = crate::normalize::text::fold_width(text, true)
+        .chars()
+        .collect();
+    (0..chars.len().saturating_sub(4)).find_map(|i| {
+        let digits = &chars[i..i + 4];
+        let starts = i == 0 || !chars[i - 1].is_ascii_digit();
+        let marked = matches!(chars[i + 4], '年' | 'Q' | 'q' | '-');
+        if !(starts && marked && digits.iter().all(char::is_ascii_digit)) {
+            return None;
+        }
+        let year: i32 = digits.iter().collect::<String>().parse().ok()?;
+        (1990..=2100).contains(&year).then_some(year)
+    })
+}
+
 /// The rejection of a file over the size limit.
 pub fn too_large(bytes: u64, limit_mb: u64) -> Issue {
     let mb = bytes as f64 / 1048576.0;
@@ -336,9 +355,8 @@ fn parse_grids(
         let year = match kind {
             Kind::Assignments => {
                 let (title, _) = title_and_filer(grid, header.first_row);
-                Period::find_in(&title)
-                    .or_else(|| Period::find_in(&grid.name))
-                    .map(Period::year)
+                first_year_in(&title)
+                    .or_else(|| first_year_in(&grid.name))
                     .or(year)
             }
             _ => year,
@@ -408,4 +426,24 @@ fn parse_grids(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_year_in;
+
+    #[test]
+    fn a_titles_first_year_is_the_one_it_is_for() {
+        assert_eq!(
+            first_year_in("2025年全面深化改革工作要点任务分解表（2024年12月印发）"),
+            Some(2025)
+        );
+        assert_eq!(first_year_in("２０２４年度任务分解"), Some(2024));
+        assert_eq!(first_year_in("任务分解 2026Q1"), Some(2026));
+        assert_eq!(first_year_in("2024年工作要点"), Some(2024));
+        // A number that is no year, or no year at all.
+        assert_eq!(first_year_in("第12345年"), None);
+        assert_eq!(first_year_in("川改办〔8号〕"), None);
+        assert_eq!(first_year_in("工作要点"), None);
+    }
 }

@@ -544,7 +544,10 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 Some("alerts_removed") => {
                     " and covered.was_overdue and (covered.was_major_overdue or covered.item_kind = 'rectification')"
                 }
-                Some("points_removed") => {
+                // The rows whose rule points were spared: points_spared_uncapped
+                // is their count × per_overdue_major_task; points_removed is
+                // what of that the cap let through, shown beside them.
+                Some("points_removed" | "points_spared_uncapped") => {
                     " and covered.was_major_overdue and covered.item_kind = 'task' \
                      and exists (select 1 from int_assessment_units as assessed \
                        where assessed.period = covered.period and assessed.unit_code = covered.region_code)"
@@ -555,7 +558,7 @@ pub fn plan(conn: &Connection, req: &Request) -> Result<TracePlan> {
                 "select exemptions.item, exemptions.decision_no, covered.period, covered.item_kind, \
                  covered.title, covered.was_overdue, covered.was_major_overdue, \
                  files.file_name || '!' || covered.source_sheet || '!' || covered.source_cell as source_ref, \
-                 covered.exemption_ref \
+                 covered.exemption_ref, exemptions.points_spared_uncapped, exemptions.points_removed \
                  from mart_exemptions as exemptions \
                  inner join int_exempted_rows as covered \
                    on covered.exemption_ref = exemptions.source_ref \

@@ -785,6 +785,7 @@ fn the_annual_assessment_traces_to_its_cells_and_rules() {
         ("overdue_removed", "count(*)"),
         ("alerts_removed", "count(*)"),
         ("points_removed", "count(*) * 0.5"),
+        ("points_spared_uncapped", "count(*) * 0.5"),
     ] {
         let t = trace_plan(&conn, "mart_exemptions", "510604", "2024Q4", Some(column));
         let value = number(
@@ -995,9 +996,10 @@ fn annual_scenario_with(
 /// The office corrects itself: its running deductions ledger, sent again
 /// with the fourth quarter, gives 旌阳区's 2024-06-15 deduction 2 points where
 /// the third quarter's listing said 3 — the correction replaces the row, it
-/// does not add one. An exemption given by 序号 ("2", 旌阳区, 2024-07-01)
+/// does not add one. An exemption given by 序号 ("（02）", 旌阳区, 2024-07-01)
 /// covers the task numbered 2 of 旌阳区's 2024 ledgers, not the rectification
-/// item numbered 2, nor 2025's task 2. The cap (2.5 here) would have cut the
+/// item numbered 2, nor 2025's task 2; one by a 序号 that two sections of a
+/// ledger restart at names nothing. The cap (2.5 here) would have cut the
 /// 0.5 point the exemption spares anyway, so it removes none. 罗江区's exempted
 /// task, still open in 2025, is listed as spared in 2025 too; and the
 /// exemption silences the missed milestone of a rectification item under the
@@ -1015,7 +1017,15 @@ fn corrections_replace_office_rows_and_exemptions_stay_within_their_items() {
         1,旌阳区,2024-06-15,督察发现问题整改不力,3,督察发现,川改督〔2024〕2号\n";
     let exemptions_q3 = "2024年度容错免责认定台账（三季度）,,,,,\n\
         序号,被认定单位,免责事项,认定时间,认定文号,认定情形\n\
-        1,旌阳区,2,2024-07-01,川改办〔2024〕6号,缺乏经验先行先试\n";
+        1,旌阳区,（02）,2024-07-01,川改办〔2024〕6号,缺乏经验先行先试\n\
+        2,绵阳市,1,2024-10-01,川改办〔2024〕7号,推动发展\n";
+    let mianyang_q4 = format!(
+        "绵阳市2024年第四季度改革任务台账,,,,,,,,\n{tasks_header}\n\
+         一、经济体制改革,,,,,,,,\n\
+         1,深化科技城管理体制改革,市科技局,,王强,2024-12-31,已完成,2024-12-20,否\n\
+         二、民主法制领域改革,,,,,,,,\n\
+         1,推进基层治理现代化,市民政局,,王强,2024-09-30,推进中,,是\n"
+    );
     let jingyang_rectification = "旌阳区2024年第四季度督察整改台账,,,,,,\n\
         序号,问题来源,问题描述,整改措施,责任单位,整改时限,整改状态\n\
         1,省委巡视,审批时限过长,压缩审批时限,区政务服务局,2024-12-31,已整改\n\
@@ -1056,6 +1066,11 @@ fn corrections_replace_office_rows_and_exemptions_stay_within_their_items() {
                 "2025-01-08T09:00:00+08:00",
             ),
             (
+                "2024Q4/510700/绵阳市2024年第四季度改革任务台账.csv",
+                &mianyang_q4,
+                "",
+            ),
+            (
                 "2025Q1/510603/旌阳区2025年第一季度改革任务台账.csv",
                 &jingyang_2025,
                 "2025-04-08T09:00:00+08:00",
@@ -1087,7 +1102,13 @@ fn corrections_replace_office_rows_and_exemptions_stay_within_their_items() {
         [["2.0000"]]
     );
 
-    // 序号 2 covers 旌阳区's 2024 task rows numbered 2 from the decision on.
+    // 序号 （02） covers 旌阳区's 2024 task rows numbered 2 from the decision
+    // on; 绵阳市's 序号 1 numbers two rows of its sectioned ledger, so it
+    // names neither (the exemption is listed, covering nothing).
+    assert_eq!(
+        q("select rows_covered from mart_exemptions where scope_code = '510700'"),
+        [["0"]]
+    );
     assert_eq!(
         q("select period, item_kind, title from int_exempted_rows \
            where region_code = '510603' order by period"),
