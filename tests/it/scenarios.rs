@@ -1267,3 +1267,72 @@ fn a_quarter_is_assessed_only_once_its_ledgers_are_due() {
     assert_ne!(assessed[0][1], "0");
     assert_eq!(assessed[0][2], "2.0000");
 }
+
+/// Exemptions share what the cap lets them spare, and the shares add up:
+/// 罗江区's Q1 ledger has three more overdue major tasks, each exempted
+/// (2024-01-15), sparing 3 × 0.5 = 1.5 points; with the scenario's exemption
+/// of 推进数字政府改革 (Q3 and Q4, 1 point) 2.5 are spared. Its deductions are
+/// 1 (推进数字政府改革, Q1 and Q2), and with a cap of 1.33 the exemptions save
+/// 1.33 − 1 = 0.33, not 2.5: 0.132 → 0.13 for the old one, 0.066 → 0.07 for
+/// two of the new ones, and the last (by source_ref) takes the rest, 0.06.
+#[test]
+fn exemptions_share_a_capped_saving_and_the_shares_add_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let luojiang_q1 = "罗江区2024年第一季度改革任务台账,,,,,,,,\n\
+        序号,改革任务,牵头单位,责任单位,牵头领导,完成时限,完成状态,实际完成时间,是否重大改革任务\n\
+        1,深化农村集体产权制度改革,区农业农村局,,赵刚,2024-03-31,已完成,2024-03-20,否\n\
+        2,推进数字政府改革,区大数据中心,,赵刚,2024-03-31,推进中,,是\n\
+        3,推进区属国有林场改革试点,区林业局,,赵刚,2024-03-31,推进中,,是\n\
+        4,推进城乡供水一体化改革,区水利局,,赵刚,2024-03-31,推进中,,是\n\
+        5,深化乡镇行政区划调整改革,区民政局,,赵刚,2024-03-31,推进中,,是\n";
+    let exemptions = "2024年度容错免责认定台账（一季度）,,,,,\n\
+        序号,被认定单位,免责事项,认定时间,认定文号,认定情形\n\
+        1,罗江区,推进区属国有林场改革试点,2024-01-15,川改办〔2024〕1号,探索创新\n\
+        2,罗江区,推进城乡供水一体化改革,2024-01-15,川改办〔2024〕2号,探索创新\n\
+        3,罗江区,深化乡镇行政区划调整改革,2024-01-15,川改办〔2024〕3号,探索创新\n";
+    let ws = annual_scenario_with(
+        tmp.path(),
+        &[
+            (
+                "2024Q1/510604/罗江区2024年第一季度改革任务台账.csv",
+                luojiang_q1,
+                "",
+            ),
+            (
+                "2024Q1/510000/2024年度容错免责认定台账（一季度）.csv",
+                exemptions,
+                "2024-04-10T09:00:00+08:00",
+            ),
+        ],
+    );
+    let toml = std::fs::read_to_string(ws.root.join("taizhang.toml"))
+        .unwrap()
+        .replace("cap = 3", "cap = 1.33");
+    std::fs::write(ws.root.join("taizhang.toml"), toml).unwrap();
+    let ws = taizhang::workspace::Workspace::open(&ws.root).unwrap();
+    let built = build(&ws);
+    assert_eq!(built.failed_tests().count(), 0, "{:?}", built.tests);
+    let shares = rows(
+        &ws.root,
+        "select points_spared_uncapped, points_removed from mart_exemptions \
+         where year = 2024 and scope_code = '510604' order by source_ref",
+    );
+    assert_eq!(
+        shares,
+        [
+            ["1.0000", "0.1300"],
+            ["0.5000", "0.0700"],
+            ["0.5000", "0.0700"],
+            ["0.5000", "0.0600"]
+        ]
+        .map(|r| r.map(String::from).to_vec())
+    );
+    assert_eq!(
+        rows(
+            &ws.root,
+            "select deductions_rules, deductions from mart_annual_assessment \
+             where year = 2024 and scope_code = '510604'"
+        ),
+        [["1.0000", "1.0000"]]
+    );
+}
