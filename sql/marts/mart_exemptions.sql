@@ -50,10 +50,10 @@ rule as (
 ),
 
 exemption_years as (
-    select source_ref, year
+    select source_ref, unit_code, year
     from exemptions
     union
-    select covered.exemption_ref, covered.year
+    select covered.exemption_ref, exemptions.unit_code, covered.year
     from covered
     inner join exemptions
         on exemptions.source_ref = covered.exemption_ref
@@ -63,6 +63,7 @@ exemption_years as (
 removed as (
     select
         exemption_years.source_ref,
+        exemption_years.unit_code,
         exemption_years.year,
         count(covered.submission_id) as rows_covered,
         count(covered.submission_id) filter (where covered.was_overdue) as overdue_removed,
@@ -75,7 +76,7 @@ removed as (
     left join covered
         on covered.exemption_ref = exemption_years.source_ref
         and covered.year = exemption_years.year
-    group by exemption_years.source_ref, exemption_years.year
+    group by exemption_years.source_ref, exemption_years.unit_code, exemption_years.year
 ),
 
 charged as (
@@ -85,14 +86,9 @@ charged as (
 ),
 
 spared as (
-    select
-        removed.year,
-        exemptions.unit_code,
-        sum(removed.points_spared) as points_spared
+    select year, unit_code, sum(points_spared) as points_spared
     from removed
-    inner join exemptions
-        using (source_ref)
-    group by removed.year, exemptions.unit_code
+    group by year, unit_code
 ),
 
 saved as (
@@ -137,16 +133,13 @@ shares as (
             else 0
         end as rounded_share,
         row_number() over (
-            partition by removed.year, exemptions.unit_code
+            partition by removed.year, removed.unit_code
             order by removed.source_ref desc
-        ) = 1 as is_last,
-        exemptions.unit_code
+        ) = 1 as is_last
     from removed
-    inner join exemptions
-        using (source_ref)
     left join saved
         on saved.year = removed.year
-        and saved.unit_code = exemptions.unit_code
+        and saved.unit_code = removed.unit_code
 ),
 
 -- Each share rounded to two decimals but the last (by source_ref), which
