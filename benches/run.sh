@@ -45,13 +45,13 @@ fresh_workspace() {
     cp "$2/roster.csv" "$1/roster.csv"
 }
 
-# time_once OUT CMD...: appends "wall_s peak_kb" of one run to OUT. Exit
+# time_once OUT CMD...: appends "wall_s peak_kb user_s sys_s" of one run to OUT. Exit
 # status 1 (rows rejected: the sample has a bad row on purpose) is fine.
 time_once() {
     local out="$1"
     shift
     local status=0
-    /usr/bin/time -f "%e %M" -o "$out.one" "$@" >/dev/null 2>&1 || status=$?
+    /usr/bin/time -f "%e %M %U %S" -o "$out.one" "$@" >/dev/null 2>&1 || status=$?
     if [ "$status" -gt 1 ]; then
         echo "failed ($status): $*" >&2
         exit 1
@@ -71,15 +71,24 @@ fastest() {
     sort -n -k1 "$1" | head -n 1 | cut -d' ' -f1
 }
 
+# median_cpu FILE: the median of user + system seconds. CPU time moves less
+# than wall time with a shared machine's load, and shows the kernel's part.
+median_cpu() {
+    awk '{ printf "%.2f\n", $3 + $4 }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 RESULTS="$DATA/results.tsv"
-printf 'case\twall_s\tpeak_mb\tfastest_s\n' >"$RESULTS"
+printf 'case\twall_s\tpeak_mb\tfastest_s\tuser_s\tsys_s\tcpu_s\n' >"$RESULTS"
 record() { # NAME TIMES_FILE
-    local wall kb min
+    local wall kb min user sys cpu
     wall=$(median "$2" 1)
     kb=$(median "$2" 2)
     min=$(fastest "$2")
-    printf '%s\t%s\t%s\t%s\n' "$1" "$wall" "$((kb / 1024))" "$min" >>"$RESULTS"
-    printf '  %-44s %8s s %8s MB   (fastest %s s)\n' "$1" "$wall" "$((kb / 1024))" "$min"
+    user=$(median "$2" 3)
+    sys=$(median "$2" 4)
+    cpu=$(median_cpu "$2")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$wall" "$((kb / 1024))" "$min" "$user" "$sys" "$cpu" >>"$RESULTS"
+    printf '  %-36s %7s s %6s MB  cpu %6s s (%s user + %s sys)  fastest %s s\n' "$1" "$wall" "$((kb / 1024))" "$cpu" "$user" "$sys" "$min"
 }
 
 T="$DATA/times"
@@ -136,16 +145,24 @@ parts=$(find "$W/q4/lake" -name '*.parquet' | wc -l)
 # before it, as "median (min–max)". Back-to-back pairs cancel the slow drift
 # of a shared machine that separates medians taken minutes apart.
 round_ratios() {
-    paste -d' ' "$T/floor_$1" "$T/cold_$1" | awk '{ print $3 / $1 }' | sort -n |
+    paste -d' ' "$T/floor_$1" "$T/cold_$1" | awk '{ print $5 / $1 }' | sort -n |
         awk '{ v[NR] = $1 } END { printf "%.2f (%.2f–%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
 }
-awk -F'\t' -v tasks="$tasks" -v parts="$parts" -v rq="$(round_ratios q1)" -v rb="$(round_ratios big)" '
-    NR > 1 { wall[$1] = $2; mb[$1] = $3; min[$1] = $4 }
+# cpu_ratios CORPUS: the same per round, of user + system seconds.
+cpu_ratios() {
+    paste -d' ' "$T/floor_$1" "$T/cold_$1" | awk '{ print ($7 + $8) / ($3 + $4) }' | sort -n |
+        awk '{ v[NR] = $1 } END { printf "%.2f (%.2f–%.2f)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+awk -F'\t' -v tasks="$tasks" -v parts="$parts" -v rq="$(round_ratios q1)" -v rb="$(round_ratios big)" \
+    -v cq="$(cpu_ratios q1)" -v cb="$(cpu_ratios big)" '
+    NR > 1 { wall[$1] = $2; mb[$1] = $3; min[$1] = $4; cpu[$1] = $7 }
     END {
         q = "ingest cold, 1 quarter"; fq = "floor: calamine, 1 quarter"
         b = "ingest cold, 200k-row workbook"; fb = "floor: calamine, 200k-row workbook"
         printf "\n  cold ingest / floor, 1 quarter:         %.2f (fastest runs: %.2f; per round: %s)\n", wall[q] / wall[fq], min[q] / min[fq], rq
         printf "  cold ingest / floor, 200k-row workbook: %.2f (fastest runs: %.2f; per round: %s)\n", wall[b] / wall[fb], min[b] / min[fb], rb
+        printf "  CPU (user + sys) / floor, 1 quarter:    %.2f (per round: %s)\n", cpu[q] / cpu[fq], cq
+        printf "  CPU (user + sys) / floor, 200k rows:    %.2f (per round: %s)\n", cpu[b] / cpu[fb], cb
         printf "  warm / cold ingest:                     %.1f %%\n", 100 * wall["ingest warm, 1 quarter"] / wall["ingest cold, 1 quarter"]
         printf "  4 quarters: %s task rows in %s lake parts\n", tasks, parts
     }' "$RESULTS"

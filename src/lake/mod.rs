@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
@@ -61,6 +62,27 @@ pub struct KnownFiles {
 }
 
 impl KnownFiles {
+    /// Adds one batch's files: what it accepted, and what it rejected
+    /// unless some batch accepted the same bytes (in any order, the same
+    /// result as reading every batch at once).
+    fn fold(&mut self, batch: &BatchMarker) {
+        let rejected: BTreeSet<&str> = batch.rejected.iter().map(|r| r.sha256.as_str()).collect();
+        for file in &batch.files {
+            if !rejected.contains(file.as_str()) {
+                self.rejected.remove(file);
+                self.accepted.insert(file.clone());
+            }
+        }
+        for r in &batch.rejected {
+            if !self.accepted.contains(&r.sha256) {
+                self.rejected
+                    .entry(r.sha256.clone())
+                    .or_default()
+                    .insert(r.hints.clone());
+            }
+        }
+    }
+
     /// Whether a file with these bytes and hints was read before, and how
     /// it ended: an accepted file is never read again; a rejected one is,
     /// with hints no earlier attempt had.
@@ -129,47 +151,60 @@ impl Lake {
     }
 
     /// Every committed batch, in batch-id order.
-    pub fn batches(&self) -> Result<Vec<BatchMarker>> {
+    ///
+    /// A marker never changes once committed (it is written whole under its
+    /// final name, and a batch's name is a hash of what it holds), so each is
+    /// read and parsed once per process and kept ([`MarkerCache`]): the
+    /// folder is listed every time, but only markers not seen before are
+    /// opened. The portal asks this several times per commit — taking the
+    /// lock, the known files, the manifests — and reading every marker each
+    /// time made a deadline day's burst quadratic in its batches (issue 36).
+    pub fn batches(&self) -> Result<Vec<Arc<BatchMarker>>> {
         let dir = self.root.join(BATCHES);
-        let mut out = Vec::new();
         let Ok(entries) = fs::read_dir(&dir) else {
-            return Ok(out);
+            return Ok(Vec::new());
         };
+        let mut listed = Vec::new();
         for entry in entries {
-            let path = entry.map_err(Error::io(&dir))?.path();
+            let entry = entry.map_err(Error::io(&dir))?;
+            let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") && !is_hidden(&path) {
-                let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
-                out.push(serde_json::from_str(&text).map_err(|e| Error::Io {
-                    path: path.clone(),
-                    source: std::io::Error::other(e),
-                })?);
+                listed.push((entry.file_name(), file_id(&entry), path));
             }
         }
-        out.sort_by(|a: &BatchMarker, b| a.batch_id.cmp(&b.batch_id));
+        let mut out = MarkerCache::read(&dir, listed)?;
+        out.sort_by(|a, b| a.batch_id.cmp(&b.batch_id));
         Ok(out)
     }
 
     /// Every file already recorded in the lake. A marker written before
     /// rejections were listed counts all its files as accepted, as they were
     /// then: never read again.
-    pub fn known_files(&self) -> Result<KnownFiles> {
-        let mut known = KnownFiles::default();
-        for batch in self.batches()? {
-            let rejected: BTreeSet<&str> =
-                batch.rejected.iter().map(|r| r.sha256.as_str()).collect();
-            for file in &batch.files {
-                if !rejected.contains(file.as_str()) {
-                    known.accepted.insert(file.clone());
-                }
-            }
-            for r in batch.rejected {
-                known.rejected.entry(r.sha256).or_default().insert(r.hints);
+    ///
+    /// Kept between calls like the markers it comes from, and brought up to
+    /// date by folding in only the batches committed since.
+    pub fn known_files(&self) -> Result<Arc<KnownFiles>> {
+        let batches = self.batches()?;
+        let dir = self.root.join(BATCHES);
+        let mut cache = MarkerCache::get();
+        let folded = cache.known.entry(dir).or_default();
+        let ids: BTreeSet<&str> = batches.iter().map(|b| b.batch_id.as_str()).collect();
+        // A batch gone (a workspace made anew, say): start again.
+        if !folded.ids.iter().all(|id| ids.contains(id.as_str())) {
+            *folded = FoldedKnown::default();
+        }
+        let new: Vec<&Arc<BatchMarker>> = batches
+            .iter()
+            .filter(|b| !folded.ids.contains(&b.batch_id))
+            .collect();
+        if !new.is_empty() {
+            let known = Arc::make_mut(&mut folded.known);
+            for batch in new {
+                known.fold(batch);
+                folded.ids.insert(batch.batch_id.clone());
             }
         }
-        known
-            .rejected
-            .retain(|sha, _| !known.accepted.contains(sha));
-        Ok(known)
+        Ok(folded.known.clone())
     }
 
     /// Committed parts of one table, as absolute paths in a stable order.
@@ -424,7 +459,7 @@ impl Drop for BatchWriter<'_> {
 }
 
 /// Parts listed by committed batches and not replaced by a later compaction.
-fn live_parts(batches: &[BatchMarker]) -> Vec<String> {
+fn live_parts(batches: &[Arc<BatchMarker>]) -> Vec<String> {
     let replaced: BTreeSet<&String> = batches.iter().flat_map(|b| &b.replaces).collect();
     batches
         .iter()
@@ -534,7 +569,160 @@ fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
+/// The markers already read, per `_batches` folder, each under its file name
+/// and the identity of the file that held it (its inode, from the folder
+/// listing itself: no call per marker). A marker removed and written again
+/// (a workspace deleted and made anew at the same place) is a new file and
+/// is read again.
+#[derive(Default)]
+struct MarkerCache {
+    by_dir:
+        std::collections::HashMap<PathBuf, BTreeMap<std::ffi::OsString, (u64, Arc<BatchMarker>)>>,
+    known: std::collections::HashMap<PathBuf, FoldedKnown>,
+}
+
+/// [`KnownFiles`] of the batches folded in so far.
+#[derive(Default)]
+struct FoldedKnown {
+    ids: BTreeSet<String>,
+    known: Arc<KnownFiles>,
+}
+
+/// A file's identity within its folder, as the listing gives it. 0 where
+/// the platform gives none: such markers are read every time.
+fn file_id(entry: &fs::DirEntry) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::DirEntryExt::ino(entry)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
+        0
+    }
+}
+
+impl MarkerCache {
+    fn get() -> std::sync::MutexGuard<'static, MarkerCache> {
+        static CACHE: std::sync::LazyLock<std::sync::Mutex<MarkerCache>> =
+            std::sync::LazyLock::new(Default::default);
+        CACHE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The markers of `listed` (name, file id, path), read from disk only
+    /// when not already known under the same name and file id; the folder's
+    /// entries not listed any more are forgotten.
+    fn read(
+        dir: &Path,
+        listed: Vec<(std::ffi::OsString, u64, PathBuf)>,
+    ) -> Result<Vec<Arc<BatchMarker>>> {
+        let mut cache = MarkerCache::get();
+        let known = cache.by_dir.entry(dir.to_path_buf()).or_default();
+        let mut fresh = BTreeMap::new();
+        let mut out = Vec::with_capacity(listed.len());
+        for (name, id, path) in listed {
+            let marker = match known.remove(&name) {
+                Some((seen, marker)) if seen == id && id != 0 => marker,
+                _ => {
+                    let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
+                    Arc::new(serde_json::from_str(&text).map_err(|e| Error::Io {
+                        path: path.clone(),
+                        source: std::io::Error::other(e),
+                    })?)
+                }
+            };
+            out.push(marker.clone());
+            fresh.insert(name, (id, marker));
+        }
+        *known = fresh;
+        Ok(out)
+    }
+}
+
 fn is_hidden(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker(id: &str, files: &[&str], rejected: &[(&str, &str)]) -> BatchMarker {
+        BatchMarker {
+            batch_id: id.into(),
+            committed_at: "2026-12-07T00:00:00Z".into(),
+            parts: vec![format!("tasks/2024Q1/{id}.parquet")],
+            files: files.iter().map(|f| f.to_string()).collect(),
+            replaces: Vec::new(),
+            rejected: rejected
+                .iter()
+                .map(|(sha, hints)| RejectedFile {
+                    sha256: sha.to_string(),
+                    hints: hints.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn commit(lake: &Lake, m: &BatchMarker) {
+        let path = lake.batches_dir().join(format!("{}.json", m.batch_id));
+        crate::fsutil::write_bytes_atomic(&path, &serde_json::to_vec(m).unwrap()).unwrap();
+    }
+
+    /// What every marker on disk says, read afresh (the rule before the cache).
+    fn read_afresh(lake: &Lake) -> KnownFiles {
+        let mut known = KnownFiles::default();
+        for entry in fs::read_dir(lake.batches_dir()).unwrap() {
+            let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+            known.fold(&serde_json::from_str(&text).unwrap());
+        }
+        known
+    }
+
+    #[test]
+    fn known_files_kept_between_calls_follow_every_batch_committed_or_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::new(dir.path());
+        fs::create_dir_all(lake.batches_dir()).unwrap();
+        assert!(lake.known_files().unwrap().is_empty());
+
+        // a's file x is rejected with hints h1; b accepts x again, with other hints.
+        commit(&lake, &marker("a", &["x"], &[("x", "h1")]));
+        let after_a = lake.known_files().unwrap();
+        assert_eq!(
+            after_a.earlier("x", "h1"),
+            Some(Earlier::RejectedWithSameHints)
+        );
+        commit(&lake, &marker("b", &["x", "y"], &[("y", "h2")]));
+        let after_b = lake.known_files().unwrap();
+        assert_eq!(after_b.earlier("x", "h1"), Some(Earlier::Accepted));
+        assert_eq!(
+            after_b.earlier("y", "h2"),
+            Some(Earlier::RejectedWithSameHints)
+        );
+        assert!(!after_b.rejected.contains_key("x"));
+        // What a caller already holds does not change under it.
+        assert_eq!(
+            after_a.earlier("x", "h1"),
+            Some(Earlier::RejectedWithSameHints)
+        );
+        // A batch rejecting bytes already accepted leaves them accepted.
+        commit(&lake, &marker("c", &["x", "z"], &[("x", "h3")]));
+        let known = lake.known_files().unwrap();
+        let fresh = read_afresh(&lake);
+        assert_eq!(known.accepted, fresh.accepted);
+        assert_eq!(known.rejected, fresh.rejected);
+        assert_eq!(
+            known.accepted,
+            ["x", "z"].iter().map(|s| s.to_string()).collect()
+        );
+
+        // A marker gone (the workspace made anew): its files are forgotten.
+        fs::remove_file(lake.batches_dir().join("c.json")).unwrap();
+        let known = lake.known_files().unwrap();
+        assert!(!known.accepted.contains("z"));
+        assert_eq!(known.accepted, read_afresh(&lake).accepted);
+        assert_eq!(lake.batches().unwrap().len(), 2);
+    }
 }

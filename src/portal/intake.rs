@@ -249,7 +249,6 @@ impl KnownCache {
         }
         match lake.known_files() {
             Ok(known) => {
-                let known = Arc::new(known);
                 *last = changed.map(|at| (at, known.clone()));
                 known
             }
