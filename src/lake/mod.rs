@@ -134,8 +134,11 @@ impl Lake {
     /// (nothing is parsed: recovery asks this on every lock).
     pub fn committed_ids(&self) -> Result<BTreeSet<String>> {
         let dir = self.root.join(BATCHES);
-        let Ok(entries) = fs::read_dir(&dir) else {
-            return Ok(BTreeSet::new());
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+            // Not "no batches": recovery would take every part for a dead one's.
+            Err(e) => return Err(Error::io(&dir)(e)),
         };
         let mut ids = BTreeSet::new();
         for entry in entries {
@@ -161,15 +164,26 @@ impl Lake {
     /// time made a deadline day's burst quadratic in its batches (issue 36).
     pub fn batches(&self) -> Result<Vec<Arc<BatchMarker>>> {
         let dir = self.root.join(BATCHES);
-        let Ok(entries) = fs::read_dir(&dir) else {
-            return Ok(Vec::new());
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // No lake (yet, or any more): nothing of it is kept.
+                let mut cache = MarkerCache::get();
+                cache.by_dir.remove(&dir);
+                cache.known.remove(&dir);
+                return Ok(Vec::new());
+            }
+            // Too many open files, say: not an empty lake, or recovery would
+            // remove every part as a dead batch's.
+            Err(e) => return Err(Error::io(&dir)(e)),
         };
         let mut listed = Vec::new();
         for entry in entries {
             let entry = entry.map_err(Error::io(&dir))?;
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") && !is_hidden(&path) {
-                listed.push((entry.file_name(), file_id(&entry), path));
+                let id = file_id(&entry).map_err(Error::io(&path))?;
+                listed.push((entry.file_name(), id, path));
             }
         }
         let mut out = MarkerCache::read(&dir, listed)?;
@@ -188,20 +202,24 @@ impl Lake {
         let dir = self.root.join(BATCHES);
         let mut cache = MarkerCache::get();
         let folded = cache.known.entry(dir).or_default();
-        let ids: BTreeSet<&str> = batches.iter().map(|b| b.batch_id.as_str()).collect();
-        // A batch gone (a workspace made anew, say): start again.
-        if !folded.ids.iter().all(|id| ids.contains(id.as_str())) {
+        let now: BTreeMap<&str, &Arc<BatchMarker>> =
+            batches.iter().map(|b| (b.batch_id.as_str(), b)).collect();
+        // A batch gone or read anew (a workspace made anew, say): start again.
+        let same = |(id, folded): (&String, &Arc<BatchMarker>)| {
+            now.get(id.as_str()).is_some_and(|b| Arc::ptr_eq(b, folded))
+        };
+        if !folded.batches.iter().all(same) {
             *folded = FoldedKnown::default();
         }
         let new: Vec<&Arc<BatchMarker>> = batches
             .iter()
-            .filter(|b| !folded.ids.contains(&b.batch_id))
+            .filter(|b| !folded.batches.contains_key(&b.batch_id))
             .collect();
         if !new.is_empty() {
             let known = Arc::make_mut(&mut folded.known);
             for batch in new {
                 known.fold(batch);
-                folded.ids.insert(batch.batch_id.clone());
+                folded.batches.insert(batch.batch_id.clone(), batch.clone());
             }
         }
         Ok(folded.known.clone())
@@ -576,29 +594,43 @@ fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 /// is read again.
 #[derive(Default)]
 struct MarkerCache {
-    by_dir:
-        std::collections::HashMap<PathBuf, BTreeMap<std::ffi::OsString, (u64, Arc<BatchMarker>)>>,
+    by_dir: std::collections::HashMap<
+        PathBuf,
+        BTreeMap<std::ffi::OsString, (FileId, Arc<BatchMarker>)>,
+    >,
     known: std::collections::HashMap<PathBuf, FoldedKnown>,
 }
 
 /// [`KnownFiles`] of the batches folded in so far.
 #[derive(Default)]
 struct FoldedKnown {
-    ids: BTreeSet<String>,
+    /// The batches folded in, as the markers read: one read again (another
+    /// file under the same name) is another batch.
+    batches: BTreeMap<String, Arc<BatchMarker>>,
     known: Arc<KnownFiles>,
 }
 
-/// A file's identity within its folder, as the listing gives it. 0 where
-/// the platform gives none: such markers are read every time.
-fn file_id(entry: &fs::DirEntry) -> u64 {
+/// A marker file's identity: device, inode, size and modification time
+/// (one `statx`, where reading it is three calls and a parse). The same name
+/// on another file — a workspace deleted and made anew at the same place,
+/// whose batch of the same files is named the same but may hold other parts —
+/// differs in one of them even when the inode number is reused.
+type FileId = (u64, u64, u64, i128);
+
+fn file_id(entry: &fs::DirEntry) -> std::io::Result<FileId> {
+    let meta = entry.metadata()?;
+    let modified = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
     #[cfg(unix)]
     {
-        std::os::unix::fs::DirEntryExt::ino(entry)
+        use std::os::unix::fs::MetadataExt;
+        Ok((meta.dev(), meta.ino(), meta.len(), modified))
     }
     #[cfg(not(unix))]
     {
-        let _ = entry;
-        0
+        Ok((0, 0, meta.len(), modified))
     }
 }
 
@@ -614,7 +646,7 @@ impl MarkerCache {
     /// entries not listed any more are forgotten.
     fn read(
         dir: &Path,
-        listed: Vec<(std::ffi::OsString, u64, PathBuf)>,
+        listed: Vec<(std::ffi::OsString, FileId, PathBuf)>,
     ) -> Result<Vec<Arc<BatchMarker>>> {
         let mut cache = MarkerCache::get();
         let known = cache.by_dir.entry(dir.to_path_buf()).or_default();
@@ -622,7 +654,7 @@ impl MarkerCache {
         let mut out = Vec::with_capacity(listed.len());
         for (name, id, path) in listed {
             let marker = match known.remove(&name) {
-                Some((seen, marker)) if seen == id && id != 0 => marker,
+                Some((seen, marker)) if seen == id => marker,
                 _ => {
                     let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
                     Arc::new(serde_json::from_str(&text).map_err(|e| Error::Io {
@@ -724,5 +756,14 @@ mod tests {
         assert!(!known.accepted.contains("z"));
         assert_eq!(known.accepted, read_afresh(&lake).accepted);
         assert_eq!(lake.batches().unwrap().len(), 2);
+
+        // The same name on another file (a lake made anew whose batch of the
+        // same files was named the same): read again, and the fold redone.
+        fs::remove_file(lake.batches_dir().join("b.json")).unwrap();
+        commit(&lake, &marker("b", &["x", "y", "w"], &[]));
+        let known = lake.known_files().unwrap();
+        assert_eq!(known.accepted, read_afresh(&lake).accepted);
+        assert!(known.accepted.contains("w") && known.accepted.contains("y"));
+        assert!(known.rejected.is_empty());
     }
 }
