@@ -149,7 +149,10 @@ fn post_file(s: &Server, token: &str, file: &Path, fields: &[(&str, &str)]) -> R
     post_named(s, token, file, "台账.xlsx", fields)
 }
 
-/// Polls `f` until it gives Some, for at most 30 s.
+/// Polls `f` until it gives Some, for at most 120 s: a bound on "never",
+/// not a timing — the server's rebuild is a debug build of DuckDB's
+/// warehouse, which took over 30 s with both cores busy (a C++ build beside
+/// the tests).
 fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
@@ -157,7 +160,7 @@ fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
             return v;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(120),
             "timed out waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(200));
