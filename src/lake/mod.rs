@@ -170,7 +170,7 @@ impl Lake {
                 // No lake (yet, or any more): nothing of it is kept.
                 let mut cache = MarkerCache::get();
                 cache.by_dir.remove(&dir);
-                cache.known.remove(&dir);
+                cache.folded.remove(&dir);
                 return Ok(Vec::new());
             }
             // Too many open files, say: not an empty lake, or recovery would
@@ -182,11 +182,11 @@ impl Lake {
             let entry = entry.map_err(Error::io(&dir))?;
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") && !is_hidden(&path) {
-                let id = file_id(&entry).map_err(Error::io(&path))?;
-                listed.push((entry.file_name(), id, path));
+                listed.push((entry.file_name(), file_id(&entry), path));
             }
         }
-        let mut out = MarkerCache::read(&dir, listed)?;
+        let folder = dir_id(&dir).map_err(Error::io(&dir))?;
+        let mut out = MarkerCache::read(&dir, folder, listed)?;
         out.sort_by(|a, b| a.batch_id.cmp(&b.batch_id));
         Ok(out)
     }
@@ -198,10 +198,18 @@ impl Lake {
     /// Kept between calls like the markers it comes from, and brought up to
     /// date by folding in only the batches committed since.
     pub fn known_files(&self) -> Result<Arc<KnownFiles>> {
+        Ok(self.folded()?.known)
+    }
+
+    /// What every committed batch adds up to — the known files and the live
+    /// parts — kept between calls and brought up to date by folding in only
+    /// the batches committed since: a deadline day commits thousands of
+    /// batches, and summing them all again at every commit was quadratic.
+    fn folded(&self) -> Result<Folded> {
         let batches = self.batches()?;
         let dir = self.root.join(BATCHES);
         let mut cache = MarkerCache::get();
-        let folded = cache.known.entry(dir).or_default();
+        let folded = cache.folded.entry(dir).or_default();
         let now: BTreeMap<&str, &Arc<BatchMarker>> =
             batches.iter().map(|b| (b.batch_id.as_str(), b)).collect();
         // A batch gone or read anew (a workspace made anew, say): start again.
@@ -209,31 +217,25 @@ impl Lake {
             now.get(id.as_str()).is_some_and(|b| Arc::ptr_eq(b, folded))
         };
         if !folded.batches.iter().all(same) {
-            *folded = FoldedKnown::default();
+            *folded = Folded::default();
         }
-        let new: Vec<&Arc<BatchMarker>> = batches
-            .iter()
-            .filter(|b| !folded.batches.contains_key(&b.batch_id))
-            .collect();
-        if !new.is_empty() {
-            let known = Arc::make_mut(&mut folded.known);
-            for batch in new {
-                known.fold(batch);
-                folded.batches.insert(batch.batch_id.clone(), batch.clone());
+        for batch in &batches {
+            if !folded.batches.contains_key(&batch.batch_id) {
+                folded.fold(batch);
             }
         }
-        Ok(folded.known.clone())
+        Ok(folded.clone())
     }
 
     /// Committed parts of one table, as absolute paths in a stable order.
     pub fn parts(&self, table: &str) -> Result<Vec<PathBuf>> {
         let prefix = format!("{table}/");
-        let mut parts: Vec<PathBuf> = live_parts(&self.batches()?)
-            .into_iter()
-            .filter(|p| p.starts_with(&prefix))
+        let live = self.folded()?.live;
+        let parts: Vec<PathBuf> = live
+            .range(prefix.clone()..)
+            .take_while(|p| p.starts_with(&prefix))
             .map(|p| self.root.join(p))
             .collect();
-        parts.sort();
         Ok(parts)
     }
 
@@ -243,9 +245,8 @@ impl Lake {
     /// history and tracing are unchanged; only the number of files falls.
     /// Call under the lock. Returns (groups merged, parts replaced).
     pub fn compact(&self, min_parts: usize) -> Result<(usize, usize)> {
-        let batches = self.batches()?;
         let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-        for part in live_parts(&batches) {
+        for part in self.folded()?.live.iter() {
             let mut it = part.splitn(3, '/');
             if let (Some(table), Some(period), Some(_)) = (it.next(), it.next(), it.next()) {
                 groups
@@ -292,7 +293,7 @@ impl Lake {
     /// atomically, so a reader sees the old list or the new one.
     pub fn publish_manifests(&self) -> Result<()> {
         let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for part in live_parts(&self.batches()?) {
+        for part in self.folded()?.live.iter() {
             if let Some((table, _)) = part.split_once('/') {
                 by_table
                     .entry(table.to_string())
@@ -318,7 +319,9 @@ impl Lake {
     /// Removes parts no committed batch lists (left by an ingest that died
     /// before its marker) and stale temporary files. Call under the lock.
     pub fn recover(&self) -> Result<usize> {
-        let committed: BTreeSet<PathBuf> = live_parts(&self.batches()?)
+        let committed: BTreeSet<PathBuf> = self
+            .folded()?
+            .live
             .iter()
             .map(|p| self.root.join(p))
             .collect();
@@ -476,17 +479,6 @@ impl Drop for BatchWriter<'_> {
     }
 }
 
-/// Parts listed by committed batches and not replaced by a later compaction.
-fn live_parts(batches: &[Arc<BatchMarker>]) -> Vec<String> {
-    let replaced: BTreeSet<&String> = batches.iter().flat_map(|b| &b.replaces).collect();
-    batches
-        .iter()
-        .flat_map(|b| &b.parts)
-        .filter(|p| !replaced.contains(p))
-        .cloned()
-        .collect()
-}
-
 /// A batch is named by what it holds (file hashes for an ingest, replaced
 /// parts for a compaction), in any order, so re-running the same batch after a
 /// crash rewrites the same part names.
@@ -594,43 +586,87 @@ fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 /// is read again.
 #[derive(Default)]
 struct MarkerCache {
-    by_dir: std::collections::HashMap<
-        PathBuf,
-        BTreeMap<std::ffi::OsString, (FileId, Arc<BatchMarker>)>,
-    >,
-    known: std::collections::HashMap<PathBuf, FoldedKnown>,
+    by_dir: std::collections::HashMap<PathBuf, (DirId, Markers)>,
+    folded: std::collections::HashMap<PathBuf, Folded>,
 }
 
-/// [`KnownFiles`] of the batches folded in so far.
-#[derive(Default)]
-struct FoldedKnown {
+type Markers = BTreeMap<std::ffi::OsString, (FileId, Arc<BatchMarker>)>;
+
+/// The batches folded in so far, and what they add up to. Cloned out of the
+/// cache for each call: three reference counts.
+#[derive(Default, Clone)]
+struct Folded {
     /// The batches folded in, as the markers read: one read again (another
     /// file under the same name) is another batch.
-    batches: BTreeMap<String, Arc<BatchMarker>>,
+    batches: Arc<BTreeMap<String, Arc<BatchMarker>>>,
     known: Arc<KnownFiles>,
+    /// Parts listed by committed batches and not replaced by a compaction,
+    /// relative to the lake's folder, sorted.
+    live: Arc<BTreeSet<String>>,
+    /// Every part a compaction replaced.
+    replaced: Arc<BTreeSet<String>>,
 }
 
-/// A marker file's identity: device, inode, size and modification time
-/// (one `statx`, where reading it is three calls and a parse). The same name
-/// on another file — a workspace deleted and made anew at the same place,
-/// whose batch of the same files is named the same but may hold other parts —
-/// differs in one of them even when the inode number is reused.
-type FileId = (u64, u64, u64, i128);
+impl Folded {
+    /// Adds one batch; in any order, the same as summing every batch at once.
+    fn fold(&mut self, batch: &Arc<BatchMarker>) {
+        Arc::make_mut(&mut self.known).fold(batch);
+        let (live, replaced) = (
+            Arc::make_mut(&mut self.live),
+            Arc::make_mut(&mut self.replaced),
+        );
+        for part in &batch.replaces {
+            live.remove(part);
+            replaced.insert(part.clone());
+        }
+        for part in &batch.parts {
+            if !replaced.contains(part) {
+                live.insert(part.clone());
+            }
+        }
+        Arc::make_mut(&mut self.batches).insert(batch.batch_id.clone(), batch.clone());
+    }
+}
 
-fn file_id(entry: &fs::DirEntry) -> std::io::Result<FileId> {
-    let meta = entry.metadata()?;
-    let modified = meta
-        .modified()?
-        .duration_since(std::time::UNIX_EPOCH)
+/// A marker's identity within its folder: its inode number, which the
+/// folder's listing gives without a call per file (0 where the platform
+/// gives none: such markers are read every time).
+type FileId = u64;
+
+fn file_id(entry: &fs::DirEntry) -> FileId {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::DirEntryExt::ino(entry)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
+        0
+    }
+}
+
+/// The `_batches` folder's own identity: device, inode and birth time. A
+/// lake deleted and made anew at the same place has another folder, whose
+/// batch of the same files is named the same but may hold other parts, in a
+/// file that may even reuse an inode number: nothing read from the old
+/// folder is kept for it. One `statx` per listing.
+type DirId = (u64, u64, i128);
+
+fn dir_id(dir: &Path) -> std::io::Result<DirId> {
+    let meta = fs::metadata(dir)?;
+    let born = meta
+        .created()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos() as i128);
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        Ok((meta.dev(), meta.ino(), meta.len(), modified))
+        Ok((meta.dev(), meta.ino(), born))
     }
     #[cfg(not(unix))]
     {
-        Ok((0, 0, meta.len(), modified))
+        Ok((0, 0, born))
     }
 }
 
@@ -646,15 +682,23 @@ impl MarkerCache {
     /// entries not listed any more are forgotten.
     fn read(
         dir: &Path,
+        folder: DirId,
         listed: Vec<(std::ffi::OsString, FileId, PathBuf)>,
     ) -> Result<Vec<Arc<BatchMarker>>> {
         let mut cache = MarkerCache::get();
-        let known = cache.by_dir.entry(dir.to_path_buf()).or_default();
+        let cache = &mut *cache;
+        let (seen_folder, known) = cache.by_dir.entry(dir.to_path_buf()).or_default();
+        if *seen_folder != folder {
+            // Another folder under the same path: nothing of the old one holds.
+            known.clear();
+            cache.folded.remove(dir);
+            *seen_folder = folder;
+        }
         let mut fresh = BTreeMap::new();
         let mut out = Vec::with_capacity(listed.len());
         for (name, id, path) in listed {
             let marker = match known.remove(&name) {
-                Some((seen, marker)) if seen == id => marker,
+                Some((seen, marker)) if seen == id && id != 0 => marker,
                 _ => {
                     let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
                     Arc::new(serde_json::from_str(&text).map_err(|e| Error::Io {
@@ -757,13 +801,56 @@ mod tests {
         assert_eq!(known.accepted, read_afresh(&lake).accepted);
         assert_eq!(lake.batches().unwrap().len(), 2);
 
-        // The same name on another file (a lake made anew whose batch of the
-        // same files was named the same): read again, and the fold redone.
-        fs::remove_file(lake.batches_dir().join("b.json")).unwrap();
-        commit(&lake, &marker("b", &["x", "y", "w"], &[]));
+        // A lake made anew at the same place, whose batch of the same files is
+        // named the same with other contents: its folder is another, and
+        // nothing read from the old one holds. (The old folder is kept aside
+        // so the new one cannot reuse its inode number.)
+        let aside = dir.path().join("old");
+        fs::rename(lake.batches_dir(), &aside).unwrap();
+        fs::create_dir_all(lake.batches_dir()).unwrap();
+        commit(&lake, &marker("a", &["x"], &[("x", "h1")]));
+        commit(&lake, &marker("b", &["y", "w"], &[]));
         let known = lake.known_files().unwrap();
         assert_eq!(known.accepted, read_afresh(&lake).accepted);
+        assert_eq!(
+            known.earlier("x", "h1"),
+            Some(Earlier::RejectedWithSameHints)
+        );
         assert!(known.accepted.contains("w") && known.accepted.contains("y"));
-        assert!(known.rejected.is_empty());
+        let parts = lake.parts("tasks").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].ends_with("tasks/2024Q1/a.parquet"));
+    }
+
+    #[test]
+    fn live_parts_kept_between_calls_drop_what_a_compaction_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::new(dir.path());
+        fs::create_dir_all(lake.batches_dir()).unwrap();
+        commit(&lake, &marker("a", &["x"], &[]));
+        commit(&lake, &marker("b", &["y"], &[]));
+        assert_eq!(lake.parts("tasks").unwrap().len(), 2);
+        let mut merged = marker("compact-1", &[], &[]);
+        merged.replaces = vec![
+            "tasks/2024Q1/a.parquet".into(),
+            "tasks/2024Q1/b.parquet".into(),
+        ];
+        commit(&lake, &merged);
+        let parts = lake.parts("tasks").unwrap();
+        assert_eq!(
+            parts,
+            vec![dir.path().join("tasks/2024Q1/compact-1.parquet")]
+        );
+        commit(&lake, &marker("c", &["z"], &[]));
+        let parts = lake.parts("tasks").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert!(lake.parts("rectifications").unwrap().is_empty());
+        // The manifests say the same.
+        lake.publish_manifests().unwrap();
+        let manifest = fs::read_to_string(dir.path().join(MANIFESTS).join("tasks.txt")).unwrap();
+        assert_eq!(
+            manifest,
+            "tasks/2024Q1/c.parquet\ntasks/2024Q1/compact-1.parquet\n"
+        );
     }
 }
