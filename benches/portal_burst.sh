@@ -19,7 +19,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/taizhang-target}"
 CLIENTS="${CLIENTS:-64}"
 DATA="${BENCH_DATA:-bench-data}"
 
-cargo build --release --quiet --bin taizhang
+# The same targets as benches/run.sh builds: with the example, dev-dependencies
+# change some crates' features, and building the binary alone would compile it again.
+cargo build --release --quiet --bin taizhang --example read_floor
 BIN="$CARGO_TARGET_DIR/release/taizhang"
 mkdir -p "$DATA"
 [ -f "$DATA/q1/roster.csv" ] || "$BIN" sample --scale national --out "$DATA/q1"
