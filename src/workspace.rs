@@ -81,9 +81,34 @@ impl Workspace {
     /// Takes the workspace's writer lock, then removes what runs that died
     /// left behind (see [`Leftovers`]). The operating system releases the lock
     /// when the holder exits or dies, so a crash leaves no stale lock.
+    ///
+    /// The sweep of what only a writer writes — the lake, the archive and its
+    /// receipt logs, the run records: thousands of entries each after a
+    /// deadline day — runs only when the last holder did not let go
+    /// cleanly: a holder removes the mark [`CLEAN`] when it takes the lock
+    /// and writes it back only when it lets go without a panic. A writer
+    /// killed (or a workspace written by an older taizhang, which never wrote
+    /// the mark) leaves none, and the next writer sweeps. The portal takes the
+    /// lock for every commit: listing those folders each time was most of its
+    /// system time in a burst (issue 36). What is also written without the
+    /// lock (reports, exports, as-of warehouses, the root's files) is small
+    /// and swept every time.
     pub fn lock(&self) -> Result<WorkspaceLock> {
         let mut lock = self.lock_only()?;
-        lock.leftovers = self.sweep()?;
+        let mark = self.root.join(CLEAN);
+        let clean = match fs::remove_file(&mark) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::io(&mark)(e)),
+        };
+        let mut leftovers = if clean {
+            Leftovers::default()
+        } else {
+            self.sweep_writers()?
+        };
+        leftovers.temporaries += self.sweep_unlocked()?;
+        lock.leftovers = leftovers;
+        lock.clean_mark = Some(mark);
         Ok(lock)
     }
 
@@ -99,20 +124,35 @@ impl Workspace {
             Ok(()) => Ok(WorkspaceLock {
                 _file: file,
                 leftovers: Leftovers::default(),
+                clean_mark: None,
             }),
             Err(fs::TryLockError::WouldBlock) => Err(Error::LockHeld(path)),
             Err(fs::TryLockError::Error(e)) => Err(Error::Io { path, source: e }),
         }
     }
 
-    /// Removes what a writer that died left in the workspace. Only the lock's
-    /// holder may call this: any temporary it finds belongs to no live writer.
-    fn sweep(&self) -> Result<Leftovers> {
+    /// Removes what a writer that died left in what only writers write. Only
+    /// the lock's holder may call this: any temporary it finds belongs to no
+    /// live writer.
+    fn sweep_writers(&self) -> Result<Leftovers> {
         let lake = crate::lake::Lake::new(self.lake());
         let lake_parts = lake.recover()?;
         // Before the archive's temporaries go: a dead batch's pending receipt
         // log lists the files it may have torn.
         let mut temporaries = crate::receipts::recover(&self.archive(), &lake.committed_ids()?)?;
+        for dir in ["archive", "runs"] {
+            temporaries += crate::fsutil::remove_stale_temporaries(&self.root.join(dir))?;
+        }
+        Ok(Leftovers {
+            lake_parts,
+            temporaries,
+        })
+    }
+
+    /// Removes the temporaries of runs that write without the lock (a
+    /// report, an export, an as-of build) and died: few files, every time.
+    fn sweep_unlocked(&self) -> Result<usize> {
+        let mut temporaries = 0;
         // `.warehouse.duckdb.tmp-<pid>` and its `.wal` (a build), and the
         // temporaries of files written atomically at the root (roster.csv).
         for entry in fs::read_dir(&self.root).map_err(Error::io(&self.root))? {
@@ -127,15 +167,12 @@ impl Workspace {
                 temporaries += 1;
             }
         }
-        for dir in ["archive", "runs", "reports", "export", "warehouses"] {
+        for dir in ["reports", "export", "warehouses"] {
             temporaries += crate::fsutil::remove_stale_temporaries(&self.root.join(dir))?;
         }
         // An export's half-built or half-swapped mart folders.
         temporaries += crate::fsutil::recover_dirs(&self.root.join("export"))?;
-        Ok(Leftovers {
-            lake_parts,
-            temporaries,
-        })
+        Ok(temporaries)
     }
 }
 
@@ -167,6 +204,25 @@ impl Leftovers {
 pub struct WorkspaceLock {
     _file: File,
     leftovers: Leftovers,
+    /// Written when the lock is let go without a panic (see
+    /// [`Workspace::lock`]).
+    clean_mark: Option<PathBuf>,
+}
+
+/// The mark a writer leaves when it lets go of the lock cleanly; hidden, and
+/// not a temporary (`fsutil::TMP_MARK`), so no sweep takes it.
+pub const CLEAN: &str = ".writer-let-go-cleanly";
+
+impl Drop for WorkspaceLock {
+    fn drop(&mut self) {
+        // Before the lock file closes (fields drop after this): the next
+        // holder sees the mark only once this one is gone.
+        if let Some(mark) = &self.clean_mark
+            && !std::thread::panicking()
+        {
+            let _ = File::create(mark);
+        }
+    }
 }
 
 impl WorkspaceLock {
@@ -201,6 +257,43 @@ mod tests {
         assert!(matches!(ws.lock(), Err(Error::LockHeld(_))));
         drop(held);
         assert!(ws.lock().is_ok());
+    }
+
+    #[test]
+    fn the_next_writer_sweeps_only_after_one_that_did_not_let_go_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        Workspace::init(dir.path()).unwrap();
+        let ws = Workspace::open(dir.path()).unwrap();
+        let stale = dir.path().join("runs").join(".r.json.tmp-1");
+        let plant = || fs::write(&stale, b"half").unwrap();
+
+        // A workspace no writer has let go of cleanly yet (new, or written by
+        // an older taizhang) is swept.
+        plant();
+        assert_eq!(ws.lock().unwrap().leftovers().temporaries, 1);
+        assert!(!stale.exists());
+        assert!(dir.path().join(CLEAN).exists());
+
+        // After a clean let-go the next writer trusts it: no listing at all.
+        plant();
+        {
+            let lock = ws.lock().unwrap();
+            assert_eq!(lock.leftovers(), Leftovers::default());
+            // Held: the mark is gone until this writer lets go.
+            assert!(!dir.path().join(CLEAN).exists());
+        }
+        assert!(stale.exists());
+
+        // A writer that panics while holding the lock leaves no mark, so the
+        // next one sweeps (a killed one never gets to write it either).
+        let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _lock = ws.lock().unwrap();
+            panic!("a writer dies");
+        }));
+        assert!(died.is_err());
+        assert!(!dir.path().join(CLEAN).exists());
+        assert_eq!(ws.lock().unwrap().leftovers().temporaries, 1);
+        assert!(!stale.exists());
     }
 
     #[test]
