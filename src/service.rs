@@ -56,20 +56,30 @@ impl Writer {
         command: &str,
         action: impl FnOnce(&mut RunRecord) -> Result<(T, Verdict)>,
     ) -> Result<T> {
-        let mut record = RunRecord::start(command);
-        record.write(&self.ws.runs())?;
-        match action(&mut record) {
-            Ok((value, verdict)) => {
-                record.finish(verdict.exit_code(), None);
-                record.write(&self.ws.runs())?;
-                Ok(value)
+        let run = || {
+            let mut record = RunRecord::start(command);
+            record.write(&self.ws.runs())?;
+            match action(&mut record) {
+                Ok((value, verdict)) => {
+                    record.finish(verdict.exit_code(), None);
+                    record.write(&self.ws.runs())?;
+                    Ok(value)
+                }
+                Err(e) => {
+                    record.finish(2, Some(e.to_string()));
+                    record.write(&self.ws.runs())?;
+                    Err(e)
+                }
             }
-            Err(e) => {
-                record.finish(2, Some(e.to_string()));
-                record.write(&self.ws.runs())?;
-                Err(e)
-            }
+        };
+        let result = run();
+        // What the next writer must sweep: nothing after work that ended
+        // well, everything after work that failed midway (Workspace::lock).
+        match &result {
+            Ok(_) => self.lock.ended_well(),
+            Err(_) => self.lock.failed(),
         }
+        result
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::config::{Config, DEFAULT_TOML};
 use crate::error::{Error, Result};
@@ -86,9 +87,13 @@ impl Workspace {
     /// receipt logs, the run records: thousands of entries each after a
     /// deadline day — runs only when the last holder did not let go
     /// cleanly: a holder removes the mark [`CLEAN`] when it takes the lock
-    /// and writes it back only when it lets go without a panic. A writer
-    /// killed (or a workspace written by an older taizhang, which never wrote
-    /// the mark) leaves none, and the next writer sweeps. The portal takes the
+    /// and writes it back only when its work ended well
+    /// ([`WorkspaceLock::ended_well`], said by `Writer::recorded`) and
+    /// nothing failed or panicked since. A writer killed, one whose work
+    /// failed midway (a commit that named its receipt log and then could not
+    /// write its marker leaves both for the sweep), one that never said, or
+    /// a workspace written by an older taizhang leaves none, and the next
+    /// writer sweeps. The portal takes the
     /// lock for every commit: listing those folders each time was most of its
     /// system time in a burst (issue 36). What is also written without the
     /// lock (reports, exports, as-of warehouses, the root's files) is small
@@ -125,6 +130,7 @@ impl Workspace {
                 _file: file,
                 leftovers: Leftovers::default(),
                 clean_mark: None,
+                outcome: AtomicU8::new(UNSAID),
             }),
             Err(fs::TryLockError::WouldBlock) => Err(Error::LockHeld(path)),
             Err(fs::TryLockError::Error(e)) => Err(Error::Io { path, source: e }),
@@ -204,12 +210,19 @@ impl Leftovers {
 pub struct WorkspaceLock {
     _file: File,
     leftovers: Leftovers,
-    /// Written when the lock is let go without a panic (see
+    /// Written when the lock is let go after work that ended well (see
     /// [`Workspace::lock`]).
     clean_mark: Option<PathBuf>,
+    /// [`UNSAID`], [`ENDED_WELL`] or [`FAILED`]: how the holder's work ended.
+    outcome: AtomicU8,
 }
 
-/// The mark a writer leaves when it lets go of the lock cleanly; hidden, and
+const UNSAID: u8 = 0;
+const ENDED_WELL: u8 = 1;
+const FAILED: u8 = 2;
+
+/// The mark a writer leaves when it lets go of the lock after work that
+/// ended well; hidden, and
 /// not a temporary (`fsutil::TMP_MARK`), so no sweep takes it.
 pub const CLEAN: &str = ".writer-let-go-cleanly";
 
@@ -218,6 +231,7 @@ impl Drop for WorkspaceLock {
         // Before the lock file closes (fields drop after this): the next
         // holder sees the mark only once this one is gone.
         if let Some(mark) = &self.clean_mark
+            && *self.outcome.get_mut() == ENDED_WELL
             && !std::thread::panicking()
         {
             let _ = File::create(mark);
@@ -226,6 +240,20 @@ impl Drop for WorkspaceLock {
 }
 
 impl WorkspaceLock {
+    /// The holder's work ended with everything it wrote committed or cleaned
+    /// up: the next writer need not sweep — unless some work failed before.
+    pub fn ended_well(&self) {
+        let _ =
+            self.outcome
+                .compare_exchange(UNSAID, ENDED_WELL, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Some work under the lock failed and may have left files behind: the
+    /// next writer sweeps, whatever else ends well.
+    pub fn failed(&self) {
+        self.outcome.store(FAILED, Ordering::Relaxed);
+    }
+
     /// What taking the lock cleared away.
     pub fn leftovers(&self) -> Leftovers {
         self.leftovers
@@ -270,7 +298,11 @@ mod tests {
         // A workspace no writer has let go of cleanly yet (new, or written by
         // an older taizhang) is swept.
         plant();
-        assert_eq!(ws.lock().unwrap().leftovers().temporaries, 1);
+        {
+            let lock = ws.lock().unwrap();
+            assert_eq!(lock.leftovers().temporaries, 1);
+            lock.ended_well();
+        }
         assert!(!stale.exists());
         assert!(dir.path().join(CLEAN).exists());
 
@@ -281,13 +313,31 @@ mod tests {
             assert_eq!(lock.leftovers(), Leftovers::default());
             // Held: the mark is gone until this writer lets go.
             assert!(!dir.path().join(CLEAN).exists());
+            lock.ended_well();
         }
         assert!(stale.exists());
+
+        // Work that failed midway (an error, not a panic) leaves no mark,
+        // even when later work under the same lock ends well.
+        {
+            let lock = ws.lock().unwrap();
+            lock.failed();
+            lock.ended_well();
+        }
+        assert!(!dir.path().join(CLEAN).exists());
+        assert_eq!(ws.lock().unwrap().leftovers().temporaries, 1);
+        assert!(!stale.exists());
+        // A holder that never said how its work ended leaves none either.
+        assert!(!dir.path().join(CLEAN).exists());
+        ws.lock().unwrap().ended_well();
+        assert!(dir.path().join(CLEAN).exists());
+        plant();
 
         // A writer that panics while holding the lock leaves no mark, so the
         // next one sweeps (a killed one never gets to write it either).
         let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _lock = ws.lock().unwrap();
+            let lock = ws.lock().unwrap();
+            lock.ended_well();
             panic!("a writer dies");
         }));
         assert!(died.is_err());

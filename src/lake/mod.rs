@@ -580,10 +580,10 @@ fn read_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The markers already read, per `_batches` folder, each under its file name
-/// and the identity of the file that held it (its inode, from the folder
-/// listing itself: no call per marker). A marker removed and written again
-/// (a workspace deleted and made anew at the same place) is a new file and
-/// is read again.
+/// and the inode that held it (from the folder listing itself: no call per
+/// marker), within a folder known by [`DirId`]: a lake deleted and made anew
+/// at the same place is another folder, and nothing read from the old one is
+/// kept. (taizhang never removes or rewrites a committed marker in place.)
 #[derive(Default)]
 struct MarkerCache {
     by_dir: std::collections::HashMap<PathBuf, (DirId, Markers)>,
@@ -746,7 +746,7 @@ mod tests {
         crate::fsutil::write_bytes_atomic(&path, &serde_json::to_vec(m).unwrap()).unwrap();
     }
 
-    /// What every marker on disk says, read afresh (the rule before the cache).
+    /// What every marker on disk says, read and folded afresh, without the cache.
     fn read_afresh(lake: &Lake) -> KnownFiles {
         let mut known = KnownFiles::default();
         for entry in fs::read_dir(lake.batches_dir()).unwrap() {

@@ -359,3 +359,57 @@ fn whatever_a_killed_run_leaves_is_removed_by_the_next_writer() {
         );
     }
 }
+
+/// A run that fails midway without dying — a commit that named its receipt
+/// log, then could not write its marker — leaves that log and the torn file
+/// it lists. The writer lets go without the clean mark, so the next writer
+/// sweeps them; a run that ended well lets the next one skip the sweep.
+#[test]
+fn a_run_that_failed_midway_is_swept_by_the_next_writer_and_one_that_ended_well_is_trusted() {
+    use taizhang::service::Writer;
+    let (dir, _) = workspace(None);
+    let receipts = dir.path().join("archive/receipts");
+    let sha = "ab".repeat(32);
+    let torn = dir.path().join(format!("archive/{sha}.xlsx"));
+    let orphan = receipts.join("0123456789abcdef.jsonl");
+    let plant = || {
+        std::fs::create_dir_all(&receipts).unwrap();
+        std::fs::write(&torn, b"half a workbook").unwrap();
+        std::fs::write(
+            &orphan,
+            format!("{{\"sha256\":\"{sha}\",\"ext\":\"xlsx\",\"file_name\":\"a.xlsx\"}}\n"),
+        )
+        .unwrap();
+    };
+
+    // A first writer sweeps whatever there is and ends well.
+    let w = Writer::open(dir.path()).unwrap();
+    w.recorded("test", |_| Ok(((), taizhang::runs::Verdict::Done)))
+        .unwrap();
+    drop(w);
+
+    // Failed midway: the next writer removes the log no batch committed and
+    // the torn file it lists.
+    let w = Writer::open(dir.path()).unwrap();
+    let failed: taizhang::Result<()> = w.recorded("test", |_| {
+        plant();
+        Err(taizhang::Error::Usage(
+            "the marker could not be written".into(),
+        ))
+    });
+    assert!(failed.is_err());
+    drop(w);
+    let w = Writer::open(dir.path()).unwrap();
+    assert!(w.leftovers().temporaries >= 2, "{:?}", w.leftovers());
+    assert!(!orphan.exists() && !torn.exists());
+    w.recorded("test", |_| Ok(((), taizhang::runs::Verdict::Done)))
+        .unwrap();
+    drop(w);
+
+    // Ended well: the next writer trusts it and lists nothing (what is
+    // planted now stands for files only a dead writer could leave).
+    plant();
+    let w = Writer::open(dir.path()).unwrap();
+    assert_eq!(w.leftovers().temporaries, 0);
+    assert!(orphan.exists());
+}
