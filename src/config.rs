@@ -329,6 +329,13 @@ pub struct Portal {
     /// has at most one file read at a time, so one unit's slow file never
     /// holds every reader.
     pub readers: usize,
+    /// Megabytes of uploads read and waiting for their commit, held in
+    /// memory, all clients together. A reader that has read an upload waits
+    /// for room here before it reads the next, so a commit that is slow
+    /// (a batch job holds the lock) stops the reading instead of filling
+    /// memory; the uploads waiting meanwhile are then committed together.
+    /// An upload larger than all of it waits until it is the only one.
+    pub queue_mb: u64,
     /// Failed sign-ins (or wrong API tokens) from one address in a minute
     /// before every token check from that address is slowed.
     pub failed_sign_ins_per_minute: u32,
@@ -351,6 +358,7 @@ impl Default for Portal {
             files_per_upload: 20,
             spool_mb: 2048,
             readers: 0,
+            queue_mb: 256,
             failed_sign_ins_per_minute: 10,
             throttle_seconds: 3,
             files_per_unit_per_day: 100,
@@ -385,6 +393,7 @@ impl Portal {
             ("body_idle_seconds", self.body_idle_seconds),
             ("files_per_upload", self.files_per_upload as u64),
             ("spool_mb", self.spool_mb),
+            ("queue_mb", self.queue_mb),
             (
                 "failed_sign_ins_per_minute",
                 self.failed_sign_ins_per_minute.into(),

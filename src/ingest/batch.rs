@@ -51,6 +51,59 @@ pub fn run(
 /// so a file slow to read never holds the lock while it is read.
 pub struct Prepared(std::sync::Mutex<Option<ReadResult>>);
 
+impl Prepared {
+    /// About how much memory this reading holds until it is committed: the
+    /// file's bytes (kept for the archive), its rows as Arrow batches, and
+    /// the marked sheets and issues kept for the clerk's feedback. An
+    /// estimate for [`crate::config::Portal::queue_mb`], erring high: a
+    /// shared string is counted once per cell that shows it.
+    pub fn held_bytes(&self) -> u64 {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(ReadResult {
+            read: (_, Some(p), _),
+            ..
+        }) = guard.as_ref()
+        else {
+            return 0;
+        };
+        let data = p.data.as_deref().map_or(0, <[u8]>::len);
+        let batches: usize = p
+            .kind_batches
+            .iter()
+            .map(|(_, b)| b.get_array_memory_size())
+            .sum();
+        let sheets: usize = p
+            .parsed
+            .marked_sheets
+            .iter()
+            .flatten()
+            .map(sheet_bytes)
+            .sum();
+        let issues = p.parsed.issues.len() * ISSUE_BYTES;
+        (data + batches + sheets + issues) as u64
+    }
+}
+
+/// What one issue holds, about: its code, cell, and a sentence or two.
+const ISSUE_BYTES: usize = 256;
+
+fn sheet_bytes(grid: &super::read::SheetGrid) -> usize {
+    use super::read::CellValue;
+    grid.rows
+        .iter()
+        .map(|row| {
+            row.capacity() * std::mem::size_of::<CellValue>()
+                + row
+                    .iter()
+                    .map(|c| match c {
+                        CellValue::Text(t) => t.len(),
+                        _ => 0,
+                    })
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
 /// Hashes and parses `input` as [`run`] would, writing nothing; needs no
 /// lock. `known` may be older than the lake: a file it does not know is
 /// parsed, and [`run_prepared`] decides again with the lake as it then is

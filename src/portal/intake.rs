@@ -9,25 +9,33 @@
 //!    earlier files counted) and hashed and parsed off the async threads,
 //!    without the writer lock ([`service::prepare`]); a file over the quota
 //!    is refused on its own, and the others go on;
-//! 3. the committer archives the upload's files and writes their rows under
+//! 3. the reading waits for room in `[portal] queue_mb` and then lets its
+//!    reader go, so the reader takes the next upload while this one waits
+//!    for its commit;
+//! 4. the committer archives the upload's files and writes their rows under
 //!    the lock in one batch, with whatever else is ready ([`super::commit`]):
 //!    a form's files are visible all together or not at all, as the files of
 //!    one `taizhang ingest` are. The upload is answered only once that batch
 //!    is committed (a batch of several uploads that fails is tried again
 //!    upload by upload, so one upload's error fails only that upload);
-//! 4. each file's record and annotated workbook are kept
-//!    ([`super::records`]), still on its reader, outside the lock.
+//! 5. each file's record and annotated workbook are kept
+//!    ([`super::records`]), outside the lock, and only then is its room in
+//!    the queue given back.
 //!
-//! The reader is held until the answer, so memory holds at most `readers`
-//! uploads (each at most `[portal] files_per_upload` files) being read or
-//! waiting for their commit.
+//! Memory thus holds at most `readers` uploads being read (each at most
+//! `[portal] files_per_upload` files) and `queue_mb` of readings waiting for
+//! or in their commit. Letting the reader go before the commit is what makes
+//! a burst's uploads share their batches: while one batch is committed the
+//! readers read on, and the next batch takes everything read meanwhile. (A
+//! reader held until the answer made every upload a batch of its own once
+//! the readers were as many as the uploads being committed.)
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 
 use super::auth::Caller;
 use super::commit::Committer;
@@ -47,6 +55,7 @@ pub struct Intake {
     ws: Arc<Workspace>,
     committer: Committer,
     readers: Arc<Semaphore>,
+    room: Room,
     /// One permit per unit; a unit's entry is dropped once no upload of it
     /// is in flight.
     units: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -60,6 +69,7 @@ impl Intake {
         let limits = ws.config.portal;
         Intake {
             readers: Arc::new(Semaphore::new(limits.reader_count())),
+            room: Room::new(limits.queue_mb),
             units: Mutex::default(),
             known: Arc::default(),
             quota: Quota::new(root, &limits),
@@ -115,12 +125,7 @@ impl Intake {
         let _unit = self
             .unit_turn(said.region.as_deref().unwrap_or(&caller.region))
             .await?;
-        let _reader = self
-            .readers
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| Refusal::Internal(e.to_string()))?;
+        let reader = self.reader().await?;
         // Checked in the unit's turn (another upload of the unit may have
         // been archived while this one waited), the form's earlier files
         // counted as if kept.
@@ -146,6 +151,9 @@ impl Intake {
             sizes.push(file.size);
             told.push(None);
         }
+        let held = read.iter().map(|(_, p)| p.held_bytes()).sum();
+        let _room = self.room.take(held).await.map_err(internal)?;
+        drop(reader);
         let committed = match opts {
             None => Vec::new(),
             Some(opts) => self.commit_form(read, opts).await?,
@@ -194,6 +202,7 @@ impl Intake {
             Ok(answers) => Ok(answers),
             Err(Failure::Refused(refusal)) => Err(refusal),
             Err(Failure::Group) => {
+                let _reader = self.reader().await?;
                 let mut again = Vec::with_capacity(inputs.len());
                 for input in inputs {
                     let prepared = self.prepare(&input, &opts).await?;
@@ -210,6 +219,10 @@ impl Intake {
         }
     }
 
+    async fn reader(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        self.readers.clone().acquire_owned().await.map_err(internal)
+    }
+
     /// Hashes and parses an upload off the async threads, without the lock.
     async fn prepare(&self, input: &Input, opts: &Options) -> Result<Prepared, Refusal> {
         let (ws, known, input, opts) = (
@@ -224,6 +237,38 @@ impl Intake {
         })
         .await
         .map_err(|e| Refusal::Internal(format!("reading an upload: {e}")))
+    }
+}
+
+fn internal(e: AcquireError) -> Refusal {
+    Refusal::Internal(e.to_string())
+}
+
+/// Room for readings waiting for their commit (`[portal] queue_mb`),
+/// counted in KiB: a reading takes room for what it holds
+/// ([`crate::ingest::Prepared::held_bytes`]), at most all of it, and gives
+/// it back once answered. Waiters are served in turn, so a large upload is
+/// not passed over by small ones forever.
+struct Room {
+    kib: u32,
+    permits: Arc<Semaphore>,
+}
+
+impl Room {
+    fn new(mb: u64) -> Room {
+        let kib = mb
+            .saturating_mul(1024)
+            .clamp(1, u64::from(u32::MAX).min(Semaphore::MAX_PERMITS as u64))
+            as u32;
+        Room {
+            kib,
+            permits: Arc::new(Semaphore::new(kib as usize)),
+        }
+    }
+
+    async fn take(&self, bytes: u64) -> Result<OwnedSemaphorePermit, AcquireError> {
+        let kib = bytes.div_ceil(1024).clamp(1, u64::from(self.kib)) as u32;
+        self.permits.clone().acquire_many_owned(kib).await
     }
 }
 
@@ -255,5 +300,53 @@ impl KnownCache {
             // Read mid-compaction, say: parse, and let the commit decide.
             Err(_) => Arc::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+    }
+
+    async fn waits(room: &Room, bytes: u64) -> bool {
+        tokio::time::timeout(Duration::from_millis(50), room.take(bytes))
+            .await
+            .is_err()
+    }
+
+    #[test]
+    fn a_reading_waits_for_room_until_earlier_ones_are_answered() {
+        runtime().block_on(async {
+            let room = Room::new(1);
+            let first = room.take(600 << 10).await.unwrap();
+            assert!(waits(&room, 600 << 10).await, "1.2 MB held in a 1 MB queue");
+            let second = room.take(424 << 10).await.unwrap();
+            assert!(waits(&room, 1).await, "the queue is full");
+            drop(first);
+            let third = room.take(600 << 10).await.unwrap();
+            drop((second, third));
+        });
+    }
+
+    #[test]
+    fn a_reading_larger_than_the_queue_waits_to_be_the_only_one() {
+        runtime().block_on(async {
+            let room = Room::new(1);
+            let small = room.take(1).await.unwrap();
+            assert!(waits(&room, 50 << 20).await, "beside another reading");
+            drop(small);
+            let large = room.take(50 << 20).await.unwrap();
+            assert!(waits(&room, 1).await, "the large one fills the queue");
+            drop(large);
+            // Nothing read holds no room to speak of, but still takes a turn.
+            drop(room.take(0).await.unwrap());
+        });
     }
 }

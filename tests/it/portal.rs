@@ -1124,6 +1124,82 @@ fn another_units_upload_is_answered_while_a_slow_file_is_read() {
 /// max_cells` (5,000,000), several seconds of reading in a debug build.
 const SLOW_CELLS: usize = 4_900_000;
 
+/// Found measuring the deadline burst: with each upload holding its reader
+/// until its batch was committed, the readers were never more than the
+/// uploads being committed, and a burst of 1,662 uploads became 1,662
+/// batches (and a compaction every 32). A reader now lets go once its
+/// upload is read and queued, so what is read while a batch job holds the
+/// lock is committed together when it lets go.
+#[test]
+fn uploads_read_while_the_lock_is_held_are_committed_in_one_batch() {
+    const UPLOADS: usize = 6;
+    let data = tempfile::tempdir().unwrap();
+    let sample = taizhang(data.path())
+        .args(["sample", "--scale", "national", "--units", "12", "--out"])
+        .arg(data.path().join("in"))
+        .output()
+        .unwrap();
+    assert!(sample.status.success(), "{sample:?}");
+    // One file from each of six units: each unit reads one upload at a time.
+    let mut files = sample_files(&data.path().join("in"));
+    files.dedup_by(|a, b| a.2 == b.2);
+    assert!(files.len() >= UPLOADS, "{} units sent files", files.len());
+    files.truncate(UPLOADS);
+
+    let s = Server::start_with(
+        Some(&data.path().join("in/roster.csv")),
+        &[("readers = 0", "readers = 2")],
+    );
+    let province = s.token("510000", "province");
+    eventually("the first build", || {
+        s.root().join("warehouse.duckdb").is_file().then_some(())
+    });
+    let batches = || {
+        std::fs::read_dir(s.root().join("lake/_batches"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let before = batches();
+
+    let ws = taizhang::workspace::Workspace::open(s.root()).unwrap();
+    // Taken between two of the server's own writes (its rebuild may hold it).
+    let lock = eventually("the writer lock", || ws.lock().ok());
+    let answers = std::thread::scope(|scope| {
+        let sent: Vec<_> = files
+            .iter()
+            .map(|(path, period, region)| {
+                let (s, province) = (&s, &province);
+                scope.spawn(move || {
+                    post_file(s, province, path, &[("period", period), ("region", region)])
+                })
+            })
+            .collect();
+        // Six small files are read in well under a second; the server waits
+        // up to 10 s (`--lock-wait`) for the lock before it answers 503.
+        std::thread::sleep(Duration::from_secs(5));
+        assert_eq!(
+            batches(),
+            before,
+            "nothing is committed under another's lock"
+        );
+        drop(lock);
+        sent.into_iter()
+            .map(|t| t.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    for reply in &answers {
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.json()["status"], "accepted", "{}", reply.text());
+    }
+    // The first upload was taken to the commit alone, before the others
+    // were read; everything read while it waited went in one batch after it.
+    let committed = batches() - before;
+    assert!(
+        committed <= 2,
+        "{UPLOADS} uploads read while the lock was held took {committed} batches"
+    );
+}
+
 /// Found by the review: when clerk A uploaded the exact bytes clerk B had
 /// uploaded, B's kept result was overwritten with A's unit: B got 403 on its
 /// own submission and annotated workbook, A got 200 on both.
@@ -1356,13 +1432,18 @@ fn rss(pid: u32) -> u64 {
 }
 
 /// Found by the review: 8 requests of 4 × 49 MB held 1.58 GB; uploads are
-/// now streamed to disk and read `readers` at a time, so memory does not
-/// grow with the uploads in flight.
+/// now streamed to disk and read `readers` at a time, and a reading waits
+/// for room in `queue_mb` before its reader takes the next upload, so memory
+/// does not grow with the uploads in flight — here each upload is larger
+/// than the whole queue, so each must wait to be the only one in it.
 #[test]
 fn concurrent_large_uploads_are_streamed_to_disk_in_bounded_memory() {
     const UPLOADS: usize = 6;
     const SIZE: usize = 30 << 20;
-    let s = Server::start(&[("readers = 0", "readers = 1")]);
+    let s = Server::start(&[
+        ("readers = 0", "readers = 1"),
+        ("queue_mb = 256", "queue_mb = 1"),
+    ]);
     let province = s.token("510000", "province");
     eventually("the first build", || {
         s.root().join("warehouse.duckdb").is_file().then_some(())
@@ -1412,8 +1493,8 @@ fn concurrent_large_uploads_are_streamed_to_disk_in_bounded_memory() {
         watcher.join().unwrap()
     });
     let grew = peak.saturating_sub(before);
-    // Holding the bodies takes UPLOADS × SIZE; one reader holds one file
-    // (and a copy on its way to the archive).
+    // Holding the bodies takes UPLOADS × SIZE; one reader holds one file,
+    // and the queue one more (with a copy on its way to the archive).
     let bound = 2 * SIZE as u64 + (64 << 20);
     assert!(
         grew < bound,
