@@ -292,7 +292,7 @@ pub fn build_to(
 /// `compact`: merges the lake's parts, one per (table, period). Returns
 /// (groups merged, parts replaced).
 pub fn compact(w: &Writer) -> Result<(usize, usize)> {
-    Lake::new(w.ws.lake()).compact(1)
+    Lake::new(w.ws.lake()).compact(crate::lake::Compaction::All)
 }
 
 /// `query`: one read-only query against a warehouse file (the workspace's

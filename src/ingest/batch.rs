@@ -281,7 +281,9 @@ fn run_with(
         std::mem::take(&mut sink.rejected),
     )?;
     report.batch_id = Some(batch_id);
-    report.compacted = lake.compact(crate::lake::AUTO_COMPACT_PARTS)?.1;
+    report.compacted = lake.compact(crate::lake::Compaction::Tiered {
+        above: crate::lake::AUTO_COMPACT_PARTS,
+    })?.1;
     Ok(report)
 }
 

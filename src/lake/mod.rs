@@ -239,12 +239,12 @@ impl Lake {
         Ok(parts)
     }
 
-    /// Merges the parts of every (table, period) that has more than
-    /// `min_parts` of them into one, under a new batch that replaces them.
-    /// Every row is kept as it was — submission, sheet, row and cell — so
-    /// history and tracing are unchanged; only the number of files falls.
-    /// Call under the lock. Returns (groups merged, parts replaced).
-    pub fn compact(&self, min_parts: usize) -> Result<(usize, usize)> {
+    /// Merges parts of each (table, period), as `how` says, under a new
+    /// batch that replaces them. Every row is kept as it was — submission,
+    /// sheet, row and cell — so history and tracing are unchanged; only the
+    /// number of files falls. Call under the lock. Returns (groups merged,
+    /// parts replaced).
+    pub fn compact(&self, how: Compaction) -> Result<(usize, usize)> {
         let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for part in self.folded()?.live.iter() {
             let mut it = part.splitn(3, '/');
@@ -255,7 +255,24 @@ impl Lake {
                     .push(part.clone());
             }
         }
-        groups.retain(|_, parts| parts.len() > min_parts.max(1));
+        let above = match how {
+            Compaction::All => 1,
+            Compaction::Tiered { above } => above.max(1),
+        };
+        groups.retain(|_, parts| parts.len() > above);
+        if let Compaction::Tiered { .. } = how {
+            for parts in groups.values_mut() {
+                let sized = parts
+                    .iter()
+                    .map(|p| {
+                        let path = self.root.join(p);
+                        let len = fs::metadata(&path).map_err(Error::io(&path))?.len();
+                        Ok((p.clone(), len))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                *parts = smallest_tier(sized);
+            }
+        }
         if groups.is_empty() {
             return Ok((0, 0));
         }
@@ -265,8 +282,11 @@ impl Lake {
         let mut writer = BatchWriter::new(self);
         for ((table, period), parts) in &mut groups {
             parts.sort();
-            // The newest part's schema: older parts gain its new columns as nulls.
-            let target = parquet_schema(&self.root.join(parts.last().expect("non-empty")))?;
+            let schemas = parts
+                .iter()
+                .map(|p| parquet_schema(&self.root.join(p)))
+                .collect::<Result<Vec<_>>>()?;
+            let target = merged_schema(&schemas);
             for part in parts.iter() {
                 for batch in read_parquet(&self.root.join(part))? {
                     writer.append(table, period, &conform(&batch?, &target)?)?;
@@ -355,6 +375,69 @@ impl Lake {
 /// nightly job that brings a few files at a time would otherwise leave
 /// thousands of small files for every scan to open.
 pub const AUTO_COMPACT_PARTS: usize = 32;
+
+/// Which parts [`Lake::compact`] merges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compaction {
+    /// Every (table, period) of more than one part becomes one part
+    /// (`taizhang compact`).
+    All,
+    /// A (table, period) of more than `above` parts has its smallest parts
+    /// merged ([`smallest_tier`]), as an ingest does by itself: a row is
+    /// rewritten about log₂ of the rows after it times, where merging every
+    /// part each time rewrote all the (table, period)'s rows every `above`
+    /// batches — quadratic in a deadline burst of one-upload batches.
+    Tiered { above: usize },
+}
+
+/// The parts to merge of a (table, period), each with its size in bytes:
+/// the smallest, and with them each next one no larger than all of those
+/// before it together (at least two). What is left has sizes that more than
+/// double from one to the next — at most about log₂(largest / smallest) of
+/// them — so the parts stay few, and a part is merged again only once as
+/// much has arrived after it: each merge at least doubles the part a row is
+/// in.
+fn smallest_tier(mut parts: Vec<(String, u64)>) -> Vec<String> {
+    parts.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    let mut taken = 0;
+    let mut total = 0u64;
+    for (_, size) in &parts {
+        if taken >= 2 && *size > total {
+            break;
+        }
+        total = total.saturating_add(*size);
+        taken += 1;
+    }
+    parts.truncate(taken);
+    parts.into_iter().map(|(p, _)| p).collect()
+}
+
+/// The schema parts of one (table, period) are merged under: that of the
+/// part with the most columns, with any column only other parts have added
+/// (as nullable) — so a merge never drops a column, whichever part was
+/// written under the newer schema. (Batch ids are hashes: the part whose
+/// name sorts last is not the newest.)
+fn merged_schema(schemas: &[arrow::datatypes::SchemaRef]) -> arrow::datatypes::SchemaRef {
+    let base = schemas
+        .iter()
+        .max_by_key(|s| s.fields().len())
+        .expect("a group has parts");
+    let mut fields: Vec<arrow::datatypes::FieldRef> = base.fields().iter().cloned().collect();
+    for schema in schemas {
+        for field in schema.fields() {
+            if !fields.iter().any(|f| f.name() == field.name()) {
+                fields.push(Arc::new(field.as_ref().clone().with_nullable(true)));
+            }
+        }
+    }
+    if fields.len() == base.fields().len() {
+        return base.clone();
+    }
+    Arc::new(arrow::datatypes::Schema::new_with_metadata(
+        fields,
+        base.metadata().clone(),
+    ))
+}
 
 /// Rows per Parquet row group: DuckDB's own row-group size, so a scan splits
 /// a part across threads the way it splits its own tables.
@@ -723,6 +806,98 @@ fn is_hidden(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sizes of parts named p0, p1, ….
+    fn sized(sizes: &[u64]) -> Vec<(String, u64)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("p{i}"), *s))
+            .collect()
+    }
+
+    #[test]
+    fn a_compaction_merges_the_small_parts_and_leaves_a_large_one_alone() {
+        let mut sizes = vec![1_000_000];
+        sizes.extend([10; 32]);
+        let merged = smallest_tier(sized(&sizes));
+        assert_eq!(merged.len(), 32);
+        assert!(!merged.contains(&"p0".to_string()), "the large part stays");
+        // Once as much has arrived after it, it is merged too.
+        let mut sizes = vec![320];
+        sizes.extend([10; 32]);
+        assert_eq!(smallest_tier(sized(&sizes)).len(), 33);
+        // Two at least, even of very different sizes.
+        assert_eq!(smallest_tier(sized(&[1, 100, 10_000])).len(), 2);
+    }
+
+    /// The deadline burst, simulated: one part per batch, compacted as an
+    /// ingest does. Every row is rewritten about log₂(batches / 32) times,
+    /// not once every 32 batches, and the parts stay few.
+    #[test]
+    fn a_stream_of_small_batches_rewrites_each_row_a_logarithmic_number_of_times() {
+        const BATCHES: u64 = 4_096;
+        let mut parts: Vec<(String, u64)> = Vec::new();
+        let (mut rewritten, mut most) = (0u64, 0usize);
+        for batch in 0..BATCHES {
+            parts.push((format!("b{batch}"), 1));
+            if parts.len() > AUTO_COMPACT_PARTS {
+                let merged = smallest_tier(parts.clone());
+                let size: u64 = parts
+                    .iter()
+                    .filter(|(p, _)| merged.contains(p))
+                    .map(|(_, s)| s)
+                    .sum();
+                parts.retain(|(p, _)| !merged.contains(p));
+                parts.push((format!("c{batch}"), size));
+                rewritten += size;
+            }
+            most = most.max(parts.len());
+        }
+        assert_eq!(parts.iter().map(|(_, s)| s).sum::<u64>(), BATCHES);
+        assert!(most <= AUTO_COMPACT_PARTS + 1, "{most} parts at once");
+        // log₂(4096 / 32) + 1 = 8 rewrites a row; merging everything each
+        // time rewrote 4096² / 64 ≈ 262,144 rows.
+        assert!(
+            rewritten <= 8 * BATCHES,
+            "{rewritten} rows rewritten for {BATCHES}"
+        );
+    }
+
+    #[test]
+    fn a_merge_keeps_every_column_whichever_part_has_it() {
+        use arrow::array::{ArrayRef, Int32Array, StringArray};
+        use arrow::datatypes::{DataType, Field, Schema};
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::new(dir.path());
+        let old = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
+        let new = Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+        ]));
+        let a: ArrayRef = Arc::new(Int32Array::from(vec![1]));
+        let b: ArrayRef = Arc::new(StringArray::from(vec!["new"]));
+        // Batch ids are hashes; either part may sort first.
+        for (id, batch) in [
+            ("0-new", RecordBatch::try_new(new, vec![a.clone(), b]).unwrap()),
+            ("1-old", RecordBatch::try_new(old, vec![a]).unwrap()),
+        ] {
+            let mut writer = BatchWriter::new(&lake);
+            writer.append("t", "2024Q1", &batch).unwrap();
+            writer.commit(id, Vec::new(), Vec::new()).unwrap();
+        }
+        assert_eq!(lake.compact(Compaction::All).unwrap(), (1, 2));
+        let parts = lake.parts("t").unwrap();
+        assert_eq!(parts.len(), 1);
+        let rows: Vec<RecordBatch> = read_parquet(&parts[0])
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let b = arrow::compute::concat_batches(&rows[0].schema(), &rows).unwrap();
+        let column = b.column_by_name("b").expect("the newer part's column is kept");
+        assert_eq!(column.null_count(), 1, "the older part's row has none");
+        assert_eq!(b.num_rows(), 2);
+    }
 
     fn marker(id: &str, files: &[&str], rejected: &[(&str, &str)]) -> BatchMarker {
         BatchMarker {

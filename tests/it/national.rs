@@ -125,7 +125,7 @@ fn the_same_marts_file_by_file_all_at_once_twice_and_compacted() {
     assert_eq!(before, files.len(), "one tasks part per file");
     let (groups, replaced) = {
         let _lock = single.lock().unwrap();
-        lake.compact(1).unwrap()
+        lake.compact(taizhang::lake::Compaction::All).unwrap()
     };
     assert!(replaced > groups, "{groups} groups, {replaced} parts");
     for table in ["tasks", "pilots", "submissions", "issues"] {
