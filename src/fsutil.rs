@@ -125,6 +125,67 @@ pub fn sync_filesystem(_path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// One [`sync_filesystem`] for many writers at once (a group commit): each
+/// [`GroupSync::sync`] returns once a flush that began after it was called
+/// has ended, and every call that arrives while a flush runs shares the
+/// next one. The portal writes each upload's record without flushing it and
+/// answers once such a flush has made it durable: four flushes a file
+/// before, a few per burst of uploads now.
+#[derive(Default)]
+pub struct GroupSync {
+    state: std::sync::Mutex<SyncState>,
+    ended: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct SyncState {
+    /// Calls so far; a call is known by its number.
+    asked: u64,
+    /// Every call up to this one is covered by a flush that has ended.
+    flushed: u64,
+    running: bool,
+    /// The calls (first, last) of each flush that failed, with why.
+    failed: Vec<(u64, u64, String)>,
+}
+
+impl GroupSync {
+    /// Flushes the file system holding `path`, shared as above.
+    pub fn sync(&self, path: &Path) -> io::Result<()> {
+        self.sync_with(|| sync_filesystem(path))
+    }
+
+    fn sync_with(&self, flush: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+        let mut flush = Some(flush);
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.asked += 1;
+        let mine = s.asked;
+        loop {
+            if s.flushed >= mine {
+                return match s.failed.iter().find(|(a, b, _)| (*a..=*b).contains(&mine)) {
+                    Some((_, _, why)) => Err(io::Error::other(why.clone())),
+                    None => Ok(()),
+                };
+            }
+            if s.running {
+                s = self.ended.wait(s).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // This call flushes for every call made so far.
+            let (from, upto) = (s.flushed + 1, s.asked);
+            s.running = true;
+            drop(s);
+            let result = (flush.take().expect("one flush a call"))();
+            s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.running = false;
+            s.flushed = upto;
+            if let Err(e) = &result {
+                s.failed.push((from, upto, e.to_string()));
+            }
+            self.ended.notify_all();
+        }
+    }
+}
+
 /// [`write_atomic`] for bytes already in memory.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic(path, |f| f.write_all(bytes))
@@ -323,5 +384,54 @@ mod tests {
         replace_dir(&tmp, &target).unwrap();
         assert_eq!(fs::read(target.join("a.parquet")).unwrap(), b"new");
         assert_eq!(recover_dirs(dir.path()).unwrap(), 0);
+    }
+}
+
+#[cfg(test)]
+mod group_sync_tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    /// Each caller marks what it wrote, then syncs; a flush notes what was
+    /// written when it began. Every caller must return only after a flush
+    /// that saw its write, and the callers must share flushes.
+    #[test]
+    fn each_sync_returns_after_a_flush_that_began_after_it_and_callers_share_flushes() {
+        const CALLERS: usize = 32;
+        let group = GroupSync::default();
+        let written = Mutex::new(BTreeSet::new());
+        let flushes = Mutex::new(Vec::<BTreeSet<usize>>::new());
+        std::thread::scope(|scope| {
+            for caller in 0..CALLERS {
+                let (group, written, flushes) = (&group, &written, &flushes);
+                scope.spawn(move || {
+                    written.lock().unwrap().insert(caller);
+                    group
+                        .sync_with(|| {
+                            let seen = written.lock().unwrap().clone();
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            flushes.lock().unwrap().push(seen);
+                            Ok(())
+                        })
+                        .unwrap();
+                    let flushes = flushes.lock().unwrap();
+                    assert!(
+                        flushes.iter().any(|seen| seen.contains(&caller)),
+                        "caller {caller} returned before a flush saw its write"
+                    );
+                });
+            }
+        });
+        let flushes = flushes.into_inner().unwrap().len();
+        assert!(flushes < CALLERS, "{flushes} flushes for {CALLERS} callers");
+    }
+
+    #[test]
+    fn a_failed_flush_fails_every_call_it_covered_and_the_next_one_is_tried_anew() {
+        let group = GroupSync::default();
+        let failed = group.sync_with(|| Err(io::Error::other("disk full")));
+        assert!(failed.unwrap_err().to_string().contains("disk full"));
+        assert!(group.sync_with(|| Ok(())).is_ok());
     }
 }

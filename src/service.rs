@@ -10,6 +10,7 @@
 
 use arrow::array::RecordBatch;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::ingest::{
@@ -21,12 +22,12 @@ pub use crate::runs::Verdict;
 use crate::warehouse::export::Exported;
 use crate::warehouse::trace::Request;
 use crate::warehouse::{self, BuildResult};
-use crate::workspace::{Leftovers, Workspace, WorkspaceLock};
+use crate::workspace::{Leftovers, Stamp, Workspace, WorkspaceLock};
 
 /// An open workspace whose writer lock this process holds.
 #[derive(Debug)]
 pub struct Writer {
-    ws: Workspace,
+    ws: Arc<Workspace>,
     lock: WorkspaceLock,
 }
 
@@ -34,7 +35,11 @@ impl Writer {
     /// Opens the workspace at `root` and takes its lock; refused with
     /// [`Error::LockHeld`] while another writer has it.
     pub fn open(root: &Path) -> Result<Writer> {
-        let ws = Workspace::open(root)?;
+        Writer::of(Arc::new(Workspace::open(root)?))
+    }
+
+    /// Takes the lock of a workspace already open ([`KeptWorkspace`]).
+    pub fn of(ws: Arc<Workspace>) -> Result<Writer> {
         let lock = ws.lock()?;
         Ok(Writer { ws, lock })
     }
@@ -373,4 +378,70 @@ pub fn annual_report_to(db: &Path, year: i32, outs: &[PathBuf]) -> Result<Vec<Pa
 /// one folder per period, under `out`.
 pub fn export(db: &Path, marts: Option<&[String]>, format: &str, out: &Path) -> Result<Exported> {
     crate::warehouse::export::export(db, marts, format, out)
+}
+
+/// A workspace kept open by a process that writes again and again (the
+/// portal's commits and rebuilds), opened anew only when `taizhang.toml` or
+/// `roster.csv` changes: opening parses both, and reading builds the header
+/// rules, once per commit otherwise.
+pub struct KeptWorkspace {
+    root: PathBuf,
+    kept: std::sync::Mutex<(Stamp, Arc<Workspace>)>,
+}
+
+impl KeptWorkspace {
+    pub fn open(root: &Path) -> Result<KeptWorkspace> {
+        // Known before it is read, so a change while it is read is seen.
+        let stamp = Workspace::stamp(root);
+        let ws = Arc::new(Workspace::open(root)?);
+        Ok(KeptWorkspace {
+            root: root.to_path_buf(),
+            kept: std::sync::Mutex::new((stamp, ws)),
+        })
+    }
+
+    /// The workspace as its files now are.
+    pub fn current(&self) -> Result<Arc<Workspace>> {
+        let stamp = Workspace::stamp(&self.root);
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.0 != stamp {
+            *kept = (stamp, Arc::new(Workspace::open(&self.root)?));
+        }
+        Ok(kept.1.clone())
+    }
+
+    /// [`Writer::open`] on the workspace as its files now are.
+    pub fn writer(&self) -> Result<Writer> {
+        Writer::of(self.current()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn a_kept_workspace_is_opened_again_only_when_its_config_or_roster_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        Workspace::init(dir.path()).unwrap();
+        let kept = KeptWorkspace::open(dir.path()).unwrap();
+        let first = kept.current().unwrap();
+        assert!(Arc::ptr_eq(&first, &kept.current().unwrap()), "unchanged");
+        assert_eq!(first.config.portal.queue_mb, 256);
+
+        let config = dir.path().join("taizhang.toml");
+        let text = fs::read_to_string(&config).unwrap();
+        fs::write(&config, text.replace("queue_mb = 256", "queue_mb = 64")).unwrap();
+        let second = kept.current().unwrap();
+        assert_eq!(second.config.portal.queue_mb, 64);
+
+        let roster = dir.path().join("roster.csv");
+        let mut text = fs::read_to_string(&roster).unwrap();
+        assert!(second.roster.get("510699").is_none());
+        text.push_str("510699,测试县,county,510600,,,\n");
+        fs::write(&roster, text).unwrap();
+        let third = kept.writer().unwrap();
+        assert!(third.ws().roster.get("510699").is_some());
+    }
 }

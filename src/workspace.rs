@@ -12,12 +12,21 @@ use crate::normalize::Roster;
 /// old names of 2016–2021 as aliases.
 pub const DEFAULT_ROSTER: &str = include_str!("../data/roster.csv");
 
+/// What [`Workspace::stamp`] knows of the config and roster files: the
+/// size and modification time of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp([Option<(u64, Option<std::time::SystemTime>)>; 2]);
+
 /// A resolved workspace with its config and roster loaded.
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
     pub roster: Roster,
+    /// The reader's rules from `config`, built on first use: their header
+    /// matchers are automata, worth building once per workspace opened
+    /// rather than once per file (the portal reads every upload with them).
+    rules: std::sync::OnceLock<crate::ledger::Rules>,
 }
 
 impl Workspace {
@@ -36,6 +45,7 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             roster,
+            rules: std::sync::OnceLock::new(),
         })
     }
 
@@ -61,6 +71,22 @@ impl Workspace {
             }
         }
         Ok(created)
+    }
+
+    /// Header synonyms and status words for the reader ([`Config::rules`]).
+    pub fn rules(&self) -> &crate::ledger::Rules {
+        self.rules.get_or_init(|| self.config.rules())
+    }
+
+    /// What is known of `taizhang.toml` and `roster.csv` now: a process that
+    /// keeps a workspace open opens it again when this changes.
+    pub fn stamp(root: &Path) -> Stamp {
+        let of = |name: &str| {
+            fs::metadata(root.join(name))
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()))
+        };
+        Stamp([of("taizhang.toml"), of("roster.csv")])
     }
 
     pub fn lake(&self) -> PathBuf {

@@ -109,11 +109,11 @@ fn sheet_bytes(grid: &super::read::SheetGrid) -> usize {
 /// parsed, and [`run_prepared`] decides again with the lake as it then is
 /// (a file known once stays known).
 pub fn prepare(ws: &Workspace, input: &Input, opts: &Options, known: &KnownFiles) -> Prepared {
-    let rules = ws.config.rules();
+    let rules = ws.rules();
     // The portal makes the clerk's feedback workbook from this reading.
     let ctx = Context {
         roster: &ws.roster,
-        rules: &rules,
+        rules,
         limits: ws.config.limits,
         keep_marked_sheets: true,
     };
@@ -152,10 +152,10 @@ fn run_with(
     // took the workspace lock (`Workspace::lock`), not again here.
     let mut report = ImportSummary::default();
     let known = lake.known_files()?;
-    let rules = ws.config.rules();
+    let rules = ws.rules();
     let ctx = Context {
         roster: &ws.roster,
-        rules: &rules,
+        rules,
         limits: ws.config.limits,
         keep_marked_sheets: false,
     };
@@ -281,9 +281,11 @@ fn run_with(
         std::mem::take(&mut sink.rejected),
     )?;
     report.batch_id = Some(batch_id);
-    report.compacted = lake.compact(crate::lake::Compaction::Tiered {
-        above: crate::lake::AUTO_COMPACT_PARTS,
-    })?.1;
+    report.compacted = lake
+        .compact(crate::lake::Compaction::Tiered {
+            above: crate::lake::AUTO_COMPACT_PARTS,
+        })?
+        .1;
     Ok(report)
 }
 

@@ -18,6 +18,17 @@ use crate::error::{Error, Result};
 /// A file whose reading kept no sheets is read again under `limits`, as when
 /// it was received.
 pub fn write(path: &Path, report: &ImportSummary, limits: Limits, dry_run: bool) -> Result<()> {
+    let bytes = render(path, report, limits, dry_run)?;
+    crate::fsutil::write_bytes_atomic(path, &bytes)
+}
+
+/// The bytes [`write`] would write to `path`.
+pub fn render(
+    path: &Path,
+    report: &ImportSummary,
+    limits: Limits,
+    dry_run: bool,
+) -> Result<Vec<u8>> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -35,7 +46,7 @@ pub fn write(path: &Path, report: &ImportSummary, limits: Limits, dry_run: bool)
             )));
         }
     };
-    crate::fsutil::write_bytes_atomic(path, &bytes)
+    Ok(bytes)
 }
 
 fn excel(report: &ImportSummary, limits: Limits) -> Result<Vec<u8>, XlsxError> {

@@ -879,7 +879,10 @@ mod tests {
         let b: ArrayRef = Arc::new(StringArray::from(vec!["new"]));
         // Batch ids are hashes; either part may sort first.
         for (id, batch) in [
-            ("0-new", RecordBatch::try_new(new, vec![a.clone(), b]).unwrap()),
+            (
+                "0-new",
+                RecordBatch::try_new(new, vec![a.clone(), b]).unwrap(),
+            ),
             ("1-old", RecordBatch::try_new(old, vec![a]).unwrap()),
         ] {
             let mut writer = BatchWriter::new(&lake);
@@ -894,7 +897,9 @@ mod tests {
             .collect::<std::result::Result<_, _>>()
             .unwrap();
         let b = arrow::compute::concat_batches(&rows[0].schema(), &rows).unwrap();
-        let column = b.column_by_name("b").expect("the newer part's column is kept");
+        let column = b
+            .column_by_name("b")
+            .expect("the newer part's column is kept");
         assert_eq!(column.null_count(), 1, "the older part's row has none");
         assert_eq!(b.num_rows(), 2);
     }

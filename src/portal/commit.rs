@@ -20,7 +20,6 @@
 //! the coverage page shows an upload within seconds and a burst of uploads
 //! is not held up by builds in between (a build holds the commits back).
 
-use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -32,7 +31,7 @@ use super::refusal::Refusal;
 use super::settings::Settings;
 use crate::error::Error;
 use crate::ingest::{Input, Options, Prepared};
-use crate::service::{self, Submitted, Writer};
+use crate::service::{self, KeptWorkspace, Submitted, Writer};
 
 /// Files ingested together at most.
 pub const MAX_GROUP: usize = 64;
@@ -93,16 +92,17 @@ impl Drop for Hold {
 type InProcess = Arc<Mutex<()>>;
 
 impl Committer {
-    pub fn start(settings: &Settings) -> Committer {
+    /// Starts the commit and rebuild threads, writing to `kept` (opened
+    /// again by them when its config or roster changes).
+    pub fn start(settings: &Settings, kept: Arc<KeptWorkspace>) -> Committer {
         let (tx, rx) = sync_channel(QUEUE);
         let in_process: InProcess = Arc::default();
-        let rebuild = Rebuild::start(settings, in_process.clone());
-        let root = settings.root.clone();
+        let rebuild = Rebuild::start(settings, kept.clone(), in_process.clone());
         let lock_wait = settings.lock_wait;
         let writer_rebuild = rebuild.clone();
         thread::Builder::new()
             .name("taizhang-commit".into())
-            .spawn(move || write_loop(&root, lock_wait, rx, &in_process, &writer_rebuild))
+            .spawn(move || write_loop(&kept, lock_wait, rx, &in_process, &writer_rebuild))
             .expect("the commit thread starts");
         Committer { queue: tx, rebuild }
     }
@@ -143,7 +143,7 @@ impl Committer {
 }
 
 fn write_loop(
-    root: &Path,
+    kept: &KeptWorkspace,
     lock_wait: Duration,
     rx: Receiver<Job>,
     in_process: &InProcess,
@@ -167,16 +167,16 @@ fn write_loop(
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        write_group(root, lock_wait, jobs, in_process, rebuild);
+        write_group(kept, lock_wait, jobs, in_process, rebuild);
         if let Some(job) = after {
-            write_group(root, lock_wait, vec![job], in_process, rebuild);
+            write_group(kept, lock_wait, vec![job], in_process, rebuild);
         }
     }
 }
 
 /// Commits the files of `jobs` as one batch and answers each job.
 fn write_group(
-    root: &Path,
+    kept: &KeptWorkspace,
     lock_wait: Duration,
     jobs: Vec<Job>,
     in_process: &InProcess,
@@ -196,7 +196,7 @@ fn write_group(
         }
     }
     let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
-    let outcome = open_writer(root, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
+    let outcome = open_writer(kept, lock_wait).and_then(|w| commit(&w, &inputs, &prepared, &opts));
     drop(guard);
     match outcome {
         Ok(results) => {
@@ -222,10 +222,10 @@ fn write_group(
 }
 
 /// The writer lock, waiting up to `wait` for a batch job to release it.
-fn open_writer(root: &Path, wait: Duration) -> std::result::Result<Writer, Refusal> {
+fn open_writer(kept: &KeptWorkspace, wait: Duration) -> std::result::Result<Writer, Refusal> {
     let started = Instant::now();
     loop {
-        match Writer::open(root) {
+        match kept.writer() {
             Ok(w) => return Ok(w),
             Err(Error::LockHeld(_)) if started.elapsed() < wait => {
                 thread::sleep(Duration::from_millis(100));
@@ -276,7 +276,7 @@ struct Pending {
 }
 
 impl Rebuild {
-    fn start(settings: &Settings, in_process: InProcess) -> Rebuild {
+    fn start(settings: &Settings, kept: Arc<KeptWorkspace>, in_process: InProcess) -> Rebuild {
         let rebuild = Rebuild {
             state: Arc::default(),
         };
@@ -293,7 +293,7 @@ impl Rebuild {
                 loop {
                     me.wait_until_due(quiet);
                     let guard = in_process.lock().unwrap_or_else(|e| e.into_inner());
-                    match open_writer(&root, lock_wait) {
+                    match open_writer(&kept, lock_wait) {
                         Ok(w) => {
                             let built = w.recorded("serve: build", |record| {
                                 let built = service::build(&w, &record.run_id, None)?;

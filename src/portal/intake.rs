@@ -19,8 +19,9 @@
 //!    is committed (a batch of several uploads that fails is tried again
 //!    upload by upload, so one upload's error fails only that upload);
 //! 5. each file's record and annotated workbook are kept
-//!    ([`super::records`]), outside the lock, and only then is its room in
-//!    the queue given back.
+//!    ([`super::records`]), outside the lock, and flushed to disk with
+//!    whatever other uploads kept meanwhile; only then is the upload
+//!    answered and its room in the queue given back.
 //!
 //! Memory thus holds at most `readers` uploads being read (each at most
 //! `[portal] files_per_upload` files) and `queue_mb` of readings waiting for
@@ -60,6 +61,8 @@ pub struct Intake {
     /// is in flight.
     units: Mutex<HashMap<String, Arc<Semaphore>>>,
     known: Arc<KnownCache>,
+    /// Flushes the records kept, once for the uploads kept meanwhile.
+    flush: Arc<crate::fsutil::GroupSync>,
     pub quota: Quota,
 }
 
@@ -72,6 +75,7 @@ impl Intake {
             room: Room::new(limits.queue_mb),
             units: Mutex::default(),
             known: Arc::default(),
+            flush: Arc::default(),
             quota: Quota::new(root, &limits),
             ws,
             committer,
@@ -186,6 +190,17 @@ impl Intake {
             answers.push((file.name.clone(), answer));
         }
         drop(files);
+        // The records and workbooks just kept, made durable before anyone
+        // is told of them (the upload itself was by its commit).
+        if answers.iter().any(|(_, answer)| answer.is_ok()) {
+            let (flush, root) = (self.flush.clone(), self.ws.root.clone());
+            let flushed = tokio::task::spawn_blocking(move || flush.sync(&root))
+                .await
+                .map_err(|e| Refusal::Internal(format!("flushing an upload's result: {e}")))?;
+            if let Err(e) = flushed {
+                eprintln!("portal: the results just kept may not survive a power cut: {e}");
+            }
+        }
         Ok(answers)
     }
 

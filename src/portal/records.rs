@@ -83,6 +83,10 @@ pub fn feedback_path(root: &Path, stem: &str) -> PathBuf {
 /// Keeps the record of a committed upload by `uploader` and returns what
 /// the uploader is told. Runs after the commit, outside the writer lock. The upload is committed
 /// whatever happens here: a record that cannot be kept is only logged.
+///
+/// The record and the workbook are written under temporary names and
+/// renamed in, but not flushed: the caller flushes once for many uploads
+/// ([`crate::fsutil::GroupSync`]) before it answers any of them.
 pub fn keep(ws: &Workspace, uploader: &Caller, committed: &Submitted) -> SubmissionResult {
     let (told, stem, feedback) = decide(ws, uploader, committed);
     let kept = stem.map_or(Ok(()), |stem| {
@@ -164,12 +168,9 @@ fn write_feedback(ws: &Workspace, stem: &str, committed: &Submitted) -> Result<(
         files: vec![one],
         ..ImportSummary::default()
     };
-    crate::ingest::feedback::write(
-        &feedback_path(&ws.root, stem),
-        &summary,
-        ws.config.limits,
-        false,
-    )
+    let path = feedback_path(&ws.root, stem);
+    let bytes = crate::ingest::feedback::render(&path, &summary, ws.config.limits, false)?;
+    crate::fsutil::write_bytes_unsynced(&path, &bytes)
 }
 
 /// The unit's own bytes, first received by the CLI or a pipeline (no portal
@@ -227,7 +228,7 @@ fn write(ws: &Workspace, stem: &str, uploader: &Caller, result: &SubmissionResul
         "uploader_unit": uploader.region,
         "uploaded_at": crate::runs::now().to_rfc3339(),
     });
-    crate::fsutil::write_bytes_atomic(
+    crate::fsutil::write_bytes_unsynced(
         &dir.join(format!("{stem}.json")),
         &serde_json::to_vec_pretty(&stored)?,
     )

@@ -17,12 +17,12 @@ use super::settings::Settings;
 use super::state::{App, Shared};
 use super::{auth, commit, intake, log, upload, web};
 use crate::error::Result;
-use crate::workspace::Workspace;
 
 /// Serves until SIGINT or SIGTERM. `ready` is told the address bound (the
 /// port the system chose for `:0`) before the first request is taken.
 pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
-    let ws = Arc::new(Workspace::open(&settings.root)?);
+    let kept = Arc::new(crate::service::KeptWorkspace::open(&settings.root)?);
+    let ws = kept.current()?;
     let limits = ws.config.portal;
     let connections = crate::serving::ConnectionLimits {
         max_connections: crate::serving::affordable_connections(
@@ -49,7 +49,7 @@ pub fn serve(settings: Settings, ready: impl FnOnce(SocketAddr)) -> Result<()> {
             intake: intake::Intake::new(
                 &settings.root,
                 ws.clone(),
-                commit::Committer::start(&settings),
+                commit::Committer::start(&settings, kept),
             ),
             log: log::Log::open(&settings.root)?,
             ws,

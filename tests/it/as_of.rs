@@ -116,7 +116,9 @@ fn a_build_as_of_a_time_equals_a_lake_that_never_received_anything_later() {
     // merging the lake's parts changes neither the rows nor the digest.
     let merged = {
         let _lock = now_ws.lock().unwrap();
-        taizhang::lake::Lake::new(now_ws.lake()).compact(taizhang::lake::Compaction::All).unwrap()
+        taizhang::lake::Lake::new(now_ws.lake())
+            .compact(taizhang::lake::Compaction::All)
+            .unwrap()
     };
     assert!(merged.1 > 1, "{merged:?}");
     let back = build(&now_ws).stamp;
