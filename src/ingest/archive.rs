@@ -26,6 +26,7 @@ pub fn collect_archive(dir: &Path) -> Result<Vec<Input>> {
         replay: Some(attempt),
         bytes: None,
         given: None,
+        spooled: false,
     };
     for (sha, ext, value) in crate::receipts::lines(dir)? {
         let receipt: Receipt = serde_json::from_value(value)?;
@@ -158,6 +159,9 @@ pub(super) fn archive(
             None => std::io::copy(&mut fs::File::open(&input.path)?, file).map(|_| ()),
         }
     };
+    if input.spooled && link(&input.path, &path, &dir) {
+        return Ok(());
+    }
     let create_new = || {
         fs::OpenOptions::new()
             .write(true)
@@ -187,6 +191,19 @@ pub(super) fn archive(
         let _ = fs::remove_file(&path);
         Error::io(&path)(e)
     })
+}
+
+/// Archives a spooled upload at `path` by a hard link to it; false when
+/// that cannot be done here (bytes already there, to be checked; a file
+/// system without links), and the bytes are to be copied instead.
+fn link(spooled: &Path, path: &Path, dir: &Path) -> bool {
+    match fs::hard_link(spooled, path) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => {
+            fs::create_dir_all(dir).is_ok() && fs::hard_link(spooled, path).is_ok()
+        }
+        Err(_) => false,
+    }
 }
 
 /// `received.csv` files, read once per folder.
@@ -267,6 +284,65 @@ fn read_received_csv(path: &Path) -> Result<HashMap<PathBuf, DateTime<FixedOffse
 
 #[cfg(test)]
 mod tests {
+    /// A spooled upload is archived as the same file (a hard link: no new
+    /// inode, and none freed when the spool lets go of it); bytes already at
+    /// the address that are not these (a torn file) are still replaced.
+    #[cfg(unix)]
+    #[test]
+    fn a_spooled_upload_is_archived_by_a_link_and_a_torn_file_is_still_replaced() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        crate::workspace::Workspace::init(dir.path()).unwrap();
+        let ws = crate::workspace::Workspace::open(dir.path()).unwrap();
+        let incoming = dir.path().join("portal/incoming");
+        std::fs::create_dir_all(&incoming).unwrap();
+        let opts = crate::ingest::Options {
+            kind: None,
+            region: None,
+            period: None,
+            received_at: None,
+            dry_run: false,
+            source: crate::ingest::Source::Upload,
+        };
+        let at = chrono::DateTime::parse_from_rfc3339("2024-07-01T00:00:00+08:00").unwrap();
+        let mut log = crate::receipts::Log::new(&ws.archive());
+        let mut archive = |bytes: &[u8]| {
+            let spool = incoming.join(crate::digest::sha256_hex(bytes));
+            std::fs::write(&spool, bytes).unwrap();
+            let input = crate::ingest::Input::received_file("台账.csv", spool.clone());
+            assert!(input.spooled);
+            let sha = crate::digest::sha256_hex(bytes);
+            super::archive(
+                &ws,
+                &mut log,
+                &Default::default(),
+                &input,
+                &sha,
+                "csv",
+                Some(bytes),
+                at,
+                &opts,
+                &Default::default(),
+            )
+            .unwrap();
+            let archived = ws.archive().join(format!("{sha}.csv"));
+            assert_eq!(std::fs::read(&archived).unwrap(), bytes);
+            let ino = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+            (ino(&spool) == ino(&archived), archived)
+        };
+        let (linked, _) = archive(b"a,b\n1,2\n");
+        assert!(linked, "archived by a link");
+
+        let bytes = b"c,d\n3,4\n";
+        let torn = ws
+            .archive()
+            .join(format!("{}.csv", crate::digest::sha256_hex(bytes)));
+        std::fs::write(&torn, &bytes[..3]).unwrap();
+        let (linked, archived) = archive(bytes);
+        assert!(!linked, "a torn file in the way is rewritten, not linked");
+        assert_eq!(std::fs::read(archived).unwrap(), bytes);
+    }
+
     #[test]
     fn only_the_extensions_of_formats_read_name_an_archived_file() {
         let long = format!("long.{}", "x".repeat(300));

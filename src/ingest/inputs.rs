@@ -60,6 +60,11 @@ pub struct Input {
     /// senders are read in one batch (the portal's uploads): takes the place
     /// of the batch's [`Options`] hints, receipt time and source.
     pub given: Option<Given>,
+    /// The server's own copy of an upload (`portal/incoming/`), which
+    /// nothing writes again and which is removed once answered: archived by
+    /// a hard link rather than a copy of its bytes, so an upload costs the
+    /// file system no new file and no freed one.
+    pub spooled: bool,
 }
 
 /// What one sender said of one file: the name it gave the file, the kind,
@@ -84,6 +89,7 @@ impl Input {
             replay: None,
             bytes: None,
             given: None,
+            spooled: false,
         }
     }
 
@@ -95,6 +101,7 @@ impl Input {
             replay: None,
             bytes: Some(bytes),
             given: None,
+            spooled: false,
         }
     }
 
@@ -116,6 +123,7 @@ impl Input {
                 received_at: None,
                 source: Source::Upload,
             }),
+            spooled: true,
         }
     }
 
