@@ -4,7 +4,10 @@
 //! disk. Counted per unit of the clerk's token and per calendar day in
 //! UTC+8; province tokens are the office's own and are not counted. Only
 //! files that reach the archive count (the same bytes again are not stored
-//! again). Kept in `portal/usage/<date>.json`, so a restart forgets nothing.
+//! again). Kept in `portal/usage/<date>.log`, a line appended per file
+//! counted (`<unit>\t<bytes>`), so a restart forgets nothing; appending is
+//! one small write per upload, where rewriting the day's every unit was a
+//! new file (and a freed one) per upload.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -48,7 +51,7 @@ impl Quota {
     }
 
     fn path(&self, date: NaiveDate) -> PathBuf {
-        self.dir.join(format!("{date}.json"))
+        self.dir.join(format!("{date}.log"))
     }
 
     /// Today's usage, read from disk when the day changed.
@@ -56,10 +59,14 @@ impl Quota {
         let mut day = self.day.lock().unwrap_or_else(|e| e.into_inner());
         let today = crate::tokens::today();
         if day.date != Some(today) {
-            day.used = std::fs::read(self.path(today))
-                .ok()
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .unwrap_or_default();
+            // Written by a server before the log: the day's totals as JSON.
+            let before: BTreeMap<String, Usage> =
+                std::fs::read(self.dir.join(format!("{today}.json")))
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .unwrap_or_default();
+            let log = std::fs::read_to_string(self.path(today)).unwrap_or_default();
+            day.used = tally(before, &log);
             day.date = Some(today);
         }
         day
@@ -111,14 +118,42 @@ impl Quota {
         usage.files += 1;
         usage.bytes = usage.bytes.saturating_add(bytes);
         let Some(date) = day.date else { return };
-        let written = serde_json::to_vec_pretty(&day.used)
-            .map_err(crate::Error::from)
-            .and_then(|json| crate::fsutil::write_bytes_atomic(&self.path(date), &json));
+        // One write with O_APPEND, not flushed here: the intake flushes the
+        // file system before it answers the upload (with its record).
+        let path = self.path(date);
+        let written = std::fs::create_dir_all(&self.dir).and_then(|()| {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?
+                .write_all(format!("{unit}\t{bytes}\n").as_bytes())
+        });
         if let Err(e) = written {
             // Counted in memory still; only a restart today would forget it.
-            eprintln!("portal: the upload quota was not saved: {e}");
+            eprintln!(
+                "portal: the upload quota was not saved to {}: {e}",
+                path.display()
+            );
         }
     }
+}
+
+/// A day's usage: `before`, and each line of the log added. A line that
+/// does not parse (torn by a crash) counts for nothing.
+fn tally(mut used: BTreeMap<String, Usage>, log: &str) -> BTreeMap<String, Usage> {
+    for line in log.lines() {
+        let Some((unit, bytes)) = line.split_once('\t') else {
+            continue;
+        };
+        let Ok(bytes) = bytes.parse::<u64>() else {
+            continue;
+        };
+        let usage = used.entry(unit.to_string()).or_default();
+        usage.files += 1;
+        usage.bytes = usage.bytes.saturating_add(bytes);
+    }
+    used
 }
 
 /// Seconds until the next midnight in UTC+8, when every quota starts over.
@@ -182,5 +217,32 @@ mod tests {
         let again = Quota::new(dir.path(), &limits);
         assert!(again.check(&a, 1).is_err());
         assert!(seconds_to_midnight() <= 24 * 3600);
+    }
+
+    #[test]
+    fn a_days_usage_is_the_old_totals_and_every_whole_line_of_the_log() {
+        let before = BTreeMap::from([(
+            "510603".to_string(),
+            Usage {
+                files: 2,
+                bytes: 100,
+            },
+        )]);
+        let used = tally(before, "510603\t50\n510604\t7\n510604\t3\n5106");
+        assert_eq!(
+            used["510603"],
+            Usage {
+                files: 3,
+                bytes: 150
+            }
+        );
+        assert_eq!(
+            used["510604"],
+            Usage {
+                files: 2,
+                bytes: 10
+            }
+        );
+        assert_eq!(used.len(), 2, "the torn last line counts for nothing");
     }
 }
