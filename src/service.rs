@@ -123,18 +123,20 @@ pub fn prepare(
 }
 
 /// [`ingest`] of files already [`prepare`]d: under the lock only their
-/// archiving, their rows written and the one commit.
+/// archiving, their rows written and the one commit (and the compaction
+/// after it, unless `compact` leaves it to [`compact_tiered`] later).
 pub fn ingest_prepared(
     w: &Writer,
     inputs: &[Input],
     prepared: &[crate::ingest::Prepared],
     opts: &Options,
+    compact: crate::ingest::Compact,
 ) -> Result<ImportSummary> {
     let opts = Options {
         dry_run: false,
         ..opts.clone()
     };
-    let mut summary = crate::ingest::run_prepared(&w.ws, inputs, prepared, &opts)?;
+    let mut summary = crate::ingest::run_prepared(&w.ws, inputs, prepared, &opts, compact)?;
     summary.recovered_parts += w.leftovers().total();
     Ok(summary)
 }
@@ -161,6 +163,7 @@ pub fn submit(w: &Writer, received: Received) -> Result<SubmissionResult> {
         std::slice::from_ref(&input),
         std::slice::from_ref(&prepared),
         &opts,
+        crate::ingest::Compact::AfterCommit,
     )?;
     one(submitted(summary, std::slice::from_ref(&input))?)
 }
@@ -300,6 +303,15 @@ pub fn compact(w: &Writer) -> Result<(usize, usize)> {
     Lake::new(w.ws.lake()).compact(crate::lake::Compaction::All)
 }
 
+/// The compaction an ingest does after its commit, for ingests that left it
+/// for later ([`crate::ingest::Compact::Later`]). Returns (groups merged,
+/// parts replaced).
+pub fn compact_tiered(w: &Writer) -> Result<(usize, usize)> {
+    Lake::new(w.ws.lake()).compact(crate::lake::Compaction::Tiered {
+        above: crate::lake::AUTO_COMPACT_PARTS,
+    })
+}
+
 /// `query`: one read-only query against a warehouse file (the workspace's
 /// `warehouse.duckdb`, or an as-of build's own file); works while a build
 /// runs (a build publishes a new file by renaming it).
@@ -420,6 +432,66 @@ impl KeptWorkspace {
 mod tests {
     use super::*;
     use std::fs;
+
+    /// The portal's commits leave compaction to its rebuild; an ingest that
+    /// compacts after its commit merges once a (table, period) passes
+    /// AUTO_COMPACT_PARTS parts.
+    #[test]
+    fn commits_that_leave_compaction_for_later_keep_their_parts_until_compact_tiered() {
+        use crate::ingest::{Compact, Input, Options, Source};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        Workspace::init(&root).unwrap();
+        let opts = Options {
+            kind: None,
+            region: Some("510603".into()),
+            period: Some("2024Q2".parse().unwrap()),
+            received_at: None,
+            dry_run: false,
+            source: Source::Cli,
+        };
+        let ingest = |i: usize, compact: Compact| {
+            let path = dir.path().join(format!("任务台账{i}.csv"));
+            fs::write(
+                &path,
+                format!(
+                    "序号,改革任务,牵头单位,完成时限,完成状态\n1,改革任务{i},区财政局,2024-12-31,推进中\n"
+                ),
+            )
+            .unwrap();
+            let input = Input::new(path, dir.path().to_path_buf());
+            let w = Writer::open(&root).unwrap();
+            let known = Lake::new(w.ws().lake()).known_files().unwrap();
+            let prepared = prepare(w.ws(), &input, &opts, &known);
+            let summary = ingest_prepared(
+                &w,
+                std::slice::from_ref(&input),
+                std::slice::from_ref(&prepared),
+                &opts,
+                compact,
+            )
+            .unwrap();
+            assert_eq!(summary.files.len(), 1);
+            summary.compacted
+        };
+        let lake = Lake::new(root.join("lake"));
+        let tasks = || lake.parts("tasks").unwrap().len();
+        let limit = crate::lake::AUTO_COMPACT_PARTS;
+        for i in 0..=limit {
+            assert_eq!(ingest(i, Compact::Later), 0);
+        }
+        assert_eq!(tasks(), limit + 1, "nothing compacted by the commits");
+        let w = Writer::open(&root).unwrap();
+        let (_, replaced) = compact_tiered(&w).unwrap();
+        drop(w);
+        assert!(replaced >= limit + 1, "{replaced} parts replaced");
+        assert_eq!(tasks(), 1);
+
+        for i in 0..=limit {
+            ingest(100 + i, Compact::AfterCommit);
+        }
+        assert!(tasks() <= limit, "{} parts: an ingest compacts", tasks());
+    }
 
     #[test]
     fn a_kept_workspace_is_opened_again_only_when_its_config_or_roster_changes() {

@@ -43,7 +43,7 @@ pub fn run(
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportSummary> {
-    run_with(ws, inputs, opts, progress, None)
+    run_with(ws, inputs, opts, progress, None, Compact::AfterCommit)
 }
 
 /// A file hashed and parsed ahead of its ingest, without the writer lock
@@ -122,6 +122,18 @@ pub fn prepare(ws: &Workspace, input: &Input, opts: &Options, known: &KnownFiles
     ))))
 }
 
+/// Whether an ingest compacts the lake after its commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compact {
+    /// As [`run`] does: each (table, period) past
+    /// [`crate::lake::AUTO_COMPACT_PARTS`] parts has its smallest merged.
+    AfterCommit,
+    /// Left to the caller, who compacts at a quieter moment (the portal,
+    /// before its rebuild): during a burst of small batches each row would
+    /// otherwise be rewritten at every tier it climbs.
+    Later,
+}
+
 /// [`run`] on files already [`prepare`]d (one per input, in order, with the
 /// same options). The caller holds the workspace lock.
 pub fn run_prepared(
@@ -129,6 +141,7 @@ pub fn run_prepared(
     inputs: &[Input],
     prepared: &[Prepared],
     opts: &Options,
+    compact: Compact,
 ) -> Result<ImportSummary> {
     if prepared.len() != inputs.len() || opts.dry_run {
         return Err(Error::Usage(format!(
@@ -137,7 +150,7 @@ pub fn run_prepared(
             inputs.len()
         )));
     }
-    run_with(ws, inputs, opts, &|_, _| {}, Some(prepared))
+    run_with(ws, inputs, opts, &|_, _| {}, Some(prepared), compact)
 }
 
 fn run_with(
@@ -146,6 +159,7 @@ fn run_with(
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
     prepared: Option<&[Prepared]>,
+    compact: Compact,
 ) -> Result<ImportSummary> {
     let lake = Lake::new(ws.lake());
     // What an ingest that died left in the lake was removed when the caller
@@ -281,11 +295,13 @@ fn run_with(
         std::mem::take(&mut sink.rejected),
     )?;
     report.batch_id = Some(batch_id);
-    report.compacted = lake
-        .compact(crate::lake::Compaction::Tiered {
-            above: crate::lake::AUTO_COMPACT_PARTS,
-        })?
-        .1;
+    if compact == Compact::AfterCommit {
+        report.compacted = lake
+            .compact(crate::lake::Compaction::Tiered {
+                above: crate::lake::AUTO_COMPACT_PARTS,
+            })?
+            .1;
+    }
     Ok(report)
 }
 

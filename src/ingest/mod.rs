@@ -30,7 +30,7 @@ pub mod summary;
 
 pub use crate::issue::{Code, Issue, Severity};
 pub use archive::collect_archive;
-pub use batch::{Prepared, prepare, run, run_prepared};
+pub use batch::{Compact, Prepared, prepare, run, run_prepared};
 pub use inputs::{Given, Input, Options, Receipt, ReceiptHints, Source, collect};
 pub use parse::{Context, Hints, ParsedFile};
 pub use submit::{Content, Received, SubmissionResult};

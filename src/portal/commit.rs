@@ -14,7 +14,10 @@
 //! the next writer's lock sweeps away, and the clerk, who got no answer,
 //! uploads again.
 //!
-//! After commits, the warehouse is rebuilt once uploads have been quiet for
+//! The commits leave the lake's compaction to the rebuild: a burst of small
+//! batches would otherwise rewrite its rows at every size tier they climb.
+//!
+//! After commits, the lake is compacted and the warehouse rebuilt once uploads have been quiet for
 //! `rebuild_after` — none committed, and none being read ([`Committer::hold`])
 //! — or at the latest [`MAX_REBUILD_DELAY`] after the first unbuilt one, so
 //! the coverage page shows an upload within seconds and a burst of uploads
@@ -248,7 +251,9 @@ fn commit(
     let summary = w
         .recorded("serve: upload", |record| {
             let started = crate::runs::now();
-            let summary = service::ingest_prepared(w, inputs, prepared, opts)?;
+            // Compacted by the rebuild, once the burst is quiet.
+            let summary =
+                service::ingest_prepared(w, inputs, prepared, opts, crate::ingest::Compact::Later)?;
             record.steps.push(summary.step_record(started));
             let verdict = summary.verdict();
             Ok((summary, verdict))
@@ -296,6 +301,9 @@ impl Rebuild {
                     match open_writer(&kept, lock_wait) {
                         Ok(w) => {
                             let built = w.recorded("serve: build", |record| {
+                                // What the commits left: their small parts
+                                // merged once, before the build scans them.
+                                service::compact_tiered(&w)?;
                                 let built = service::build(&w, &record.run_id, None)?;
                                 record.steps.push(built.step_record(record.started_at));
                                 record.tests = built.test_records();
