@@ -174,15 +174,41 @@ impl GroupSync {
             let (from, upto) = (s.flushed + 1, s.asked);
             s.running = true;
             drop(s);
+            let mut ending = Ending {
+                group: self,
+                range: (from, upto),
+                failed: Some("the flush panicked".into()),
+            };
             let result = (flush.take().expect("one flush a call"))();
+            ending.failed = result.as_ref().err().map(|e| e.to_string());
+            drop(ending);
             s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.running = false;
-            s.flushed = upto;
-            if let Err(e) = &result {
-                s.failed.push((from, upto, e.to_string()));
-            }
-            self.ended.notify_all();
         }
+    }
+}
+
+/// Ends a flush, even one that panicked (the calls waiting for it are then
+/// told it failed, and the next call flushes anew).
+struct Ending<'a> {
+    group: &'a GroupSync,
+    range: (u64, u64),
+    failed: Option<String>,
+}
+
+impl Drop for Ending<'_> {
+    fn drop(&mut self) {
+        let mut s = self.group.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.running = false;
+        s.flushed = self.range.1;
+        if let Some(why) = self.failed.take() {
+            s.failed.push((self.range.0, self.range.1, why));
+            // Kept for the calls still to read theirs; a broken disk fails
+            // every flush, and this list must not grow for ever then.
+            if s.failed.len() > 64 {
+                s.failed.remove(0);
+            }
+        }
+        self.group.ended.notify_all();
     }
 }
 
@@ -433,5 +459,11 @@ mod group_sync_tests {
         let failed = group.sync_with(|| Err(io::Error::other("disk full")));
         assert!(failed.unwrap_err().to_string().contains("disk full"));
         assert!(group.sync_with(|| Ok(())).is_ok());
+        // A flush that panicked leaves no caller waiting for ever.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            group.sync_with(|| panic!("flush"))
+        }));
+        assert!(panicked.is_err());
+        assert!(group.sync_with(|| Ok(())).is_ok(), "the next call flushes");
     }
 }

@@ -13,9 +13,11 @@ use crate::normalize::Roster;
 pub const DEFAULT_ROSTER: &str = include_str!("../data/roster.csv");
 
 /// What [`Workspace::stamp`] knows of the config and roster files: the
-/// size and modification time of each.
+/// size, modification time, inode and change time of each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp([Option<(u64, Option<std::time::SystemTime>)>; 2]);
+pub struct Stamp([Option<FileStamp>; 2]);
+
+type FileStamp = (u64, Option<std::time::SystemTime>, (u64, i64, i64));
 
 /// A resolved workspace with its config and roster loaded.
 #[derive(Debug, Clone)]
@@ -82,9 +84,18 @@ impl Workspace {
     /// keeps a workspace open opens it again when this changes.
     pub fn stamp(root: &Path) -> Stamp {
         let of = |name: &str| {
-            fs::metadata(root.join(name))
-                .ok()
-                .map(|m| (m.len(), m.modified().ok()))
+            fs::metadata(root.join(name)).ok().map(|m| {
+                // A file copied in with its old time, or edited within one
+                // tick of the clock, still has a new inode or change time.
+                #[cfg(unix)]
+                let changed = {
+                    use std::os::unix::fs::MetadataExt;
+                    (m.ino(), m.ctime(), m.ctime_nsec())
+                };
+                #[cfg(not(unix))]
+                let changed = (0, 0, 0);
+                (m.len(), m.modified().ok(), changed)
+            })
         };
         Stamp([of("taizhang.toml"), of("roster.csv")])
     }

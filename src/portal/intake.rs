@@ -24,8 +24,12 @@
 //!    answered and its room in the queue given back.
 //!
 //! Memory thus holds at most `readers` uploads being read (each at most
-//! `[portal] files_per_upload` files) and `queue_mb` of readings waiting for
-//! or in their commit. Letting the reader go before the commit is what makes
+//! `[portal] files_per_upload` files), `queue_mb` of readings waiting for
+//! or in their commit, and `readers` annotated workbooks being rendered
+//! (one upload's files at a time each). An upload whose client hangs up
+//! gives its room back at once, though its batch may still be committing:
+//! the committer's queue holds such readings beyond `queue_mb` until their
+//! batch ends. Letting the reader go before the commit is what makes
 //! a burst's uploads share their batches: while one batch is committed the
 //! readers read on, and the next batch takes everything read meanwhile. (A
 //! reader held until the answer made every upload a batch of its own once
@@ -57,6 +61,11 @@ pub struct Intake {
     committer: Committer,
     readers: Arc<Semaphore>,
     room: Room,
+    /// As many as the readers: the records and annotated workbooks being
+    /// written at once (a batch of 64 uploads answered together would
+    /// otherwise render 64 workbooks at once). Taken only while holding
+    /// room, and never while waiting for anything else.
+    keepers: Arc<Semaphore>,
     /// One permit per unit; a unit's entry is dropped once no upload of it
     /// is in flight.
     units: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -73,6 +82,7 @@ impl Intake {
         Intake {
             readers: Arc::new(Semaphore::new(limits.reader_count())),
             room: Room::new(limits.queue_mb),
+            keepers: Arc::new(Semaphore::new(limits.reader_count())),
             units: Mutex::default(),
             known: Arc::default(),
             flush: Arc::default(),
@@ -174,8 +184,15 @@ impl Intake {
                             if matches!(committed.file.outcome, FileOutcome::Read { .. }) {
                                 self.quota.add(caller, size);
                             }
+                            let keeper = self
+                                .keepers
+                                .clone()
+                                .acquire_owned()
+                                .await
+                                .map_err(internal)?;
                             let (ws, caller) = (self.ws.clone(), caller.clone());
                             tokio::task::spawn_blocking(move || {
+                                let _keeper = keeper;
                                 records::keep(&ws, &caller, &committed)
                             })
                             .await
@@ -191,7 +208,10 @@ impl Intake {
         }
         drop(files);
         // The records and workbooks just kept, made durable before anyone
-        // is told of them (the upload itself was by its commit).
+        // is told of them (the upload itself was by its commit). Keeping
+        // them is the best the portal can do for the clerk, not part of the
+        // commit: a flush that fails is logged, as a record that cannot be
+        // written is ([`records::keep`]).
         if answers.iter().any(|(_, answer)| answer.is_ok()) {
             let (flush, root) = (self.flush.clone(), self.ws.root.clone());
             let flushed = tokio::task::spawn_blocking(move || flush.sync(&root))
@@ -217,7 +237,10 @@ impl Intake {
             Ok(answers) => Ok(answers),
             Err(Failure::Refused(refusal)) => Err(refusal),
             Err(Failure::Group) => {
-                let _reader = self.reader().await?;
+                // Read again without a reader: the room this upload holds
+                // covers the reading that went into the failed batch, and
+                // waiting for a reader while holding room could wait for
+                // ever (the readers wait for room).
                 let mut again = Vec::with_capacity(inputs.len());
                 for input in inputs {
                     let prepared = self.prepare(&input, &opts).await?;

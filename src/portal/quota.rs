@@ -65,8 +65,20 @@ impl Quota {
                     .ok()
                     .and_then(|bytes| serde_json::from_slice(&bytes).ok())
                     .unwrap_or_default();
-            let log = std::fs::read_to_string(self.path(today)).unwrap_or_default();
-            day.used = tally(before, &log);
+            let path = self.path(today);
+            let log = std::fs::read(&path).unwrap_or_default();
+            // A line torn by a crash is ended, so the next line appended
+            // is not joined to it.
+            if log.last().is_some_and(|b| *b != b'\n') {
+                let ended = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, b"\n"));
+                if let Err(e) = ended {
+                    eprintln!("portal: {}: {e}", path.display());
+                }
+            }
+            day.used = tally(before, &String::from_utf8_lossy(&log));
             day.date = Some(today);
         }
         day
@@ -217,6 +229,30 @@ mod tests {
         let again = Quota::new(dir.path(), &limits);
         assert!(again.check(&a, 1).is_err());
         assert!(seconds_to_midnight() <= 24 * 3600);
+    }
+
+    /// Found by the review: a line torn by a crash was joined to the next
+    /// one appended, and both were lost to the unit's count.
+    #[test]
+    fn a_line_torn_by_a_crash_is_ended_before_the_next_is_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = crate::config::Portal {
+            files_per_unit_per_day: 2,
+            ..crate::config::Portal::default()
+        };
+        let quota = Quota::new(dir.path(), &limits);
+        let log = quota.path(crate::tokens::today());
+        std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+        std::fs::write(&log, "510603\t10\n5106").unwrap();
+        let a = clerk("510603");
+        quota.check(&a, 1).unwrap();
+        quota.add(&a, 20);
+        let again = Quota::new(dir.path(), &limits);
+        assert!(
+            matches!(again.check(&a, 1), Err(Refusal::Quota { files: 2, .. })),
+            "both whole lines count: {:?}",
+            std::fs::read_to_string(&log)
+        );
     }
 
     #[test]

@@ -82,5 +82,10 @@ pub async fn feedback(
     let (stem, _) = read::stored_for(&app, &caller, &id)?;
     let bytes =
         std::fs::read(records::feedback_path(&app.root, &stem)).map_err(|_| Refusal::NotFound)?;
+    // Written unsynced and flushed before the upload was answered: a power
+    // cut before that flush can leave the name with no whole workbook.
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(Refusal::NotFound.into());
+    }
     Ok(xlsx(&caller, &format!("feedback-{id}.xlsx"), bytes))
 }
