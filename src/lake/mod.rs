@@ -322,6 +322,7 @@ impl Lake {
             }
         }
         let dir = self.root.join(MANIFESTS);
+        let mut written = false;
         for (table, mut parts) in by_table {
             parts.sort();
             let mut text = parts.join("\n");
@@ -331,7 +332,12 @@ impl Lake {
             if fs::read(&path).is_ok_and(|old| old == text.as_bytes()) {
                 continue;
             }
-            crate::fsutil::write_bytes_atomic(&path, text.as_bytes())?;
+            // Each replaced whole by a rename; all flushed once below.
+            crate::fsutil::write_bytes_unsynced(&path, text.as_bytes())?;
+            written = true;
+        }
+        if written {
+            crate::fsutil::sync_filesystem(&self.root).map_err(Error::io(&self.root))?;
         }
         Ok(())
     }
@@ -528,10 +534,13 @@ impl<'a> BatchWriter<'a> {
             let rel = format!("{table}/{period}/{batch_id}.parquet");
             let path = self.lake.root.join(&rel);
             fs::rename(&temp, &path).map_err(Error::io(&path))?;
-            crate::fsutil::sync_dir(&path);
             crate::fsutil::crash_point("lake-part");
             names.push(rel);
         }
+        // The renames durable before the marker names them: one flush for
+        // every folder, where each part's folder was flushed on its own (a
+        // dozen flushes a batch, and the portal commits many batches).
+        crate::fsutil::sync_filesystem(&self.lake.root).map_err(Error::io(&self.lake.root))?;
         let marker = BatchMarker {
             batch_id: batch_id.to_string(),
             committed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
