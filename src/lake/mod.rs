@@ -312,15 +312,41 @@ impl Lake {
     /// marker or of a compaction not yet cleaned up. Each manifest is replaced
     /// atomically, so a reader sees the old list or the new one.
     pub fn publish_manifests(&self) -> Result<()> {
+        self.publish_manifests_of(None)
+    }
+
+    /// [`Lake::publish_manifests`] for the tables of `only` (those a commit
+    /// changed), or all: a commit lists the parts of its own tables, not
+    /// every part of the lake (which, with many small batches waiting for
+    /// their compaction, grew with each commit of a burst).
+    fn publish_manifests_of(&self, only: Option<&BTreeSet<String>>) -> Result<()> {
+        let folded = self.folded()?;
         let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for part in self.folded()?.live.iter() {
-            if let Some((table, _)) = part.split_once('/') {
-                by_table
-                    .entry(table.to_string())
-                    .or_default()
-                    .push(part.clone());
+        match only {
+            None => {
+                for part in folded.live.iter() {
+                    if let Some((table, _)) = part.split_once('/') {
+                        by_table
+                            .entry(table.to_string())
+                            .or_default()
+                            .push(part.clone());
+                    }
+                }
+            }
+            Some(tables) => {
+                for table in tables {
+                    let prefix = format!("{table}/");
+                    let parts = folded
+                        .live
+                        .range(prefix.clone()..)
+                        .take_while(|p| p.starts_with(&prefix))
+                        .cloned()
+                        .collect();
+                    by_table.insert(table.clone(), parts);
+                }
             }
         }
+        by_table.retain(|_, parts: &mut Vec<String>| !parts.is_empty());
         let dir = self.root.join(MANIFESTS);
         let mut written = false;
         for (table, mut parts) in by_table {
@@ -558,7 +584,13 @@ impl<'a> BatchWriter<'a> {
         crate::fsutil::write_bytes_atomic(&path, &json)?;
         // The marker is the commit; the manifests follow it (a crash between
         // the two leaves them one commit behind until `recover` rewrites them).
-        self.lake.publish_manifests()?;
+        let tables: BTreeSet<String> = marker
+            .parts
+            .iter()
+            .chain(&marker.replaces)
+            .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+            .collect();
+        self.lake.publish_manifests_of(Some(&tables))?;
         Ok(marker)
     }
 }
@@ -871,6 +903,52 @@ mod tests {
             rewritten <= 8 * BATCHES,
             "{rewritten} rows rewritten for {BATCHES}"
         );
+    }
+
+    /// A commit rewrites only its own tables' manifests; after each commit
+    /// and compaction they are what a publication of every table writes.
+    #[test]
+    fn the_manifests_a_commit_writes_are_those_of_the_whole_lake() {
+        use arrow::array::{ArrayRef, Int32Array};
+        use arrow::datatypes::{DataType, Field, Schema};
+        let dir = tempfile::tempdir().unwrap();
+        let lake = Lake::new(dir.path());
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, true)]));
+        let manifests = || -> BTreeMap<String, String> {
+            fs::read_dir(dir.path().join(MANIFESTS))
+                .unwrap()
+                .map(|e| {
+                    let path = e.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, fs::read_to_string(&path).unwrap())
+                })
+                .collect()
+        };
+        let check = || {
+            let written = manifests();
+            lake.publish_manifests().unwrap();
+            assert_eq!(written, manifests());
+        };
+        for (i, tables) in [&["t", "u"][..], &["t"], &["u"], &["t", "u"]]
+            .iter()
+            .enumerate()
+        {
+            let mut writer = BatchWriter::new(&lake);
+            for table in tables.iter() {
+                let a: ArrayRef = Arc::new(Int32Array::from(vec![i as i32]));
+                let batch = RecordBatch::try_new(schema.clone(), vec![a]).unwrap();
+                writer.append(table, "2024Q1", &batch).unwrap();
+            }
+            writer
+                .commit(&format!("b{i}"), Vec::new(), Vec::new())
+                .unwrap();
+            check();
+        }
+        assert_eq!(manifests()["t.txt"].lines().count(), 3);
+        lake.compact(Compaction::All).unwrap();
+        check();
+        assert_eq!(manifests()["t.txt"].lines().count(), 1);
+        assert_eq!(manifests()["u.txt"].lines().count(), 1);
     }
 
     #[test]
