@@ -321,36 +321,31 @@ impl Lake {
     /// their compaction, grew with each commit of a burst).
     fn publish_manifests_of(&self, only: Option<&BTreeSet<String>>) -> Result<()> {
         let folded = self.folded()?;
+        let tables = match only {
+            Some(tables) => tables.clone(),
+            None => folded
+                .live
+                .iter()
+                .filter_map(|p| p.split_once('/').map(|(t, _)| t.to_string()))
+                .collect(),
+        };
         let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        match only {
-            None => {
-                for part in folded.live.iter() {
-                    if let Some((table, _)) = part.split_once('/') {
-                        by_table
-                            .entry(table.to_string())
-                            .or_default()
-                            .push(part.clone());
-                    }
-                }
-            }
-            Some(tables) => {
-                for table in tables {
-                    let prefix = format!("{table}/");
-                    let parts = folded
-                        .live
-                        .range(prefix.clone()..)
-                        .take_while(|p| p.starts_with(&prefix))
-                        .cloned()
-                        .collect();
-                    by_table.insert(table.clone(), parts);
-                }
+        for table in tables {
+            let prefix = format!("{table}/");
+            let parts: Vec<String> = folded
+                .live
+                .range(prefix.clone()..)
+                .take_while(|p| p.starts_with(&prefix))
+                .cloned()
+                .collect();
+            if !parts.is_empty() {
+                by_table.insert(table, parts);
             }
         }
-        by_table.retain(|_, parts: &mut Vec<String>| !parts.is_empty());
         let dir = self.root.join(MANIFESTS);
         let mut written = false;
-        for (table, mut parts) in by_table {
-            parts.sort();
+        // Each table's parts in order already: `live` is sorted.
+        for (table, parts) in by_table {
             let mut text = parts.join("\n");
             text.push('\n');
             let path = dir.join(format!("{table}.txt"));

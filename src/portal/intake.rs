@@ -103,9 +103,7 @@ impl Intake {
                 .or_insert_with(|| Arc::new(Semaphore::new(1)))
                 .clone()
         };
-        turn.acquire_owned()
-            .await
-            .map_err(|e| Refusal::Internal(e.to_string()))
+        turn.acquire_owned().await.map_err(internal)
     }
 
     /// Reads, commits and keeps one spooled file; what the uploader is told.
