@@ -1124,6 +1124,38 @@ fn another_units_upload_is_answered_while_a_slow_file_is_read() {
 /// max_cells` (5,000,000), several seconds of reading in a debug build.
 const SLOW_CELLS: usize = 4_900_000;
 
+/// The annotated workbook is written unsynced and flushed before the upload
+/// is answered; a power cut before that flush can leave its name with no
+/// whole workbook, which is then not served as one.
+#[test]
+fn an_annotated_workbook_left_torn_by_a_power_cut_is_not_served() {
+    let s = Server::start(&[]);
+    let clerk = s.token("510603", "clerk");
+    let uploaded = post_file(&s, &clerk, &bad_rows(), &[("period", "2024Q2")]);
+    assert_eq!(uploaded.status, 200, "{}", uploaded.text());
+    let id = uploaded.json()["submission_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let jar_dir = tempfile::tempdir().unwrap();
+    let jar = jar_dir.path().join("jar");
+    assert_eq!(sign_in(&s, &clerk, &jar).status, 303);
+    let workbook = || {
+        curl(&[
+            "-b",
+            jar.to_str().unwrap(),
+            &s.url(&format!("/submissions/{id}/feedback.xlsx")),
+        ])
+    };
+    let whole = workbook();
+    assert_eq!(whole.status, 200, "{}", whole.text());
+    assert_eq!(&whole.body[..2], b"PK");
+
+    let kept = s.root().join(format!("portal/uploads/{id}.feedback.xlsx"));
+    std::fs::write(&kept, b"").unwrap();
+    assert_eq!(workbook().status, 404, "an empty file is no workbook");
+}
+
 /// Found measuring the deadline burst: with each upload holding its reader
 /// until its batch was committed, the readers were never more than the
 /// uploads being committed, and a burst of 1,662 uploads became 1,662
